@@ -1,0 +1,170 @@
+"""The bundled demo: a runners-app training/serving pair with every kind of problem dvtools finds.
+
+In the spirit of the course's "suggesting runs" app: each example is a run suggested to a runner,
+with the runner, the route, the weather, the device, and the label ``completed`` (did the runner
+complete the suggested run). Generated deterministically (numpy, fixed seed), so it works offline
+and tests can rely on it. The serving side was "logged after a mobile-app release" and carries
+planted problems, each one a story from the course:
+
+=========================  ====================================================================
+feature                    what went wrong in serving (anomaly dvtools reports)
+=========================  ====================================================================
+``elevation_ft``           the new app version sends ``"1,300 ft"`` strings: schema skew
+``distance_km``            serving computes miles for the same runs: feature skew (by
+                           ``runner_id``) and distribution skew
+``heart_rate``             a sensor firmware bug reports 0 instead of missing
+``age``                    a sign-up form bug lets ages of 150+ through: out of range
+``device_os``              a new OS release appears: unexpected values
+``city``                   case/whitespace variants (``"Boston"`` vs ``"boston "``)
+``signup_channel``         missing share jumps from 2 % to 35 % (a broken join upstream)
+``temperature_c``          winter instead of summer: distribution drift (seasonality)
+``gps_accuracy_m``         NaN and infinite readings appear
+``weather``                column dropped by the new logging: missing column
+``app_version``            column added by the new logging: new column
+``route_type``             became constant (a default filled in on one side only)
+``completed`` (label)      not in SERVING by schema; its link to ``run_name`` changed (concept
+                           shift: hill and interval sessions are now abandoned far more often)
+=========================  ====================================================================
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+
+SEED = 20240601
+LABEL = "completed"
+KEY = "run_id"
+TIMESTAMP = "run_date"
+TRAINING_ROWS = 20_000
+SERVING_ROWS = 8_000
+
+_CITIES = ["Boston", "Seattle", "Houston", "Chicago", "Denver", "Austin", "Portland", "Atlanta"]
+_RUNS = ["Morning 5k", "River loop", "Hill repeats", "Half-marathon prep", "Track intervals",
+         "Long easy run", "Tempo run", "Trail 10k", "Recovery jog", "Marathon pace"]
+_OS = ["iOS 16", "iOS 17", "Android 13", "Android 14"]
+_CHANNELS = ["organic", "friend_referral", "ad_campaign", "store_partner"]
+_WEATHER = ["sunny", "cloudy", "rain", "wind"]
+_ROUTES = ["road", "trail", "track"]
+
+
+def _runners(rng: np.random.Generator, n_runners: int) -> pd.DataFrame:
+    ids = np.array([f"R{i:05d}" for i in range(n_runners)])
+    return pd.DataFrame({
+        "runner_id": ids,
+        "age": rng.integers(18, 71, n_runners),
+        "city": rng.choice(_CITIES, n_runners, p=[.22, .16, .14, .12, .1, .1, .08, .08]),
+        "signup_channel": rng.choice(_CHANNELS, n_runners, p=[.5, .25, .15, .1]),
+    })
+
+
+def _runs(rng: np.random.Generator, runners: pd.DataFrame, n: int, *, start: str, temp_mean: float,
+          run_effect: dict[str, float], id_prefix: str) -> pd.DataFrame:
+    who = runners.iloc[rng.integers(0, len(runners), n)].reset_index(drop=True)
+    distance = np.round(rng.gamma(4.0, 2.2, n) + 1.0, 2)
+    elevation = np.round(rng.gamma(1.5, 220.0, n)).astype(np.int64)
+    pace = rng.normal(6.0, 0.8, n) - 0.01 * (45 - who["age"].to_numpy()) * 0.5
+    temp = np.round(rng.normal(temp_mean, 6.0, n), 1)
+    heart = np.round(rng.normal(150, 12, n)).astype(float)
+    heart[rng.random(n) < 0.03] = np.nan
+    gps = np.round(rng.gamma(2.0, 2.5, n), 2)
+    days = pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 28, n), unit="D")
+    # P(completed | x): longer, hillier and hotter runs are completed less often.
+    run_name = rng.choice(_RUNS, n)
+    effect = np.array([run_effect.get(r, 0.0) for r in run_name])
+    logit = 2.2 - 0.12 * distance - 0.0015 * elevation - 0.05 * np.clip(temp - 20, 0, None) + effect
+    completed = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame({
+        "run_id": [f"{id_prefix}{i:06d}" for i in range(n)],
+        "runner_id": who["runner_id"],
+        "run_date": days,
+        "run_name": run_name,
+        "route_type": rng.choice(_ROUTES, n, p=[.6, .3, .1]),
+        "distance_km": distance,
+        "elevation_ft": elevation,
+        "pace_min_per_km": np.round(pace, 2),
+        "temperature_c": temp,
+        "weather": rng.choice(_WEATHER, n, p=[.4, .3, .2, .1]),
+        "heart_rate": heart,
+        "gps_accuracy_m": gps,
+        "age": who["age"].to_numpy(),
+        "city": who["city"].to_numpy(),
+        "signup_channel": who["signup_channel"].to_numpy(),
+        "device_os": rng.choice(_OS, n, p=[.3, .3, .2, .2]),
+        "completed": completed,
+    })
+
+
+def demo_frames(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The (training, serving) pair as DataFrames."""
+    rng = np.random.default_rng(seed)
+    runners = _runners(rng, 3_000)
+    train = _runs(rng, runners, TRAINING_ROWS, start="2024-06-01", temp_mean=22.0, run_effect={}, id_prefix="T")
+    train.loc[rng.random(len(train)) < 0.02, "signup_channel"] = None
+
+    # Concept shift: the new app suggests much harder hill and interval sessions under the same
+    # names, so those runs are now abandoned far more often (P(completed | run_name) changes).
+    serve = _runs(rng, runners, SERVING_ROWS, start="2024-12-01", temp_mean=4.0,
+                  run_effect={"Hill repeats": -2.5, "Track intervals": -2.0}, id_prefix="S")
+    n = len(serve)
+    # Feature skew: a quarter of serving rows replay training runs (same run_id) but the serving
+    # pipeline converts distance to miles.
+    replay = rng.choice(len(train), n // 4, replace=False)
+    cols = ["run_id", "runner_id", "run_date", "run_name", "distance_km", "pace_min_per_km"]
+    serve.loc[: n // 4 - 1, cols] = train.loc[replay, cols].to_numpy()
+    serve["distance_km"] = np.round(serve["distance_km"].astype(float) * 0.621371, 2)
+    # Schema skew: elevation logged as text with a unit.
+    serve["elevation_ft"] = [f"{v:,} ft" for v in serve["elevation_ft"]]
+    # Sensor firmware: 0 instead of missing, for a third of the readings.
+    hr = serve["heart_rate"].to_numpy(copy=True)
+    hr[rng.random(n) < 0.3] = 0.0
+    serve["heart_rate"] = hr
+    # Sign-up form bug: impossible ages.
+    bad_age = rng.random(n) < 0.02
+    serve.loc[bad_age, "age"] = rng.integers(150, 200, int(bad_age.sum()))
+    # A new OS release.
+    new_os = rng.random(n) < 0.25
+    serve.loc[new_os, "device_os"] = rng.choice(["iOS 18", "Android 15"], int(new_os.sum()))
+    # City typed by hand in the new app.
+    variants = rng.random(n) < 0.1
+    serve.loc[variants, "city"] = [c.lower() + " " for c in serve.loc[variants, "city"]]
+    # Broken join: sign-up channel missing for a third.
+    serve.loc[rng.random(n) < 0.35, "signup_channel"] = None
+    # GPS glitches.
+    gps = serve["gps_accuracy_m"].to_numpy(copy=True)
+    gps[rng.random(n) < 0.01] = np.nan
+    gps[rng.random(n) < 0.005] = np.inf
+    serve["gps_accuracy_m"] = gps
+    # Logging changes.
+    serve = serve.drop(columns=["weather"])
+    serve["app_version"] = rng.choice(["5.0.0", "5.0.1"], n, p=[.7, .3])
+    serve["route_type"] = "road"
+    return train.reset_index(drop=True), serve.reset_index(drop=True)
+
+
+def demo_csv_bytes(seed: int = SEED) -> tuple[bytes, bytes]:
+    """The pair as CSV files (what a user would upload)."""
+    train, serve = demo_frames(seed)
+    return _csv(train), _csv(serve)
+
+
+def _csv(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8")
+
+
+def write_demo(folder: str, seed: int = SEED) -> tuple[str, str]:
+    """Write ``train.csv`` and ``serving.csv`` into ``folder``; returns their paths."""
+    import os
+
+    os.makedirs(folder, exist_ok=True)
+    t, s = demo_csv_bytes(seed)
+    tp, sp = os.path.join(folder, "train.csv"), os.path.join(folder, "serving.csv")
+    with open(tp, "wb") as fh:
+        fh.write(t)
+    with open(sp, "wb") as fh:
+        fh.write(s)
+    return tp, sp

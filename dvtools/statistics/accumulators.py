@@ -1,0 +1,407 @@
+"""Mergeable per-feature accumulators: ``create -> add(array) -> merge(other) -> finalize()``.
+
+Each accumulator folds Arrow arrays of one column into exact counters (counts, nulls, min, max,
+mean and M2 merged with Chan's formula, zeros, lengths) and sketches (quantiles, value counts).
+``merge`` is associative and commutative with the empty accumulator as identity, which is what
+lets batches, threads, processes and Dask workers each fold a part and combine the results.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dvtools.statistics.maths import merge_moments, moments
+from dvtools.statistics.model import (
+    FeatureStatistics,
+    LogicalType,
+    StringStatistics,
+    ValueCounts,
+    logical_type_of,
+    numeric_from_sketch,
+)
+from dvtools.statistics.sketches import QuantileSketch, ValueCounter
+
+# A string counts as "numeric-like" when it parses as a number, optionally with a currency sign,
+# thousands separators or a percent sign ("12", "-3.5e2", "$12.50", "1,200", "45%").
+# The mantissa needs a digit: "e5" or "E1" are not numbers.
+NUMERIC_LIKE = r"^\s*[-+]?[$€£¥]?\s*((\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+)([eE][-+]?\d+)?\s*%?\s*$"
+
+
+class FeatureAccumulator(Protocol):
+    """What every per-feature accumulator offers."""
+
+    def add(self, arr: pa.Array) -> None:
+        """Fold one chunk of the column."""
+
+    def merge(self, other: FeatureAccumulator) -> None:
+        """Fold another accumulator of the same feature."""
+
+    def finalize(self, name: str) -> FeatureStatistics:
+        """The finalized statistics."""
+
+
+class _Base:
+    def __init__(self, arrow_type: pa.DataType) -> None:
+        self.arrow_type = arrow_type
+        self.count = 0
+        self.nulls = 0
+
+    def _count(self, arr: pa.Array) -> None:
+        self.count += len(arr)
+        self.nulls += arr.null_count
+
+    def _merge_counts(self, other: _Base) -> None:
+        self.count += other.count
+        self.nulls += other.nulls
+
+    def _feature(self, name: str, lt: LogicalType | None = None) -> FeatureStatistics:
+        return FeatureStatistics(
+            name=name,
+            arrow_type=str(self.arrow_type),
+            logical_type=lt or logical_type_of(self.arrow_type),
+            count=self.count,
+            num_missing=self.nulls,
+        )
+
+
+class NumericMoments:
+    """Exact moments and special-value counts plus a quantile sketch of a float64 stream."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.mean = 0.0
+        self.m2 = 0.0
+        self.min = math.inf
+        self.max = -math.inf
+        self.zeros = 0
+        self.nan = 0
+        self.pinf = 0
+        self.ninf = 0
+        self.sketch = QuantileSketch()
+
+    def add_values(self, vals: np.ndarray, *, maybe_nonfinite: bool) -> None:
+        """Fold float64 values (no nulls); NaN/inf are counted apart when ``maybe_nonfinite``."""
+        if vals.size == 0:
+            return
+        if maybe_nonfinite:
+            finite_mask = np.isfinite(vals)
+            if not finite_mask.all():
+                bad = vals[~finite_mask]
+                nan = int(np.isnan(bad).sum())
+                pinf = int((bad == np.inf).sum())
+                self.nan += nan
+                self.pinf += pinf
+                self.ninf += int(bad.size - nan - pinf)
+                vals = vals[finite_mask]
+                if vals.size == 0:
+                    return
+        n, mean, m2 = moments(vals)
+        self.n, self.mean, self.m2 = merge_moments(self.n, self.mean, self.m2, n, mean, m2)
+        self.min = min(self.min, float(vals.min()))
+        self.max = max(self.max, float(vals.max()))
+        self.zeros += int(vals.size - np.count_nonzero(vals))
+        self.sketch.update(vals)
+
+    def merge(self, o: NumericMoments) -> None:
+        """Fold ``o``."""
+        self.n, self.mean, self.m2 = merge_moments(self.n, self.mean, self.m2, o.n, o.mean, o.m2)
+        self.min = min(self.min, o.min)
+        self.max = max(self.max, o.max)
+        self.zeros += o.zeros
+        self.nan += o.nan
+        self.pinf += o.pinf
+        self.ninf += o.ninf
+        self.sketch.merge(o.sketch)
+
+    def finalize(self, num_buckets: int):  # -> NumericStatistics
+        """Quantiles and histograms from the sketch."""
+        return numeric_from_sketch(
+            self.sketch,
+            num_finite=self.n,
+            mean=self.mean,
+            m2=self.m2,
+            vmin=self.min,
+            vmax=self.max,
+            num_zeros=self.zeros,
+            num_nan=self.nan,
+            num_pos_inf=self.pinf,
+            num_neg_inf=self.ninf,
+            num_buckets=num_buckets,
+        )
+
+
+class NumericAccumulator(_Base):
+    """INT, FLOAT and TIMESTAMP columns (timestamps as integers in their unit, dates as days)."""
+
+    def __init__(self, arrow_type: pa.DataType, num_buckets: int = 10) -> None:
+        super().__init__(arrow_type)
+        self.lt = logical_type_of(arrow_type)
+        self.num_buckets = num_buckets
+        self.m = NumericMoments()
+        # Integers get value counts too: few distinct values can make an int column categorical.
+        # uint64 values beyond the int64 range are counted as uint64.
+        self.values = ValueCounter(_int_counter_type(arrow_type)) if self.lt == LogicalType.INT else None
+
+    def add(self, arr: pa.Array) -> None:
+        """Fold a chunk."""
+        self._count(arr)
+        if arr.null_count:
+            arr = arr.drop_null()
+        if len(arr) == 0:
+            return
+        t = arr.type
+        if pa.types.is_timestamp(t) or pa.types.is_date(t):
+            arr = arr.cast(pa.int64()) if not pa.types.is_date32(t) else arr.cast(pa.int32()).cast(pa.int64())
+        elif pa.types.is_decimal(t):
+            arr = arr.cast(pa.float64())
+        if self.values is not None:
+            counter_type = _int_counter_type(arr.type)
+            if arr.type != counter_type:
+                arr = arr.cast(counter_type)
+            self.values.update(arr)
+        vals = arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        self.m.add_values(vals, maybe_nonfinite=self.lt == LogicalType.FLOAT)
+
+    def merge(self, other: NumericAccumulator) -> None:  # type: ignore[override]
+        """Fold ``other``."""
+        self._merge_counts(other)
+        self.m.merge(other.m)
+        if self.values is not None and other.values is not None:
+            self.values.merge(other.values)
+
+    def finalize(self, name: str) -> FeatureStatistics:
+        """Finalized statistics."""
+        f = self._feature(name, self.lt)
+        f.numeric = self.m.finalize(self.num_buckets)
+        if self.values is not None:
+            f.values = ValueCounts.from_counter(self.values)
+        return f
+
+
+class StringAccumulator(_Base):
+    """STRING columns (dictionary-encoded ones are decoded)."""
+
+    def __init__(self, arrow_type: pa.DataType) -> None:
+        super().__init__(arrow_type)
+        self.values = ValueCounter(pa.string())
+        self.total_len = 0
+        self.min_len: int | None = None
+        self.max_len: int | None = None
+        self.empty = 0
+        self.padded = 0
+
+    def add(self, arr: pa.Array) -> None:
+        """Fold a chunk; length and hygiene figures are computed once per distinct value."""
+        self._count(arr)
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.dictionary_decode()
+        if not pa.types.is_string(arr.type):
+            # large_string, and the other types counted as strings (dictionary of ints, time, duration)
+            arr = arr.cast(pa.string())
+        if arr.null_count == len(arr):
+            return
+        values, counts = self.values.update(arr)
+        lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False).astype(np.int64)
+        self.total_len += int(np.dot(lengths, counts))
+        lo, hi = int(lengths.min()), int(lengths.max())
+        self.min_len = lo if self.min_len is None else min(self.min_len, lo)
+        self.max_len = hi if self.max_len is None else max(self.max_len, hi)
+        self.empty += int(counts[lengths == 0].sum())
+        trimmed = pc.utf8_length(pc.utf8_trim_whitespace(values)).to_numpy(zero_copy_only=False)
+        self.padded += int(counts[(trimmed != lengths) & (lengths > 0)].sum())
+
+    def merge(self, other: StringAccumulator) -> None:  # type: ignore[override]
+        """Fold ``other``."""
+        self._merge_counts(other)
+        self.values.merge(other.values)
+        self.total_len += other.total_len
+        if other.min_len is not None:
+            self.min_len = other.min_len if self.min_len is None else min(self.min_len, other.min_len)
+            self.max_len = other.max_len if self.max_len is None else max(self.max_len, other.max_len)  # type: ignore[type-var]
+        self.empty += other.empty
+        self.padded += other.padded
+
+    def finalize(self, name: str) -> FeatureStatistics:
+        """Finalized statistics."""
+        f = self._feature(name, LogicalType.STRING)
+        present = self.count - self.nulls
+        f.string = StringStatistics(
+            avg_length=self.total_len / present if present else math.nan,
+            min_length=self.min_len or 0,
+            max_length=self.max_len or 0,
+            num_empty=self.empty,
+            num_whitespace_padded=self.padded,
+            num_numeric_like=0,
+        )
+        f.values = ValueCounts.from_counter(self.values)
+        if f.values.values:
+            # Over the counted values: exact while value counts are exact, else the frequent ones.
+            vals = pa.array(f.values.values, pa.string())
+            numeric = pc.and_(pc.match_substring_regex(vals, NUMERIC_LIKE), pc.match_substring_regex(vals, r"\d"))
+            f.string.num_numeric_like = int(np.asarray(f.values.counts)[numeric.to_numpy(zero_copy_only=False)].sum())
+        return f
+
+
+class BytesAccumulator(_Base):
+    """BYTES columns: presence and lengths only (values are opaque)."""
+
+    def __init__(self, arrow_type: pa.DataType) -> None:
+        super().__init__(arrow_type)
+        self.total_len = 0
+        self.min_len: int | None = None
+        self.max_len: int | None = None
+        self.empty = 0
+
+    def add(self, arr: pa.Array) -> None:
+        """Fold a chunk."""
+        self._count(arr)
+        if arr.null_count:
+            arr = arr.drop_null()
+        if len(arr) == 0:
+            return
+        lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+        self.total_len += int(lengths.sum())
+        lo, hi = int(lengths.min()), int(lengths.max())
+        self.min_len = lo if self.min_len is None else min(self.min_len, lo)
+        self.max_len = hi if self.max_len is None else max(self.max_len, hi)
+        self.empty += int((lengths == 0).sum())
+
+    def merge(self, other: BytesAccumulator) -> None:  # type: ignore[override]
+        """Fold ``other``."""
+        self._merge_counts(other)
+        self.total_len += other.total_len
+        if other.min_len is not None:
+            self.min_len = other.min_len if self.min_len is None else min(self.min_len, other.min_len)
+            self.max_len = other.max_len if self.max_len is None else max(self.max_len, other.max_len)  # type: ignore[type-var]
+        self.empty += other.empty
+
+    def finalize(self, name: str) -> FeatureStatistics:
+        """Finalized statistics."""
+        f = self._feature(name, LogicalType.BYTES)
+        present = self.count - self.nulls
+        f.string = StringStatistics(
+            avg_length=self.total_len / present if present else math.nan,
+            min_length=self.min_len or 0,
+            max_length=self.max_len or 0,
+            num_empty=self.empty,
+            num_whitespace_padded=0,
+            num_numeric_like=0,
+        )
+        return f
+
+
+class BoolAccumulator(_Base):
+    """BOOL columns: true/false counts (also exposed as value counts)."""
+
+    def __init__(self, arrow_type: pa.DataType) -> None:
+        super().__init__(arrow_type)
+        self.true = 0
+
+    def add(self, arr: pa.Array) -> None:
+        """Fold a chunk."""
+        self._count(arr)
+        self.true += int(pc.sum(arr).as_py() or 0)
+
+    def merge(self, other: BoolAccumulator) -> None:  # type: ignore[override]
+        """Fold ``other``."""
+        self._merge_counts(other)
+        self.true += other.true
+
+    def finalize(self, name: str) -> FeatureStatistics:
+        """Finalized statistics."""
+        f = self._feature(name, LogicalType.BOOL)
+        f.num_true = self.true
+        f.num_false = self.count - self.nulls - self.true
+        counter = ValueCounter(pa.bool_())
+        pairs = [(v, c) for v, c in ((True, f.num_true), (False, f.num_false)) if c > 0]
+        if pairs:
+            counter.add_counts(pa.array([v for v, _ in pairs]), np.array([c for _, c in pairs], dtype=np.int64))
+        f.values = ValueCounts.from_counter(counter)
+        return f
+
+
+class ListAccumulator(_Base):
+    """LIST columns: number of values per row, then statistics of the flattened values."""
+
+    def __init__(self, arrow_type: pa.DataType, num_buckets: int = 10) -> None:
+        super().__init__(arrow_type)
+        self.num_buckets = num_buckets
+        self.lengths = NumericMoments()
+        self.child = make_accumulator(arrow_type.value_type, num_buckets)
+
+    def add(self, arr: pa.Array) -> None:
+        """Fold a chunk."""
+        self._count(arr)
+        if arr.null_count:
+            arr = arr.drop_null()
+        if len(arr) == 0:
+            return
+        lens = pc.list_value_length(arr).to_numpy(zero_copy_only=False).astype(np.float64)
+        self.lengths.add_values(lens, maybe_nonfinite=False)
+        self.child.add(pc.list_flatten(arr))
+
+    def merge(self, other: ListAccumulator) -> None:  # type: ignore[override]
+        """Fold ``other``."""
+        self._merge_counts(other)
+        self.lengths.merge(other.lengths)
+        self.child.merge(other.child)
+
+    def finalize(self, name: str) -> FeatureStatistics:
+        """Finalized statistics."""
+        f = self._feature(name, LogicalType.LIST)
+        f.list_lengths = self.lengths.finalize(self.num_buckets)
+        f.values_statistics = self.child.finalize(name)
+        return f
+
+
+class PresenceAccumulator(_Base):
+    """STRUCT, NULL and other columns: presence only."""
+
+    def add(self, arr: pa.Array) -> None:
+        """Fold a chunk."""
+        self._count(arr)
+
+    def merge(self, other: PresenceAccumulator) -> None:  # type: ignore[override]
+        """Fold ``other``."""
+        self._merge_counts(other)
+
+    def finalize(self, name: str) -> FeatureStatistics:
+        """Finalized statistics."""
+        return self._feature(name)
+
+
+def make_accumulator(arrow_type: pa.DataType, num_buckets: int = 10) -> FeatureAccumulator:
+    """The accumulator for a column of ``arrow_type``."""
+    lt = logical_type_of(arrow_type)
+    if lt.is_numeric:
+        return NumericAccumulator(arrow_type, num_buckets)
+    if lt == LogicalType.STRING and not pa.types.is_null(arrow_type) and _castable_to_string(arrow_type):
+        return StringAccumulator(arrow_type)
+    if lt == LogicalType.BYTES:
+        return BytesAccumulator(arrow_type)
+    if lt == LogicalType.BOOL:
+        return BoolAccumulator(arrow_type)
+    if lt == LogicalType.LIST:
+        return ListAccumulator(arrow_type, num_buckets)
+    return PresenceAccumulator(arrow_type)
+
+
+def _int_counter_type(t: pa.DataType) -> pa.DataType:
+    """Value type of an integer column's counter: int64, or uint64 for uint64 columns."""
+    return pa.uint64() if pa.types.is_uint64(t) else pa.int64()
+
+
+def _castable_to_string(t: pa.DataType) -> bool:
+    """Whether values of ``t`` (a type counted as STRING) can be read as text; else presence only."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    try:
+        pa.array([], type=t).cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True

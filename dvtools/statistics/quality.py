@@ -1,0 +1,116 @@
+"""Data-quality alerts per feature, as users know them from profilers.
+
+Read from statistics alone (no rows). Each alert has a stable ``kind`` and a one-line message.
+Limits follow common profiler defaults and are module constants so they can be tuned and
+documented: Facets highlights more than 2 % missing and more than 10 % zeros.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from dvtools.statistics.model import FeatureStatistics, LogicalType
+
+MISSING_HIGHLIGHT = 0.02  # Facets: share of missing values worth highlighting
+ZEROS_HIGHLIGHT = 0.10  # Facets: share of zeros worth highlighting
+HIGH_CARDINALITY = 0.5  # unique / present above this (and > 50 values): high cardinality
+IMBALANCE = 0.95  # top value share above this: imbalanced
+SKEW = 2.0  # |(mean - median)| / std * 3 (Pearson's second skewness) above this: heavy skew
+MIXED_TYPES = (0.05, 0.95)  # share of numeric-like strings strictly within: mixed types
+
+
+@dataclass(frozen=True)
+class QualityAlert:
+    """One data-quality alert about one feature."""
+
+    kind: str
+    message: str
+
+
+def category_variants(values: list[object]) -> list[list[str]]:
+    """Groups of >= 2 string values equal after stripping whitespace and case-folding."""
+    groups: dict[str, list[str]] = {}
+    for v in values:
+        if isinstance(v, str):
+            groups.setdefault(v.strip().casefold(), []).append(v)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def pearson_skewness(f: FeatureStatistics) -> float:
+    """Pearson's second skewness coefficient 3 (mean - median) / std (NaN when undefined)."""
+    n = f.numeric
+    if n is None or not n.num_finite or not n.std or math.isnan(n.std):
+        return math.nan
+    return 3.0 * (n.mean - n.median) / n.std
+
+
+def feature_alerts(f: FeatureStatistics) -> list[QualityAlert]:
+    """Profiler-style alerts for one feature."""
+    out: list[QualityAlert] = []
+    present = f.num_present
+    if f.count and present == 0:
+        return [QualityAlert("all_missing", "every value is missing")]
+    if f.missing_fraction > MISSING_HIGHLIGHT:
+        out.append(QualityAlert("missing", f"{f.missing_fraction:.1%} missing"))
+    n = f.numeric
+    if n is not None and n.num_finite:
+        zero_share = n.num_zeros / present if present else 0.0
+        if zero_share > ZEROS_HIGHLIGHT:
+            out.append(QualityAlert("zeros", f"{zero_share:.1%} zeros"))
+            nonzero_low = n.quantiles.get(0.01, math.nan)
+            if n.min >= 0 and zero_share < 0.9 and _zero_is_isolated(f):
+                out.append(QualityAlert(
+                    "zero_as_missing",
+                    f"zeros ({zero_share:.1%}) sit apart from the other values (p1 {nonzero_low:.4g}): "
+                    "zero may be used as a missing marker",
+                ))
+        if n.num_nan:
+            out.append(QualityAlert("nan", f"{n.num_nan:,} NaN values"))
+        if n.num_pos_inf or n.num_neg_inf:
+            out.append(QualityAlert("inf", f"{n.num_pos_inf + n.num_neg_inf:,} infinite values"))
+        sk = pearson_skewness(f)
+        if not math.isnan(sk) and abs(sk) > SKEW:
+            out.append(QualityAlert("skewed", f"heavily skewed (Pearson skewness {sk:.2f})"))
+    if f.values is not None and present:
+        unique = f.values.unique
+        if unique == 1:
+            out.append(QualityAlert("constant", f"constant: every value is {f.values.values[0]!r}"))
+        elif f.values.exact and unique == present and present > 1 and f.logical_type != LogicalType.BOOL:
+            out.append(QualityAlert("unique", "all values are unique (an identifier?)"))
+        elif f.logical_type == LogicalType.STRING and unique > 50 and unique / present > HIGH_CARDINALITY:
+            out.append(QualityAlert("high_cardinality", f"high cardinality: {unique:,} distinct values"))
+        top = f.values.counts[0] if f.values.counts else 0
+        if unique and unique > 1 and top / present > IMBALANCE:
+            out.append(QualityAlert("imbalanced", f"imbalanced: top value {f.values.values[0]!r} is {top / present:.1%}"))
+        if f.logical_type == LogicalType.STRING:
+            groups = category_variants(f.values.values[:10_000])
+            if groups:
+                ex = ", ".join(repr(v) for v in groups[0][:3])
+                out.append(QualityAlert("variants", f"{len(groups)} values differ only by case/whitespace, e.g. {ex}"))
+    s = f.string
+    if s is not None and present and f.logical_type == LogicalType.STRING:
+        share = s.num_numeric_like / present
+        if MIXED_TYPES[0] < share < MIXED_TYPES[1]:
+            out.append(QualityAlert("mixed_types", f"mixed types: {share:.1%} of values are numbers written as text"))
+        elif share >= MIXED_TYPES[1]:
+            out.append(QualityAlert("numbers_as_text", f"{share:.1%} of values are numbers stored as text"))
+        if s.num_empty:
+            out.append(QualityAlert("empty", f"{s.num_empty:,} empty strings"))
+        if s.num_whitespace_padded:
+            out.append(QualityAlert("whitespace", f"{s.num_whitespace_padded:,} values with leading/trailing whitespace"))
+    return out
+
+
+def _zero_is_isolated(f: FeatureStatistics) -> bool:
+    """True when the smallest non-zero values are far from zero relative to the spread."""
+    n = f.numeric
+    if n is None or not n.sketch.n:
+        return False
+    # Share of values in (0, 5 % of the range]: a continuous quantity near zero fills this band.
+    span = n.max - n.min
+    if span <= 0:
+        return False
+    cdf = n.sketch.cdf([0.0, 0.05 * span], inclusive=True)
+    near = cdf[1] - cdf[0]
+    return bool(near < 0.01)
