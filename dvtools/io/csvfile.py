@@ -159,7 +159,8 @@ class CsvPart(Part):
                 delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
             ),
             "convert_options": pcsv.ConvertOptions(
-                null_values=self._null_values, strings_can_be_null=False, column_types=column_types
+                null_values=self._null_values, strings_can_be_null=True,
+                quoted_strings_can_be_null=False, column_types=column_types
             ),
         }
 

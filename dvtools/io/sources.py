@@ -7,11 +7,11 @@ Inputs: a path, a glob pattern or directory (one dataset over many files), a lis
 are read into memory: uploads). Formats: see ``SUPPORTED_FORMATS`` and
 ``SUPPORTED_EXTENSIONS``; ``.gz``/``.bz2``/``.zst`` text files are decompressed on the fly.
 
-Null rule (text formats): in numeric, bool, date and timestamp columns the ``null_values`` markers
-(any case: ``NA``, ``n/a``, ``NULL``, ``nan`` ...) and empty fields are nulls; "NaN" is a null, not a
-float NaN. String columns keep every value as written (``""`` stays an empty string, ``"NA"`` stays
-``"NA"``), so statistics can count empty strings. A column holding nothing but markers and empty
-fields is null-typed.
+Null rule (text formats): an unquoted empty field or ``null_values`` marker (any case: ``NA``,
+``n/a``, ``NULL``, ``None``, ``nan`` ...) is missing in every column, as pandas reads CSV; "NaN" is a
+null, not a float NaN. A *quoted* value is kept as written in string columns (``""`` is an empty
+string, ``"NA"`` the text NA), so statistics can still count deliberate empty strings. A column
+holding nothing but markers and empty fields is null-typed.
 
 Type widening: CSV and JSON Lines types are inferred from a first block. When a later block does
 not fit (``1.5`` in an int64 column), the column widens (int64 -> float64 -> string; bool, date,

@@ -100,6 +100,8 @@ class NumericMoments:
                 vals = vals[finite_mask]
                 if vals.size == 0:
                     return
+            # -0.0 -> 0.0: one zero, so min/max/quantiles (and their JSON) do not depend on the batch order
+            vals = vals + 0.0
         n, mean, m2 = moments(vals)
         self.n, self.mean, self.m2 = merge_moments(self.n, self.mean, self.m2, n, mean, m2)
         self.min = min(self.min, float(vals.min()))

@@ -487,3 +487,28 @@ def numeric_from_sketch(
         quantiles_histogram=Histogram("quantiles", tuple(map(float, qedges)), tuple(map(float, qcounts))),
         sketch=sketch,
     )
+
+
+_UNITS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def timestamp_text(value: float, arrow_type: str) -> str:
+    """ISO text of a TIMESTAMP feature's numeric figure (dates as days, timestamps in their unit)."""
+    import datetime as dt
+
+    if value is None or not math.isfinite(value):
+        return ""
+    if arrow_type.startswith("date"):
+        if arrow_type.startswith("date64"):
+            value = value / 86_400_000
+        return (dt.date(1970, 1, 1) + dt.timedelta(days=float(value))).isoformat()
+    unit = arrow_type[arrow_type.find("[") + 1:].split(",")[0].rstrip("]").strip() if "[" in arrow_type else "us"
+    seconds = float(value) / _UNITS.get(unit, 1_000_000)
+    return (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)).isoformat(sep=" ", timespec="seconds")
+
+
+def display_number(f: FeatureStatistics, value: float) -> str | float:
+    """A numeric figure as people read it: timestamps as dates, other numbers unchanged."""
+    if f.logical_type == LogicalType.TIMESTAMP:
+        return timestamp_text(value, f.arrow_type)
+    return value

@@ -8,7 +8,9 @@ documented: Facets highlights more than 2 % missing and more than 10 % zeros.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from dvtools.statistics.model import FeatureStatistics, LogicalType
 
@@ -28,13 +30,24 @@ class QualityAlert:
     message: str
 
 
-def category_variants(values: list[object]) -> list[list[str]]:
-    """Groups of >= 2 string values equal after stripping whitespace and case-folding."""
+def category_variants(values: Iterable[Any]) -> list[list[str]]:
+    """Groups (of two or more) of distinct values equal after ``strip()`` + ``casefold()``.
+
+    ``["NY", "ny ", "Ny", "CA"]`` -> ``[["NY", "ny ", "Ny"]]``. Groups come in the order of their
+    first value, values in input order; exact duplicates and ``None`` are ignored. Used by schema
+    inference (notes), validation and the dashboard.
+    """
     groups: dict[str, list[str]] = {}
+    seen: set[str] = set()
     for v in values:
-        if isinstance(v, str):
-            groups.setdefault(v.strip().casefold(), []).append(v)
-    return [g for g in groups.values() if len(g) > 1]
+        if v is None:
+            continue
+        s = v if isinstance(v, str) else str(v)
+        if s in seen:
+            continue
+        seen.add(s)
+        groups.setdefault(s.strip().casefold(), []).append(s)
+    return [g for g in groups.values() if len(g) >= 2]
 
 
 def pearson_skewness(f: FeatureStatistics) -> float:

@@ -101,7 +101,7 @@ def test_null_markers_numeric_vs_string(tmp_path: Path) -> None:
         "i,f,s,allnull,flag\n"
         "1,1.5,x,,true\n"
         "n/a,NaN,,NA,NULL\n"
-        "NULL,nan,NA,null,false\n"
+        'NULL,nan,"NA",null,false\n'
         "none,N/A,None,n/a,none\n"
         ",2.5,,,\n"
     )
@@ -115,7 +115,8 @@ def test_null_markers_numeric_vs_string(tmp_path: Path) -> None:
     f = t.column("f").to_pylist()
     assert f == [1.5, None, None, None, 2.5]  # "NaN" is missing, not a float NaN
     assert not any(isinstance(v, float) and math.isnan(v) for v in f)
-    assert t.column("s").to_pylist() == ["x", "", "NA", "None", ""]  # strings kept as written
+    # unquoted markers/empties are missing in strings too; quoted values are kept as written
+    assert t.column("s").to_pylist() == ["x", None, "NA", None, None]
     assert t.column("flag").to_pylist() == [True, None, False, None, None]
 
 
@@ -133,7 +134,7 @@ def test_delimiter_sniffing(tmp_path: Path, delimiter: str) -> None:
     path.write_text("\n".join(delimiter.join(r) for r in rows) + "\n")
     table = read_table(path)
     assert table.column_names == ["name", "amount", "note"]
-    assert table.column("note").to_pylist() == ["x, y; z | w", "plain", ""]
+    assert table.column("note").to_pylist() == ["x, y; z | w", "plain", None]
     assert table.column("amount").to_pylist() == [1, 2, 3]
 
 

@@ -1,0 +1,250 @@
+"""The ``dvtools`` command line: a thin shell over the library, made for scripts and CI.
+
+Exit codes are a contract: ``0`` success (``validate``: no anomaly; ``compare``: no drift),
+``1`` anomalies or drift found, ``2`` error (bad file, bad schema, bad option), with one line on
+stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from dvtools.errors import DvtoolsError
+
+EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+
+
+class _Progress:
+    """A one-line progress indicator on stderr for inputs over a few MB (throttled)."""
+
+    def __init__(self, label: str, stream: TextIO, min_bytes: int = 4 << 20) -> None:
+        self.label = label
+        self.stream = stream
+        self.min_bytes = min_bytes
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, rows: int, total_bytes: int | None) -> None:
+        if total_bytes is not None and total_bytes < self.min_bytes:
+            return
+        now = time.perf_counter()
+        if now - self.last < 0.25:
+            return
+        self.last = now
+        rate = rows / max(now - self.t0, 1e-9)
+        self.stream.write(f"\r{self.label}: {rows:,} rows ({rate:,.0f} rows/s)")
+        self.stream.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, float):
+        if math.isnan(x):
+            return ""
+        if x != 0 and (abs(x) >= 1e6 or abs(x) < 1e-3):
+            return f"{x:.3e}"
+        return f"{x:.4g}"
+    return str(x)
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def summary_table(stats: Any) -> str:
+    """A short per-feature summary for a terminal."""
+    from dvtools.statistics.model import LogicalType, display_number
+
+    rows = []
+    for f in stats:
+        n = f.numeric
+        top = f.top_values(1)
+        is_ts = f.logical_type == LogicalType.TIMESTAMP
+        rows.append([
+            f.name,
+            f.logical_type.value,
+            f"{f.missing_fraction:.1%}",
+            _fmt(n.mean) if n and not is_ts else "",
+            _fmt(n.std) if n and not is_ts else "",
+            _fmt(display_number(f, n.min)) if n else "",
+            _fmt(display_number(f, n.median)) if n else "",
+            _fmt(display_number(f, n.max)) if n else "",
+            _fmt(f.unique) if f.unique is not None else "",
+            (repr(top[0][0])[:24] if top else ""),
+        ])
+    head = f"{stats.num_examples:,} examples, {stats.num_features} features"
+    if stats.num_malformed_rows:
+        head += f", {stats.num_malformed_rows:,} malformed rows skipped"
+    body = _table(rows, ["feature", "type", "missing", "mean", "std", "min", "median", "max", "unique", "top"])
+    warn = "".join(f"\nwarning: {w}" for w in stats.warnings)
+    return f"{head}\n{body}{warn}"
+
+
+# ---- commands ------------------------------------------------------------------------------------
+def _cmd_stats(a: argparse.Namespace) -> int:
+    from dvtools.artifacts import save_statistics
+    from dvtools.statistics.engine import compute_statistics
+
+    progress = _Progress("reading", sys.stderr)
+    source: Any = a.data[0] if len(a.data) == 1 else a.data
+    stats = compute_statistics(source, slice_by=a.slice_by, engine=a.engine, scheduler=a.scheduler,
+                               progress=progress, batch_size=a.batch_size)
+    progress.done()
+    save_statistics(stats, a.output, a.format)
+    print(summary_table(stats))
+    if stats.slices:
+        print(f"{len(stats.slices)} slices by {stats.slice_column!r}" + (" (capped)" if stats.slices_capped else ""))
+    print(f"wrote {a.output}")
+    return EXIT_OK
+
+
+def _stats_of(paths: list[str], a: argparse.Namespace) -> Any:
+    from dvtools.artifacts import statistics_of
+
+    stats, _ = statistics_of(paths)
+    return stats
+
+
+def _cmd_schema_infer(a: argparse.Namespace) -> int:
+    from dvtools.schema import infer_schema, save_schema, with_default_thresholds
+
+    stats = _stats_of(a.data, a)
+    if a.label is not None and a.label not in stats:
+        raise DvtoolsError(f"label column {a.label!r} is not in the data")
+    schema = infer_schema(stats, label=a.label)
+    if a.linf_threshold is not None or a.js_threshold is not None:
+        schema = with_default_thresholds(schema, linf=a.linf_threshold, js=a.js_threshold)
+    save_schema(schema, a.output)
+    print(f"inferred {len(schema.features)} features from {stats.num_examples:,} examples; wrote {a.output}")
+    return EXIT_OK
+
+
+def _cmd_validate(a: argparse.Namespace) -> int:
+    from dvtools.schema import load_schema
+    from dvtools.validation import Thresholds, anomalies_table, anomalies_to_json, validate_statistics
+
+    schema = load_schema(a.schema)
+    stats = _stats_of(a.data, a)
+    baseline = _stats_of([a.baseline], a) if a.baseline else None
+    thresholds = Thresholds(linf=a.linf_threshold, js=a.js_threshold, min_examples_ratio=a.min_examples_ratio)
+    anomalies = validate_statistics(stats, schema, reference=baseline, environment=a.environment,
+                                    thresholds=thresholds)
+    if a.key:
+        if not a.baseline:
+            raise DvtoolsError("--key needs --baseline: feature skew joins the data with the baseline's rows")
+        from dvtools.comparison.feature_skew import feature_skew, skew_anomalies
+
+        anomalies = anomalies + skew_anomalies(feature_skew(a.baseline, a.data[0] if len(a.data) == 1 else a.data,
+                                                            key=a.key))
+    if a.format == "json":
+        print(anomalies_to_json(anomalies))
+    else:
+        print(anomalies_table(anomalies) if anomalies else "no anomalies")
+    return EXIT_FOUND if anomalies else EXIT_OK
+
+
+def _cmd_compare(a: argparse.Namespace) -> int:
+    from dvtools.comparison.report import run_compare
+
+    return run_compare(a)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for docs and tests)."""
+    p = argparse.ArgumentParser(prog="dvtools", description="Data validation for ML: statistics, schema, anomalies, drift.")
+    from dvtools import __version__
+
+    p.add_argument("--version", action="version", version=f"dvtools {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("stats", help="compute statistics of a dataset")
+    s.add_argument("data", nargs="+", help="data files (CSV, TSV, Parquet, JSON Lines, Feather) or a glob")
+    s.add_argument("-o", "--output", required=True, help="output file")
+    s.add_argument("--format", choices=["json", "tfdv", "tfdv-text"], default="json",
+                   help="json (dvtools, default), tfdv (DatasetFeatureStatisticsList binary), tfdv-text")
+    s.add_argument("--slice-by", default=None, metavar="COL", help="also compute statistics per value of COL")
+    s.add_argument("--engine", choices=["local", "dask"], default="local")
+    s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT); default: local cluster")
+    s.add_argument("--batch-size", type=int, default=131_072, help=argparse.SUPPRESS)
+    s.set_defaults(func=_cmd_stats)
+
+    sc = sub.add_parser("schema", help="schema commands")
+    ssub = sc.add_subparsers(dest="schema_command", required=True)
+    si = ssub.add_parser("infer", help="infer a schema from data or statistics")
+    si.add_argument("data", nargs="+", help="data files or a statistics JSON")
+    si.add_argument("-o", "--output", required=True, help="schema.json or schema.pbtxt (format by extension)")
+    si.add_argument("--label", default=None, help="label column: marked as not present in SERVING")
+    si.add_argument("--linf-threshold", type=float, default=None, help="set L-infinity drift/skew thresholds")
+    si.add_argument("--js-threshold", type=float, default=None, help="set Jensen-Shannon drift/skew thresholds")
+    si.set_defaults(func=_cmd_schema_infer)
+
+    v = sub.add_parser("validate", help="validate data or statistics against a schema")
+    v.add_argument("data", nargs="+", help="data files or a statistics JSON")
+    v.add_argument("--schema", required=True, help="schema.json or schema.pbtxt")
+    v.add_argument("--baseline", default=None, help="reference data or statistics for comparators")
+    v.add_argument("--environment", default=None, help="e.g. SERVING: skips features not in that environment")
+    v.add_argument("--key", nargs="+", default=None, metavar="COL", help="join with --baseline on COL for feature skew")
+    v.add_argument("--linf-threshold", type=float, default=None)
+    v.add_argument("--js-threshold", type=float, default=None)
+    v.add_argument("--min-examples-ratio", type=float, default=None)
+    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.set_defaults(func=_cmd_validate)
+
+    c = sub.add_parser("compare", help="compare two datasets: drift, feature skew, concept shift")
+    c.add_argument("reference", help="training/reference data or statistics")
+    c.add_argument("current", help="serving/current data or statistics")
+    c.add_argument("--label", default=None, help="label column: enables concept-shift analysis (needs data)")
+    c.add_argument("--key", nargs="+", default=None, metavar="COL", help="id columns: enables feature skew (needs data)")
+    c.add_argument("--policy", choices=["tfdv", "auto"], default="auto")
+    c.add_argument("--format", choices=["text", "json", "html"], default="text")
+    c.add_argument("-o", "--output", default=None, help="output file (html: default report.html)")
+    c.set_defaults(func=_cmd_compare)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dvtools`` console script."""
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    for attr in ("output", "schema"):
+        val = getattr(a, attr, None)
+        if isinstance(val, str) and attr == "output" and not Path(val).parent.exists():
+            print(f"dvtools: error: output folder {str(Path(val).parent)!r} does not exist", file=sys.stderr)
+            return EXIT_ERROR
+    try:
+        return int(a.func(a))
+    except DvtoolsError as e:
+        print(f"dvtools: error: {_one_line(str(e))}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("dvtools: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except (OSError, MemoryError) as e:
+        print(f"dvtools: error: {_one_line(str(e))}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _one_line(msg: str) -> str:
+    return " ".join(msg.split())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
