@@ -1,0 +1,227 @@
+"""Plain-language explanations of every anomaly type: what it means, why it happens, what to do.
+
+Shown by the dashboard and the CLI next to an anomaly. Likely causes follow the usual list for
+data errors in ML pipelines: bad sensor or log data, an upstream software update changing a
+format or unit, a transformation applied on one side only (training/serving pipeline mismatch),
+seasonality or a real change in the world, a new product or category, a broken join, ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dvtools.validation.anomalies import AnomalyType as T
+
+__all__ = ["EXPLANATIONS", "Explanation"]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Title, meaning in plain words, likely causes and what to do about one anomaly type."""
+
+    title: str
+    meaning: str
+    likely_causes: tuple[str, ...]
+    what_to_do: str
+
+
+_BROKEN_JOIN = "a broken or changed join (keys no longer match, so the joined columns come back empty)"
+_UPSTREAM = "an upstream software update that renamed, dropped or reformatted the field"
+_ONE_SIDE = "a transformation applied on one side only (training/serving pipeline mismatch)"
+_LOGGING = "bad sensor or log data (a logger or device that stopped sending the field)"
+_WORLD = "seasonality or a real change in the world"
+_NEW_CAT = "a new product, category or market that did not exist in the training data"
+_UNIT = "a unit or scale change upstream (cents vs dollars, ms vs s, % vs fraction)"
+_ACCEPT = "If the new data is right, accept the anomaly to update the schema; otherwise fix the source."
+
+EXPLANATIONS: dict[T, Explanation] = {
+    T.SCHEMA_MISSING_COLUMN: Explanation(
+        "Column missing",
+        "A feature the schema expects is not in the data at all.",
+        (_UPSTREAM, _BROKEN_JOIN, _ONE_SIDE, "a query or export that selects a different list of columns"),
+        "Check the pipeline that produces the data. If the feature was dropped on purpose, deprecate it "
+        "in the schema (accept the anomaly) or restrict it to the environments where it exists.",
+    ),
+    T.SCHEMA_NEW_COLUMN: Explanation(
+        "New column",
+        "The data has a column the schema does not know.",
+        (_UPSTREAM, "a new feature added to the pipeline but not to the schema",
+         "a column leaked from another source (an id, a timestamp, the label at serving time)"),
+        "If the column is meant to be there, add it to the schema (accept the anomaly); otherwise "
+        "remove it upstream. Make sure it is not a leak of the label or of future information.",
+    ),
+    T.FEATURE_TYPE_LOW_FRACTION_PRESENT: Explanation(
+        "Too often missing",
+        "The feature has a value in a smaller share of examples than the schema requires.",
+        (_LOGGING, _BROKEN_JOIN, _UPSTREAM, "a new client or app version that does not send the field"),
+        "Find which slice (source, date, client version) lost the values. If the lower presence is "
+        "expected, lower min_fraction in the schema (accept the anomaly).",
+    ),
+    T.FEATURE_TYPE_LOW_NUMBER_PRESENT: Explanation(
+        "Too few examples with a value",
+        "Fewer examples have this feature than the schema's minimum count.",
+        (_LOGGING, _BROKEN_JOIN, "a much smaller dataset than usual (partial export, failed upstream job)"),
+        "Check that the dataset is complete. " + _ACCEPT,
+    ),
+    T.FEATURE_TYPE_NOT_PRESENT: Explanation(
+        "Feature never present",
+        "The column exists but no example has a value, although the schema requires it.",
+        (_BROKEN_JOIN, _LOGGING, _UPSTREAM,
+         "a null-marker rule or parsing error turning every value into null"),
+        "Treat as a pipeline failure: find where the values were lost before training or serving on "
+        "this data.",
+    ),
+    T.FEATURE_TYPE_LOW_NUMBER_VALUES: Explanation(
+        "Too few values per example",
+        "For a list feature, some examples have fewer values than the schema's minimum.",
+        (_UPSTREAM, "truncated or empty lists from a failed lookup", _ONE_SIDE),
+        "Check how the lists are built upstream. " + _ACCEPT,
+    ),
+    T.FEATURE_TYPE_HIGH_NUMBER_VALUES: Explanation(
+        "Too many values per example",
+        "For a list feature, some examples have more values than the schema's maximum.",
+        (_UPSTREAM, "duplicated rows in a join producing repeated list entries", _WORLD),
+        "Check how the lists are built upstream (duplicates?). " + _ACCEPT,
+    ),
+    T.ENUM_TYPE_UNEXPECTED_STRING_VALUES: Explanation(
+        "Unexpected categories",
+        "Some string values are not in the feature's list of allowed values (its domain).",
+        (_NEW_CAT, _UPSTREAM + " (e.g. new codes or spellings)",
+         "typos, case or whitespace variants of known values", _LOGGING),
+        "If the values are legitimate, add them to the domain (accept the anomaly) and check the model "
+        "handles them (an unseen category usually maps to an out-of-vocabulary bucket). If they are "
+        "variants of known values, normalize them upstream.",
+    ),
+    T.INT_TYPE_BIG_INT: Explanation(
+        "Integer above the range",
+        "Some integer values are larger than the schema's maximum (often inferred from training data).",
+        (_UNIT, _LOGGING + " (overflow, sentinel values like 999999)", _WORLD),
+        "Look at the largest values: sentinels and unit changes need a fix upstream; genuinely larger "
+        "values mean the range should be widened (accept the anomaly).",
+    ),
+    T.INT_TYPE_SMALL_INT: Explanation(
+        "Integer below the range",
+        "Some integer values are smaller than the schema's minimum (often inferred from training data).",
+        (_UNIT, _LOGGING + " (sentinel values like -1 or 0 for unknown)", _WORLD),
+        "Look at the smallest values: sentinels for 'unknown' should become nulls; genuinely smaller values "
+        "mean the range should be widened (accept the anomaly).",
+    ),
+    T.FLOAT_TYPE_BIG_FLOAT: Explanation(
+        "Number above the range",
+        "Some values are larger than the schema's maximum (often inferred from training data).",
+        (_UNIT, _LOGGING + " (outliers, sentinel values)", _WORLD),
+        "Compare the distributions: a shift by a constant factor is a unit change to fix upstream. "
+        + _ACCEPT,
+    ),
+    T.FLOAT_TYPE_SMALL_FLOAT: Explanation(
+        "Number below the range",
+        "Some values are smaller than the schema's minimum (often inferred from training data).",
+        (_UNIT, _LOGGING + " (negative sentinels such as -1)", _WORLD),
+        "Check the smallest values for sentinels or sign errors. " + _ACCEPT,
+    ),
+    T.FLOAT_TYPE_HAS_NAN: Explanation(
+        "NaN values",
+        "The feature has NaN (not-a-number) values although the schema disallows them.",
+        ("a division by zero or a failed parse in feature engineering", _ONE_SIDE, _LOGGING),
+        "Find the computation that produces NaN and fix it or impute explicitly. If NaN is a valid "
+        "'unknown', allow it in the schema (accept the anomaly).",
+    ),
+    T.FLOAT_TYPE_HAS_INF: Explanation(
+        "Infinite values",
+        "The feature has +inf or -inf values although the schema disallows them.",
+        ("a division by zero or log(0) in feature engineering", "an overflow", _ONE_SIDE),
+        "Fix the computation upstream (guard divisions and logs), or allow infinity (accept the anomaly).",
+    ),
+    T.UNEXPECTED_DATA_TYPE: Explanation(
+        "Unexpected data type",
+        "The values have a different type than the schema (or the reference) says: e.g. numbers stored "
+        "as text, integers that became floats, codes read as numbers.",
+        (_UPSTREAM, _ONE_SIDE + " (e.g. serving sends strings, training read numbers)",
+         "a file format or loader that infers types differently (missing values turn ints into floats, a "
+         "currency sign or thousands separator turns numbers into text)"),
+        "Make both pipelines produce the same type (parse numbers, strip units). If the new type is right, "
+        "change the schema (accept the anomaly) and retrain.",
+    ),
+    T.SCHEMA_TRAINING_SERVING_SKEW: Explanation(
+        "Training/serving skew",
+        "The feature differs between training and serving data in a way the schema flags.",
+        (_ONE_SIDE, _UPSTREAM, "serving data sampled from a different population than training"),
+        "Compare the training and serving pipelines for this feature and make them compute it the same way.",
+    ),
+    T.COMPARATOR_L_INFTY_HIGH: Explanation(
+        "Category frequencies changed",
+        "The share of at least one category changed by more than the threshold (L-infinity distance: the "
+        "largest change of any category's frequency) compared with the reference data.",
+        (_WORLD, _NEW_CAT, _ONE_SIDE, _UPSTREAM + " (e.g. renamed categories)", "a sampling change"),
+        "Look at the category with the largest change. A real change may call for retraining; a pipeline "
+        "change needs a fix. If the change is acceptable, raise the threshold (accept the anomaly).",
+    ),
+    T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH: Explanation(
+        "Distribution changed",
+        "The distribution of the values differs from the reference's by more than the threshold "
+        "(Jensen-Shannon divergence of the histograms on the reference's bins, from 0 = same to "
+        "1 = disjoint).",
+        (_WORLD, _UNIT, _ONE_SIDE, _LOGGING),
+        "Compare the two histograms, especially values outside the reference range. A shift by a constant "
+        "factor suggests a unit change; a gradual shift, drift that may need retraining. If acceptable, "
+        "raise the threshold (accept the anomaly).",
+    ),
+    T.COMPARATOR_LOW_NUM_EXAMPLES: Explanation(
+        "Fewer examples than expected",
+        "The dataset has much fewer rows than the reference, beyond the allowed ratio.",
+        ("a partial export or a failed upstream job", _BROKEN_JOIN + " dropping rows", _LOGGING, _WORLD),
+        "Check the dataset is complete before using it. If the volume change is expected, widen the ratio "
+        "(accept the anomaly).",
+    ),
+    T.COMPARATOR_HIGH_NUM_EXAMPLES: Explanation(
+        "More examples than expected",
+        "The dataset has many more rows than the reference, beyond the allowed ratio.",
+        ("duplicated rows (a join fanning out, data loaded twice)", _WORLD, _NEW_CAT),
+        "Check for duplicates. If the volume change is expected, widen the ratio (accept the anomaly).",
+    ),
+    T.DATASET_LOW_NUM_EXAMPLES: Explanation(
+        "Too few examples",
+        "The dataset has fewer rows than the schema's minimum.",
+        ("a partial export or a failed upstream job", "an overly narrow filter or date range", _LOGGING),
+        "Check the data source. Statistics and models on too few examples are unreliable.",
+    ),
+    T.MISSING_SHARE_INCREASE: Explanation(
+        "More missing values",
+        "The share of examples without a value rose clearly above the reference's (dvtools check).",
+        (_LOGGING, _BROKEN_JOIN, _UPSTREAM, "a new client or app version that does not send the field"),
+        "Find the slice that lost the values. If expected, set a presence constraint in the schema or "
+        "accept the anomaly.",
+    ),
+    T.ZERO_AS_MISSING_MARKER: Explanation(
+        "Zero used for missing",
+        "Many more values are exactly 0 than expected, while missing values did not increase: 0 probably "
+        "stands in for 'unknown' (dvtools check).",
+        (_ONE_SIDE + " (e.g. serving fills nulls with 0, training keeps them null)", _UPSTREAM,
+         _LOGGING + " (a device reporting 0 when it has no reading)"),
+        "Turn the placeholder zeros back into nulls (or impute the same way on both sides). If zeros are "
+        "genuine, accept the anomaly.",
+    ),
+    T.CATEGORY_VARIANTS: Explanation(
+        "Category variants",
+        "Some values differ only by upper/lower case or spaces ('NY' vs 'ny '), so the model sees them as "
+        "different categories (dvtools check).",
+        ("manual data entry", _UPSTREAM + " (a new formatting)",
+         "several sources merged without normalization"),
+        "Normalize the values (trim, case) in the pipeline, on both training and serving sides. If the "
+        "variants are really different values, accept the anomaly.",
+    ),
+    T.CONSTANT_COLUMN: Explanation(
+        "Constant column",
+        "Every example has the same value, while the reference had several (dvtools check).",
+        (_UPSTREAM + " (a default value everywhere)", _BROKEN_JOIN + " filling a default", _LOGGING,
+         "a filter that selected a single category"),
+        "A constant feature carries no information: find why the variation disappeared. If expected (a "
+        "slice by that value), accept the anomaly.",
+    ),
+    T.ALL_NULL_COLUMN: Explanation(
+        "Column entirely empty",
+        "Every example is missing this feature, while the reference had values (dvtools check).",
+        (_BROKEN_JOIN, _UPSTREAM, _LOGGING, "a parsing or null-marker rule that turns every value into null"),
+        "Treat as a pipeline failure: restore the values before training or serving on this data.",
+    ),
+}

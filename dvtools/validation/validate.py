@@ -1,0 +1,215 @@
+"""Validate statistics against a schema (and optionally a reference): the anomalies, as values.
+
+:func:`validate_statistics` runs every registered check (:data:`~dvtools.validation.checks.CHECKS`)
+on every feature and returns the anomalies sorted ERROR first, then dataset-level ones, then by
+feature order (the schema's, then the data's for columns the schema does not list). It reads
+finalized statistics only, recomputes nothing and caches nothing, so validating hundreds of
+features takes milliseconds.
+
+:func:`anomalies_to_json` is the CLI's JSON contract; :func:`anomalies_table` a terminal table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import textwrap
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from dvtools.errors import UsageError
+from dvtools.schema.model import Feature, Schema
+from dvtools.statistics.model import DatasetStatistics
+from dvtools.validation.anomalies import Anomaly, Severity
+from dvtools.validation.checks import CHECKS, SUPERSEDES, CheckContext, accepted_notes
+from dvtools.validation.thresholds import Thresholds
+
+__all__ = ["anomalies_table", "anomalies_to_json", "validate_statistics"]
+
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1}
+
+
+def _check_environment(schema: Schema, environment: str | None) -> None:
+    if environment is None:
+        return
+    known = set(schema.default_environments)
+    for f in schema.features:
+        known.update(f.in_environment)
+        known.update(f.not_in_environment)
+    if known and environment not in known:
+        raise UsageError(
+            f"environment {environment!r} is not in the schema (environments: {', '.join(sorted(known))})"
+        )
+
+
+def _filter(anomalies: list[Anomaly], notes: Iterable[str]) -> list[Anomaly]:
+    """Drop accepted anomalies (``accept:`` notes), then the ones a stronger finding supersedes."""
+    accepted = accepted_notes(notes)
+    if accepted:
+        anomalies = [
+            a for a in anomalies
+            if a.type.value not in accepted
+            and not ("accept_key" in a.details and f"{a.type.value}:{a.details['accept_key']}" in accepted)
+        ]
+    fired = {a.type for a in anomalies}
+    dropped: set[Any] = set()
+    for t in fired:
+        dropped |= SUPERSEDES.get(t, frozenset())
+    return [a for a in anomalies if a.type not in dropped] if dropped else anomalies
+
+
+def validate_statistics(
+    stats: DatasetStatistics,
+    schema: Schema | None,
+    *,
+    reference: DatasetStatistics | None = None,
+    environment: str | None = None,
+    thresholds: Thresholds | None = None,
+    comparator: Literal["drift", "skew"] = "drift",
+) -> list[Anomaly]:
+    """Anomalies of ``stats`` against ``schema`` and, when given, the ``reference`` statistics.
+
+    * ``schema=None`` validates against the reference only (distribution, missing-share,
+      constant, all-null, zero-marker and type-change checks).
+    * ``environment`` (e.g. ``"SERVING"``) skips the features not expected there; deprecated
+      features are always skipped. An environment the schema never mentions raises
+      :class:`~dvtools.errors.UsageError` (when the schema mentions any).
+    * ``thresholds``: defaults and per-feature overrides (:class:`Thresholds`).
+    * ``comparator``: which schema comparator thresholds the reference comparison, ``"drift"``
+      (reference = previous span) or ``"skew"`` (reference = training, current = serving).
+    """
+    if comparator not in ("drift", "skew"):
+        raise UsageError(f"comparator must be 'drift' or 'skew', got {comparator!r}")
+    thresholds = thresholds if thresholds is not None else Thresholds()
+    thresholds.check()
+    if schema is not None:
+        _check_environment(schema, environment)
+    ref_n = reference.num_examples if reference is not None else None
+    common = {
+        "environment": environment,
+        "num_examples": stats.num_examples,
+        "reference_num_examples": ref_n,
+        "comparator": comparator,
+        "schema": schema,
+    }
+    feature_checks = [c for c in CHECKS.values() if c.scope == "feature"]
+    unknown_checks = [c for c in feature_checks if c.on_unknown_columns]
+    dataset_checks = [c for c in CHECKS.values() if c.scope == "dataset"]
+
+    ranked: list[tuple[int, int, int, Anomaly]] = []
+
+    def add(found: list[Anomaly], position: int) -> None:
+        for a in found:
+            ranked.append((_SEVERITY_RANK[a.severity], position, len(ranked), a))
+
+    ctx = CheckContext(feature=None, thresholds=thresholds.for_feature(None), **common)
+    found = [a for c in dataset_checks for a in c(ctx)]
+    add(_filter(found, schema.notes if schema is not None else ()), -1)
+
+    plan: list[tuple[str, Feature | None, bool]] = []  # (name, schema feature, unknown column)
+    if schema is not None:
+        listed = set()
+        for f in schema.features:
+            listed.add(f.name)
+            if f.deprecated or not f.in_env(environment, schema.default_environments):
+                continue
+            plan.append((f.name, f, False))
+        plan += [(name, None, True) for name in stats.features if name not in listed]
+    else:
+        plan = [(name, None, False) for name in stats.features]
+
+    ref_features = reference.features if reference is not None else {}
+    for position, (name, f, unknown) in enumerate(plan):
+        ctx = CheckContext(
+            feature=name,
+            current=stats.features.get(name),
+            schema_feature=f,
+            reference=ref_features.get(name),
+            thresholds=thresholds.for_feature(name),
+            **common,
+        )
+        found = [a for c in (unknown_checks if unknown else feature_checks) for a in c(ctx)]
+        if found:
+            add(_filter(found, f.notes if f is not None else ()), position)
+    ranked.sort(key=lambda r: r[:3])
+    return [r[3] for r in ranked]
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _jsonable(x: Any) -> Any:
+    """Plain JSON types; NaN/inf become strings (JSON has none), as in statistics files."""
+    if isinstance(x, bool | str) or x is None:
+        return x
+    if isinstance(x, int | np.integer):
+        return int(x)
+    if isinstance(x, float | np.floating):
+        v = float(x)
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return v
+    if isinstance(x, bytes):
+        return x.decode("utf-8", "replace")
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple | set | frozenset | np.ndarray):
+        return [_jsonable(v) for v in x]
+    return str(x)
+
+
+def anomalies_to_json(anomalies: Sequence[Anomaly], *, indent: int | None = 2) -> str:
+    """``{"anomalies": [{feature, type, severity, description, observed, expected, details}, ...]}``."""
+    return json.dumps(
+        {"anomalies": [_jsonable(a.to_dict()) for a in anomalies]},
+        indent=indent, ensure_ascii=False, allow_nan=False,
+    )
+
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
+_RESET = "\033[0m"
+
+
+def anomalies_table(anomalies: Sequence[Anomaly], *, width: int | None = None, color: bool = False) -> str:
+    """Render a fixed-width text table (severity, feature, type, wrapped description) for a terminal.
+
+    ``width`` defaults to the terminal's (at least 80); ``color=True`` colors the severity with
+    ANSI codes.
+    """
+    if not anomalies:
+        return "No anomalies found."
+    width = width or max(shutil.get_terminal_size((120, 24)).columns, 80)
+    rows = [
+        (a.severity.value, a.feature if a.feature is not None else "(dataset)", a.type.value, a.description)
+        for a in anomalies
+    ]
+    w_sev = max(len("SEVERITY"), *(len(r[0]) for r in rows))
+    w_feat = min(max(len("FEATURE"), *(len(r[1]) for r in rows)), 28)
+    w_type = min(max(len("TYPE"), *(len(r[2]) for r in rows)), 42)
+    w_desc = max(width - w_sev - w_feat - w_type - 6, 30)
+
+    def cut(s: str, w: int) -> str:
+        return s if len(s) <= w else s[: w - 1] + "…"
+
+    lines = [
+        f"{'SEVERITY':<{w_sev}}  {'FEATURE':<{w_feat}}  {'TYPE':<{w_type}}  DESCRIPTION",
+        f"{'-' * w_sev}  {'-' * w_feat}  {'-' * w_type}  {'-' * min(w_desc, 40)}",
+    ]
+    for a, (sev, feat, typ, desc) in zip(anomalies, rows, strict=True):
+        wrapped = textwrap.wrap(desc, w_desc) or [""]
+        sev_txt = f"{sev:<{w_sev}}"
+        if color:
+            sev_txt = f"{_COLORS[a.severity]}{sev_txt}{_RESET}"
+        lines.append(f"{sev_txt}  {cut(feat, w_feat):<{w_feat}}  {cut(typ, w_type):<{w_type}}  {wrapped[0]}")
+        pad = " " * (w_sev + w_feat + w_type + 6)
+        lines += [pad + w for w in wrapped[1:]]
+    n_err = sum(a.severity == Severity.ERROR for a in anomalies)
+    n_warn = len(anomalies) - n_err
+    lines.append("")
+    lines.append(f"{n_err} error{'s' if n_err != 1 else ''}, {n_warn} warning{'s' if n_warn != 1 else ''}")
+    return "\n".join(lines)

@@ -1,0 +1,163 @@
+"""The CLI contract: outputs, exit codes (0 ok, 1 found, 2 error) and one-line errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dvtools.cli import main
+from dvtools.statistics.model import DatasetStatistics
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from dvtools.demo import write_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    t, s = write_demo(str(folder))
+    return Path(t), Path(s)
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    rc = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_stats_writes_json_and_prints_summary(demo_files, tmp_path, capsys):
+    train, _ = demo_files
+    out_file = tmp_path / "stats.json"
+    rc, out, err = _run(["stats", train, "-o", out_file], capsys)
+    assert rc == 0, err
+    stats = DatasetStatistics.from_json(out_file.read_text())
+    assert stats.num_examples == 20_000
+    assert "20,000 examples, 17 features" in out
+    assert "distance_km" in out
+    expected_mean = pd.read_csv(train)["distance_km"].mean()
+    assert stats["distance_km"].numeric.mean == pytest.approx(expected_mean, rel=1e-12)
+
+
+def test_stats_tfdv_format_and_slices(demo_files, tmp_path, capsys):
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    train, _ = demo_files
+    out_file = tmp_path / "stats.pb"
+    rc, out, err = _run(["stats", train, "-o", out_file, "--format", "tfdv", "--slice-by", "route_type"], capsys)
+    assert rc == 0, err
+    proto = statistics_pb2.DatasetFeatureStatisticsList.FromString(out_file.read_bytes())
+    names = [d.name for d in proto.datasets]
+    assert names[0] == "All Examples"
+    assert sorted(names[1:]) == ["route_type=road", "route_type=track", "route_type=trail"]
+    assert proto.datasets[0].num_examples == 20_000
+    assert sum(d.num_examples for d in proto.datasets[1:]) == 20_000
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [(b"", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00garbage", "PNG"), (b"a,b\n", "no data rows")],
+)
+def test_stats_bad_input_exit_2_one_line(tmp_path, capsys, content, needle):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    rc, out, err = _run(["stats", bad, "-o", tmp_path / "x.json"], capsys)
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "bad.csv" in lines[0] and "Traceback" not in err
+    assert needle.lower() in lines[0].lower()
+
+
+def test_missing_file_exit_2(tmp_path, capsys):
+    rc, _, err = _run(["stats", tmp_path / "nope.csv", "-o", tmp_path / "x.json"], capsys)
+    assert rc == 2 and "nope.csv" in err and len(err.strip().splitlines()) == 1
+
+
+def test_console_script_runs_without_traceback(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 not really parquet")
+    proc = subprocess.run([sys.executable, "-m", "dvtools.cli", "stats", str(bad), "-o", str(tmp_path / "s.json")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "bad.parquet" in proc.stderr
+
+
+def test_schema_infer_json_and_pbtxt(demo_files, tmp_path, capsys):
+    from dvtools.schema import load_schema
+
+    train, _ = demo_files
+    for name in ("schema.json", "schema.pbtxt"):
+        target = tmp_path / name
+        rc, out, err = _run(["schema", "infer", train, "-o", target, "--label", "completed"], capsys)
+        assert rc == 0, err
+        schema = load_schema(str(target))
+        assert schema.feature("completed").not_in_environment == ["SERVING"]
+        assert set(schema.feature("device_os").domain.values) == {"Android 13", "Android 14", "iOS 16", "iOS 17"}
+
+
+def test_schema_infer_from_statistics_file(demo_files, tmp_path, capsys):
+    train, _ = demo_files
+    stats_file = tmp_path / "train_stats.json"
+    assert _run(["stats", train, "-o", stats_file], capsys)[0] == 0
+    rc, _, err = _run(["schema", "infer", stats_file, "-o", tmp_path / "schema.json"], capsys)
+    assert rc == 0, err
+    data = json.loads((tmp_path / "schema.json").read_text())
+    assert data["format"] == "dvtools.schema"
+
+
+def test_schema_infer_unknown_label_exit_2(demo_files, tmp_path, capsys):
+    train, _ = demo_files
+    rc, _, err = _run(["schema", "infer", train, "-o", tmp_path / "s.json", "--label", "nope"], capsys)
+    assert rc == 2 and "nope" in err
+
+
+@pytest.fixture(scope="module")
+def demo_schema(demo_files, tmp_path_factory) -> Path:
+    train, _ = demo_files
+    target = tmp_path_factory.mktemp("schema") / "schema.json"
+    assert main(["schema", "infer", str(train), "-o", str(target), "--label", "completed"]) == 0
+    return target
+
+
+def test_validate_json_contract_and_exit_1(demo_files, demo_schema, capsys):
+    train, serve = demo_files
+    rc, out, err = _run(["validate", serve, "--schema", demo_schema, "--baseline", train, "--environment", "SERVING",
+                         "--linf-threshold", "0.1", "--js-threshold", "0.1", "--format", "json"], capsys)
+    assert rc == 1, err
+    doc = json.loads(out)
+    found = {(a["feature"], a["type"]) for a in doc["anomalies"]}
+    for a in doc["anomalies"]:
+        assert {"feature", "type", "severity", "description"} <= set(a)
+        assert a["severity"] in ("ERROR", "WARNING")
+    assert ("device_os", "ENUM_TYPE_UNEXPECTED_STRING_VALUES") in found
+    assert ("elevation_ft", "UNEXPECTED_DATA_TYPE") in found
+    assert ("weather", "SCHEMA_MISSING_COLUMN") in found
+    assert ("app_version", "SCHEMA_NEW_COLUMN") in found
+    assert ("temperature_c", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH") in found
+    assert not any(f == "completed" for f, _ in found)  # the label is not in SERVING
+
+
+def test_validate_clean_data_exit_0(demo_files, demo_schema, capsys):
+    train, _ = demo_files
+    rc, out, err = _run(["validate", train, "--schema", demo_schema, "--environment", "TRAINING"], capsys)
+    assert rc == 0, out + err
+    assert "no anomalies" in out
+
+
+def test_validate_min_examples_ratio(demo_files, demo_schema, capsys):
+    train, serve = demo_files
+    rc, out, _ = _run(["validate", serve, "--schema", demo_schema, "--baseline", train, "--environment", "SERVING",
+                       "--min-examples-ratio", "0.5", "--format", "json"], capsys)
+    types = {a["type"] for a in json.loads(out)["anomalies"]}
+    assert "COMPARATOR_LOW_NUM_EXAMPLES" in types  # 8,000 < 0.5 * 20,000
+
+
+def test_validate_bad_schema_exit_2(demo_files, tmp_path, capsys):
+    _, serve = demo_files
+    bad = tmp_path / "schema.json"
+    bad.write_text("{not json")
+    rc, _, err = _run(["validate", serve, "--schema", bad], capsys)
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
