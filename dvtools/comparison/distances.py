@@ -52,6 +52,9 @@ __all__ = [
     "wasserstein_from_quantiles",
 ]
 
+#: Effective sample size above which the KS p-value uses the limiting distribution.
+KS_LIMITING_N = 10_000
+
 #: Range ``(low, high)`` of the value each method returns (``high`` may be ``inf``).
 #: ``jensen_shannon_divergence`` is for the default base 2 (base ``b`` gives ``[0, log_b 2]``);
 #: ``chi_square`` is the statistic (its p-value is in ``[0, 1]``); ``ks`` is the statistic D.
@@ -300,8 +303,9 @@ def ks_from_cdfs(
     ``cur_cdf[i]`` are ``F(points[i]) = P(X <= points[i])`` (Kolmogorov 1933, Smirnov 1939).
     The p-value is the two-sided asymptotic one of ``scipy.stats.ks_2samp(method='asymp')``:
     ``scipy.stats.kstwo.sf(D, round(n_eff))`` with effective sample size
-    ``n_eff = n_ref * n_cur / (n_ref + n_cur)`` (rounded to at least 1). Returns
-    ``(D, p_value)``.
+    ``n_eff = n_ref * n_cur / (n_ref + n_cur)`` (rounded to at least 1); above
+    ``KS_LIMITING_N`` Kolmogorov's limiting distribution ``kstwobign.sf(D * sqrt(n_eff))``, which
+    it converges to. Returns ``(D, p_value)``.
 
     Exactness: when both CDFs are the exact empirical CDFs of the two samples and ``points``
     contain every sample value (their union), ``D`` equals ``ks_2samp``'s statistic exactly;
@@ -326,7 +330,13 @@ def ks_from_cdfs(
         return 0.0, 1.0
     d = float(min(np.max(np.abs(fr - fc)), 1.0))
     n_eff = float(n_ref) * float(n_cur) / (float(n_ref) + float(n_cur))
-    p_value = float(stats.kstwo.sf(d, max(1.0, float(np.round(n_eff)))))
+    n_int = max(1.0, float(np.round(n_eff)))
+    if n_int > KS_LIMITING_N:
+        # Kolmogorov's limiting distribution: same value to ~1e-3 at this size, and ~1000x
+        # faster than kstwo's exact finite-n series (which took ~0.8 s per feature at 1M rows).
+        p_value = float(stats.kstwobign.sf(d * math.sqrt(n_int)))
+    else:
+        p_value = float(stats.kstwo.sf(d, n_int))
     return d, min(max(p_value, 0.0), 1.0)
 
 

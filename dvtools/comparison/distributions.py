@@ -10,6 +10,7 @@ Categorical comparisons align category counts on the union of both sides' catego
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,10 +54,13 @@ class SharedBins:
     @property
     def labels(self) -> list[str]:
         """Human bin labels, underflow and overflow included."""
+        return self.labels_with(_fmt)
+
+    def labels_with(self, fmt: Callable[[float], str]) -> list[str]:
+        """Bin labels with edges written by ``fmt`` (e.g. as dates)."""
         e = self.edges
-        inner = [f"[{_fmt(e[i])}, {_fmt(e[i + 1])}{']' if i == len(e) - 2 else ')'}"
-                 for i in range(len(e) - 1)]
-        return [f"< {_fmt(e[0])}", *inner, f"> {_fmt(e[-1])}"]
+        inner = [f"[{fmt(e[i])}, {fmt(e[i + 1])}{']' if i == len(e) - 2 else ')'}" for i in range(len(e) - 1)]
+        return [f"< {fmt(e[0])}", *inner, f"> {fmt(e[-1])}"]
 
 
 def _fmt(x: float) -> str:

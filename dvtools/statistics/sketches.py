@@ -1,8 +1,9 @@
 """Mergeable summaries for what is too costly to keep exactly.
 
 * :class:`QuantileSketch`: every finite value exactly up to ``EXACT_QUANTILE_LIMIT`` values; beyond
-  that an Apache DataSketches KLL sketch with ``k = 400`` (normalized rank error <= 0.68 % at 99 %
-  confidence for a single query, so within the 1 % budget).
+  that an Apache DataSketches KLL sketch with ``k = 1000`` (normalized rank error <= 0.28 % at 99 %
+  confidence for a single query, well within the 1 % budget; k = 400 (0.68 %) left enough noise to
+  move a normalized Wasserstein distance by 0.026 at 1M rows).
 * :class:`ValueCounter`: exact value counts while the number of distinct values stays within
   ``EXACT_DISTINCT_LIMIT``; beyond that a Misra-Gries frequent-items summary with
   ``FREQUENT_ITEMS_CAPACITY`` counters (each count under-estimated by at most
@@ -28,7 +29,7 @@ import pyarrow.compute as pc
 from datasketches import kll_doubles_sketch
 
 EXACT_QUANTILE_LIMIT = 100_000
-KLL_K = 400
+KLL_K = 1000
 EXACT_DISTINCT_LIMIT = 100_000
 FREQUENT_ITEMS_CAPACITY = 10_000
 HLL_PRECISION = 16

@@ -1,0 +1,735 @@
+"""Drift between two datasets' statistics: every distance per feature, a policy, a three-level verdict.
+
+:func:`compare_statistics` works on two :class:`~dvtools.statistics.model.DatasetStatistics` only
+(never on rows), so it runs on statistics computed once, e.g. on a cluster, and saved.
+
+What is computed per feature present on both sides
+--------------------------------------------------
+*Categorical* features (STRING, BOOL, names in ``categorical``, and *low-cardinality numeric*
+features: INT columns whose reference values are all listed exactly, at most
+:data:`LOW_CARDINALITY_MAX` distinct) are compared on their category counts aligned on the union
+of both sides' categories (:func:`~dvtools.comparison.distributions.aligned_categories`; when a
+side's counter is no longer exact, the values it does not list are pooled in one ``(other)``
+category): L-infinity, Jensen-Shannon divergence (base 2) and distance (its square root), PSI
+(natural log, epsilon 1e-4), chi-square test of homogeneity (statistic and p-value) and Hellinger.
+Low-cardinality numeric features also get KS and Wasserstein, as numeric features.
+
+*Numeric* features (INT, FLOAT, TIMESTAMP; finite values only, NaN/inf are not part of the
+distribution) are compared on *shared bins*: the reference's 10 equal-width bins plus an
+underflow and an overflow bin (:func:`~dvtools.comparison.distributions.shared_bins`): JS
+divergence and distance, PSI and Hellinger; and on their CDFs and quantile functions:
+
+* KS statistic and p-value (:func:`~dvtools.comparison.distances.ks_from_cdfs`, asymptotic
+  p-value): with two exact sketches the CDFs are evaluated at every value of both samples, so the
+  statistic equals ``scipy.stats.ks_2samp``; otherwise at the union of both sketches' quantiles at
+  1001 levels (0, 0.001, ..., 1: minimum and maximum included), within the KLL rank error (< 1 %).
+* Wasserstein-1 in the feature's units (``wasserstein``) and divided by the reference's population
+  standard deviation (``normalized_wasserstein``, Evidently's "Wasserstein distance (normed)"):
+  exact (``integral |F_ref - F_cur| dx`` over both samples' values, as
+  ``scipy.stats.wasserstein_distance``) with two exact sketches, else from quantiles at 1000
+  midpoint levels (:func:`~dvtools.comparison.distances.normalized_wasserstein`).
+
+p-values are marked ``approximate`` when a side's summary is not exact (a KLL sketch or a
+frequent-items counter). LIST features are compared on their flattened values.
+
+Policies: which statistic decides, at which threshold
+-----------------------------------------------------
+``"tfdv"``: TensorFlow Data Validation's drift/skew comparators. Categorical features:
+L-infinity distance > 0.1; numeric features: Jensen-Shannon divergence (base 2) > 0.1 (TFDV flags
+strictly above the threshold). Deterministic, sample-size independent, comparable across runs.
+(TFDV itself treats an INT feature as numeric unless its schema marks it categorical; here a
+low-cardinality INT is categorical in both policies, so it gets L-infinity.)
+
+``"auto"``: Evidently's default drift tests. With a small reference (<= 1000 rows) distances on
+few rows are noisy while tests are informative, so a statistical test decides: KS p-value < 0.05
+for numeric features, chi-square p-value < 0.05 for categorical ones. With a larger reference
+every p-value becomes tiny for even negligible differences (the test has power to detect
+anything), so an *effect size* decides: normalized Wasserstein >= 0.1 (a shift of a tenth of a
+reference standard deviation) for numeric features, Jensen-Shannon *distance* (square root of the
+divergence, base 2; Evidently's ``jensenshannon``) >= 0.1 for categorical and low-cardinality
+numeric ones. p-values are still reported, as secondary evidence.
+
+``correction`` (``"bonferroni"`` or ``"fdr"``, Benjamini-Hochberg) adjusts the p-values of the
+features whose primary method is a test, across those features; the verdict then uses the
+adjusted value (stored in ``p_values`` as ``"<method>_adjusted"``). ``thresholds`` overrides a
+method's threshold; ``methods`` restricts what is computed (the primary method always is).
+
+Verdicts (:class:`DriftVerdict`)
+--------------------------------
+* distance methods, threshold ``t``: ``drift`` when the statistic reaches ``t`` (``>= t``; ``> t``
+  under ``tfdv``), ``possible drift`` when it reaches half of ``t`` (``>= t / 2``), else
+  ``no drift``;
+* test methods, significance ``alpha``: ``drift`` when ``p < alpha``, ``possible drift`` when
+  ``p < 2 alpha``, else ``no drift``;
+* a feature with values on one side only is ``drift`` (distances at their maximum, no p-value);
+  no values on either side is ``no drift``.
+
+Missing-share changes, new and vanished categories and values out of the reference range are
+reported as their own findings on :class:`FeatureComparison`, not folded into the verdict.
+The dataset drifts when the share of compared features with verdict ``drift`` is at least
+``drift_share_threshold`` (0.5 by default, as Evidently's dataset drift).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dvtools.comparison._common import jsonable
+from dvtools.comparison.distances import (
+    benjamini_hochberg,
+    bonferroni,
+    chi_square,
+    hellinger,
+    jensen_shannon_divergence,
+    ks_from_cdfs,
+    l_infinity,
+    normalized_wasserstein,
+    psi,
+    wasserstein_from_quantiles,
+)
+from dvtools.comparison.distributions import shared_bins, sketch_values
+from dvtools.errors import UsageError
+from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType, NumericStatistics
+
+__all__ = [
+    "CATEGORICAL_METHODS",
+    "LOW_CARDINALITY_MAX",
+    "METHODS",
+    "NUMERIC_METHODS",
+    "POLICIES",
+    "Comparison",
+    "DriftVerdict",
+    "FeatureComparison",
+    "Policy",
+    "Rule",
+    "compare_statistics",
+]
+
+L_INFINITY = "l_infinity"
+JS_DIVERGENCE = "jensen_shannon_divergence"
+JS_DISTANCE = "jensen_shannon_distance"
+PSI = "psi"
+CHI_SQUARE = "chi_square"
+HELLINGER = "hellinger"
+KS = "ks"
+WASSERSTEIN = "wasserstein"
+NORMALIZED_WASSERSTEIN = "normalized_wasserstein"
+
+#: Methods computed for categorical features (on aligned category counts).
+CATEGORICAL_METHODS: tuple[str, ...] = (L_INFINITY, JS_DIVERGENCE, JS_DISTANCE, PSI, CHI_SQUARE, HELLINGER)
+#: Methods computed for numeric features (shared bins, CDFs, quantiles).
+NUMERIC_METHODS: tuple[str, ...] = (JS_DIVERGENCE, JS_DISTANCE, PSI, HELLINGER, KS, WASSERSTEIN,
+                                    NORMALIZED_WASSERSTEIN)
+#: Every method name accepted in ``methods`` and ``thresholds``.
+METHODS: tuple[str, ...] = tuple(dict.fromkeys(CATEGORICAL_METHODS + NUMERIC_METHODS))
+#: Methods that are statistical tests (their verdict uses the p-value).
+TEST_METHODS = frozenset({CHI_SQUARE, KS})
+
+#: An INT feature with at most this many distinct values, all listed exactly, is compared as categorical.
+LOW_CARDINALITY_MAX = 20
+#: The ``auto`` policy uses statistical tests when the reference has at most this many rows.
+SMALL_REFERENCE_ROWS = 1000
+
+KS_GRID_LEVELS = 1001  # quantile levels per side for KS on inexact sketches (0, 0.001, ..., 1)
+WASSERSTEIN_LEVELS = 1000  # midpoint levels for Wasserstein from quantiles
+MAX_LISTED_CATEGORIES = 20  # new/vanished categories listed per feature (all are counted)
+POSSIBLE_DISTANCE_FACTOR = 0.5  # "possible drift" from this fraction of a distance threshold
+POSSIBLE_P_FACTOR = 2.0  # "possible drift" below this multiple of a test's alpha
+
+
+class DriftVerdict(StrEnum):
+    """The three-level verdict of one feature (see the module docstring for the rules)."""
+
+    NO_DRIFT = "no drift"
+    POSSIBLE_DRIFT = "possible drift"
+    DRIFT = "drift"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What decides a verdict: a distance (``stat >= threshold``) or a test (``p < threshold``)."""
+
+    method: str
+    threshold: float
+    strict: bool = False
+    """Distance methods: drift only when the statistic is strictly above the threshold (TFDV)."""
+
+    @property
+    def is_test(self) -> bool:
+        """True for p-value methods."""
+        return self.method in TEST_METHODS
+
+    def verdict(self, value: float) -> DriftVerdict:
+        """Verdict of the primary statistic ``value`` (a p-value for tests)."""
+        if value is None or math.isnan(value):
+            return DriftVerdict.NO_DRIFT
+        t = self.threshold
+        if self.is_test:
+            if value < t:
+                return DriftVerdict.DRIFT
+            return DriftVerdict.POSSIBLE_DRIFT if value < POSSIBLE_P_FACTOR * t else DriftVerdict.NO_DRIFT
+        if value > t or (not self.strict and value >= t):
+            return DriftVerdict.DRIFT
+        return DriftVerdict.POSSIBLE_DRIFT if value >= POSSIBLE_DISTANCE_FACTOR * t else DriftVerdict.NO_DRIFT
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which rule applies to a feature, by kind and (optionally) by reference size."""
+
+    name: str
+    description: str
+    categorical: Rule
+    numeric: Rule
+    small_categorical: Rule | None = None
+    small_numeric: Rule | None = None
+    small_max_rows: int = SMALL_REFERENCE_ROWS
+
+    def rule(self, kind: str, reference_rows: int, overrides: Mapping[str, float] | None = None) -> Rule:
+        """Return the rule for a feature of ``kind`` with a reference of ``reference_rows`` rows."""
+        small = reference_rows <= self.small_max_rows
+        if kind == "categorical":
+            r = self.small_categorical if small and self.small_categorical else self.categorical
+        else:
+            r = self.small_numeric if small and self.small_numeric else self.numeric
+        if overrides and r.method in overrides:
+            r = Rule(r.method, float(overrides[r.method]), r.strict)
+        return r
+
+
+POLICIES: dict[str, Policy] = {
+    "tfdv": Policy(
+        "tfdv",
+        "TFDV comparators: L-infinity > 0.1 (categorical), Jensen-Shannon divergence > 0.1 (numeric)",
+        categorical=Rule(L_INFINITY, 0.1, strict=True),
+        numeric=Rule(JS_DIVERGENCE, 0.1, strict=True),
+    ),
+    "auto": Policy(
+        "auto",
+        "Evidently defaults: reference <= 1000 rows: KS p < 0.05 (numeric), chi-square p < 0.05 "
+        "(categorical); larger: normalized Wasserstein >= 0.1 (numeric), Jensen-Shannon distance >= 0.1 "
+        "(categorical)",
+        categorical=Rule(JS_DISTANCE, 0.1),
+        numeric=Rule(NORMALIZED_WASSERSTEIN, 0.1),
+        small_categorical=Rule(CHI_SQUARE, 0.05),
+        small_numeric=Rule(KS, 0.05),
+    ),
+}
+
+
+@dataclass
+class FeatureComparison:
+    """Comparison of one feature: all distances, the deciding statistic, the verdict, the findings.
+
+    ``distances`` maps method -> statistic (chi-square and KS: the test statistic), ``p_values``
+    maps test method -> p-value (and ``"<method>_adjusted"`` after a correction). ``statistic`` is
+    the value the verdict used (a p-value for tests). Shares: ``missing_share_*`` are null rows /
+    rows; ``new_categories`` list current values absent from the reference (``count`` and ``share``
+    of the current present values), ``vanished_categories`` reference values absent from the
+    current data (share of the reference's); ``below_range_share``/``above_range_share`` are the
+    current finite values below the reference minimum / above its maximum (underflow/overflow
+    bins), ``None`` for non-numeric features.
+    """
+
+    feature: str
+    kind: str
+    logical_type: str
+    primary_method: str
+    threshold: float
+    statistic: float
+    verdict: DriftVerdict
+    distances: dict[str, float] = field(default_factory=dict)
+    p_values: dict[str, float] = field(default_factory=dict)
+    approximate: bool = False
+    low_cardinality: bool = False
+    num_present_reference: int = 0
+    num_present_current: int = 0
+    missing_share_reference: float = 0.0
+    missing_share_current: float = 0.0
+    new_categories: list[dict[str, Any]] = field(default_factory=list)
+    vanished_categories: list[dict[str, Any]] = field(default_factory=list)
+    num_new_categories: int = 0
+    num_vanished_categories: int = 0
+    new_categories_share: float = 0.0
+    vanished_categories_share: float = 0.0
+    below_range_share: float | None = None
+    above_range_share: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def missing_share_change(self) -> float:
+        """Current minus reference missing share."""
+        return self.missing_share_current - self.missing_share_reference
+
+    @property
+    def out_of_range_share(self) -> float | None:
+        """Share of current finite values outside the reference range (None when not numeric)."""
+        if self.below_range_share is None or self.above_range_share is None:
+            return None
+        return self.below_range_share + self.above_range_share
+
+    @property
+    def drifted(self) -> bool:
+        """True when the verdict is ``drift``."""
+        return self.verdict == DriftVerdict.DRIFT
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (NaN as null, infinities as strings)."""
+        return jsonable({
+            "feature": self.feature,
+            "kind": self.kind,
+            "logical_type": self.logical_type,
+            "low_cardinality": self.low_cardinality,
+            "primary_method": self.primary_method,
+            "threshold": self.threshold,
+            "statistic": self.statistic,
+            "verdict": self.verdict.value,
+            "distances": self.distances,
+            "p_values": self.p_values,
+            "approximate": self.approximate,
+            "num_present_reference": self.num_present_reference,
+            "num_present_current": self.num_present_current,
+            "missing_share_reference": self.missing_share_reference,
+            "missing_share_current": self.missing_share_current,
+            "missing_share_change": self.missing_share_change,
+            "new_categories": self.new_categories,
+            "num_new_categories": self.num_new_categories,
+            "new_categories_share": self.new_categories_share,
+            "vanished_categories": self.vanished_categories,
+            "num_vanished_categories": self.num_vanished_categories,
+            "vanished_categories_share": self.vanished_categories_share,
+            "below_range_share": self.below_range_share,
+            "above_range_share": self.above_range_share,
+            "out_of_range_share": self.out_of_range_share,
+            "notes": self.notes,
+        })
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare_statistics`: per-feature comparisons and the dataset verdict."""
+
+    features: list[FeatureComparison]
+    policy: str
+    num_examples_reference: int
+    num_examples_current: int
+    drift_share_threshold: float = 0.5
+    correction: str | None = None
+    only_in_reference: list[str] = field(default_factory=list)
+    only_in_current: list[str] = field(default_factory=list)
+    not_compared: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def drifted(self) -> list[FeatureComparison]:
+        """Features with verdict ``drift``."""
+        return [f for f in self.features if f.verdict == DriftVerdict.DRIFT]
+
+    @property
+    def possibly_drifted(self) -> list[FeatureComparison]:
+        """Features with verdict ``possible drift``."""
+        return [f for f in self.features if f.verdict == DriftVerdict.POSSIBLE_DRIFT]
+
+    @property
+    def drift_share(self) -> float:
+        """Share of compared features whose verdict is ``drift`` (0 when none was compared)."""
+        return len(self.drifted) / len(self.features) if self.features else 0.0
+
+    @property
+    def dataset_drift(self) -> bool:
+        """True when ``drift_share >= drift_share_threshold`` (and some feature was compared)."""
+        return bool(self.features) and self.drift_share >= self.drift_share_threshold
+
+    def __getitem__(self, name: str) -> FeatureComparison:
+        for f in self.features:
+            if f.feature == name:
+                return f
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(f.feature == name for f in self.features)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return jsonable({
+            "policy": self.policy,
+            "correction": self.correction,
+            "num_examples_reference": self.num_examples_reference,
+            "num_examples_current": self.num_examples_current,
+            "num_features_compared": len(self.features),
+            "num_drifted": len(self.drifted),
+            "drift_share": self.drift_share,
+            "drift_share_threshold": self.drift_share_threshold,
+            "dataset_drift": self.dataset_drift,
+            "only_in_reference": self.only_in_reference,
+            "only_in_current": self.only_in_current,
+            "not_compared": self.not_compared,
+            "features": [f.to_dict() for f in self.features],
+        })
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per compared feature: method, threshold, statistic, verdict, findings, every distance."""
+        rows = []
+        for f in self.features:
+            row: dict[str, Any] = {
+                "feature": f.feature,
+                "kind": f.kind,
+                "method": f.primary_method,
+                "threshold": f.threshold,
+                "statistic": f.statistic,
+                "verdict": f.verdict.value,
+                "approximate": f.approximate,
+                "missing_reference": f.missing_share_reference,
+                "missing_current": f.missing_share_current,
+                "missing_change": f.missing_share_change,
+                "new_categories": f.num_new_categories,
+                "vanished_categories": f.num_vanished_categories,
+                "out_of_range_share": f.out_of_range_share,
+            }
+            for m in METHODS:
+                row[m] = f.distances.get(m, math.nan)
+            for m in sorted(TEST_METHODS):
+                row[f"{m}_p_value"] = f.p_values.get(m, math.nan)
+            rows.append(row)
+        columns = ["feature", "kind", "method", "threshold", "statistic", "verdict", "approximate",
+                   "missing_reference", "missing_current", "missing_change", "new_categories",
+                   "vanished_categories", "out_of_range_share", *METHODS,
+                   *(f"{m}_p_value" for m in sorted(TEST_METHODS))]
+        return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _unwrap(f: FeatureStatistics) -> FeatureStatistics:
+    """LIST features are compared on their flattened values."""
+    if f.logical_type == LogicalType.LIST and f.values_statistics is not None:
+        return f.values_statistics
+    return f
+
+
+def _numeric_of(f: FeatureStatistics) -> NumericStatistics | None:
+    return f.numeric if f.logical_type.is_numeric else None
+
+
+def _classify(ref: FeatureStatistics, cur: FeatureStatistics, hint: bool | None) -> tuple[str, bool] | str:
+    """``(kind, low_cardinality)``, or the reason why the feature cannot be compared."""
+    both_values = ref.values is not None and cur.values is not None
+    both_numeric = _numeric_of(ref) is not None and _numeric_of(cur) is not None
+    if hint is True and both_values:
+        return "categorical", False
+    if hint is False and both_numeric:
+        return "numeric", False
+    if ref.is_categorical_kind or cur.is_categorical_kind:
+        if both_values:
+            return "categorical", False
+        return f"no value counts to compare ({ref.logical_type.value} vs {cur.logical_type.value})"
+    if both_numeric:
+        rv = ref.values
+        if (ref.logical_type == LogicalType.INT and rv is not None and rv.exact
+                and 0 < rv.unique <= LOW_CARDINALITY_MAX and cur.values is not None):
+            return "categorical", True
+        return "numeric", False
+    if both_values:
+        return "categorical", False
+    return f"{ref.logical_type.value} vs {cur.logical_type.value} features have no comparable summaries"
+
+
+def _category_vectors(
+    ref: FeatureStatistics, cur: FeatureStatistics
+) -> tuple[list[Any], np.ndarray, np.ndarray, bool]:
+    """Count vectors aligned on the union of categories (reference order first).
+
+    A last ``(other)`` bucket (flag True) holds the values a non-exact counter does not list.
+    Values of different types on the two sides are aligned as text.
+    """
+    rvals, cvals = ref.values, cur.values
+    assert rvals is not None and cvals is not None
+    rd, cd = rvals.as_dict(), cvals.as_dict()
+    if ref.logical_type != cur.logical_type:
+        rd = _as_text_keys(rd)
+        cd = _as_text_keys(cd)
+    labels = list(rd)
+    seen = set(rd)
+    labels += [v for v in cd if v not in seen]
+    r = np.array([rd.get(v, 0) for v in labels], dtype=np.float64)
+    c = np.array([cd.get(v, 0) for v in labels], dtype=np.float64)
+    r_other = max(float(rvals.counter.total) - float(r.sum()), 0.0)
+    c_other = max(float(cvals.counter.total) - float(c.sum()), 0.0)
+    has_other = r_other > 0 or c_other > 0
+    if has_other:
+        labels.append("(other)")
+        r = np.append(r, r_other)
+        c = np.append(c, c_other)
+    return labels, r, c, has_other
+
+
+def _as_text_keys(d: dict[Any, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for k, v in d.items():
+        key = ("true" if k else "false") if isinstance(k, bool) else str(k)
+        out[key] = out.get(key, 0) + v
+    return out
+
+
+def _category_findings(fc: FeatureComparison, labels: list[Any], r: np.ndarray, c: np.ndarray,
+                       has_other: bool, ref_exact: bool, cur_exact: bool) -> None:
+    """Fill new/vanished categories (only where the other side's counter is exact: else unknown)."""
+    rt, ct = float(r.sum()), float(c.sum())
+    real = np.ones(len(labels), dtype=bool)
+    if has_other:
+        real[-1] = False
+    if ref_exact:
+        new = np.flatnonzero(real & (r == 0) & (c > 0))
+        new = new[np.argsort(-c[new], kind="stable")]
+        fc.num_new_categories = int(new.size)
+        fc.new_categories_share = float(c[new].sum() / ct) if ct else 0.0
+        fc.new_categories = [{"value": labels[i], "count": int(c[i]), "share": float(c[i] / ct)}
+                             for i in new[:MAX_LISTED_CATEGORIES]]
+    if cur_exact:
+        gone = np.flatnonzero(real & (c == 0) & (r > 0))
+        gone = gone[np.argsort(-r[gone], kind="stable")]
+        fc.num_vanished_categories = int(gone.size)
+        fc.vanished_categories_share = float(r[gone].sum() / rt) if rt else 0.0
+        fc.vanished_categories = [{"value": labels[i], "count": int(r[i]), "share": float(r[i] / rt)}
+                                  for i in gone[:MAX_LISTED_CATEGORIES]]
+
+
+def _vector_distances(r: np.ndarray, c: np.ndarray, wanted: set[str], *,
+                      categorical: bool) -> dict[str, float]:
+    out: dict[str, float] = {}
+    if categorical and L_INFINITY in wanted:
+        out[L_INFINITY] = l_infinity(r, c)
+    if JS_DIVERGENCE in wanted or JS_DISTANCE in wanted:
+        jsd = jensen_shannon_divergence(r, c)
+        if JS_DIVERGENCE in wanted:
+            out[JS_DIVERGENCE] = jsd
+        if JS_DISTANCE in wanted:
+            out[JS_DISTANCE] = math.sqrt(jsd)
+    if PSI in wanted:
+        out[PSI] = psi(r, c)
+    if HELLINGER in wanted:
+        out[HELLINGER] = hellinger(r, c)
+    return out
+
+
+def _numeric_tests(rn: NumericStatistics, cn: NumericStatistics, wanted: set[str],
+                   distances: dict[str, float], p_values: dict[str, float]) -> None:
+    """KS and Wasserstein from the two sketches (exact values when both sketches are exact)."""
+    xr, xc = sketch_values(rn.sketch), sketch_values(cn.sketch)
+    std = rn.std if math.isfinite(rn.std) else 0.0
+    if xr is not None and xc is not None:
+        # Exact: both empirical CDFs at every value of both samples (their union).
+        points = np.union1d(xr, xc)
+        fr = np.searchsorted(xr, points, side="right") / xr.size
+        fc = np.searchsorted(xc, points, side="right") / xc.size
+        if KS in wanted:
+            distances[KS], p_values[KS] = ks_from_cdfs(points, fr, fc, rn.num_finite, cn.num_finite)
+        # W1 = integral |F_ref - F_cur| dx, exactly as scipy.stats.wasserstein_distance computes it.
+        w1 = float(np.sum(np.abs(fr[:-1] - fc[:-1]) * np.diff(points))) if points.size > 1 else 0.0
+        nw = 0.0 if w1 == 0 else (math.inf if std == 0 else w1 / std)
+    else:
+        if KS in wanted:
+            levels = np.linspace(0.0, 1.0, KS_GRID_LEVELS)
+            points = np.union1d(rn.sketch.quantiles(levels), cn.sketch.quantiles(levels))
+            points = points[np.isfinite(points)]
+            distances[KS], p_values[KS] = ks_from_cdfs(points, rn.sketch.cdf(points), cn.sketch.cdf(points),
+                                                       rn.num_finite, cn.num_finite)
+        mid = (np.arange(WASSERSTEIN_LEVELS) + 0.5) / WASSERSTEIN_LEVELS
+        qr, qc = rn.sketch.quantiles(mid), cn.sketch.quantiles(mid)
+        w1 = wasserstein_from_quantiles(qr, qc)
+        nw = normalized_wasserstein(qr, qc, std)
+    if WASSERSTEIN in wanted:
+        distances[WASSERSTEIN] = w1
+    if NORMALIZED_WASSERSTEIN in wanted:
+        distances[NORMALIZED_WASSERSTEIN] = nw
+
+
+# Statistic reported when exactly one side has values (the range maximum of each method).
+_MAX_VALUE = {
+    L_INFINITY: 1.0, JS_DIVERGENCE: 1.0, JS_DISTANCE: 1.0, HELLINGER: 1.0, KS: 1.0, CHI_SQUARE: math.inf,
+    WASSERSTEIN: math.inf, NORMALIZED_WASSERSTEIN: math.inf,
+}
+
+
+def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: float,
+                rule: Rule) -> FeatureComparison:
+    """One or both sides have no values: nothing to measure; one-sided is the worst drift."""
+    one_sided = (n_ref == 0) != (n_cur == 0)
+    for m in sorted(wanted):
+        if m == PSI:
+            fc.distances[m] = psi(np.array([n_ref]), np.array([n_cur]))
+        else:
+            fc.distances[m] = _MAX_VALUE[m] if one_sided else 0.0
+        if m in TEST_METHODS:
+            fc.p_values[m] = math.nan if one_sided else 1.0
+    side = "reference" if n_ref == 0 else "current"
+    fc.notes.append(f"no values in {side} data" if one_sided else "no values on either side")
+    fc.statistic = fc.p_values[rule.method] if rule.is_test else fc.distances[rule.method]
+    fc.verdict = DriftVerdict.DRIFT if one_sided else DriftVerdict.NO_DRIFT
+    return fc
+
+
+def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: FeatureStatistics, *,
+                     hint: bool | None, policy: Policy, reference_rows: int,
+                     thresholds: Mapping[str, float] | None,
+                     methods: set[str] | None) -> FeatureComparison | str:
+    ref, cur = _unwrap(ref_outer), _unwrap(cur_outer)
+    ref_null, cur_null = ref.logical_type == LogicalType.NULL, cur.logical_type == LogicalType.NULL
+    if ref_null and cur_null:
+        return "no values on either side"
+    # A column that is null throughout is typed NULL by the loaders: classify by the other side.
+    kind_or_reason = _classify(cur if ref_null else ref, ref if cur_null else cur, hint)
+    if isinstance(kind_or_reason, str):
+        return kind_or_reason
+    kind, low_card = kind_or_reason
+    rule = policy.rule(kind, reference_rows, thresholds)
+    applicable = set(CATEGORICAL_METHODS if kind == "categorical" else NUMERIC_METHODS)
+    rn, cn = _numeric_of(ref), _numeric_of(cur)
+    if low_card and rn is not None and cn is not None:
+        applicable |= {KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN}
+    wanted = (applicable if methods is None else applicable & methods) | {rule.method}
+    fc = FeatureComparison(
+        feature=name, kind=kind, logical_type=ref_outer.logical_type.value, primary_method=rule.method,
+        threshold=rule.threshold, statistic=math.nan, verdict=DriftVerdict.NO_DRIFT, low_cardinality=low_card,
+        missing_share_reference=ref_outer.missing_fraction, missing_share_current=cur_outer.missing_fraction,
+    )
+    if ref_null or cur_null:
+        fc.num_present_reference, fc.num_present_current = ref.num_present, cur.num_present
+        return _fill_empty(fc, wanted, float(ref.num_present), float(cur.num_present), rule)
+    if ref_outer.logical_type != cur_outer.logical_type:
+        fc.notes.append(f"type changed: {ref_outer.logical_type.value} in reference, "
+                        f"{cur_outer.logical_type.value} in current")
+    if kind == "categorical":
+        assert ref.values is not None and cur.values is not None
+        labels, r, c, has_other = _category_vectors(ref, cur)
+        n_ref, n_cur = float(r.sum()), float(c.sum())
+        fc.approximate = not (ref.values.exact and cur.values.exact)
+        _category_findings(fc, labels, r, c, has_other, ref.values.exact, cur.values.exact)
+    else:
+        assert rn is not None and cn is not None
+        n_ref, n_cur = float(rn.num_finite), float(cn.num_finite)
+    bins = None
+    if rn is not None and cn is not None:
+        fc.approximate = fc.approximate or not (rn.sketch.is_exact and cn.sketch.is_exact)
+        if rn.num_finite and cn.num_finite:
+            bins = shared_bins(ref, cur)
+            fc.below_range_share = float(bins.current[0] / cn.num_finite)
+            fc.above_range_share = float(bins.current[-1] / cn.num_finite)
+    fc.num_present_reference, fc.num_present_current = int(n_ref), int(n_cur)
+
+    if n_ref == 0 or n_cur == 0:
+        return _fill_empty(fc, wanted, n_ref, n_cur, rule)
+
+    if kind == "categorical":
+        fc.distances.update(_vector_distances(r, c, wanted, categorical=True))
+        if CHI_SQUARE in wanted:
+            stat, p, _dof = chi_square(r, c)
+            fc.distances[CHI_SQUARE] = stat
+            fc.p_values[CHI_SQUARE] = p
+    else:
+        assert bins is not None
+        fc.distances.update(_vector_distances(bins.reference, bins.current, wanted, categorical=False))
+    if rn is not None and cn is not None and rn.num_finite and cn.num_finite and wanted & {
+            KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN}:
+        _numeric_tests(rn, cn, wanted, fc.distances, fc.p_values)
+    fc.statistic = fc.p_values[rule.method] if rule.is_test else fc.distances[rule.method]
+    fc.verdict = rule.verdict(fc.statistic)
+    return fc
+
+
+def _hint_for(name: str, categorical: Collection[str] | Mapping[str, bool] | None) -> bool | None:
+    if categorical is None:
+        return None
+    if isinstance(categorical, Mapping):
+        v = categorical.get(name)
+        return None if v is None else bool(v)
+    return True if name in categorical else None
+
+
+def compare_statistics(
+    reference: DatasetStatistics,
+    current: DatasetStatistics,
+    *,
+    policy: str = "auto",
+    methods: Collection[str] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    correction: str | None = None,
+    drift_share_threshold: float = 0.5,
+    categorical: Collection[str] | Mapping[str, bool] | None = None,
+    exclude: Collection[str] = (),
+) -> Comparison:
+    """Compare every feature present in both datasets' statistics; see the module docstring.
+
+    ``policy``: ``"auto"`` (Evidently-like defaults) or ``"tfdv"``. ``methods``: names from
+    :data:`METHODS` to compute (default all; the policy's primary method is always computed).
+    ``thresholds``: method -> threshold overriding the policy's (a significance level for
+    ``ks``/``chi_square``). ``correction``: ``None``, ``"bonferroni"`` or ``"fdr"`` (Benjamini-Hochberg)
+    across the features decided by a test. ``categorical``: feature names to compare as
+    categorical (e.g. a schema's ``is_categorical`` features), or a name -> bool mapping that can
+    also force numeric. ``exclude``: features not to compare (e.g. join keys).
+    Raises :class:`~dvtools.errors.UsageError` for unknown options.
+    """
+    if policy not in POLICIES:
+        raise UsageError(f"unknown policy {policy!r}: use one of {', '.join(POLICIES)}")
+    if correction not in (None, "bonferroni", "fdr"):
+        raise UsageError(f"unknown correction {correction!r}: use 'bonferroni' or 'fdr'")
+    wanted = None if methods is None else set(methods)
+    for m in (wanted or set()) | set(thresholds or {}):
+        if m not in METHODS:
+            raise UsageError(f"unknown method {m!r}: use one of {', '.join(METHODS)}")
+    for m, t in (thresholds or {}).items():
+        if not (isinstance(t, int | float) and math.isfinite(t) and t > 0):
+            raise UsageError(f"threshold of {m} must be a positive number, got {t!r}")
+        if m in TEST_METHODS and t >= 1:
+            raise UsageError(f"threshold of {m} is a significance level and must be below 1, got {t!r}")
+    if not (0 < drift_share_threshold <= 1):
+        raise UsageError(f"drift_share_threshold must be in (0, 1], got {drift_share_threshold!r}")
+    pol = POLICIES[policy]
+    excluded = set(exclude)
+    features: list[FeatureComparison] = []
+    not_compared: dict[str, str] = {}
+    for name, ref_f in reference.features.items():
+        if name in excluded or name not in current.features:
+            continue
+        out = _compare_feature(name, ref_f, current.features[name], hint=_hint_for(name, categorical),
+                               policy=pol, reference_rows=reference.num_examples, thresholds=thresholds,
+                               methods=wanted)
+        if isinstance(out, str):
+            not_compared[name] = out
+        else:
+            features.append(out)
+    if correction is not None:
+        _correct(features, correction, pol, reference.num_examples, thresholds)
+    return Comparison(
+        features=features,
+        policy=policy,
+        num_examples_reference=reference.num_examples,
+        num_examples_current=current.num_examples,
+        drift_share_threshold=drift_share_threshold,
+        correction=correction,
+        only_in_reference=[n for n in reference.features if n not in current.features and n not in excluded],
+        only_in_current=[n for n in current.features if n not in reference.features and n not in excluded],
+        not_compared=not_compared,
+    )
+
+
+def _correct(features: list[FeatureComparison], correction: str, policy: Policy, reference_rows: int,
+             thresholds: Mapping[str, float] | None) -> None:
+    """Adjust the primary p-values of test-decided features across features, and redo their verdicts."""
+    tested = [f for f in features if f.primary_method in TEST_METHODS and not math.isnan(
+        f.p_values.get(f.primary_method, math.nan))]
+    if not tested:
+        return
+    raw = np.array([f.p_values[f.primary_method] for f in tested])
+    adjusted = bonferroni(raw) if correction == "bonferroni" else benjamini_hochberg(raw)
+    for f, p in zip(tested, adjusted, strict=True):
+        f.p_values[f"{f.primary_method}_adjusted"] = float(p)
+        f.statistic = float(p)
+        f.verdict = policy.rule(f.kind, reference_rows, thresholds).verdict(float(p))
