@@ -1,0 +1,55 @@
+"""The dashboard frame: server arguments, sidebar status, page navigation with count badges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dvtools.ui import analysis, state
+from dvtools.ui.format import human_count
+
+PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+
+
+def _sidebar(data: analysis.Loaded, n_anomalies: int) -> None:
+    with st.sidebar:
+        st.caption("Datasets")
+        for role in ("reference", "current"):
+            ref = state.get_dataset(role)
+            s = data.reference_stats if role == "reference" else data.current_stats
+            label = state.ROLE_LABELS[role]
+            if ref is None:
+                st.text(f"{label}: not loaded")
+            elif s is None:
+                st.text(f"{label}: {ref.name} (error)")
+            else:
+                st.text(f"{label}:\n{ref.name}\n{human_count(s.num_examples)} rows · {s.num_features} columns")
+        if data.ready:
+            st.caption(f"{n_anomalies} anomalies against the schema in use ({state.schema_origin()})")
+
+
+def run() -> None:
+    """Build the navigation and run the selected page."""
+    errors = analysis.apply_server_arguments()
+    for e in errors:
+        st.error(e, icon=":material/error:")
+    data = analysis.loaded()
+    try:
+        n = len(analysis.anomalies(data))
+    except Exception as e:  # noqa: BLE001 - the badge must never break navigation
+        st.session_state["_badge_error"] = str(e)
+        n = 0
+    badge = f" ({n})" if data.ready else ""
+    pages = [
+        st.Page(str(PAGES_DIR / "data.py"), title="Data", icon=":material/upload_file:", default=True),
+        st.Page(str(PAGES_DIR / "feature_stats.py"), title="Statistics", icon=":material/bar_chart:",
+                url_path="statistics"),
+        st.Page(str(PAGES_DIR / "schema_editor.py"), title="Schema", icon=":material/schema:", url_path="schema"),
+        st.Page(str(PAGES_DIR / "anomalies.py"), title=f"Anomalies{badge}", icon=":material/report:",
+                url_path="anomalies"),
+        st.Page(str(PAGES_DIR / "drift_skew.py"), title="Skew & drift", icon=":material/compare_arrows:",
+                url_path="drift"),
+    ]
+    _sidebar(data, n)
+    st.navigation(pages).run()

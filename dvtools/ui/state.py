@@ -1,0 +1,120 @@
+"""Dashboard state: small, typed, and the only place that touches ``st.session_state``.
+
+Session state holds identifiers and parameters (dataset descriptors with a content digest, the
+edited schema, thresholds, options). Heavy results (statistics, comparisons) come from
+:mod:`dvtools.ui.cache`, keyed by content digest, so moving a slider re-runs validation only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from dvtools.schema.model import Schema
+from dvtools.validation.thresholds import Thresholds
+
+ROLES = ("reference", "current", "evaluation")
+ROLE_LABELS = {"reference": "Training (reference)", "current": "Serving (current)", "evaluation": "Evaluation (optional)"}
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """A loaded dataset: where its bytes are, and a digest that keys every cache."""
+
+    name: str
+    digest: str
+    kind: str  # "data" | "stats"
+    data: bytes | None = field(default=None, repr=False, compare=False)
+    path: str | None = None
+
+    @property
+    def has_rows(self) -> bool:
+        """True when raw rows are available (not a statistics file)."""
+        return self.kind == "data"
+
+    @property
+    def source(self) -> Any:
+        """What the loader accepts: the path on the server, or the uploaded bytes."""
+        return self.path if self.path is not None else self.data
+
+
+def digest_bytes(data: bytes) -> str:
+    """Content digest of an upload."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def digest_path(path: str) -> str:
+    """Digest of a server-side file: path, size and mtime (content not re-read on every run)."""
+    import os
+
+    st_ = os.stat(path)
+    return hashlib.blake2b(f"{os.path.abspath(path)}|{st_.st_size}|{st_.st_mtime_ns}".encode(),
+                           digest_size=16).hexdigest()
+
+
+def _ss() -> Any:
+    return st.session_state
+
+
+def get_dataset(role: str) -> DatasetRef | None:
+    """The dataset loaded for a role."""
+    return _ss().get(f"dataset_{role}")
+
+
+def set_dataset(role: str, ref: DatasetRef | None) -> None:
+    """Load (or clear) a role's dataset; a new reference resets the inferred schema."""
+    old = get_dataset(role)
+    if ref is None:
+        _ss().pop(f"dataset_{role}", None)
+    else:
+        _ss()[f"dataset_{role}"] = ref
+    if role == "reference" and (old is None or ref is None or old.digest != ref.digest):
+        _ss().pop("schema", None)
+        _ss().pop("schema_origin", None)
+
+
+def get_schema() -> Schema | None:
+    """The schema in use (edited or uploaded), if any."""
+    return _ss().get("schema")
+
+
+def set_schema(schema: Schema | None, origin: str) -> None:
+    """Use ``schema``; ``origin`` is 'inferred', 'edited' or 'uploaded'."""
+    _ss()["schema"] = schema
+    _ss()["schema_origin"] = origin
+    _ss()["schema_version"] = _ss().get("schema_version", 0) + 1
+
+
+def schema_origin() -> str:
+    """Where the schema in use came from."""
+    return _ss().get("schema_origin", "inferred")
+
+
+def schema_version() -> int:
+    """Increments on every schema change (keys widgets that show the schema)."""
+    return int(_ss().get("schema_version", 0))
+
+
+def get_thresholds() -> Thresholds:
+    """Global thresholds and per-feature overrides."""
+    if "thresholds" not in _ss():
+        _ss()["thresholds"] = Thresholds(linf=0.1, js=0.1)
+    return _ss()["thresholds"]
+
+
+def set_thresholds(t: Thresholds) -> None:
+    """Replace the thresholds."""
+    _ss()["thresholds"] = t
+
+
+def get_option(name: str, default: Any = None) -> Any:
+    """An analysis option: label, keys, slice_by, environment, policy."""
+    return _ss().get(f"opt_{name}", default)
+
+
+def set_option(name: str, value: Any) -> None:
+    """Set an analysis option."""
+    _ss()[f"opt_{name}"] = value

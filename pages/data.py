@@ -1,0 +1,220 @@
+"""Data (home): load the training and serving data, pick the analysis options, see what is wrong."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dvtools.ui import analysis, components, state
+from dvtools.ui.format import md_escape
+
+NONE = "(none)"
+ENVIRONMENTS = (NONE, "TRAINING", "SERVING")
+UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json", "feather", "arrow", "gz"]
+LINKS = (
+    ("pages/feature_stats.py", "Statistics: every feature side by side", ":material/bar_chart:"),
+    ("pages/schema_editor.py", "Schema: review and edit what the data should look like", ":material/schema:"),
+    ("pages/anomalies.py", "Anomalies: every finding, with a fix", ":material/report:"),
+    ("pages/drift_skew.py", "Skew & drift: distances and example-level skew", ":material/compare_arrows:"),
+)
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+def _upload_digest_key(role: str) -> str:
+    return f"_upload_digest_{role}"
+
+
+def _on_upload(role: str) -> None:
+    """A user picked or removed a file: load it, or unload what that uploader had loaded."""
+    f = st.session_state.get(f"upload_{role}")
+    if f is None:
+        loaded = state.get_dataset(role)
+        if loaded is not None and loaded.digest == st.session_state.get(_upload_digest_key(role)):
+            state.set_dataset(role, None)
+        st.session_state.pop(_upload_digest_key(role), None)
+        return
+    ref = analysis.ref_from_upload(f.name, f.getvalue())
+    st.session_state[_upload_digest_key(role)] = ref.digest
+    state.set_dataset(role, ref)
+
+
+def _open_demo() -> None:
+    analysis.load_demo()
+
+
+def _set_label(value: str) -> None:
+    label = None if value == NONE else value
+    if label == state.get_option("label"):
+        return
+    state.set_option("label", label)
+    if state.schema_origin() == "inferred":  # re-infer: the label is not expected in serving data
+        state.set_schema(None, "inferred")
+    if label is not None and state.get_option("environment") is None:
+        state.set_option("environment", "SERVING")
+
+
+def _set_environment(value: str) -> None:
+    state.set_option("environment", None if value == NONE else value)
+
+
+def _set_slice(value: str) -> None:
+    state.set_option("slice_by", None if value == NONE else value)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _dataset_status(role: str, data: analysis.Loaded) -> None:
+    ref = state.get_dataset(role)
+    stats = data.reference_stats if role == "reference" else data.current_stats
+    if ref is None:
+        st.caption("Nothing loaded yet.")
+        return
+    st.text(ref.name + (" (statistics file: no rows)" if not ref.has_rows else ""))
+    if role in data.errors:
+        st.error(md_escape(data.errors[role]), icon=":material/error:")
+        return
+    if stats is None:
+        return
+    facts = components.dataset_facts(stats)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Rows", facts["rows"])
+    c2.metric("Columns", facts["columns"])
+    c3.metric("Malformed rows skipped", facts["malformed rows skipped"])
+    components.show_messages(stats.warnings, "warning")
+
+
+def _uploader(role: str, data: analysis.Loaded) -> None:
+    st.file_uploader(state.ROLE_LABELS[role], type=UPLOAD_TYPES, key=f"upload_{role}",
+                     on_change=_on_upload, args=(role,),
+                     help="A data file, or a statistics JSON written by `dvtools stats`.")
+    if role in ("reference", "current"):
+        _dataset_status(role, data)
+    elif state.get_dataset(role) is not None:
+        ref = state.get_dataset(role)
+        assert ref is not None
+        st.text(f"Loaded: {ref.name}")
+
+
+def _drop_stale_options(columns: list[str]) -> list[str]:
+    """Forget options naming columns the loaded data does not have (e.g. the demo's, after an upload)."""
+    dropped = []
+    label = state.get_option("label")
+    if label is not None and label not in columns:
+        _set_label(NONE)
+        dropped.append(f"label column {label!r}")
+    slice_by = state.get_option("slice_by")
+    if slice_by is not None and slice_by not in columns:
+        state.set_option("slice_by", None)
+        dropped.append(f"slice column {slice_by!r}")
+    keys = state.get_option("keys") or []
+    if any(k not in columns for k in keys):
+        state.set_option("keys", [k for k in keys if k in columns])
+        dropped.append("key columns " + ", ".join(repr(k) for k in keys if k not in columns))
+    return dropped
+
+
+def _options(data: analysis.Loaded) -> None:
+    stats = data.reference_stats or data.current_stats
+    if stats is None:
+        return
+    columns = list(stats.features)
+    dropped = _drop_stale_options(columns)
+    if dropped:  # rerun so the frame (sidebar, badge) sees the cleaned options too
+        st.session_state["_dropped_options"] = dropped
+        st.rerun()
+    st.subheader("Options")
+    dropped = st.session_state.pop("_dropped_options", None)
+    if dropped:
+        st.caption(md_escape("Not in the loaded data, so no longer used: " + "; ".join(dropped) + "."))
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        label = state.get_option("label")
+        components.bound_selectbox("Label column", [NONE, *columns], value=label or NONE,
+                                   key="opt_label_select", on_change=_set_label,
+                                   help="The prediction target: kept out of the serving checks.")
+    with c2:
+        components.bound_multiselect("Key columns (feature skew)", columns, value=state.get_option("keys") or [],
+                                     key="opt_keys_select", on_change=lambda v: state.set_option("keys", v),
+                                     help="Columns that identify an example in both datasets, to join "
+                                          "training and serving rows and compare them value by value.")
+    with c3:
+        components.bound_selectbox("Slice by", [NONE, *columns], value=state.get_option("slice_by") or NONE,
+                                   key="opt_slice_select", on_change=_set_slice,
+                                   help="Compute statistics per value of this column as well.")
+    with c4:
+        components.bound_selectbox("Environment (validation)", list(ENVIRONMENTS),
+                                   value=state.get_option("environment") or NONE,
+                                   key="opt_environment_select", on_change=_set_environment,
+                                   help="SERVING skips the features the schema does not expect in serving "
+                                        "data (the label).")
+
+
+def _summary(data: analysis.Loaded) -> None:
+    st.subheader("What is wrong")
+    try:
+        found = analysis.anomalies(data)
+        problem = None
+    except Exception as e:  # noqa: BLE001 - the summary must not take the home page down
+        found, problem = [], f"validation failed: {type(e).__name__}: {e}"
+    counts = components.severity_counts(found)
+    comparison, why = components.try_comparison(data.reference, data.current)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Errors", f"{counts['ERROR']:,}")
+    c2.metric("Warnings", f"{counts['WARNING']:,}")
+    if comparison is not None:
+        c3.metric("Drifted features", f"{len(comparison.drifted):,} of {len(comparison.features):,}")
+    else:
+        c3.metric("Drifted features", "–", help=why)
+    if problem:
+        components.show_messages([problem], "error")
+    if found:
+        rank = {"ERROR": 0, "WARNING": 1}
+        top = sorted(found, key=lambda a: rank.get(str(a.severity), 2))[:5]
+        st.caption(f"Top {len(top)} of {len(found):,} anomalies")
+        st.text("\n".join(f"{a.severity} · {a.feature or '(dataset)'}: {a.description}" for a in top))
+    elif not problem:
+        st.success("No anomalies against the schema in use.", icon=":material/check_circle:")
+    for path, label, icon in LINKS:
+        components.page_link(path, label, icon)
+
+
+# --------------------------------------------------------------------------- page
+
+st.title("dvtools")
+st.caption("Validate machine-learning data: statistics, schema, anomalies, training/serving skew and drift, "
+           "for training and serving data side by side.")
+
+data = analysis.loaded()
+nothing = state.get_dataset("reference") is None and state.get_dataset("current") is None
+
+st.button("Open the demo", key="load_demo", type="primary" if nothing else "secondary",
+          icon=":material/directions_run:", on_click=_open_demo,
+          help="A runners-app training/serving pair with planted problems (20,000 and 8,000 rows).")
+
+left, right = st.columns(2, gap="large")
+with left:
+    _uploader("reference", data)
+with right:
+    _uploader("current", data)
+limit = st.get_option("server.maxUploadSize")
+st.caption(f"Uploads up to {limit:,} MB. Larger files: start the app with "
+           "`streamlit run app.py -- --reference PATH --current PATH`.")
+with st.expander("Evaluation data (optional)"):
+    _uploader("evaluation", data)
+
+if nothing:
+    components.empty_state(
+        "Load a training (reference) file and a serving (current) file to compare them, or only one to "
+        "profile it; or open the demo to see every kind of problem dvtools finds."
+    )
+else:
+    _options(data)
+    if data.ready:
+        _summary(data)
+    elif data.reference_stats is not None or data.current_stats is not None:
+        st.info("Fix the dataset that could not be loaded (see the error above) to validate serving against "
+                "training." if data.errors else "Load the other dataset to validate the serving data against "
+                "training.", icon=":material/arrow_forward:")
+        components.page_link(*LINKS[0])

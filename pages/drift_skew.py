@@ -1,0 +1,315 @@
+"""Skew & drift: per-feature distances with a movable threshold, feature skew, concept shift, timeline."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dvtools.errors import DvtoolsError
+from dvtools.statistics.model import LogicalType
+from dvtools.ui import analysis, anomaly_view, cache, components, state
+from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR, distance_figure, feature_figure, timeline_figure
+from dvtools.ui.format import human_count, human_number, md_escape
+
+POLICIES = ("auto", "tfdv")
+POLICY_HELP = ("auto: Evidently's defaults (a statistical test on a small reference, else an effect size: "
+               "normalized Wasserstein for numbers, Jensen-Shannon distance for categories). "
+               "tfdv: TensorFlow Data Validation's comparators (L-infinity for categories, Jensen-Shannon "
+               "divergence for numbers, threshold 0.1).")
+VERDICT_COLORS = {"drift": CURRENT_COLOR, "possible drift": "#f5c28f"}
+MAX_TIMELINE_FEATURES = 8
+
+
+def _set_policy() -> None:
+    state.set_option("policy", st.session_state["drift_policy"])
+
+
+def _verdict_style(v: object) -> str:
+    return {"drift": "background-color: rgba(240, 137, 43, 0.35)",
+            "possible drift": "background-color: rgba(240, 137, 43, 0.15)"}.get(str(v), "")
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def _threshold_controls(comparison: Any) -> tuple[str | None, float]:
+    """The statistic (None = each feature's policy rule) and the threshold to judge it at."""
+    methods = anomaly_view.drift_methods(comparison)
+    options = [anomaly_view.POLICY_RULE, *methods]
+    c1, c2 = st.columns([1, 2])
+    choice = c1.selectbox("Decide by", options, key="drift_method",
+                          help="The policy's own statistic per feature, or one distance for every feature.")
+    method = None if choice == anomaly_view.POLICY_RULE else choice
+    tests = method is None and anomaly_view.uses_tests(comparison)
+    mode = (comparison.policy, choice)
+    if st.session_state.get("_drift_mode") != mode or "drift_threshold" not in st.session_state:
+        st.session_state["_drift_mode"] = mode
+        st.session_state["drift_threshold"] = float(anomaly_view.default_threshold(comparison, method))
+    if tests:
+        c2.slider("Significance level (p-value below it: drift)", 0.001, 0.2, step=0.001, format="%.3f",
+                  key="drift_threshold")
+    else:
+        c2.slider("Threshold (statistic at or above it: drift)", 0.0, 1.0, step=0.005, format="%.3f",
+                  key="drift_threshold", help="Re-evaluates the verdicts; nothing is recomputed.")
+    return method, float(st.session_state["drift_threshold"])
+
+
+def _drift_chart(table: pd.DataFrame, threshold: float, method: str | None, tests: bool) -> None:
+    shown = table[table["verdict"] != "n/a"]
+    if shown.empty:
+        st.caption("No feature has this statistic.")
+        return
+    label = method or ("p-value" if tests else "policy statistic")
+    fig = distance_figure([html.escape(str(f)) for f in shown["feature"]], shown["statistic"].astype(float).tolist(),
+                          threshold, method=label)
+    fig.data[0].marker.color = [VERDICT_COLORS.get(v, REFERENCE_COLOR) for v in shown["verdict"]]
+    values = shown["statistic"].astype(float)
+    if tests or (values.max() > 20 * max(threshold, 1e-9) and (values > 0).all()):
+        fig.update_yaxes(type="log")  # one huge statistic would flatten every other bar
+        for ann in fig.layout.annotations:  # annotations on a log axis are placed in log10 units
+            if threshold > 0:
+                ann.y = math.log10(threshold)
+    st.plotly_chart(fig, width="stretch", key="drift_chart", config={"displaylogo": False})
+
+
+def _drift_table(table: pd.DataFrame) -> None:
+    cc = st.column_config
+    pct = {c: cc.NumberColumn(c.replace("_", " "), format="percent") for c in
+           ("missing_reference", "missing_current", "missing_change", "out_of_range_share")}
+    st.dataframe(table.style.map(_verdict_style, subset=["verdict", "policy_verdict"]), hide_index=True,
+                 column_config={"statistic": cc.NumberColumn(format="%.4g"),
+                                "threshold": cc.NumberColumn(format="%.4g"), **pct},
+                 height=min(38 + 35 * max(len(table), 1), 460))
+
+
+def _feature_detail(comparison: Any, data: analysis.Loaded, ordered: list[str]) -> None:
+    names = list(dict.fromkeys([*ordered, *comparison.only_in_reference, *comparison.only_in_current]))
+    if not names:
+        return
+    st.subheader("One feature")
+    feature = st.selectbox("Feature", names, key="drift_feature")
+    assert data.reference_stats is not None and data.current_stats is not None
+    ref = data.reference_stats.features.get(feature)
+    cur = data.current_stats.features.get(feature)
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        fig = feature_figure(ref, cur, height=320, title=html.escape(str(feature)))
+        st.plotly_chart(fig, width="stretch", key="drift_feature_chart", config={"displaylogo": False})
+    with c2:
+        if feature in comparison:
+            st.markdown("\n".join(f"- **{md_escape(what)}**: {md_escape(text)}"
+                                   for what, text in anomaly_view.feature_findings(comparison[feature])))
+        elif feature in comparison.only_in_reference:
+            st.info("Only in the training (reference) data: nothing to compare.", icon=":material/info:")
+        else:
+            st.info("Only in the serving (current) data: nothing to compare.", icon=":material/info:")
+
+
+def _drift(data: analysis.Loaded) -> None:
+    st.subheader("Distribution skew / drift")
+    value = state.get_option("policy") or "auto"
+    if st.session_state.get("drift_policy") not in POLICIES or "drift_policy" not in st.session_state:
+        st.session_state["drift_policy"] = value if value in POLICIES else "auto"
+    policy = st.segmented_control("Policy", list(POLICIES), key="drift_policy", required=True,
+                                  on_change=_set_policy, help=POLICY_HELP) or "auto"
+    schema = analysis.schema_in_use(data)
+    categorical = tuple(sorted(f.name for f in schema.features if f.is_categorical)) if schema else ()
+    assert data.reference is not None and data.current is not None
+    try:
+        comparison = cache.comparison_for(data.reference, data.current, policy, categorical)
+    except DvtoolsError as e:
+        components.show_messages([f"comparison failed: {e}"], "error")
+        return
+    if not comparison.features:
+        st.info("No feature is present in both datasets.", icon=":material/info:")
+        return
+    method, threshold = _threshold_controls(comparison)
+    keys = [k for k in state.get_option("keys") or [] if k in comparison]
+    table = anomaly_view.drift_table(comparison, threshold, method, exclude=keys)
+    tests = method is None and anomaly_view.uses_tests(comparison)
+    n_drift = int((table["verdict"] == "drift").sum())
+    n_possible = int((table["verdict"] == "possible drift").sum())
+    judged = int((table["verdict"] != "n/a").sum())
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Drifted features", f"{n_drift} of {judged}")
+    c2.metric("Possible drift", f"{n_possible}")
+    c3.metric("Policy verdict (default thresholds)", f"{len(comparison.drifted)} drifted",
+              help=md_escape(POLICY_HELP))
+    _drift_chart(table, threshold, method, tests)
+    _drift_table(table)
+    if keys:
+        st.caption("Key columns not shown (every identifier differs by design): "
+                   + ", ".join(md_escape(k) for k in keys))
+    gone = [md_escape(n) for n in comparison.only_in_reference]
+    new = [md_escape(n) for n in comparison.only_in_current]
+    if gone or new:
+        st.caption("Not compared: " + "; ".join(
+            ([f"only in training: {', '.join(gone)}"] if gone else [])
+            + ([f"only in serving: {', '.join(new)}"] if new else [])))
+    _feature_detail(comparison, data, list(table["feature"]))
+
+
+# --------------------------------------------------------------------------- feature skew
+
+
+def _rows_reason(data: analysis.Loaded) -> str | None:
+    sides = [("training (reference)", data.reference), ("serving (current)", data.current)]
+    for label, ref in sides:
+        if ref is not None and not ref.has_rows:
+            return f"the {label} dataset is a statistics file: this needs the raw rows of both datasets"
+    return None
+
+
+def _skew(data: analysis.Loaded) -> None:
+    st.subheader("Feature skew (same examples, different values)")
+    keys = state.get_option("keys") or []
+    if not keys:
+        components.empty_state("Choose key columns on the Data page to join training and serving examples.",
+                               links=[("pages/data.py", "Choose key columns", ":material/key:")])
+        return
+    reason = _rows_reason(data)
+    if reason:
+        st.info(f"Unavailable: {reason}.", icon=":material/info:")
+        return
+    assert data.reference is not None and data.current is not None
+    try:
+        with st.spinner("Joining the examples…"):
+            result = cache.feature_skew_for(data.reference, data.current, tuple(keys))
+    except DvtoolsError as e:
+        components.show_messages([f"feature skew failed: {e}"], "error")
+        return
+    st.caption(f"Joined on {md_escape(', '.join(keys))}: {human_count(result.num_joined)} examples on both sides; "
+               f"{human_count(result.only_in_reference)} only in training, {human_count(result.only_in_current)} "
+               "only in serving.")
+    components.show_messages(result.warnings, "warning")
+    frame = anomaly_view.skew_frame(result)
+    st.dataframe(frame, hide_index=True, key="skew_table",
+                 column_config={"mismatch_share": st.column_config.NumberColumn("mismatch share", format="percent")},
+                 height=min(38 + 35 * max(len(frame), 1), 400))
+    mismatched = [str(f) for f, n in zip(frame["feature"], frame["num_mismatches"], strict=True) if n]
+    if not mismatched:
+        st.success("Every joined example has the same values on both sides.", icon=":material/check_circle:")
+        return
+    feature = st.selectbox("Mismatching pairs of", mismatched, key="skew_feature")
+    st.dataframe(anomaly_view.skew_samples(result, feature), hide_index=True)
+
+
+# --------------------------------------------------------------------------- concept shift
+
+
+def _concept(data: analysis.Loaded) -> None:
+    st.subheader("Covariate vs concept shift")
+    label = state.get_option("label")
+    if not label:
+        components.empty_state("Choose the label column on the Data page to see whether P(label | feature) "
+                               "changed.", links=[("pages/data.py", "Choose the label", ":material/label:")])
+        return
+    reason = _rows_reason(data)
+    assert data.reference_stats is not None and data.current_stats is not None
+    for side, stats in (("training (reference)", data.reference_stats), ("serving (current)", data.current_stats)):
+        if label not in stats:
+            reason = f"the {side} data has no column {label!r}"
+    if reason:
+        st.info(md_escape(f"Unavailable: {reason}."), icon=":material/info:")
+        return
+    assert data.reference is not None and data.current is not None
+    try:
+        with st.spinner("Comparing P(label | feature)…"):
+            result = cache.concept_shift_for(data.reference, data.current, label)
+    except DvtoolsError as e:
+        components.show_messages([f"concept shift failed: {e}"], "error")
+        return
+    components.show_messages(result.warnings, "warning")
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        st.caption(f"Label {md_escape(label)}: distribution change (L-infinity {human_number(result.label_shift)})")
+        st.dataframe(anomaly_view.label_frame(result), hide_index=True)
+    with c2:
+        frame = anomaly_view.concept_frame(result)
+        st.dataframe(frame.style.map(_shift_style, subset=["verdict"]), hide_index=True, key="concept_table",
+                     height=min(38 + 35 * max(len(frame), 1), 420))
+    if result.skipped_features:
+        st.caption("Not analyzed: " + "; ".join(f"{md_escape(k)} ({md_escape(v)})"
+                                                for k, v in result.skipped_features.items()))
+
+
+def _shift_style(v: object) -> str:
+    return {"concept shift": "background-color: rgba(214, 39, 40, 0.25)",
+            "both": "background-color: rgba(214, 39, 40, 0.25)",
+            "covariate shift": "background-color: rgba(240, 137, 43, 0.25)"}.get(str(v), "")
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _spans(cur_digest: str, ref_digest: str, timestamp: str, freq: str, policy: str, _cur: Any, _ref_stats: Any) -> Any:
+    from dvtools.comparison import compare_spans, split_spans
+
+    source = _cur.path if _cur.path is not None else cache.table_for(_cur)
+    spans = split_spans(source, timestamp=timestamp, freq=freq)
+    return compare_spans(spans, reference=_ref_stats, policy=policy)
+
+
+def _timeline(data: analysis.Loaded) -> None:
+    st.subheader("Timeline")
+    assert data.current_stats is not None and data.current is not None and data.reference is not None
+    stamps = [f.name for f in data.current_stats if f.logical_type == LogicalType.TIMESTAMP]
+    if not stamps:
+        st.caption("The serving data has no timestamp column to split it into spans.")
+        return
+    if not data.current.has_rows:
+        st.caption("Splitting into spans needs the raw serving rows (the current dataset is a statistics file).")
+        return
+    c1, c2, c3 = st.columns([2, 1, 1])
+    ts = c1.selectbox("Timestamp column", stamps, key="drift_timestamp")
+    freq = c2.segmented_control("Span", ["day", "week", "month"], default="week", key="drift_freq",
+                                required=True) or "week"
+    on = c3.toggle("Split the serving data", key="drift_timeline",
+                   help="One pass over the serving rows; each span is compared with the training data.")
+    if not on:
+        return
+    try:
+        with st.spinner("Computing statistics per span…"):
+            result = _spans(data.current.digest, data.reference.digest, ts, freq[0].upper(),
+                            "tfdv", data.current, data.reference_stats)
+    except DvtoolsError as e:
+        components.show_messages([f"timeline failed: {e}"], "error")
+        return
+    spans, series, threshold = anomaly_view.timeline_series(result, limit=MAX_TIMELINE_FEATURES)
+    if not spans:
+        st.caption("No span to show.")
+        return
+    fig = timeline_figure(spans, {html.escape(k): v for k, v in series.items()}, threshold,
+                          title=f"distance of each {freq} to the training data (TFDV comparators; most drifted features)")
+    st.plotly_chart(fig, width="stretch", key="drift_timeline_chart", config={"displaylogo": False})
+    st.dataframe(result.spans_table, hide_index=True)
+
+
+# --------------------------------------------------------------------------- page
+
+
+def main() -> None:
+    """Render the page."""
+    st.title("Skew & drift")
+    data = analysis.loaded()
+    components.show_messages([f"{role}: {m}" for role, m in data.errors.items()], "error")
+    if not data.ready:
+        components.empty_state("Load the training (reference) and serving (current) data on the Data page "
+                               "(or open the demo) to compare them.",
+                               links=[("pages/data.py", "Load data", ":material/upload_file:")])
+        return
+    _drift(data)
+    st.divider()
+    _skew(data)
+    st.divider()
+    _concept(data)
+    st.divider()
+    _timeline(data)
+
+
+main()

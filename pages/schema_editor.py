@@ -1,0 +1,209 @@
+"""Schema: review and edit the schema in use (inferred, edited or uploaded); download or upload one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dvtools.errors import DvtoolsError
+from dvtools.schema import load_schema, schema_to_json, schema_to_pbtxt
+from dvtools.schema.model import Schema
+from dvtools.ui import analysis, components, state
+from dvtools.ui.format import md_escape
+from dvtools.ui.schema_grid import TYPES, environment_options, rows_to_schema, schema_to_rows, with_dataset_constraints
+
+GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, editor epoch kept)
+UPLOAD_APPLIED = "_schema_upload_applied"
+GRID_ORDER = ("name", "type", "required", "min_fraction", "min_count", "min", "max", "allow_nan", "allow_inf",
+              "categorical", "values", "not_in_environments", "drift_linf", "drift_js", "skew_linf", "skew_js",
+              "deprecated", "notes")
+ORIGIN_TEXT = {
+    "inferred": "inferred from the training (reference) data",
+    "edited": "edited here or by accepting anomalies",
+    "uploaded": "uploaded",
+}
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+def _reset() -> None:
+    state.set_schema(None, "inferred")  # analysis.schema_in_use infers it again
+
+
+def _on_upload() -> None:
+    f = st.session_state.get("schema_upload")
+    if f is None:
+        st.session_state.pop(UPLOAD_APPLIED, None)
+        return
+    try:
+        schema = load_schema(f.getvalue(), name=f.name)
+    except DvtoolsError as e:
+        st.session_state["_schema_upload_error"] = f"{f.name}: {e}"
+        return
+    st.session_state.pop("_schema_upload_error", None)
+    st.session_state[UPLOAD_APPLIED] = f.file_id
+    state.set_schema(schema, "uploaded")
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _toolbar(schema: Schema | None, data: analysis.Loaded) -> None:
+    c1, c2, c3 = st.columns([1, 1, 1])
+    with c1:
+        st.button("Reset to inferred", key="schema_reset", icon=":material/restart_alt:", on_click=_reset,
+                  disabled=data.reference_stats is None,
+                  help="Drop every edit and use the schema inferred from the training data again.")
+    if schema is not None:
+        with c2:
+            st.download_button("Download schema.json", schema_to_json(schema), file_name="schema.json",
+                               mime="application/json", key="schema_download_json", icon=":material/download:",
+                               on_click="ignore")
+        with c3:
+            try:
+                pbtxt = schema_to_pbtxt(schema)
+            except DvtoolsError as e:
+                st.error(md_escape(f"TFDV schema.pbtxt unavailable: {e}"), icon=":material/error:")
+            else:
+                st.download_button("Download TFDV schema.pbtxt", pbtxt, file_name="schema.pbtxt",
+                                   mime="text/plain", key="schema_download_pbtxt", icon=":material/download:",
+                                   on_click="ignore")
+    with st.expander("Upload a schema to use instead", icon=":material/upload_file:",
+                     expanded=schema is None):
+        st.file_uploader("A dvtools schema.json or a TFDV schema.pbtxt",
+                         type=["json", "pbtxt", "textproto", "txt", "prototxt", "pb"], key="schema_upload",
+                         on_change=_on_upload)
+    err = st.session_state.get("_schema_upload_error")
+    if err:
+        st.error(md_escape(err), icon=":material/error:")
+
+
+def _column_config(schema: Schema) -> dict[str, object]:
+    cc = st.column_config
+    share = {"min_value": 0.0, "max_value": 1.0, "format": "%.4g"}
+    return {
+        "name": cc.TextColumn("feature", disabled=True, pinned=True),
+        "type": cc.SelectboxColumn("type", options=list(TYPES), required=True),
+        "required": cc.CheckboxColumn("required", help="Must be present in every example (TFDV: presence)."),
+        "min_fraction": cc.NumberColumn("min fraction", step=0.0001, help="Least share of examples with a value.",
+                                        **share),
+        "min_count": cc.NumberColumn("min count", min_value=0, step=1, format="%d",
+                                     help="Least number of examples with a value."),
+        "categorical": cc.CheckboxColumn("categorical", help="Compare as categories (L-infinity) rather than "
+                                                             "as numbers."),
+        "values": cc.TextColumn("allowed values", width="medium",
+                                help='Comma-separated allowed strings; quote a value holding a comma, a quote or '
+                                     'edge spaces ("1,300 ft", "boston "). Blank: any value.'),
+        "min": cc.NumberColumn("min", format="%.6g", help="Smallest allowed value (blank: unbounded)."),
+        "max": cc.NumberColumn("max", format="%.6g", help="Largest allowed value (blank: unbounded)."),
+        "allow_nan": cc.CheckboxColumn("NaN ok", help="FLOAT features: NaN values are allowed."),
+        "allow_inf": cc.CheckboxColumn("inf ok", help="FLOAT features: infinite values are allowed."),
+        "not_in_environments": cc.MultiselectColumn("not in environments", options=environment_options(schema),
+                                                    accept_new_options=True,
+                                                    help="Environments where the feature is not expected "
+                                                         "(e.g. the label in SERVING)."),
+        "skew_linf": cc.NumberColumn("skew L∞", step=0.001, help="Training/serving skew threshold (categorical).",
+                                     **share),
+        "skew_js": cc.NumberColumn("skew JS", step=0.001, help="Training/serving skew threshold (numeric).",
+                                   **share),
+        "drift_linf": cc.NumberColumn("drift L∞", step=0.001, help="Drift threshold (categorical).", **share),
+        "drift_js": cc.NumberColumn("drift JS", step=0.001, help="Drift threshold (numeric).", **share),
+        "deprecated": cc.CheckboxColumn("deprecated", help="No longer validated."),
+        "notes": cc.TextColumn("notes", disabled=True, width="large"),
+    }
+
+
+def _editor_key() -> str:
+    """The grid's key: a new one after any schema change the grid did not make itself (accept, reset)."""
+    version = state.schema_version()
+    own = st.session_state.get(GRID_OWN)
+    epoch = own[1] if own and own[0] == version else version
+    return f"schema_grid_{epoch}"
+
+
+def _grid(schema: Schema) -> None:
+    key = _editor_key()
+    rows = schema_to_rows(schema)
+    height = min(3 + 35 * (len(rows) + 1), 640)
+    edited = st.data_editor(rows, key=key, hide_index=True, num_rows="fixed", disabled=["name", "notes"],
+                            column_config=_column_config(schema), column_order=GRID_ORDER, height=height)
+    new, errors = rows_to_schema(edited, schema)
+    if errors:
+        st.error("Not applied (the previous values are kept):\n\n"
+                 + "\n".join(f"- {md_escape(e)}" for e in errors), icon=":material/error:")
+    if new != schema:
+        state.set_schema(new, "edited")
+        st.session_state[GRID_OWN] = (state.schema_version(), int(key.rsplit("_", 1)[1]))
+        st.rerun()  # so the navigation badge and the sidebar count show the new anomalies
+
+
+def _dataset_constraints(schema: Schema) -> None:
+    dc = schema.dataset_constraints
+    comp = dc.num_examples_drift_comparator
+    v = state.schema_version()
+    st.subheader("Dataset constraints")
+    c1, c2, c3 = st.columns(3)
+    n = c1.number_input("Min examples", min_value=0, step=1, value=dc.min_examples_count, key=f"schema_min_examples_{v}",
+                        placeholder="no minimum", help="DATASET_LOW_NUM_EXAMPLES below this many rows.")
+    lo = c2.number_input("Min ratio to reference rows", min_value=0.0, step=0.05, value=comp.min_fraction_threshold,
+                         key=f"schema_min_ratio_{v}", placeholder="no minimum", format="%.3f",
+                         help="COMPARATOR_LOW_NUM_EXAMPLES when current rows / reference rows is below this.")
+    hi = c3.number_input("Max ratio to reference rows", min_value=0.0, step=0.05, value=comp.max_fraction_threshold,
+                         key=f"schema_max_ratio_{v}", placeholder="no maximum", format="%.3f",
+                         help="COMPARATOR_HIGH_NUM_EXAMPLES when current rows / reference rows is above this.")
+    new, errors = with_dataset_constraints(schema, min_examples_count=n, min_examples_ratio=lo,
+                                           max_examples_ratio=hi)
+    components.show_messages(errors, "error")
+    if not errors and new != schema:
+        state.set_schema(new, "edited")
+        st.rerun()
+
+
+def _anomaly_count(data: analysis.Loaded) -> None:
+    if not data.ready:
+        return
+    try:
+        n = len(analysis.anomalies(data))
+    except DvtoolsError as e:
+        components.show_messages([f"validation against this schema failed: {e}"], "error")
+        return
+    st.caption(f"{n:,} anomalies in the serving (current) data against this schema.")
+    components.page_link("pages/anomalies.py", "See the anomalies", ":material/report:")
+
+
+# --------------------------------------------------------------------------- page
+
+
+def main() -> None:
+    """Render the page."""
+    st.title("Schema")
+    data = analysis.loaded()
+    components.show_messages([f"{role}: {msg}" for role, msg in data.errors.items()], "error")
+    schema = analysis.schema_in_use(data)
+    if schema is None:
+        components.empty_state("Load a training (reference) dataset on the Data page to infer a schema, "
+                               "or upload a schema file below.",
+                               links=[("pages/data.py", "Load data", ":material/upload_file:")])
+        _toolbar(None, data)
+        return
+    origin = state.schema_origin()
+    src = ""
+    if origin == "inferred" and data.reference is not None:
+        src = f" ({md_escape(data.reference.name)})"
+    envs = ", ".join(md_escape(e) for e in schema.default_environments) or "none"
+    st.markdown(f"**Schema in use:** {ORIGIN_TEXT.get(origin, md_escape(origin))}{src} · "
+                f"{len(schema.features):,} features · environments: {envs}")
+    _toolbar(schema, data)
+    _anomaly_count(data)
+    st.subheader("Features")
+    st.caption("Edit a cell and press Enter: valid edits apply at once (the Anomalies page follows); a row "
+               "with a problem is not applied and is listed below the grid.")
+    _grid(schema)
+    _dataset_constraints(schema)
+    if schema.notes:
+        with st.expander("Schema notes"):
+            for n in schema.notes:
+                st.text(n)
+
+
+main()

@@ -1,0 +1,202 @@
+"""The Anomalies page: the demo's planted problems, threshold sliders, accept, drill-down, empty states."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dvtools.statistics.engine import compute_statistics
+from dvtools.ui.state import DatasetRef, digest_bytes
+
+PAGE = "pages/anomalies.py"
+NASTY = "<img src=x onerror=alert(1)>"
+
+
+@lru_cache(maxsize=1)
+def _demo_refs() -> tuple[DatasetRef, DatasetRef]:
+    from dvtools.demo import demo_csv_bytes
+
+    train, serve = demo_csv_bytes()
+    return (DatasetRef("runs_training.csv", digest_bytes(train), "data", train),
+            DatasetRef("runs_serving.csv", digest_bytes(serve), "data", serve))
+
+
+@pytest.fixture
+def demo(app: AppTest) -> AppTest:
+    """The app with the demo loaded as ``analysis.load_demo`` does, on the Anomalies page."""
+    ref, cur = _demo_refs()
+    app.session_state["dataset_reference"] = ref
+    app.session_state["dataset_current"] = cur
+    app.session_state["opt_label"] = "completed"
+    app.session_state["opt_keys"] = ["run_id"]
+    app.session_state["opt_environment"] = "SERVING"
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    return app
+
+
+def _table(at: AppTest) -> pd.DataFrame:
+    for df in at.dataframe:
+        v = df.value
+        if {"severity", "feature", "type", "description"} <= set(v.columns):
+            return v
+    raise AssertionError("no anomaly table on the page")
+
+
+def _found(at: AppTest) -> set[tuple[str, str]]:
+    t = _table(at)
+    return set(zip(t["feature"], t["type"], strict=True))
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_demo_shows_every_planted_problem(demo):
+    found = _found(demo)
+    planted = {
+        ("device_os", "ENUM_TYPE_UNEXPECTED_STRING_VALUES"),
+        ("elevation_ft", "UNEXPECTED_DATA_TYPE"),
+        ("app_version", "SCHEMA_NEW_COLUMN"),
+        ("weather", "SCHEMA_MISSING_COLUMN"),
+        ("age", "INT_TYPE_BIG_INT"),
+        ("heart_rate", "ZERO_AS_MISSING_MARKER"),
+        ("city", "CATEGORY_VARIANTS"),
+        ("signup_channel", "MISSING_SHARE_INCREASE"),
+        ("temperature_c", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH"),
+        ("distance_km", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH"),
+        ("gps_accuracy_m", "FLOAT_TYPE_HAS_INF"),
+        ("route_type", "CONSTANT_COLUMN"),
+    }
+    assert planted <= found
+    assert all(f != "completed" for f, _ in found)  # the label is not expected in SERVING
+    t = _table(demo)
+    assert int(_metric(demo, "Anomalies")) == len(t)
+    assert int(_metric(demo, "Errors")) == (t["severity"] == "ERROR").sum() > 0
+    assert int(_metric(demo, "Warnings")) == (t["severity"] == "WARNING").sum() > 0
+    markdown = "\n".join(m.value for m in demo.markdown)
+    assert ":red-badge[ERROR]" in markdown and ":orange-badge[WARNING]" in markdown
+    assert "**What it means.**" in markdown  # explanations
+    assert {s.value for s in demo.subheader} >= {f"Errors ({_metric(demo, 'Errors')})"}
+
+
+def test_linf_slider_hides_and_shows_comparator_anomalies(demo):
+    def linf(at: AppTest) -> set[str]:
+        return {f for f, t in _found(at) if t == "COMPARATOR_L_INFTY_HIGH"}
+
+    assert linf(demo)  # default 0.1: route_type, device_os, ...
+    demo.slider(key="thr_linf").set_value(1.0).run()
+    assert not demo.exception
+    assert linf(demo) == set()
+    assert demo.session_state["thresholds"].linf == 1.0
+    demo.slider(key="thr_linf").set_value(0.01).run()
+    assert not demo.exception
+    assert "route_type" in linf(demo) and len(linf(demo)) >= 3
+    demo.slider(key="thr_js").set_value(1.0).run()
+    assert not any(t == "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH" for _, t in _found(demo))
+
+
+def test_missing_tolerance_slider(demo):
+    assert ("signup_channel", "MISSING_SHARE_INCREASE") in _found(demo)
+    demo.slider(key="thr_missing").set_value(0.5).run()
+    assert ("signup_channel", "MISSING_SHARE_INCREASE") not in _found(demo)
+
+
+def test_accept_removes_the_anomaly(demo):
+    key = "accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os"
+    demo.button(key=key).click().run()
+    assert not demo.exception
+    found = _found(demo)
+    assert ("device_os", "ENUM_TYPE_UNEXPECTED_STRING_VALUES") not in found
+    assert ("device_os", "COMPARATOR_L_INFTY_HIGH") in found  # only that one was accepted
+    assert demo.session_state["schema_origin"] == "edited"
+    assert set(demo.session_state["schema"].feature("device_os").domain.values) >= {"iOS 18", "Android 15"}
+    assert any("Accepted ENUM" in i.value for i in demo.info)
+
+
+def test_accept_new_column_and_missing_column(demo):
+    demo.button(key="accept:SCHEMA_NEW_COLUMN:app_version").click().run()
+    demo.button(key="accept:SCHEMA_MISSING_COLUMN:weather").click().run()
+    assert not demo.exception
+    found = _found(demo)
+    assert not {("app_version", "SCHEMA_NEW_COLUMN"), ("weather", "SCHEMA_MISSING_COLUMN")} & found
+
+
+def test_override_editor_and_no_accept_for_an_override(demo):
+    demo.selectbox(key="thr_feature").set_value("route_type")
+    demo.number_input(key="thr_feature_linf").set_value(0.2)
+    demo.button(key="thr_override_set").click().run()
+    assert not demo.exception
+    assert demo.session_state["thresholds"].per_feature["route_type"].linf == 0.2
+    assert ("route_type", "COMPARATOR_L_INFTY_HIGH") in _found(demo)  # 0.40 > 0.2
+    keys = {b.key for b in demo.button}
+    assert "accept:COMPARATOR_L_INFTY_HIGH:route_type" not in keys  # comes from the override
+    assert "accept:COMPARATOR_L_INFTY_HIGH:device_os" in keys
+    demo.number_input(key="thr_feature_linf").set_value(0.5)
+    demo.button(key="thr_override_set").click().run()
+    assert ("route_type", "COMPARATOR_L_INFTY_HIGH") not in _found(demo)
+    demo.button(key="thr_override_clear").click().run()
+    assert demo.session_state["thresholds"].per_feature == {}
+
+
+def test_filters(demo):
+    demo.multiselect(key="anom_severity").set_value(["WARNING"]).run()
+    assert set(_table(demo)["severity"]) == {"WARNING"}
+    demo.multiselect(key="anom_severity").set_value([])
+    demo.multiselect(key="anom_feature").set_value(["device_os"]).run()
+    assert set(_table(demo)["feature"]) == {"device_os"}
+    assert {b.key for b in demo.button if b.key.startswith("accept:")} == {
+        "accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os", "accept:COMPARATOR_L_INFTY_HIGH:device_os"}
+
+
+def test_drilldown_shows_the_offending_rows(demo):
+    demo.session_state["drill:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os"] = True
+    demo.run()
+    assert not demo.exception
+    rows = next(d.value for d in demo.dataframe if "row" in d.value.columns and "device_os" in d.value.columns)
+    assert len(rows) == 20
+    assert set(rows["device_os"]) <= {"iOS 18", "Android 15"}
+    assert any("1,966 rows of 8,000" in c.value for c in demo.caption)
+
+
+def test_statistics_only_current_says_drilldown_needs_rows(app, csv_ref, bytes_ref):
+    train = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0] * 10, "c": ["a", "b"] * 20})
+    serve = pd.DataFrame({"x": [1.0, 2.0, 50.0, 4.0] * 10, "c": ["a", "zz"] * 20})
+    app.session_state["dataset_reference"] = csv_ref(train, "train.csv")
+    app.session_state["dataset_current"] = bytes_ref(compute_statistics(serve).to_json().encode(), "serve_stats.json")
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert ("c", "ENUM_TYPE_UNEXPECTED_STRING_VALUES") in _found(app)
+    assert any("Drill-down needs the raw serving data" in i.value for i in app.info)
+
+
+def test_empty_states(app, csv_ref):
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert any("Data page" in i.value for i in app.info)
+    same = pd.DataFrame({"x": [1, 2, 3, 4] * 5, "c": ["a", "b"] * 10})
+    app.session_state["dataset_reference"] = csv_ref(same, "a.csv")
+    app.session_state["dataset_current"] = csv_ref(same, "b.csv")
+    app.run()
+    assert not app.exception
+    assert any("No anomalies" in s.value for s in app.success)
+
+
+def test_names_from_data_show_literally(app, csv_ref, markdown_texts):
+    train = pd.DataFrame({"x": [1, 2, 3, 4] * 5})
+    serve = pd.DataFrame({"x": [1, 2, 3, 4] * 5, NASTY: ["*boom*", "<b>x</b>"] * 10})
+    app.session_state["dataset_reference"] = csv_ref(train, "a.csv")
+    app.session_state["dataset_current"] = csv_ref(serve, "b.csv")
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert (NASTY, "SCHEMA_NEW_COLUMN") in _found(app)
+    for text in markdown_texts(app):
+        assert NASTY not in text and "*boom*" not in text and "<b>x" not in text
+    assert any("\\<img src=x onerror=alert\\(1\\)\\>" in m.value for m in app.markdown)

@@ -1,0 +1,128 @@
+"""The Data (home) page: empty state, the demo, uploads (good, bad, statistics files), options."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from dvtools.statistics.engine import compute_statistics
+
+DATA = "pages/data.py"
+SMALL = pd.DataFrame({"x": [1, 2, 3], "label": ["a", "b", "a"]})
+
+
+def _metrics(at: AppTest) -> list[tuple[str, str]]:
+    return [(m.label, m.value) for m in at.metric]
+
+
+def test_empty_state(app):
+    app.run()
+    assert not app.exception
+    assert app.button(key="load_demo").label == "Open the demo"
+    assert {u.key for u in app.file_uploader} >= {"upload_reference", "upload_current", "upload_evaluation"}
+    assert any("open the demo" in i.value for i in app.info)
+    assert any("500 MB" in c.value and "--reference PATH" in c.value for c in app.caption)
+    assert not app.metric
+
+
+def test_open_demo_loads_both_and_summarizes(app):
+    app.run()
+    app.button(key="load_demo").click().run()
+    assert not app.exception
+    rows = [v for label, v in _metrics(app) if label == "Rows"]
+    assert rows == ["20,000", "8,000"]
+    assert [t.value for t in app.text][:2] == ["runs_training.csv", "runs_serving.csv"]
+    metrics = dict(_metrics(app))
+    assert int(metrics["Errors"]) > 0 and int(metrics["Warnings"]) > 0
+    summary = "\n".join(t.value for t in app.text)
+    assert "ERROR · " in summary  # the top anomalies, as text
+    assert summary.count("\n") >= 4
+    # The demo's options are shown in the widgets.
+    assert app.selectbox(key="opt_label_select").value == "completed"
+    assert app.multiselect(key="opt_keys_select").value == ["run_id"]
+    assert app.selectbox(key="opt_environment_select").value == "SERVING"
+    assert any(link.label.startswith("Statistics") for link in app.page_link)
+
+
+def test_label_option_round_trip(app):
+    app.run()
+    app.button(key="load_demo").click().run()
+    app.selectbox(key="opt_label_select").select("(none)").run()
+    assert not app.exception
+    assert app.session_state["opt_label"] is None
+    app.selectbox(key="opt_label_select").select("completed").run()
+    assert app.session_state["opt_label"] == "completed"
+    app.multiselect(key="opt_keys_select").set_value(["run_id", "runner_id"]).run()
+    assert app.session_state["opt_keys"] == ["run_id", "runner_id"]
+    app.selectbox(key="opt_slice_select").select("city").run()
+    assert app.session_state["opt_slice_by"] == "city"
+    assert not app.exception
+
+
+def test_bad_upload_shows_one_line_error(app):
+    app.run()
+    app.file_uploader(key="upload_reference").set_value(("x.csv", b"\x00\x01garbage\xff" * 50, "text/csv")).run()
+    assert not app.exception
+    assert len(app.error) == 1
+    msg = app.error[0].value
+    assert "x" in msg and "\n" not in msg
+    # The app keeps working: the other side loads fine.
+    app.file_uploader(key="upload_current").set_value(("ok.csv", SMALL.to_csv(index=False).encode(), "text/csv"))
+    app.run()
+    assert not app.exception
+    assert ("Rows", "3") in _metrics(app)
+
+
+def test_bad_dataset_in_state(app, bytes_ref):
+    app.session_state["dataset_reference"] = bytes_ref(os.urandom(3000) + b"\x00", "x.csv")
+    app.run()
+    assert not app.exception
+    assert len(app.error) == 1 and "not a text file" in app.error[0].value
+
+
+def test_removing_an_upload_unloads_it(app):
+    app.run()
+    up = app.file_uploader(key="upload_reference")
+    up.set_value(("small.csv", SMALL.to_csv(index=False).encode(), "text/csv")).run()
+    assert app.session_state["dataset_reference"].name == "small.csv"
+    app.file_uploader(key="upload_reference").clear().run()
+    assert "dataset_reference" not in app.session_state
+    assert not app.exception
+
+
+def test_statistics_file_and_warnings(app, bytes_ref, csv_ref):
+    stats = compute_statistics(b"a,b\n1,2\n3\n4,5\n", name="ragged.csv")
+    app.session_state["dataset_reference"] = bytes_ref(stats.to_json().encode(), "stats.json")
+    app.session_state["dataset_current"] = bytes_ref(b"a,b\n1,2\n3\n4,5,6\n", "ragged.csv")
+    app.run()
+    assert not app.exception
+    assert any("statistics file" in t.value for t in app.text)
+    assert ("Malformed rows skipped", "2") in _metrics(app)
+    assert any("malformed rows skipped" in w.value for w in app.warning)
+
+
+def test_untrusted_names_are_literal(app, csv_ref, markdown_texts):
+    bad = "<img src=x onerror=alert(1)>"
+    df = pd.DataFrame({bad: [1, 2], "**bold**": ["a", "b"]})
+    app.session_state["dataset_reference"] = csv_ref(df, "**evil** <b>name</b>.csv")
+    app.session_state["dataset_current"] = csv_ref(df, "serve.csv")
+    app.run()
+    assert not app.exception
+    assert app.text[0].value == "**evil** <b>name</b>.csv"
+    for text in markdown_texts(app):
+        assert bad not in text and "**bold**" not in text and "<b>name" not in text
+    assert bad in app.selectbox(key="opt_label_select").options
+
+
+def test_options_naming_missing_columns_are_dropped(app, csv_ref):
+    app.run()
+    app.button(key="load_demo").click().run()
+    app.session_state["dataset_reference"] = csv_ref(SMALL, "small.csv")
+    app.session_state["dataset_current"] = csv_ref(SMALL, "small2.csv")
+    app.run()
+    assert not app.exception
+    assert app.session_state["opt_label"] is None and app.session_state["opt_keys"] == []
+    assert any("no longer used" in c.value and "completed" in c.value for c in app.caption)
+    assert app.selectbox(key="opt_label_select").value == "(none)"

@@ -1,0 +1,161 @@
+"""The Skew & drift page: distances with a movable threshold, one feature, feature skew, concept shift."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dvtools.statistics.engine import compute_statistics
+from dvtools.ui.state import DatasetRef, digest_bytes
+
+PAGE = "pages/drift_skew.py"
+NASTY = "<img src=x onerror=alert(1)>"
+
+
+@lru_cache(maxsize=1)
+def _demo_refs() -> tuple[DatasetRef, DatasetRef]:
+    from dvtools.demo import demo_csv_bytes
+
+    train, serve = demo_csv_bytes()
+    return (DatasetRef("runs_training.csv", digest_bytes(train), "data", train),
+            DatasetRef("runs_serving.csv", digest_bytes(serve), "data", serve))
+
+
+@pytest.fixture
+def demo(app: AppTest) -> AppTest:
+    """The app with the demo loaded as ``analysis.load_demo`` does, on the Skew & drift page."""
+    ref, cur = _demo_refs()
+    app.session_state["dataset_reference"] = ref
+    app.session_state["dataset_current"] = cur
+    app.session_state["opt_label"] = "completed"
+    app.session_state["opt_keys"] = ["run_id"]
+    app.session_state["opt_environment"] = "SERVING"
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    return app
+
+
+def _drifted(at: AppTest) -> tuple[int, int]:
+    value = next(m.value for m in at.metric if m.label == "Drifted features")
+    n, _, total = value.partition(" of ")
+    return int(n), int(total)
+
+
+def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
+    for d in at.dataframe:
+        if set(columns) <= set(d.value.columns):
+            return d.value
+    raise AssertionError(f"no table with {columns}")
+
+
+def test_drift_renders_and_the_threshold_moves_the_verdicts(demo):
+    n, total = _drifted(demo)
+    assert total == 15  # 16 features on both sides, minus the run_id key
+    assert 0 < n < total
+    table = _frame(demo, "feature", "method", "statistic", "threshold", "verdict", "policy_verdict")
+    assert "run_id" not in set(table["feature"])
+    assert {"temperature_c", "distance_km", "device_os"} <= set(table.loc[table["verdict"] == "drift", "feature"])
+    assert {"l_infinity", "jensen_shannon_divergence", "psi"} <= set(table.columns)  # every distance
+    demo.slider(key="drift_threshold").set_value(0.9).run()
+    assert not demo.exception
+    assert _drifted(demo)[0] < n
+    demo.slider(key="drift_threshold").set_value(0.005).run()
+    assert _drifted(demo)[0] > n
+    assert any("Key columns not shown" in c.value for c in demo.caption)
+    assert any("only in training: weather" in c.value and "only in serving: app\\_version" in c.value
+               for c in demo.caption)
+
+
+def test_policy_and_method(demo):
+    demo.button_group(key="drift_policy").set_value("tfdv").run()
+    assert not demo.exception
+    assert demo.session_state["opt_policy"] == "tfdv"
+    table = _frame(demo, "feature", "method", "verdict")
+    assert set(table["method"]) == {"l_infinity", "jensen_shannon_divergence"}
+    demo.selectbox(key="drift_method").set_value("jensen_shannon_distance").run()
+    assert not demo.exception
+    assert set(_frame(demo, "feature", "method", "verdict")["method"]) == {"jensen_shannon_distance"}
+
+
+def test_one_feature_findings(demo):
+    demo.selectbox(key="drift_feature").set_value("device_os").run()
+    assert not demo.exception
+    text = "\n".join(m.value for m in demo.markdown)
+    assert "new categories" in text and "Android 15" in text
+    demo.selectbox(key="drift_feature").set_value("weather").run()
+    assert any("Only in the training" in i.value for i in demo.info)
+
+
+def test_feature_skew_and_concept_shift(demo):
+    skew = _frame(demo, "feature", "num_joined", "num_mismatches", "mismatch_share")
+    row = skew.set_index("feature").loc["distance_km"]
+    assert row["num_joined"] == 2000 and row["mismatch_share"] == 1.0
+    assert skew.set_index("feature").loc["pace_min_per_km", "num_mismatches"] == 0
+    demo.selectbox(key="skew_feature").set_value("distance_km").run()
+    pairs = _frame(demo, "run_id", "training (reference)", "serving (current)")
+    assert len(pairs) > 0
+    r, c = float(pairs.iloc[0]["training (reference)"]), float(pairs.iloc[0]["serving (current)"])
+    assert c == pytest.approx(r * 0.621371, abs=0.01)  # miles instead of km
+    concept = _frame(demo, "feature", "verdict", "covariate_shift", "max_shift")
+    verdicts = dict(zip(concept["feature"], concept["verdict"], strict=True))
+    assert verdicts["run_name"] in ("concept shift", "both")
+    assert verdicts["temperature_c"] in ("covariate shift", "both")
+    label = _frame(demo, "class", "training", "serving")
+    assert set(label["class"]) >= {"true", "false"}
+
+
+def test_timeline(demo):
+    demo.toggle(key="drift_timeline").set_value(True).run()
+    assert not demo.exception
+    spans = _frame(demo, "span", "num_examples")
+    assert len(spans) >= 2 and spans["num_examples"].sum() == 8000
+
+
+def test_statistics_file_side_makes_row_analyses_unavailable(app, csv_ref, bytes_ref):
+    train = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0] * 10, "id": range(40), "y": [0, 1] * 20,
+                          "when": pd.date_range("2024-01-01", periods=40, freq="D")})
+    serve = train.assign(x=train["x"] * 2)
+    app.session_state["dataset_reference"] = csv_ref(train, "train.csv")
+    app.session_state["dataset_current"] = bytes_ref(compute_statistics(serve).to_json().encode(), "s.json")
+    app.session_state["opt_keys"] = ["id"]
+    app.session_state["opt_label"] = "y"
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    infos = [i.value for i in app.info]
+    assert sum("statistics file" in i for i in infos) == 2  # feature skew and concept shift
+    assert any("raw serving rows" in c.value for c in app.caption)  # timeline
+    assert _drifted(app)[1] == 3
+
+
+def test_no_keys_no_label_and_a_missing_label(app, csv_ref):
+    train = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0] * 10, "y": [0, 1] * 20})
+    app.session_state["dataset_reference"] = csv_ref(train, "train.csv")
+    app.session_state["dataset_current"] = csv_ref(train[["x"]], "serve.csv")
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    infos = " ".join(i.value for i in app.info)
+    assert "Choose key columns" in infos and "Choose the label" in infos
+    app.session_state["opt_label"] = "y"
+    app.run()
+    assert any("has no column" in i.value for i in app.info)
+
+
+def test_empty_state_and_literal_names(app, csv_ref, markdown_texts):
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert any("Data page" in i.value for i in app.info)
+    df = pd.DataFrame({NASTY: ["a", "b"] * 10, "x": range(20)})
+    app.session_state["dataset_reference"] = csv_ref(df, "a.csv")
+    app.session_state["dataset_current"] = csv_ref(df.assign(**{NASTY: ["c"] * 20}), "b.csv")
+    app.run()
+    assert not app.exception
+    assert NASTY in set(_frame(app, "feature", "verdict")["feature"])
+    for text in markdown_texts(app):
+        assert NASTY not in text

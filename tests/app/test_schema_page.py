@@ -1,0 +1,178 @@
+"""The Schema page: the grid, edits through the grid (valid and invalid), reset, download, upload."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dvtools.schema import schema_from_json, schema_from_pbtxt, schema_to_json, schema_to_pbtxt
+from dvtools.ui import cache
+from dvtools.ui.state import DatasetRef, digest_bytes
+from dvtools.validation import validate_statistics
+
+PAGE = "pages/schema_editor.py"
+NASTY = "<img src=x onerror=alert(1)>"
+
+
+@lru_cache(maxsize=1)
+def _demo_refs() -> tuple[DatasetRef, DatasetRef]:
+    from dvtools.demo import demo_csv_bytes
+
+    train, serve = demo_csv_bytes()
+    return (DatasetRef("runs_training.csv", digest_bytes(train), "data", train),
+            DatasetRef("runs_serving.csv", digest_bytes(serve), "data", serve))
+
+
+@pytest.fixture
+def demo(app: AppTest) -> AppTest:
+    """The app with the demo loaded as ``analysis.load_demo`` does, on the Schema page."""
+    ref, cur = _demo_refs()
+    app.session_state["dataset_reference"] = ref
+    app.session_state["dataset_current"] = cur
+    app.session_state["opt_label"] = "completed"
+    app.session_state["opt_keys"] = ["run_id"]
+    app.session_state["opt_environment"] = "SERVING"
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    return app
+
+
+def _edit(at: AppTest, feature: str, **cells: object) -> AppTest:
+    """Edit cells of ``feature``'s row the way the browser does (the editor's edit state), and rerun."""
+    grid = at.data_editor[0]
+    df = grid.value
+    i = int(df.index[df["name"] == feature][0])
+    at.session_state[grid.key] = {"edited_rows": {i: cells}, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def _anomalies(at: AppTest) -> set[tuple[str | None, str]]:
+    """The anomalies under the schema the page put in state (statistics come from the app's cache)."""
+    found = validate_statistics(cache.statistics_for(at.session_state["dataset_current"]),
+                                at.session_state["schema"],
+                                reference=cache.statistics_for(at.session_state["dataset_reference"]),
+                                environment="SERVING", thresholds=at.session_state["thresholds"])
+    return {(a.feature, a.type.value) for a in found}
+
+
+def test_grid_shows_the_inferred_schema(demo):
+    grid = demo.data_editor[0]
+    assert grid.key.startswith("schema_grid_")
+    df = grid.value
+    assert list(df["name"])[:3] == ["run_id", "runner_id", "run_date"]
+    assert len(df) == 17
+    row = df.set_index("name").loc["device_os"]
+    assert row["type"] == "STRING" and row["values"] == "Android 13, Android 14, iOS 16, iOS 17"
+    assert df.set_index("name").loc["age", "max"] == 70
+    assert list(df.set_index("name").loc["completed", "not_in_environments"]) == ["SERVING"]
+    assert any("inferred from the training" in m.value for m in demo.markdown)
+    keys = {b.key for b in demo.get("download_button")}
+    assert keys == {"schema_download_json", "schema_download_pbtxt"}
+    assert demo.button(key="schema_reset")
+
+
+def test_valid_edit_applies_and_the_anomalies_follow(demo):
+    assert ("device_os", "ENUM_TYPE_UNEXPECTED_STRING_VALUES") in _anomalies(demo)
+    version = demo.session_state["schema_version"]
+    _edit(demo, "device_os", values="Android 13, Android 14, iOS 16, iOS 17, iOS 18, Android 15")
+    assert not demo.exception
+    assert not demo.error
+    assert demo.session_state["schema_origin"] == "edited"
+    assert demo.session_state["schema_version"] > version
+    assert "iOS 18" in demo.session_state["schema"].feature("device_os").domain.values
+    assert ("device_os", "ENUM_TYPE_UNEXPECTED_STRING_VALUES") not in _anomalies(demo)
+    assert any("edited" in m.value for m in demo.markdown)
+    # The Anomalies page reflects it.
+    demo.switch_page("pages/anomalies.py").run()
+    assert not demo.exception
+    assert not any(b.key == "accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os" for b in demo.button)
+    assert any(b.key == "accept:INT_TYPE_BIG_INT:age" for b in demo.button)
+
+
+def test_range_edit_removes_the_range_anomaly(demo):
+    assert ("age", "INT_TYPE_BIG_INT") in _anomalies(demo)
+    _edit(demo, "age", max=200)
+    assert not demo.exception
+    assert demo.session_state["schema"].feature("age").domain.max == 200
+    assert ("age", "INT_TYPE_BIG_INT") not in _anomalies(demo)
+
+
+def test_invalid_edit_is_shown_and_not_applied(demo):
+    before = demo.session_state["schema"].copy()
+    _edit(demo, "age", min=100)
+    assert not demo.exception
+    assert len(demo.error) == 1
+    assert "age: min 100 is greater than max 70" in demo.error[0].value.replace("\\", "")
+    assert demo.session_state["schema"] == before
+    _edit(demo, "pace_min_per_km", min_fraction=1.5, drift_js=3)
+    assert "pace\\_min\\_per\\_km" in demo.error[0].value  # the feature named, escaped
+    assert demo.session_state["schema"] == before
+
+
+def test_reset_to_inferred(demo):
+    _edit(demo, "age", max=200)
+    assert demo.session_state["schema_origin"] == "edited"
+    demo.button(key="schema_reset").click().run()
+    assert not demo.exception
+    assert demo.session_state["schema_origin"] == "inferred"
+    assert demo.session_state["schema"].feature("age").domain.max == 70
+    assert demo.data_editor[0].value.set_index("name").loc["age", "max"] == 70  # the grid refreshed
+
+
+def test_dataset_constraints(demo):
+    key = next(n.key for n in demo.number_input if n.key.startswith("schema_min_examples_"))
+    demo.number_input(key=key).set_value(10_000).run()
+    assert not demo.exception
+    assert demo.session_state["schema"].dataset_constraints.min_examples_count == 10_000
+    assert (None, "DATASET_LOW_NUM_EXAMPLES") in _anomalies(demo)
+
+
+def test_downloads_round_trip(demo):
+    schema = demo.session_state["schema"]
+    assert schema_from_json(schema_to_json(schema)) == schema
+    assert schema_from_pbtxt(schema_to_pbtxt(schema)).feature_names == schema.feature_names
+
+
+def test_upload_json_and_pbtxt_and_bad_upload(demo):
+    schema = demo.session_state["schema"].copy()
+    schema.feature("age").with_domain((0, 130))
+    demo.file_uploader(key="schema_upload").set_value(("mine.json", schema_to_json(schema).encode(),
+                                                       "application/json")).run()
+    assert not demo.exception
+    assert demo.session_state["schema_origin"] == "uploaded"
+    assert demo.session_state["schema"].feature("age").domain.max == 130
+    assert demo.data_editor[0].value.set_index("name").loc["age", "max"] == 130
+    demo.file_uploader(key="schema_upload").set_value(("schema.pbtxt", schema_to_pbtxt(schema).encode(),
+                                                       "text/plain")).run()
+    assert not demo.exception and demo.session_state["schema_origin"] == "uploaded"
+    demo.file_uploader(key="schema_upload").set_value(("bad.json", b'{"format": "nope"}',
+                                                       "application/json")).run()
+    assert not demo.exception
+    assert len(demo.error) == 1 and "bad\\.json" in demo.error[0].value
+    assert demo.session_state["schema"].feature("age").domain.max == 130  # kept
+
+
+def test_empty_state(app):
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert any("Data page" in i.value for i in app.info)
+    assert app.file_uploader(key="schema_upload")
+    assert not app.data_editor
+
+
+def test_names_from_data_show_literally(app, csv_ref, markdown_texts):
+    df = pd.DataFrame({NASTY: ["*x*", "<b>y</b>"] * 10, "n": range(20)})
+    app.session_state["dataset_reference"] = csv_ref(df, "**evil**.csv")
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    grid = app.data_editor[0].value
+    assert NASTY in list(grid["name"])
+    assert grid.set_index("name").loc[NASTY, "values"] == "*x*, <b>y</b>"
+    for text in markdown_texts(app):
+        assert NASTY not in text and "**evil**" not in text
