@@ -109,11 +109,12 @@ def demo_frames(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     serve = _runs(rng, runners, SERVING_ROWS, start="2024-12-01", temp_mean=4.0,
                   run_effect={"Hill repeats": -2.5, "Track intervals": -2.0}, id_prefix="S")
     n = len(serve)
-    # Feature skew: a quarter of serving rows replay training runs (same run_id) but the serving
-    # pipeline converts distance to miles.
+    # Feature skew: a quarter of serving rows are training runs re-scored by the serving pipeline
+    # (same run_id, same raw values); the problems below then apply to them too, and the serving
+    # pipeline converts distance to miles: a transformation applied on one side only.
     replay = rng.choice(len(train), n // 4, replace=False)
-    cols = ["run_id", "runner_id", "run_date", "run_name", "distance_km", "pace_min_per_km"]
-    serve.loc[: n // 4 - 1, cols] = train.loc[replay, cols].to_numpy()
+    serve.loc[: n // 4 - 1, list(train.columns)] = train.loc[replay].to_numpy()
+    serve = serve.astype(train.dtypes.to_dict())
     serve["distance_km"] = np.round(serve["distance_km"].astype(float) * 0.621371, 2)
     # Schema skew: elevation logged as text with a unit.
     serve["elevation_ft"] = [f"{v:,} ft" for v in serve["elevation_ft"]]

@@ -25,6 +25,7 @@ from dvtools.statistics.model import DatasetStatistics
 
 MAX_SLICES = 50
 DEFAULT_BATCH_SIZE = 131_072
+COALESCE_BYTES = 64 * 1024 * 1024
 
 ProgressCallback = Callable[[int, int | None], None]
 """Called with (rows read so far, total bytes or None) after each batch."""
@@ -75,6 +76,8 @@ class SlicedAccumulator:
                  max_slices: int = MAX_SLICES) -> None:
         if slice_by is not None and slice_by not in schema.names:
             raise UsageError(f"slice column {slice_by!r} is not in the data (columns: {', '.join(schema.names)})")
+        if slice_by is not None and pa.types.is_nested(schema.field(slice_by).type):
+            raise UsageError(f"cannot slice by {slice_by!r}: it is a nested column ({schema.field(slice_by).type})")
         self.schema = schema
         self.slice_by = slice_by
         self.num_buckets = num_buckets
@@ -89,6 +92,8 @@ class SlicedAccumulator:
         if self.slice_by is None:
             return
         key = batch.column(self.slice_by)
+        if pa.types.is_float32(key.type) or pa.types.is_float64(key.type):
+            key = pc.add(key, pa.scalar(0.0, key.type))  # -0.0 -> 0.0: one slice (they compare equal)
         for value in pc.unique(key).to_pylist():
             label = "(missing)" if value is None else str(value)
             acc = self.slices.get(label)
@@ -227,9 +232,14 @@ def compute_statistics(
     n_workers = workers if workers is not None else default_workers()
     rows = [0]
     live: list[_ParallelFold] = []
+    # Small batches (CSV/JSON blocks of ~13k rows) are concatenated up to batch_size rows (or
+    # COALESCE_BYTES, for wide data): the per-batch costs (sketch updates, value counts, GIL hand-offs
+    # between threads) otherwise double the time.
+    pending: list[pa.RecordBatch] = []
 
     def create(schema: pa.Schema) -> Any:
         rows[0] = 0
+        pending.clear()
         while live:  # a restart (type widening) abandons the previous attempt's threads
             live.pop().abandon()
 
@@ -241,14 +251,26 @@ def compute_statistics(
         live.append(_ParallelFold(make, n_workers))
         return live[-1]
 
-    def step(acc: Any, batch: pa.RecordBatch) -> None:
+    def feed(acc: Any, batch: pa.RecordBatch) -> None:
         acc.add_batch(batch) if isinstance(acc, SlicedAccumulator) else acc.add(batch)
+
+    def step(acc: Any, batch: pa.RecordBatch) -> None:
+        if pending or (batch.num_rows < batch_size and batch.nbytes < COALESCE_BYTES):
+            pending.append(batch)
+            if sum(b.num_rows for b in pending) >= batch_size or sum(b.nbytes for b in pending) >= COALESCE_BYTES:
+                feed(acc, pa.concat_batches(pending))
+                pending.clear()
+        else:
+            feed(acc, batch)
         rows[0] += batch.num_rows
         if progress is not None:
             progress(rows[0], stream.total_bytes)
 
     try:
         result = stream.fold(create, step)
+        if pending:
+            feed(result, pa.concat_batches(pending))
+            pending.clear()
     except BaseException:
         while live:
             live.pop().abandon()
