@@ -70,8 +70,9 @@ def dvtools_pass(path: str, workers: int | None) -> dict:
 
 def _child(args: argparse.Namespace) -> None:
     # Import time is excluded: only compute (and read) is measured.
-    import dvtools.statistics  # noqa: F401
     import pyarrow.parquet  # noqa: F401
+
+    import dvtools.statistics  # noqa: F401
 
     if args.child == "bare":
         r = bare_pass(args.path)

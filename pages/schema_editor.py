@@ -12,7 +12,6 @@ from dvtools.ui.format import md_escape
 from dvtools.ui.schema_grid import TYPES, environment_options, rows_to_schema, schema_to_rows, with_dataset_constraints
 
 GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, editor epoch kept)
-UPLOAD_APPLIED = "_schema_upload_applied"
 GRID_ORDER = ("name", "type", "required", "min_fraction", "min_count", "min", "max", "allow_nan", "allow_inf",
               "categorical", "values", "not_in_environments", "drift_linf", "drift_js", "skew_linf", "skew_js",
               "deprecated", "notes")
@@ -33,7 +32,7 @@ def _reset() -> None:
 def _on_upload() -> None:
     f = st.session_state.get("schema_upload")
     if f is None:
-        st.session_state.pop(UPLOAD_APPLIED, None)
+        st.session_state.pop("_schema_upload_error", None)
         return
     try:
         schema = load_schema(f.getvalue(), name=f.name)
@@ -41,7 +40,6 @@ def _on_upload() -> None:
         st.session_state["_schema_upload_error"] = f"{f.name}: {e}"
         return
     st.session_state.pop("_schema_upload_error", None)
-    st.session_state[UPLOAD_APPLIED] = f.file_id
     state.set_schema(schema, "uploaded")
 
 
