@@ -185,16 +185,57 @@ class NumericAccumulator(_Base):
         return f
 
 
+class LengthTally:
+    """Exact length figures of strings or bytes: total, min, max and empty count, mergeable."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.min: int | None = None
+        self.max: int | None = None
+        self.empty = 0
+
+    def add(self, lengths: np.ndarray, counts: np.ndarray | None = None) -> None:
+        """Fold lengths (each weighted by its count when given)."""
+        if lengths.size == 0:
+            return
+        if counts is None:
+            self.total += int(lengths.sum())
+            self.empty += int((lengths == 0).sum())
+        else:
+            self.total += int(np.dot(lengths, counts))
+            self.empty += int(counts[lengths == 0].sum())
+        lo, hi = int(lengths.min()), int(lengths.max())
+        self.min = lo if self.min is None else min(self.min, lo)
+        self.max = hi if self.max is None else max(self.max, hi)
+
+    def merge(self, other: LengthTally) -> None:
+        """Fold ``other``."""
+        self.total += other.total
+        self.empty += other.empty
+        if other.min is not None:
+            self.min = other.min if self.min is None else min(self.min, other.min)
+        if other.max is not None:
+            self.max = other.max if self.max is None else max(self.max, other.max)
+
+    def statistics(self, present: int, *, padded: int = 0) -> StringStatistics:
+        """The finalized length figures over ``present`` values."""
+        return StringStatistics(
+            avg_length=self.total / present if present else math.nan,
+            min_length=self.min or 0,
+            max_length=self.max or 0,
+            num_empty=self.empty,
+            num_whitespace_padded=padded,
+            num_numeric_like=0,
+        )
+
+
 class StringAccumulator(_Base):
     """STRING columns (dictionary-encoded ones are decoded)."""
 
     def __init__(self, arrow_type: pa.DataType) -> None:
         super().__init__(arrow_type)
         self.values = ValueCounter(pa.string())
-        self.total_len = 0
-        self.min_len: int | None = None
-        self.max_len: int | None = None
-        self.empty = 0
+        self.lengths = LengthTally()
         self.padded = 0
 
     def add(self, arr: pa.Array) -> None:
@@ -209,11 +250,7 @@ class StringAccumulator(_Base):
             return
         values, counts = self.values.update(arr)
         lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False).astype(np.int64)
-        self.total_len += int(np.dot(lengths, counts))
-        lo, hi = int(lengths.min()), int(lengths.max())
-        self.min_len = lo if self.min_len is None else min(self.min_len, lo)
-        self.max_len = hi if self.max_len is None else max(self.max_len, hi)
-        self.empty += int(counts[lengths == 0].sum())
+        self.lengths.add(lengths, counts)
         trimmed = pc.utf8_length(pc.utf8_trim_whitespace(values)).to_numpy(zero_copy_only=False)
         self.padded += int(counts[(trimmed != lengths) & (lengths > 0)].sum())
 
@@ -221,25 +258,13 @@ class StringAccumulator(_Base):
         """Fold ``other``."""
         self._merge_counts(other)
         self.values.merge(other.values)
-        self.total_len += other.total_len
-        if other.min_len is not None:
-            self.min_len = other.min_len if self.min_len is None else min(self.min_len, other.min_len)
-            self.max_len = other.max_len if self.max_len is None else max(self.max_len, other.max_len)  # type: ignore[type-var]
-        self.empty += other.empty
+        self.lengths.merge(other.lengths)
         self.padded += other.padded
 
     def finalize(self, name: str) -> FeatureStatistics:
         """Finalized statistics."""
         f = self._feature(name, LogicalType.STRING)
-        present = self.count - self.nulls
-        f.string = StringStatistics(
-            avg_length=self.total_len / present if present else math.nan,
-            min_length=self.min_len or 0,
-            max_length=self.max_len or 0,
-            num_empty=self.empty,
-            num_whitespace_padded=self.padded,
-            num_numeric_like=0,
-        )
+        f.string = self.lengths.statistics(self.count - self.nulls, padded=self.padded)
         f.values = ValueCounts.from_counter(self.values)
         if f.values.values:
             # Over the counted values: exact while value counts are exact, else the frequent ones.
@@ -254,10 +279,7 @@ class BytesAccumulator(_Base):
 
     def __init__(self, arrow_type: pa.DataType) -> None:
         super().__init__(arrow_type)
-        self.total_len = 0
-        self.min_len: int | None = None
-        self.max_len: int | None = None
-        self.empty = 0
+        self.lengths = LengthTally()
 
     def add(self, arr: pa.Array) -> None:
         """Fold a chunk."""
@@ -266,34 +288,17 @@ class BytesAccumulator(_Base):
             arr = arr.drop_null()
         if len(arr) == 0:
             return
-        lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
-        self.total_len += int(lengths.sum())
-        lo, hi = int(lengths.min()), int(lengths.max())
-        self.min_len = lo if self.min_len is None else min(self.min_len, lo)
-        self.max_len = hi if self.max_len is None else max(self.max_len, hi)
-        self.empty += int((lengths == 0).sum())
+        self.lengths.add(pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64))
 
     def merge(self, other: BytesAccumulator) -> None:  # type: ignore[override]
         """Fold ``other``."""
         self._merge_counts(other)
-        self.total_len += other.total_len
-        if other.min_len is not None:
-            self.min_len = other.min_len if self.min_len is None else min(self.min_len, other.min_len)
-            self.max_len = other.max_len if self.max_len is None else max(self.max_len, other.max_len)  # type: ignore[type-var]
-        self.empty += other.empty
+        self.lengths.merge(other.lengths)
 
     def finalize(self, name: str) -> FeatureStatistics:
         """Finalized statistics."""
         f = self._feature(name, LogicalType.BYTES)
-        present = self.count - self.nulls
-        f.string = StringStatistics(
-            avg_length=self.total_len / present if present else math.nan,
-            min_length=self.min_len or 0,
-            max_length=self.max_len or 0,
-            num_empty=self.empty,
-            num_whitespace_padded=0,
-            num_numeric_like=0,
-        )
+        f.string = self.lengths.statistics(self.count - self.nulls)
         return f
 
 
