@@ -161,3 +161,20 @@ def test_validate_bad_schema_exit_2(demo_files, tmp_path, capsys):
     bad.write_text("{not json")
     rc, _, err = _run(["validate", serve, "--schema", bad], capsys)
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_validate_key_reports_feature_skew(demo_files, demo_schema, capsys):
+    train, serve = demo_files
+    rc, out, err = _run(["validate", serve, "--schema", demo_schema, "--baseline", train, "--environment", "SERVING",
+                         "--key", "run_id", "--format", "json"], capsys)
+    assert rc == 1, err
+    skew = {a["feature"]: a for a in json.loads(out)["anomalies"] if a["type"] == "SCHEMA_TRAINING_SERVING_SKEW"}
+    # the serving pipeline converts km to miles for every replayed run; pace is computed the same on both sides
+    assert "distance_km" in skew and skew["distance_km"]["severity"] == "ERROR"
+    assert "pace_min_per_km" not in skew and "run_name" not in skew
+
+
+def test_validate_key_needs_baseline(demo_files, demo_schema, capsys):
+    _, serve = demo_files
+    rc, _, err = _run(["validate", serve, "--schema", demo_schema, "--key", "run_id"], capsys)
+    assert rc == 2 and "--baseline" in err
