@@ -206,10 +206,13 @@ def _card(a: Anomaly, schema: Schema | None, data: analysis.Loaded, key: str) ->
         st.caption(f"observed: {md_escape(anomaly_view.format_value(a.observed))} · "
                    f"expected: {md_escape(anomaly_view.format_value(a.expected))}")
         c1, c2 = st.columns(2)
-        with c1, st.expander("Numbers behind it", key=f"{uid}_numbers"):
-            _details(a)
-        with c2, st.expander("What does this mean?", key=f"{uid}_explanation"):
-            _explanation(a)
+        # Lazy: a closed expander's content is not built (up to 60 cards, on every rerun of a slider).
+        with c1, st.expander("Numbers behind it", key=f"{uid}_numbers", on_change="rerun") as numbers:
+            if numbers.open:
+                _details(a)
+        with c2, st.expander("What does this mean?", key=f"{uid}_explanation", on_change="rerun") as meaning:
+            if meaning.open:
+                _explanation(a)
         if anomaly_view.supports_drilldown(a):
             _drilldown(a, schema, data, key)
 

@@ -159,7 +159,7 @@ def _summary(data: analysis.Loaded) -> None:
     except Exception as e:  # noqa: BLE001 - the summary must not take the home page down
         found, problem = [], f"validation failed: {type(e).__name__}: {e}"
     counts = components.severity_counts(found)
-    comparison, why = components.try_comparison(data.reference, data.current)
+    comparison, why = components.try_comparison(data.reference, data.current, **analysis.comparison_options(data))
     c1, c2, c3 = st.columns(3)
     c1.metric("Errors", f"{counts['ERROR']:,}")
     c2.metric("Warnings", f"{counts['WARNING']:,}")

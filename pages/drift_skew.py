@@ -15,7 +15,7 @@ from dvtools.ui import analysis, anomaly_view, cache, components, state
 from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR, distance_figure, feature_figure, timeline_figure
 from dvtools.ui.format import human_count, human_number, md_escape
 
-POLICIES = ("auto", "tfdv")
+POLICIES = analysis.POLICIES
 POLICY_HELP = ("auto: Evidently's defaults (a statistical test on a small reference, else an effect size: "
                "normalized Wasserstein for numbers, Jensen-Shannon distance for categories). "
                "tfdv: TensorFlow Data Validation's comparators (L-infinity for categories, Jensen-Shannon "
@@ -116,11 +116,12 @@ def _drift(data: analysis.Loaded) -> None:
         st.session_state["drift_policy"] = value if value in POLICIES else "auto"
     policy = st.segmented_control("Policy", list(POLICIES), key="drift_policy", required=True,
                                   on_change=_set_policy, help=POLICY_HELP) or "auto"
-    schema = analysis.schema_in_use(data)
-    categorical = tuple(sorted(f.name for f in schema.features if f.is_categorical)) if schema else ()
+    # The same options as the Data and Statistics pages (key columns excluded), so their counts agree.
+    options = analysis.comparison_options(data) | {"policy": policy}
     assert data.reference is not None and data.current is not None
+    assert data.reference_stats is not None and data.current_stats is not None
     try:
-        comparison = cache.comparison_for(data.reference, data.current, policy, categorical)
+        comparison = cache.comparison_for(data.reference, data.current, **options)
     except DvtoolsError as e:
         components.show_messages([f"comparison failed: {e}"], "error")
         return
@@ -128,8 +129,8 @@ def _drift(data: analysis.Loaded) -> None:
         st.info("No feature is present in both datasets.", icon=":material/info:")
         return
     method, threshold = _threshold_controls(comparison)
-    keys = [k for k in state.get_option("keys") or [] if k in comparison]
-    table = anomaly_view.drift_table(comparison, threshold, method, exclude=keys)
+    keys = [k for k in options["exclude"] if k in data.reference_stats and k in data.current_stats]
+    table = anomaly_view.drift_table(comparison, threshold, method)
     tests = method is None and anomaly_view.uses_tests(comparison)
     n_drift = int((table["verdict"] == "drift").sum())
     n_possible = int((table["verdict"] == "possible drift").sum())

@@ -1,4 +1,4 @@
-"""Statistics: Facets Overview-style tables (numeric, categorical) with training and serving side by side."""
+"""Statistics: Facets Overview-style tables (numeric, categorical), one row per feature and dataset."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from dvtools.statistics.model import DatasetStatistics
-from dvtools.statistics.overview import SORT_KEYS, overview_frame, sort_overview
+from dvtools.statistics.overview import DATASETS, SORT_KEYS, overview_long, sort_overview
 from dvtools.statistics.quality import MISSING_HIGHLIGHT, ZEROS_HIGHLIGHT, feature_alerts
 from dvtools.ui import analysis, components
+from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR
 from dvtools.ui.format import human_number, human_percent, md_escape, truncate
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -26,23 +27,25 @@ FIGURE_HELP = {
     "top": "Most frequent value", "freq_top": "Rows with the most frequent value",
     "avg_length": "Average length of the values (characters)",
 }
+# Column widths in pixels: the numeric table fits a 1400 px window beside the sidebar without scrolling.
+FIGURE_WIDTHS = {"count": 60, "missing": 60, "mean": 80, "std": 74, "zeros": 54, "min": 80, "median": 80, "max": 80,
+                 "unique": 64, "top": 150, "freq_top": 70, "avg_length": 80}
+ALERT_LABELS = {  # alert kind -> a word or two for the table (the messages are next to each chart)
+    "all_missing": "all missing", "missing": "missing", "zeros": "zeros", "zero_as_missing": "0 as missing?",
+    "nan": "NaN", "inf": "inf", "skewed": "skewed", "constant": "constant", "unique": "unique",
+    "high_cardinality": "high cardinality", "imbalanced": "imbalanced", "variants": "variants",
+    "mixed_types": "mixed types", "numbers_as_text": "numbers as text", "empty": "empty strings",
+    "whitespace": "whitespace", "absent": "not in this dataset",
+}
 PERCENT_FIGURES = {"missing", "zeros"}
 COUNT_FIGURES = {"count", "unique", "freq_top"}
 TIME_FIGURES = {"mean", "min", "median", "max"}
 LARGEST_FIRST = {"missing share", "zeros share", "non-uniformity", "distribution distance"}
-SORT_HELP = ("Shares, non-uniformity and distance sort largest first, name A to Z, feature order as in the "
-             "file; 'Reverse order' flips it.")
-
-
-def _sides(data: analysis.Loaded) -> tuple[DatasetStatistics, DatasetStatistics | None, list[tuple[str, str]]]:
-    """The statistics in the overview's ``ref``/``cur`` slots and the label of each slot."""
-    ref, cur = data.reference_stats, data.current_stats
-    if ref is not None and cur is not None:
-        return ref, cur, [("ref", "train"), ("cur", "serve")]
-    if ref is not None:
-        return ref, None, [("ref", "train")]
-    assert cur is not None
-    return cur, None, [("ref", "serve")]
+SORT_HELP = ("Shares, non-uniformity and distance sort largest first (a share: the larger of training and "
+             "serving), name A to Z, feature order as in the file; 'Reverse order' flips it. A feature's two "
+             "rows stay together.")
+DATASET_COLORS = {DATASETS[0]: REFERENCE_COLOR, DATASETS[1]: CURRENT_COLOR}
+PAIR_SHADE = "background-color: rgba(128, 128, 128, 0.07)"  # every other feature, so the pairs read as one
 
 
 def _count(v: Any) -> str:
@@ -64,61 +67,69 @@ def _formatter(fig: str) -> Any:
     return human_number
 
 
-def _time_units(names: pd.Series, stats: list[DatasetStatistics]) -> dict[int, str]:
-    """Row position -> time unit for date/timestamp features (their figures are shown as dates)."""
+def _time_units(frame: pd.DataFrame, by_dataset: dict[str, DatasetStatistics]) -> dict[int, str]:
+    """Row position -> time unit for date/timestamp rows (their figures are shown as dates)."""
     out = {}
-    for i, name in enumerate(names):
-        f = next((s.features[name] for s in stats if name in s.features), None)
+    for i, (name, dataset) in enumerate(zip(frame["feature"], frame["dataset"], strict=True)):
+        stats = by_dataset.get(dataset)
+        f = stats.features.get(name) if stats is not None else None
         unit = components.time_unit(f.arrow_type) if f is not None and f.logical_type == "TIMESTAMP" else None
         if unit:
             out[i] = unit
     return out
 
 
-def _column_config(columns: list[str], sides: list[tuple[str, str]]) -> dict:
-    side_name = {"train": "training (reference)", "serve": "serving (current)"}
+def _column_config(figures: tuple[str, ...]) -> dict:
     cfg: dict = {
-        "feature": st.column_config.TextColumn("feature", pinned=True),
-        "type": components.text_column("type"),
-        "alerts": components.text_column("alerts", "Data-quality alerts (of the serving data when both are "
-                                                   "loaded); the full list is next to each chart below",
-                                         width="medium"),
-        "distance": components.text_column("JS distance", "Jensen-Shannon distance between training and serving "
-                                                          "(0 = same distribution, 1 = disjoint)"),
+        "feature": st.column_config.TextColumn("feature", pinned=True, width=120),
+        "type": components.text_column("type", width=88),
+        "dataset": components.text_column("dataset", "training (reference) or serving (current) data", width=64),
+        "alerts": components.text_column("alerts", "Data-quality alerts of that dataset, in a word; the messages "
+                                                   "are next to each chart below", width=100),
+        "distance": components.text_column("JS dist.", "Jensen-Shannon distance between training and serving "
+                                                       "(0 = same distribution, 1 = disjoint)", width=56),
     }
-    for slot, side in sides:
-        for col in columns:
-            if col.startswith(f"{slot} "):
-                fig = col[len(slot) + 1:]
-                cfg[col] = components.text_column(f"{FIGURE_LABELS.get(fig, fig)} {side}",
-                                                  f"{FIGURE_HELP.get(fig, fig)}: {side_name[side]}")
+    for fig in figures:
+        cfg[fig] = components.text_column(FIGURE_LABELS.get(fig, fig), FIGURE_HELP.get(fig, fig),
+                                          width=FIGURE_WIDTHS.get(fig, 80))
     return cfg
 
 
-def _table(frame: pd.DataFrame, figures: tuple[str, ...], sides: list[tuple[str, str]], has_distance: bool,
-           stats: list[DatasetStatistics], key: str) -> None:
-    columns = ["feature", "type", "alerts"] + [f"{slot} {fig}" for fig in figures for slot, _ in sides]
-    columns += ["distance"] if has_distance else []
+def _table(frame: pd.DataFrame, figures: tuple[str, ...], has_distance: bool,
+           by_dataset: dict[str, DatasetStatistics], key: str) -> None:
+    """One table: a row per feature and dataset; the name, type and distance once per feature."""
+    columns = ["feature", "type", "dataset", *figures, "alerts"] + (["distance"] if has_distance else [])
     shown = frame[columns].reset_index(drop=True)
+    first = shown["feature"].ne(shown["feature"].shift()).to_numpy()  # the first row of each feature
+    again = [i for i, f in enumerate(first) if not f]
+    same_type = [i for i in again if shown.at[i, "type"] == shown.at[i - 1, "type"]]
     # One dict for every column: Styler.format(dict) resets the columns it does not name.
-    formats: dict[str, Any] = {c: (lambda v: "–" if v is None else str(v)) for c in ("feature", "type", "alerts")}
-    formats |= {f"{slot} {fig}": _formatter(fig) for fig in figures for slot, _ in sides}
+    formats: dict[str, Any] = {c: (lambda v: "–" if v is None else str(v)) for c in ("feature", "type", "dataset")}
+    labels = {text: ", ".join(ALERT_LABELS.get(k, k) for k in kinds)
+              for text, kinds in zip(frame["alerts"], frame["alert_kinds"], strict=True)}
+    formats["alerts"] = lambda v: labels.get(v, "" if v is None else str(v))
+    formats |= {fig: _formatter(fig) for fig in figures}
     if has_distance:
         formats["distance"] = lambda v: "–" if math.isnan(v) else f"{v:.3f}"
     styler = shown.style.format(formats)
-    for row, unit in _time_units(shown["feature"], stats).items():
-        for slot, _ in sides:
-            for fig in TIME_FIGURES & set(figures):
-                styler = styler.format(lambda v, u=unit: components.format_time(v, u),
-                                       subset=pd.IndexSlice[[row], [f"{slot} {fig}"]])
-            if "std" in figures:
-                styler = styler.format(lambda v, u=unit: components.format_duration(v, u),
-                                       subset=pd.IndexSlice[[row], [f"{slot} std"]])
-    styler = components.highlight_above(styler, {f"{s} missing": MISSING_HIGHLIGHT for s, _ in sides},
-                                        components.HIGHLIGHT_MISSING)
-    styler = components.highlight_above(styler, {f"{s} zeros": ZEROS_HIGHLIGHT for s, _ in sides},
-                                        components.HIGHLIGHT_ZEROS)
-    st.dataframe(styler, hide_index=True, column_config=_column_config(columns, sides), key=key,
+    blank = {"feature": again, "type": same_type, "distance": again if has_distance else []}
+    for col, rows in blank.items():
+        if rows:
+            styler = styler.format(lambda v: "", subset=pd.IndexSlice[rows, [col]])
+    for row, unit in _time_units(shown, by_dataset).items():
+        for fig in TIME_FIGURES & set(figures):
+            styler = styler.format(lambda v, u=unit: components.format_time(v, u), subset=pd.IndexSlice[[row], [fig]])
+        if "std" in figures:
+            styler = styler.format(lambda v, u=unit: components.format_duration(v, u),
+                                   subset=pd.IndexSlice[[row], ["std"]])
+    pair = (pd.Series(first).cumsum() - 1).to_numpy()  # feature number on the page, for the shading
+    shaded = [i for i in range(len(shown)) if pair[i] % 2 == 1]
+    if shaded:
+        styler = styler.map(lambda v: PAIR_SHADE, subset=pd.IndexSlice[shaded, :])
+    styler = styler.map(lambda v: f"color: {DATASET_COLORS.get(v, 'inherit')}", subset=["dataset"])
+    styler = components.highlight_above(styler, {"missing": MISSING_HIGHLIGHT}, components.HIGHLIGHT_MISSING)
+    styler = components.highlight_above(styler, {"zeros": ZEROS_HIGHLIGHT}, components.HIGHLIGHT_ZEROS)
+    st.dataframe(styler, hide_index=True, column_config=_column_config(figures), key=key,
                  height=min(38 + 35 * len(shown), 640), placeholder="–")
 
 
@@ -135,10 +146,12 @@ def _large_chart(name: str, data: analysis.Loaded, options: dict) -> None:
     components.feature_chart(ref, cur, key="stats_large_chart", height=620, **options)
 
 
-def _feature_panel(i: int, row: pd.Series, data: analysis.Loaded, options: dict) -> None:
-    name = str(row["feature"])
-    alerts = str(row["alerts"] or "")
-    label = f"{md_escape(name)} · {row['type']}" + (" · :material/warning: alerts" if alerts else "")
+def _feature_panel(i: int, rows: pd.DataFrame, data: analysis.Loaded, options: dict) -> None:
+    """The chart of one feature (``rows``: its rows of the overview)."""
+    name = str(rows["feature"].iloc[0])
+    alerts = any(str(a or "") for a in rows["alerts"])
+    kind = " / ".join(dict.fromkeys(str(t) for t in rows["type"]))
+    label = f"{md_escape(name)} · {kind}" + (" · :material/warning: alerts" if alerts else "")
     with st.expander(label, expanded=i < OPEN_CHARTS, key=components.stable_key("stats_exp", name),
                      on_change="rerun") as box:
         if box.open is False:  # lazy: closed panels cost nothing
@@ -164,6 +177,9 @@ def _feature_panel(i: int, row: pd.Series, data: analysis.Loaded, options: dict)
 
 # --------------------------------------------------------------------------- page
 
+# The numeric table (13 columns) fits a 1400 px window beside the sidebar with the main area's side
+# padding at 2rem instead of 5rem (this page only: a style tag takes no room and runs no script).
+st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem}</style>")
 st.title("Statistics")
 data = analysis.loaded()
 components.show_messages([f"{role}: {message}" for role, message in data.errors.items()], "error")
@@ -173,16 +189,16 @@ if data.reference_stats is None and data.current_stats is None:
                            links=[("pages/data.py", "Go to Data", ":material/upload_file:")])
     st.stop()
 
-base, other, sides = _sides(data)
-loaded_stats = [base] + ([other] if other is not None else [])
-described = [f"{lab}: {s.name or '?'} ({s.num_examples:,} rows)" for (_, lab), s in zip(sides, loaded_stats,
-                                                                                        strict=True)]
-st.caption(md_escape("  ·  ".join(described)) + ("" if other is not None else "  ·  reference-only view"))
+loaded_stats = [(label, s) for label, s in zip(DATASETS, (data.reference_stats, data.current_stats), strict=True)
+                if s is not None]
+both = len(loaded_stats) == 2
+described = [f"{label}: {s.name or '?'} ({s.num_examples:,} rows)" for label, s in loaded_stats]
+st.caption(md_escape("  ·  ".join(described)) + ("" if both else "  ·  one dataset loaded"))
 
 distances: dict[str, float] = {}
 why = None
-if other is not None:
-    comparison, why = components.try_comparison(data.reference, data.current)
+if both:
+    comparison, why = components.try_comparison(data.reference, data.current, **analysis.comparison_options(data))
     if comparison is not None:
         distances = components.distances_by_feature(comparison)
 has_distance = bool(distances)
@@ -191,13 +207,14 @@ c1, c2, c3, c4, c5 = st.columns([2, 1, 2, 1, 1], vertical_alignment="bottom")
 sort_key = c1.selectbox("Sort by", SORT_KEYS, key="stats_sort", help=SORT_HELP, persist_state="session")
 reverse = c2.toggle("Reverse order", key="stats_desc", persist_state="session")
 query = c3.text_input("Filter features", key="stats_filter", placeholder="part of a name", persist_state="session")
-page_size = c4.selectbox("Per page", PAGE_SIZES, index=1, key="stats_page_size", persist_state="session")
+page_size = c4.selectbox("Per page", PAGE_SIZES, index=1, key="stats_page_size", persist_state="session",
+                         help="Features per page (each has a row per dataset)")
 if sort_key == "distribution distance" and not has_distance:
     st.caption(md_escape("No distances to sort by: " + (why or "load both datasets") + "."))
 
 frames = []
 for numeric, kind in ((True, "numeric"), (False, "categorical")):
-    f = overview_frame(base, other, numeric=numeric, distances=distances)
+    f = overview_long(data.reference_stats, data.current_stats, numeric=numeric, distances=distances)
     if not f.empty:
         frames.append(f.assign(kind=kind))
 overview = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -208,26 +225,26 @@ if overview.empty:
             icon=":material/filter_alt_off:")
     st.stop()
 overview = sort_overview(overview, sort_key, descending=(sort_key in LARGEST_FIRST) != reverse)
+features = list(dict.fromkeys(overview["feature"]))
 with c5:
-    start, stop = components.paginate(len(overview), page_size=int(page_size), key="stats_page", noun="features")
-page = overview.iloc[start:stop]
+    start, stop = components.paginate(len(features), page_size=int(page_size), key="stats_page", noun="features")
+page = overview[overview["feature"].isin(set(features[start:stop]))]
 
-numeric_rows = page[page["kind"] == "numeric"]
-categorical_rows = page[page["kind"] == "categorical"]
-n_numeric = int((overview["kind"] == "numeric").sum())
-n_categorical = len(overview) - n_numeric
+kinds = overview.drop_duplicates("feature")["kind"]
+n_numeric = int((kinds == "numeric").sum())
+n_categorical = len(kinds) - n_numeric
+by_dataset = dict(loaded_stats)
 st.caption(f"Highlighted: missing share above {MISSING_HIGHLIGHT:.0%} (red), zeros above {ZEROS_HIGHLIGHT:.0%} "
-           "(amber). Dates are shown as dates, their spread in days.")
-st.subheader(f"Numeric features ({n_numeric:,})")
-if numeric_rows.empty:
-    st.caption("None on this page.")
-else:
-    _table(numeric_rows, NUMERIC_FIGURES, sides, has_distance, loaded_stats, key="stats_table_numeric")
-st.subheader(f"Categorical features ({n_categorical:,})")
-if categorical_rows.empty:
-    st.caption("None on this page.")
-else:
-    _table(categorical_rows, CATEGORICAL_FIGURES, sides, has_distance, loaded_stats, key="stats_table_categorical")
+           "(amber). Dates are shown as dates, their spread in days."
+           + (" Each feature has a training row and a serving row." if both else ""))
+for kind, title, figures in (("numeric", "Numeric", NUMERIC_FIGURES), ("categorical", "Categorical",
+                                                                      CATEGORICAL_FIGURES)):
+    st.subheader(f"{title} features ({n_numeric if kind == 'numeric' else n_categorical:,})")
+    rows = page[page["kind"] == kind]
+    if rows.empty:
+        st.caption("None on this page.")
+    else:
+        _table(rows, figures, has_distance, by_dataset, key=f"stats_table_{kind}")
 
 st.subheader("Charts")
 o1, o2, o3, _ = st.columns([2, 1, 1, 3], vertical_alignment="bottom")
@@ -239,5 +256,5 @@ percent = o3.toggle("Percent", value=True, key="stats_percent", persist_state="s
 options = {"buckets": buckets, "log_y": log_y, "percent": percent}
 st.caption(f"The features on this page, in table order; the first {OPEN_CHARTS} are open. "
            "Training in blue, serving in orange.")
-for i, (_, row) in enumerate(page.iterrows()):
-    _feature_panel(i, row, data, options)
+for i, (_, rows) in enumerate(page.groupby("feature", sort=False)):
+    _feature_panel(i, rows, data, options)

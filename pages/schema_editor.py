@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dvtools.errors import DvtoolsError
@@ -9,12 +10,21 @@ from dvtools.schema import load_schema, schema_to_json, schema_to_pbtxt
 from dvtools.schema.model import Schema
 from dvtools.ui import analysis, components, state
 from dvtools.ui.format import md_escape
-from dvtools.ui.schema_grid import TYPES, environment_options, rows_to_schema, schema_to_rows, with_dataset_constraints
+from dvtools.ui.schema_grid import (
+    TYPES,
+    environment_options,
+    rows_to_schema,
+    schema_to_rows,
+    time_types,
+    with_dataset_constraints,
+)
 
 GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, editor epoch kept)
 GRID_ORDER = ("name", "type", "required", "min_fraction", "min_count", "min", "max", "allow_nan", "allow_inf",
               "categorical", "values", "not_in_environments", "drift_linf", "drift_js", "skew_linf", "skew_js",
               "deprecated", "notes")
+BOUND_HELP = ("A number; for a date or timestamp feature a date (2024-06-01) or a date and time "
+              "(2024-06-01 12:30:00, UTC).")
 ORIGIN_TEXT = {
     "inferred": "inferred from the training (reference) data",
     "edited": "edited here or by accepting anomalies",
@@ -76,7 +86,13 @@ def _toolbar(schema: Schema | None, data: analysis.Loaded) -> None:
         st.error(md_escape(err), icon=":material/error:")
 
 
-def _column_config(schema: Schema) -> dict[str, object]:
+def _bound_width(rows: pd.DataFrame) -> int:
+    """Pixels for the min/max text columns: room for their longest text (a date, a date and time)."""
+    longest = max((len(str(v)) for c in ("min", "max") for v in rows[c]), default=0)
+    return max(70, min(170, 16 + 8 * longest))
+
+
+def _column_config(schema: Schema, bound_width: int | None = None) -> dict[str, object]:
     cc = st.column_config
     share = {"min_value": 0.0, "max_value": 1.0, "format": "%.4g"}
     return {
@@ -92,8 +108,10 @@ def _column_config(schema: Schema) -> dict[str, object]:
         "values": cc.TextColumn("allowed values", width="medium",
                                 help='Comma-separated allowed strings; quote a value holding a comma, a quote or '
                                      'edge spaces ("1,300 ft", "boston "). Blank: any value.'),
-        "min": cc.NumberColumn("min", format="%.6g", help="Smallest allowed value (blank: unbounded)."),
-        "max": cc.NumberColumn("max", format="%.6g", help="Largest allowed value (blank: unbounded)."),
+        "min": cc.TextColumn("min", help="Smallest allowed value (blank: unbounded). " + BOUND_HELP,
+                             width=bound_width, alignment="right"),
+        "max": cc.TextColumn("max", help="Largest allowed value (blank: unbounded). " + BOUND_HELP,
+                             width=bound_width, alignment="right"),
         "allow_nan": cc.CheckboxColumn("NaN ok", help="FLOAT features: NaN values are allowed."),
         "allow_inf": cc.CheckboxColumn("inf ok", help="FLOAT features: infinite values are allowed."),
         "not_in_environments": cc.MultiselectColumn("not in environments", options=environment_options(schema),
@@ -119,13 +137,16 @@ def _editor_key() -> str:
     return f"schema_grid_{epoch}"
 
 
-def _grid(schema: Schema) -> None:
+def _grid(schema: Schema, data: analysis.Loaded) -> None:
     key = _editor_key()
-    rows = schema_to_rows(schema)
+    # Dates and timestamps show as ISO text, in the unit of the training data's column.
+    types = time_types(data.reference_stats)
+    rows = schema_to_rows(schema, types)
     height = min(3 + 35 * (len(rows) + 1), 640)
     edited = st.data_editor(rows, key=key, hide_index=True, num_rows="fixed", disabled=["name", "notes"],
-                            column_config=_column_config(schema), column_order=GRID_ORDER, height=height)
-    new, errors = rows_to_schema(edited, schema)
+                            column_config=_column_config(schema, _bound_width(rows)), column_order=GRID_ORDER,
+                            height=height)
+    new, errors = rows_to_schema(edited, schema, types)
     if errors:
         st.error("Not applied (the previous values are kept):\n\n"
                  + "\n".join(f"- {md_escape(e)}" for e in errors), icon=":material/error:")
@@ -196,7 +217,7 @@ def main() -> None:
     st.subheader("Features")
     st.caption("Edit a cell and press Enter: valid edits apply at once (the Anomalies page follows); a row "
                "with a problem is not applied and is listed below the grid.")
-    _grid(schema)
+    _grid(schema, data)
     _dataset_constraints(schema)
     if schema.notes:
         with st.expander("Schema notes"):

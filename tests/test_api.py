@@ -23,9 +23,9 @@ def test_public_api_is_pinned_and_resolves():
 
 
 def test_readme_python_example_runs(tmp_path, monkeypatch):
-    from dvtools.demo import write_demo
-
     import pandas as pd
+
+    from dvtools.demo import write_demo
 
     t, _ = write_demo(str(tmp_path))  # writes train.csv and serving.csv
     pd.read_csv(t).to_parquet(tmp_path / "train.parquet")  # the example reads train.parquet

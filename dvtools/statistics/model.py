@@ -9,8 +9,10 @@ never raw rows. ``to_json``/``from_json`` round-trip losslessly (format ``dvtool
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -505,6 +507,90 @@ def timestamp_text(value: float, arrow_type: str) -> str:
     unit = arrow_type[arrow_type.find("[") + 1:].split(",")[0].rstrip("]").strip() if "[" in arrow_type else "us"
     seconds = float(value) / _UNITS.get(unit, 1_000_000)
     return (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)).isoformat(sep=" ", timespec="seconds")
+
+
+_DAY_NS = 86_400 * 10**9
+_NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+_UNIT_NAMES = {_DAY_NS: "a day", 10**9: "a second", 10**6: "a millisecond", 10**3: "a microsecond", 1: "a nanosecond"}
+_ISO_TEXT = re.compile(
+    r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[ T](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)?"
+    r"\s*(?P<tz>[zZ]|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+def time_unit_nanos(arrow_type: str) -> int | None:
+    """Nanoseconds in one unit of a date/timestamp arrow type's integers (None for other types).
+
+    ``date32``: days; ``date64``: milliseconds; ``timestamp[unit(, tz)]``: that unit.
+    """
+    t = arrow_type.replace(" ", "")
+    if t.startswith("date32"):
+        return _DAY_NS
+    if t.startswith("date64"):
+        return _NS_PER_UNIT["ms"]
+    if t.startswith("timestamp"):
+        unit = t[t.find("[") + 1:].split(",")[0].rstrip("]") if "[" in t else "us"
+        return _NS_PER_UNIT.get(unit)
+    return None
+
+
+def timestamp_iso(value: int | float, arrow_type: str) -> str:
+    """Exact ISO text of a date/timestamp's integer (UTC): ``2024-05-01``, ``2024-05-01 12:30:00.25``.
+
+    A date, or a midnight, shows as the date alone; a time as ``HH:MM:SS`` with only the fraction
+    digits it needs. Inverse of :func:`parse_timestamp`. Raises ValueError for a type that is not
+    a date/timestamp, a value that is not a whole number, or a date outside years 1-9999.
+    """
+    per = time_unit_nanos(arrow_type)
+    if per is None:
+        raise ValueError(f"{arrow_type} is not a date or timestamp type")
+    if isinstance(value, float) and not (math.isfinite(value) and value == math.floor(value)):
+        raise ValueError(f"{value!r} is not a whole number of {_UNIT_NAMES[per].removeprefix('a ')}s")
+    days, rest = divmod(int(value) * per, _DAY_NS)
+    try:
+        date = _dt.date(1970, 1, 1) + _dt.timedelta(days=days)
+    except OverflowError as e:
+        raise ValueError(f"{value} is outside the years 1 to 9999") from e
+    if rest == 0:
+        return date.isoformat()
+    seconds, frac = divmod(rest, 10**9)
+    text = f"{date.isoformat()} {seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return text + ("." + f"{frac:09d}".rstrip("0") if frac else "")
+
+
+def parse_timestamp(text: str, arrow_type: str) -> int:
+    """The integer a date/timestamp feature stores for ISO ``text`` (inverse of :func:`timestamp_iso`).
+
+    Accepts ``YYYY-MM-DD``, optionally followed by `` HH:MM``, ``:SS`` and a fraction of up to 9
+    digits (``T`` may replace the space) and a UTC offset (``Z``, ``+02:00``, converted to UTC).
+    ``date32``: days since 1970-01-01; ``date64``: milliseconds; ``timestamp[unit]``: that unit.
+    Raises ValueError (a message naming the text) for anything else, an impossible date or time,
+    or a value more precise than the type's unit (a time of day for a ``date32``).
+    """
+    per = time_unit_nanos(arrow_type)
+    if per is None:
+        raise ValueError(f"{arrow_type} is not a date or timestamp type")
+    form = "YYYY-MM-DD" if per == _DAY_NS else "YYYY-MM-DD or YYYY-MM-DD HH:MM:SS"
+    m = _ISO_TEXT.fullmatch(str(text).strip())
+    if m is None:
+        raise ValueError(f"{str(text)!r} is not a date: write {form}")
+    try:
+        date = _dt.date(int(m["y"]), int(m["mo"]), int(m["d"]))
+    except ValueError as e:
+        raise ValueError(f"{str(text)!r} is not a valid date ({e})") from None
+    h, mi, sec = int(m["h"] or 0), int(m["mi"] or 0), int(m["s"] or 0)
+    if h > 23 or mi > 59 or sec > 59:
+        raise ValueError(f"{str(text)!r} is not a valid time of day")
+    offset = 0
+    if m["tz"] and m["tz"].upper() != "Z":
+        digits = m["tz"][1:].replace(":", "")
+        offset = (int(digits[:2]) * 60 + int(digits[2:] or 0)) * 60 * (1 if m["tz"][0] == "+" else -1)
+    seconds = (date - _dt.date(1970, 1, 1)).days * 86_400 + h * 3600 + mi * 60 + sec - offset
+    value, rest = divmod(seconds * 10**9 + int((m["f"] or "0").ljust(9, "0")), per)
+    if rest:
+        raise ValueError(f"{str(text)!r} is more precise than the feature's unit ({_UNIT_NAMES[per]})")
+    return value
 
 
 def display_number(f: FeatureStatistics, value: float) -> str | float:

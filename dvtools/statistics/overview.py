@@ -1,8 +1,11 @@
-"""Facets Overview-style tables: reference and current figures side by side, per feature.
+"""Facets Overview-style tables of the figures of each feature in the reference and current data.
 
-Pure pandas; the dashboard renders these frames, the CLI and notebooks can print them. Sort keys
-mirror Facets: feature order, name, missing share, zeros share, non-uniformity, and the
-distribution distance between the two datasets.
+Two shapes: :func:`overview_long` (the dashboard's, as Facets Overview lays it out: one row per
+feature *and* dataset, the two rows of a feature next to each other) and :func:`overview_frame`
+(one row per feature, ``ref``/``cur`` columns side by side). Pure pandas; the dashboard renders
+these frames, the CLI and notebooks can print them. Sort keys mirror Facets: feature order, name,
+missing share, zeros share, non-uniformity, and the distribution distance between the two datasets;
+:func:`sort_overview` sorts either shape, keeping a feature's rows together.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from dvtools.statistics.quality import feature_alerts
 
 NUMERIC_COLUMNS = ["count", "missing", "mean", "std", "zeros", "min", "median", "max"]
 CATEGORICAL_COLUMNS = ["count", "missing", "unique", "top", "freq_top", "avg_length"]
+DATASETS = ("training", "serving")
+NOT_IN_DATASET = "not in this dataset"
 SORT_KEYS = ("feature order", "name", "missing share", "zeros share", "non-uniformity", "distribution distance")
 
 
@@ -117,22 +122,88 @@ def overview_frame(
     return pd.DataFrame(rows)
 
 
+def overview_long(
+    reference: DatasetStatistics | None,
+    current: DatasetStatistics | None = None,
+    *,
+    numeric: bool,
+    distances: dict[str, float] | None = None,
+    labels: tuple[str, str] = DATASETS,
+) -> pd.DataFrame:
+    """Facets Overview layout: one row per feature of that kind and loaded dataset.
+
+    Columns: ``feature``, ``type`` (that dataset's logical type), ``dataset`` (``labels[0]`` for the
+    reference, ``labels[1]`` for the current data), the figures (:data:`NUMERIC_COLUMNS` or
+    :data:`CATEGORICAL_COLUMNS`), ``alerts`` (that dataset's data-quality alert messages, ``"; "``
+    between them), ``distance`` (``distances[feature]``, NaN when absent; the same on both rows), then
+    the sort helpers ``order`` (position of the feature) and ``non-uniformity`` (of the current data
+    when loaded), and ``alert_kinds`` (a tuple of the alerts' kinds; ``("absent",)`` where the
+    feature is not in that dataset).
+
+    Features present in either dataset are listed (reference order first), the reference's row
+    first. When both datasets are loaded every feature has both rows, a feature missing from one
+    dataset with empty figures and the alert :data:`NOT_IN_DATASET` there. Either dataset may be
+    None (a one-dataset profile: one row per feature); the kind of a feature is decided by the
+    reference's statistics when it has them.
+    """
+    sides = [(labels[0], reference), (labels[1], current)]
+    sides = [(label, s) for label, s in sides if s is not None]
+    figures = NUMERIC_COLUMNS if numeric else CATEGORICAL_COLUMNS
+    columns = ["feature", "type", "dataset", *figures, "alerts", "distance", "order", "non-uniformity", "alert_kinds"]
+    if not sides:
+        return pd.DataFrame(columns=columns)
+    names = list(dict.fromkeys(n for _, s in sides for n in s.features))
+    fn = numeric_row if numeric else categorical_row
+    rows = []
+    for order, name in enumerate(names):
+        present = [s.features[name] for _, s in sides if name in s.features]
+        if is_numeric_feature(present[0]) != numeric:
+            continue
+        distance = (distances or {}).get(name, math.nan)
+        nonuni = non_uniformity(present[-1])
+        for label, s in sides:
+            fs = s.features.get(name)
+            row: dict[str, Any] = {"feature": name, "type": (fs or present[0]).logical_type.value, "dataset": label}
+            row |= fn(fs)
+            found = [] if fs is None else feature_alerts(fs)
+            row["alerts"] = NOT_IN_DATASET if fs is None else "; ".join(a.message for a in found)
+            row |= {"distance": distance, "order": order, "non-uniformity": nonuni}
+            row["alert_kinds"] = ("absent",) if fs is None else tuple(a.kind for a in found)
+            rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _sort_value(df: pd.DataFrame, suffix: str) -> pd.Series:
+    """Per-row maximum of a figure: the ``<figure>`` column (long shape) or every ``<side> <figure>`` column."""
+    cols = [c for c in df.columns if c == suffix or c.endswith(f" {suffix}")]
+    return df[cols].apply(pd.to_numeric, errors="coerce").max(axis=1) if cols else pd.Series(0.0, index=df.index)
+
+
 def sort_overview(df: pd.DataFrame, key: str, *, descending: bool | None = None) -> pd.DataFrame:
-    """Sort an overview frame by one of :data:`SORT_KEYS`."""
+    """Sort an overview frame (either shape) by one of :data:`SORT_KEYS`.
+
+    Keys are per feature: the rows of one feature (:func:`overview_long`) stay together, in their
+    order, under every sort. A share sorts on the larger of the two datasets' (e.g. missing share =
+    the maximum over both rows); features without a value sort last.
+    """
     if df.empty:
         return df
     col, default_desc = {
         "feature order": ("order", False),
         "name": ("feature", False),
-        "missing share": ("missing_max", True),
-        "zeros share": ("zeros_max", True),
+        "missing share": ("_missing", True),
+        "zeros share": ("_zeros", True),
         "non-uniformity": ("non-uniformity", True),
         "distribution distance": ("distance", True),
     }[key]
-    d = df.copy()
-    d["missing_max"] = d[[c for c in d.columns if c.endswith(" missing")]].max(axis=1)
-    zc = [c for c in d.columns if c.endswith(" zeros")]
-    d["zeros_max"] = d[zc].max(axis=1) if zc else 0.0
     desc = default_desc if descending is None else descending
-    d = d.sort_values(col, ascending=not desc, na_position="last", kind="stable")
-    return d.drop(columns=["missing_max", "zeros_max"])
+    d = df.assign(_row=np.arange(len(df)), _missing=_sort_value(df, "missing"), _zeros=_sort_value(df, "zeros"))
+    # One key per feature (the maximum over its rows), the feature's first row fixing ties and pair order.
+    per_feature = d.groupby("feature", sort=False, dropna=False)
+    d["_key"] = per_feature[col].transform("max") if col != "feature" else d["feature"]
+    d["_first"] = per_feature["_row"].transform("min")
+    d = d.sort_values("_key", ascending=not desc, na_position="last", kind="stable")
+    # Stable sort on the key only reorders features; bring each feature's rows back together, in order.
+    rank = pd.Series(np.arange(len(d)), index=d.index).groupby(d["_first"]).transform("min")
+    d = d.assign(_rank=rank).sort_values(["_rank", "_row"], kind="stable")
+    return d.drop(columns=["_row", "_missing", "_zeros", "_key", "_first", "_rank"])

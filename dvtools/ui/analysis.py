@@ -6,9 +6,11 @@ Thin glue over the library and :mod:`dvtools.ui.cache`; the only maths happens i
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -130,8 +132,33 @@ def schema_in_use(data: Loaded) -> Schema | None:
     return schema
 
 
+POLICIES = ("auto", "tfdv")
+
+
+def comparison_options(data: Loaded) -> dict[str, Any]:
+    """How every page compares the two datasets, so the Data, Statistics and Skew & drift pages agree.
+
+    ``policy``: the one chosen on the Skew & drift page (default ``auto``); ``categorical``: the
+    schema's categorical features; ``exclude``: the key columns (every identifier differs by design,
+    so a key would count as drifted in the policy's verdict while no table shows it).
+    """
+    policy = state.get_option("policy") or "auto"
+    schema = schema_in_use(data) if data.reference_stats is not None else None
+    categorical = tuple(sorted(f.name for f in schema.features if f.is_categorical)) if schema else ()
+    keys = tuple(sorted(dict.fromkeys(str(k) for k in state.get_option("keys") or [])))
+    return {"policy": policy if policy in POLICIES else "auto", "categorical": categorical, "exclude": keys}
+
+
+_ANOMALIES_MEMO = "_anomalies_memo"
+
+
 def anomalies(data: Loaded) -> list[Anomaly]:
-    """Anomalies of the current data against the schema and the reference (milliseconds)."""
+    """Anomalies of the current data against the schema and the reference (milliseconds).
+
+    Remembered in the session for the same datasets (digests), schema (object and version),
+    environment and thresholds: the navigation badge and the page ask for them on every rerun, and
+    a rerun that changes none of these (an expander opened, a filter) validates nothing.
+    """
     if not data.ready:
         return []
     schema = schema_in_use(data)
@@ -139,6 +166,16 @@ def anomalies(data: Loaded) -> list[Anomaly]:
         return []
     from dvtools.validation import validate_statistics
 
-    assert data.current_stats is not None
-    return validate_statistics(data.current_stats, schema, reference=data.reference_stats,
-                               environment=state.get_option("environment"), thresholds=state.get_thresholds())
+    assert data.current_stats is not None and data.reference is not None and data.current is not None
+    environment, thresholds = state.get_option("environment"), state.get_thresholds()
+    key = (data.reference.digest, data.current.digest, id(data.reference_stats), id(data.current_stats),
+           id(schema), state.schema_version(), environment)
+    memo = st.session_state.get(_ANOMALIES_MEMO)
+    if memo is not None and memo[0] == key and memo[1] is schema and memo[2] == thresholds:
+        return list(memo[3])
+    found = validate_statistics(data.current_stats, schema, reference=data.reference_stats,
+                                environment=environment, thresholds=thresholds)
+    # A snapshot of the thresholds (the dataclass is mutable) and the schema itself (its id alone may be reused).
+    snapshot = dataclasses.replace(thresholds, per_feature=dict(thresholds.per_feature))
+    st.session_state[_ANOMALIES_MEMO] = (key, schema, snapshot, tuple(found))
+    return found

@@ -66,18 +66,22 @@ def inferred_schema_for(ref: DatasetRef, label: str | None) -> Schema:
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _comparison(ref_digest: str, cur_digest: str, policy: str, categorical: tuple[str, ...],
+def _comparison(ref_digest: str, cur_digest: str, policy: str, categorical: tuple[str, ...], exclude: tuple[str, ...],
                 _ref: DatasetStatistics, _cur: DatasetStatistics) -> Any:
     from dvtools.comparison import compare_statistics
 
-    return compare_statistics(_ref, _cur, policy=policy, categorical=set(categorical) or None)
+    return compare_statistics(_ref, _cur, policy=policy, categorical=set(categorical) or None, exclude=exclude)
 
 
 def comparison_for(reference: DatasetRef, current: DatasetRef, policy: str = "auto",
-                   categorical: tuple[str, ...] = ()) -> Any:
-    """All distances between the two datasets (thresholds are applied by the caller)."""
-    return _comparison(reference.digest, current.digest, policy, categorical,
-                       statistics_for(reference), statistics_for(current))
+                   categorical: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Any:
+    """All distances between the two datasets (thresholds are applied by the caller).
+
+    ``exclude``: features left out of the comparison (join keys: every identifier differs by
+    design), so per-feature tables and the policy's verdict count the same features.
+    """
+    return _comparison(reference.digest, current.digest, policy, tuple(sorted(categorical)),
+                       tuple(sorted(set(exclude))), statistics_for(reference), statistics_for(current))
 
 
 def _rows_source(ref: DatasetRef) -> Any:

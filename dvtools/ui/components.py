@@ -141,8 +141,11 @@ def _above(v: Any, limit: float) -> bool:
         return False
 
 
-def text_column(label: str, help: str | None = None, width: str | None = None) -> Any:
-    """Column config for a column whose display text comes from a Styler (labels and help only)."""
+def text_column(label: str, help: str | None = None, width: str | int | None = None) -> Any:
+    """Column config for a column whose display text comes from a Styler (labels, help and width only).
+
+    ``width``: ``"small"``, ``"medium"``, ``"large"`` or pixels.
+    """
     return st.column_config.Column(label, help=help, width=width)  # type: ignore[arg-type]
 
 
@@ -213,9 +216,11 @@ def severity_counts(anomalies: Iterable[Any]) -> dict[str, int]:
             **{k: v for k, v in counts.items() if k not in ("ERROR", "WARNING")}}
 
 
-def try_comparison(reference: Any, current: Any) -> tuple[Any | None, str | None]:
+def try_comparison(reference: Any, current: Any, **options: Any) -> tuple[Any | None, str | None]:
     """The cached drift comparison of two datasets, or ``(None, reason)`` when unavailable.
 
+    ``options``: ``policy``, ``categorical``, ``exclude`` of :func:`dvtools.ui.cache.comparison_for`
+    (pages pass :func:`dvtools.ui.analysis.comparison_options`, so every page counts the same).
     Never raises: comparison is optional on every page that shows it.
     """
     if reference is None or current is None:
@@ -223,7 +228,7 @@ def try_comparison(reference: Any, current: Any) -> tuple[Any | None, str | None
     try:
         from dvtools.ui import cache
 
-        return cache.comparison_for(reference, current), None
+        return cache.comparison_for(reference, current, **options), None
     except ImportError as e:
         return None, f"comparison not available ({e})"
     except Exception as e:  # noqa: BLE001 - a comparison bug must not take the page down

@@ -5,7 +5,10 @@ Pure (no Streamlit), so the Schema page stays a thin layer over :func:`schema_to
 
 Grid columns (see :data:`COLUMNS`): ``name`` (read-only), ``type``, ``required``,
 ``min_fraction``, ``min_count``, ``categorical``, ``values`` (allowed strings as comma-separated
-text), ``min``/``max`` (numeric range), ``allow_nan``/``allow_inf`` (float features),
+text), ``min``/``max`` (the range, as text: numbers written exactly, and for TIMESTAMP features whose
+arrow type is known, see ``time_types``, ISO dates/datetimes such as ``2024-06-01`` or
+``2024-06-01 12:30:00`` in UTC, parsed back to the integer the feature stores: days for ``date32``,
+the unit of a ``timestamp[unit]``), ``allow_nan``/``allow_inf`` (float features),
 ``not_in_environments`` (list of environment names), ``skew_linf``/``skew_js``/``drift_linf``/
 ``drift_js`` (comparator thresholds), ``deprecated`` and ``notes`` (read-only).
 
@@ -23,7 +26,8 @@ the base feature stays and the row's problems come back as one line naming the f
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -42,6 +46,7 @@ from dvtools.schema.model import (
     Schema,
     StringDomain,
 )
+from dvtools.statistics.model import DatasetStatistics, LogicalType, parse_timestamp, time_unit_nanos, timestamp_iso
 
 __all__ = [
     "COLUMNS",
@@ -52,6 +57,8 @@ __all__ = [
     "parse_values",
     "rows_to_schema",
     "schema_to_rows",
+    "bound_text",
+    "time_types",
     "with_dataset_constraints",
 ]
 
@@ -131,12 +138,53 @@ def parse_values(text: str) -> list[str]:
     return values
 
 
+# ---- dates and bounds as text ------------------------------------------------------------------
+def time_types(stats: DatasetStatistics | None) -> dict[str, str]:
+    """Feature -> arrow type of the date/timestamp features of ``stats`` (lists: their values' type).
+
+    What :func:`schema_to_rows` and :func:`rows_to_schema` need to show and parse those features'
+    ranges as dates (the reference statistics' types, as the schema was inferred from them).
+    """
+    out: dict[str, str] = {}
+    for f in stats or ():
+        inner = f.values_statistics if f.logical_type == LogicalType.LIST and f.values_statistics else f
+        if inner.logical_type == LogicalType.TIMESTAMP and time_unit_nanos(inner.arrow_type) is not None:
+            out[f.name] = inner.arrow_type
+    return out
+
+
+def _number_text(x: float | int) -> str:
+    if isinstance(x, float):
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        if x == math.floor(x) and abs(x) < 2**53:
+            return str(int(x))
+        return repr(x)
+    return str(int(x))
+
+
+def bound_text(x: float | int | None, arrow_type: str | None = None) -> str:
+    """A range bound as grid text: blank for none, ISO for a date/timestamp type, else the exact number."""
+    if x is None:
+        return ""
+    if arrow_type is not None:
+        try:
+            return timestamp_iso(x, arrow_type)
+        except ValueError:  # not a whole number, or outside years 1-9999: the number itself
+            pass
+    return _number_text(x)
+
+
 # ---- schema -> rows ----------------------------------------------------------------------------
 def _opt(x: float | int | None) -> float:
     return math.nan if x is None else float(x)
 
 
-def _feature_row(f: Feature) -> dict[str, Any]:
+def _arrow_type(f: Feature, types: Mapping[str, str] | None) -> str | None:
+    return (types or {}).get(f.name) if f.type == FeatureType.TIMESTAMP else None
+
+
+def _feature_row(f: Feature, types: Mapping[str, str] | None = None) -> dict[str, Any]:
     d = f.domain
     lo = hi = None
     values = ""
@@ -155,8 +203,8 @@ def _feature_row(f: Feature) -> dict[str, Any]:
         "min_count": f.presence.min_count,
         "categorical": bool(f.is_categorical),
         "values": values,
-        "min": _opt(lo),
-        "max": _opt(hi),
+        "min": bound_text(lo, _arrow_type(f, types)),
+        "max": bound_text(hi, _arrow_type(f, types)),
         "allow_nan": allow_nan,
         "allow_inf": allow_inf,
         "not_in_environments": list(f.not_in_environment),
@@ -169,21 +217,23 @@ def _feature_row(f: Feature) -> dict[str, Any]:
     }
 
 
-def schema_to_rows(schema: Schema) -> pd.DataFrame:
+def schema_to_rows(schema: Schema, time_types: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per feature, in schema order, with the columns of :data:`COLUMNS`.
 
     Unset numbers are NaN (``min_count``: a nullable integer column), booleans are ``bool``,
-    ``not_in_environments`` holds lists of names.
+    ``not_in_environments`` holds lists of names. ``min``/``max`` are text (:func:`bound_text`,
+    blank when unset): ISO dates/datetimes for TIMESTAMP features named in ``time_types``
+    (feature -> arrow type, see :func:`time_types`), exact numbers otherwise.
     """
-    df = pd.DataFrame([_feature_row(f) for f in schema.features], columns=list(COLUMNS))
+    df = pd.DataFrame([_feature_row(f, time_types) for f in schema.features], columns=list(COLUMNS))
     df["min_count"] = pd.array(
         [f.presence.min_count for f in schema.features], dtype="Int64"
     )
-    for c in ("min_fraction", "min", "max", *_THRESHOLDS):
+    for c in ("min_fraction", *_THRESHOLDS):
         df[c] = df[c].astype("float64")
     for c in ("required", "categorical", "allow_nan", "allow_inf", "deprecated"):
         df[c] = df[c].astype("bool")
-    for c in ("name", "type", "values", "notes"):
+    for c in ("name", "type", "values", "min", "max", "notes"):
         df[c] = df[c].astype("object")
     return df
 
@@ -197,16 +247,25 @@ def _blank(v: Any) -> bool:
     return isinstance(v, str) and not v.strip()
 
 
-def _number(v: Any, what: str, problems: list[str]) -> float | None:
+_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+
+
+def _number(v: Any, what: str, problems: list[str]) -> float | int | None:
+    """A cell as a number: whole numbers written as such stay exact ints (int64 timestamps exceed a float)."""
     if _blank(v):
         return None
     if isinstance(v, bool):
         problems.append(f"{what}: {v!r} is not a number")
         return None
-    if isinstance(v, int | float):
-        return float(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return v
+    text = str(v).strip().replace("_", "")
+    if _INTEGER_TEXT.fullmatch(text):
+        return int(text)
     try:
-        x = float(str(v).strip().replace("_", ""))
+        x = float(text)
     except ValueError:
         problems.append(f"{what}: {str(v)!r} is not a number")
         return None
@@ -221,10 +280,10 @@ def _share(v: Any, what: str, problems: list[str]) -> float | None:
     if x is not None and not 0.0 <= x <= 1.0:
         problems.append(f"{what} must be within [0, 1], got {x:g}")
         return None
-    return x
+    return None if x is None else float(x)
 
 
-def _whole(x: float | None, what: str, problems: list[str]) -> int | None:
+def _whole(x: float | int | None, what: str, problems: list[str]) -> int | None:
     if x is None:
         return None
     if math.isinf(x) or x != math.floor(x):
@@ -276,16 +335,44 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b)
 
 
+def _bound(row: dict[str, Any], base: Feature, base_row: dict[str, Any], what: str, arrow_type: str | None,
+           problems: list[str]) -> float | int | None:
+    """The ``min``/``max`` cell as a number.
+
+    The base's own value while the cell is unchanged (exact, whatever its text), an ISO
+    date/datetime parsed with ``arrow_type`` (a TIMESTAMP feature), else a number.
+    """
+    v = row.get(what)
+    if isinstance(base.domain, IntDomain | FloatDomain) and _same(v, base_row.get(what)):
+        return getattr(base.domain, what)
+    if arrow_type is None or _blank(v) or not isinstance(v, str):
+        return _number(v, what, problems)
+    try:
+        return parse_timestamp(v, arrow_type)
+    except ValueError as e:
+        problems.append(f"{what}: {e}")
+        return None
+
+
+def _float(x: float | int | None) -> float | None:
+    return None if x is None else float(x)
+
+
 def _domain(row: dict[str, Any], t: FeatureType, base: Feature, base_row: dict[str, Any],
-            problems: list[str]) -> Domain | None:
-    """The domain the row describes (keeping the base's extras when they still fit)."""
+            problems: list[str], arrow_type: str | None = None) -> Domain | None:
+    """The domain the row describes (keeping the base's extras when they still fit).
+
+    ``arrow_type``: the date/timestamp type whose integers a TIMESTAMP feature's ``min``/``max``
+    text stands for (None: numbers).
+    """
     type_changed = t != base.type
     text = row.get("values")
     text = "" if _blank(text) else str(text)
-    lo = _number(row.get("min"), "min", problems)
-    hi = _number(row.get("max"), "max", problems)
     allow_nan, allow_inf = _flag(row.get("allow_nan"), True), _flag(row.get("allow_inf"), True)
     if t in NUMERIC_TYPES:
+        time_type = arrow_type if t == FeatureType.TIMESTAMP else None
+        lo = _bound(row, base, base_row, "min", time_type, problems)
+        hi = _bound(row, base, base_row, "max", time_type, problems)
         if text.strip():
             if type_changed and _same(row.get("values"), base_row.get("values")):
                 pass  # values left over from the old type: dropped with it
@@ -294,20 +381,21 @@ def _domain(row: dict[str, Any], t: FeatureType, base: Feature, base_row: dict[s
                 return base.domain
         use_float = t == FeatureType.FLOAT or (t == FeatureType.TIMESTAMP and isinstance(base.domain, FloatDomain))
         if lo is not None and hi is not None and lo > hi:
-            problems.append(f"min {lo:g} is greater than max {hi:g}")
+            problems.append(f"min {bound_text(lo, time_type)} is greater than max {bound_text(hi, time_type)}"
+                            if time_type else f"min {lo:g} is greater than max {hi:g}")
             return base.domain
         if use_float:
             flags = (not allow_nan, not allow_inf) if t == FeatureType.FLOAT else (False, False)
             if lo is None and hi is None and not any(flags):
                 return None
-            return FloatDomain(lo, hi, disallow_nan=flags[0], disallow_inf=flags[1])
+            return FloatDomain(_float(lo), _float(hi), disallow_nan=flags[0], disallow_inf=flags[1])
         ilo = None if lo is None or (math.isinf(lo) and lo < 0) else _whole(lo, "min", problems)
         ihi = None if hi is None or (math.isinf(hi) and hi > 0) else _whole(hi, "max", problems)
         if ilo is None and ihi is None:
             return None
         return IntDomain(ilo, ihi)
     # STRING, BYTES, BOOL
-    if lo is not None or hi is not None:
+    if not (_blank(row.get("min")) and _blank(row.get("max"))):
         unchanged = _same(row.get("min"), base_row.get("min")) and _same(row.get("max"), base_row.get("max"))
         if not (type_changed and unchanged):
             problems.append(f"min/max apply to INT, FLOAT and TIMESTAMP features, not {t.value}")
@@ -325,7 +413,8 @@ def _domain(row: dict[str, Any], t: FeatureType, base: Feature, base_row: dict[s
     return StringDomain(values, name=name)
 
 
-def _feature_from_row(row: dict[str, Any], base: Feature, base_row: dict[str, Any]) -> tuple[Feature, list[str]]:
+def _feature_from_row(row: dict[str, Any], base: Feature, base_row: dict[str, Any],
+                      arrow_type: str | None = None) -> tuple[Feature, list[str]]:
     problems: list[str] = []
     raw_type = row.get("type")
     t_text = "" if _blank(raw_type) else str(raw_type).strip().upper()
@@ -341,7 +430,7 @@ def _feature_from_row(row: dict[str, Any], base: Feature, base_row: dict[str, An
         problems.append(f"min_count must be >= 0, got {min_count}")
         min_count = None
     thresholds = {k: _share(row.get(k), k, problems) for k in _THRESHOLDS}
-    domain = _domain(row, t, base, base_row, problems)
+    domain = _domain(row, t, base, base_row, problems, arrow_type)
     if problems:
         return base, problems
     f = Feature(
@@ -366,18 +455,21 @@ def _feature_from_row(row: dict[str, Any], base: Feature, base_row: dict[str, An
     return f, []
 
 
-def rows_to_schema(df: pd.DataFrame, base: Schema) -> tuple[Schema, list[str]]:
+def rows_to_schema(df: pd.DataFrame, base: Schema,
+                   time_types: Mapping[str, str] | None = None) -> tuple[Schema, list[str]]:
     """The schema the grid describes, and one line per row that could not be applied.
 
     Rows are matched to ``base`` features by ``name``; a row equal to the base feature's row keeps
     that feature as is. An invalid row keeps the base feature and adds
     ``"<feature>: <problem>; <problem>"`` to the errors (min > max, a share outside [0, 1], a bad
-    number, an unknown type, ...). A row naming no feature of ``base`` is an error too. Base
-    features without a row are kept. ``base`` is never changed.
+    number or date, an unknown type, ...). A row naming no feature of ``base`` is an error too. Base
+    features without a row are kept. ``base`` is never changed. ``time_types``: as given to
+    :func:`schema_to_rows` (the ``min``/``max`` of those TIMESTAMP features are ISO text).
     """
     out = base.copy()
     errors: list[str] = []
-    base_rows = {r["name"]: r for r in schema_to_rows(base).to_dict("records")}
+    types = dict(time_types or {})
+    base_rows = {r["name"]: r for r in schema_to_rows(base, types).to_dict("records")}
     by_name = {f.name: i for i, f in enumerate(out.features)}
     for row in df.to_dict("records"):
         name = row.get("name")
@@ -389,7 +481,7 @@ def rows_to_schema(df: pd.DataFrame, base: Schema) -> tuple[Schema, list[str]]:
         if all(_same(row.get(c), base_row.get(c)) for c in COLUMNS if c not in ("name", "notes")):
             continue
         i = by_name[name]
-        f, problems = _feature_from_row(row, out.features[i], base_row)
+        f, problems = _feature_from_row(row, out.features[i], base_row, types.get(name))
         if problems:
             errors.append(f"{name}: {'; '.join(problems)}")
             continue

@@ -80,8 +80,24 @@ def test_demo_shows_every_planted_problem(demo):
     assert int(_metric(demo, "Warnings")) == (t["severity"] == "WARNING").sum() > 0
     markdown = "\n".join(m.value for m in demo.markdown)
     assert ":red-badge[ERROR]" in markdown and ":orange-badge[WARNING]" in markdown
-    assert "**What it means.**" in markdown  # explanations
     assert {s.value for s in demo.subheader} >= {f"Errors ({_metric(demo, 'Errors')})"}
+
+
+def test_card_details_are_built_when_opened(demo):
+    from dvtools.ui.components import stable_key
+
+    markdown = "\n".join(m.value for m in demo.markdown)
+    assert "**What it means.**" not in markdown  # closed expanders cost nothing on a rerun
+    assert not any({"detail", "value"} <= set(d.value.columns) for d in demo.dataframe)
+    uid = stable_key("card", "accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os")
+    demo.session_state[f"{uid}_explanation"] = True  # the user opens both expanders of one card
+    demo.session_state[f"{uid}_numbers"] = True
+    demo.run()
+    assert not demo.exception
+    markdown = "\n".join(m.value for m in demo.markdown)
+    assert markdown.count("**What it means.**") == 1
+    unexpected = next(d.value for d in demo.dataframe if list(d.value.columns) == ["value", "count"])
+    assert set(unexpected["value"]) == {"iOS 18", "Android 15"}
 
 
 def test_linf_slider_hides_and_shows_comparator_anomalies(demo):

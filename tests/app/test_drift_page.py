@@ -70,6 +70,27 @@ def test_drift_renders_and_the_threshold_moves_the_verdicts(demo):
                for c in demo.caption)
 
 
+@pytest.mark.parametrize("policy", ["auto", "tfdv"])
+def test_every_page_counts_the_same_drifted_features(demo, policy):
+    if policy != "auto":
+        demo.button_group(key="drift_policy").set_value(policy).run()
+        assert not demo.exception
+    n, total = _drifted(demo)  # at the policy's default threshold
+    verdict = next(m.value for m in demo.metric if m.label == "Policy verdict (default thresholds)")
+    assert verdict == f"{n} drifted"  # the key column counts in neither
+    assert total == 15
+    # The Data page's summary uses the same comparison (policy, categorical features, keys excluded).
+    demo.switch_page("pages/data.py").run()
+    assert not demo.exception
+    assert next(m.value for m in demo.metric if m.label == "Drifted features") == f"{n:,} of {total:,}"
+    # The Statistics page has no distance for the key column.
+    demo.switch_page("pages/feature_stats.py").run()
+    assert not demo.exception
+    cat = next(d.value for d in demo.dataframe if "unique" in d.value.columns)
+    assert cat.loc[cat["feature"] == "run_id", "distance"].isna().all()
+    assert cat.loc[cat["feature"] == "device_os", "distance"].notna().all()
+
+
 def test_policy_and_method(demo):
     demo.button_group(key="drift_policy").set_value("tfdv").run()
     assert not demo.exception

@@ -67,7 +67,7 @@ def test_grid_shows_the_inferred_schema(demo):
     assert len(df) == 17
     row = df.set_index("name").loc["device_os"]
     assert row["type"] == "STRING" and row["values"] == "Android 13, Android 14, iOS 16, iOS 17"
-    assert df.set_index("name").loc["age", "max"] == 70
+    assert df.set_index("name").loc["age", "max"] == "70"  # bounds are text: dates need it
     assert list(df.set_index("name").loc["completed", "not_in_environments"]) == ["SERVING"]
     assert any("inferred from the training" in m.value for m in demo.markdown)
     keys = {b.key for b in demo.get("download_button")}
@@ -113,6 +113,34 @@ def test_invalid_edit_is_shown_and_not_applied(demo):
     assert demo.session_state["schema"] == before
 
 
+def test_dates_show_as_dates_and_edits_parse_back(demo):
+    from dvtools.statistics.model import parse_timestamp
+
+    row = demo.data_editor[0].value.set_index("name").loc["run_date"]
+    assert (row["min"], row["max"]) == ("2024-06-01", "2024-06-28")  # not 19875 / 19902 (days since 1970)
+    domain = demo.session_state["schema"].feature("run_date").domain
+    assert (domain.min, domain.max) == (19875, 19902)
+    assert ("run_date", "INT_TYPE_BIG_INT") in _anomalies(demo)  # serving runs go on to late December
+    _edit(demo, "run_date", max="2024-12-31")
+    assert not demo.exception and not demo.error
+    domain = demo.session_state["schema"].feature("run_date").domain
+    assert (domain.min, domain.max) == (19875, parse_timestamp("2024-12-31", "date32[day]"))
+    assert isinstance(domain.max, int)
+    assert ("run_date", "INT_TYPE_BIG_INT") not in _anomalies(demo)
+    assert demo.data_editor[0].value.set_index("name").loc["run_date", "max"] == "2024-12-31"
+
+
+@pytest.mark.parametrize("text", ["31/12/2024", "2024-02-30", "19999", "2024-12-31 12:00"])
+def test_an_invalid_date_is_shown_and_not_applied(demo, text):
+    before = demo.session_state["schema"].copy()
+    _edit(demo, "run_date", max=text)
+    assert not demo.exception
+    assert len(demo.error) == 1
+    message = demo.error[0].value.replace("\\", "")
+    assert "run_date: max: " in message and text in message
+    assert demo.session_state["schema"] == before
+
+
 def test_reset_to_inferred(demo):
     _edit(demo, "age", max=200)
     assert demo.session_state["schema_origin"] == "edited"
@@ -120,7 +148,7 @@ def test_reset_to_inferred(demo):
     assert not demo.exception
     assert demo.session_state["schema_origin"] == "inferred"
     assert demo.session_state["schema"].feature("age").domain.max == 70
-    assert demo.data_editor[0].value.set_index("name").loc["age", "max"] == 70  # the grid refreshed
+    assert demo.data_editor[0].value.set_index("name").loc["age", "max"] == "70"  # the grid refreshed
 
 
 def test_dataset_constraints(demo):
@@ -145,7 +173,7 @@ def test_upload_json_and_pbtxt_and_bad_upload(demo):
     assert not demo.exception
     assert demo.session_state["schema_origin"] == "uploaded"
     assert demo.session_state["schema"].feature("age").domain.max == 130
-    assert demo.data_editor[0].value.set_index("name").loc["age", "max"] == 130
+    assert demo.data_editor[0].value.set_index("name").loc["age", "max"] == "130"
     demo.file_uploader(key="schema_upload").set_value(("schema.pbtxt", schema_to_pbtxt(schema).encode(),
                                                        "text/plain")).run()
     assert not demo.exception and demo.session_state["schema_origin"] == "uploaded"

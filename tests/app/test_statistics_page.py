@@ -28,13 +28,23 @@ CUR = pd.DataFrame({
 
 
 def _tables(at) -> dict[str, pd.DataFrame]:
-    """Numeric and categorical tables (by the columns they show), indexed by feature."""
+    """Numeric and categorical tables (by the columns they show): one row per feature and dataset."""
     out = {}
     for d in at.dataframe:
         df = d.value
-        kind = "numeric" if any(c.endswith(" mean") for c in df.columns) else "categorical"
-        out[kind] = df.set_index("feature", drop=False)
+        out["numeric" if "mean" in df.columns else "categorical"] = df
     return out
+
+
+def _row(table: pd.DataFrame, feature: str, dataset: str = "training") -> pd.Series:
+    rows = table[(table["feature"] == feature) & (table["dataset"] == dataset)]
+    assert len(rows) == 1, (feature, dataset, rows)
+    return rows.iloc[0]
+
+
+def _features(table: pd.DataFrame) -> list[str]:
+    """Features in table order (each once)."""
+    return list(dict.fromkeys(table["feature"]))
 
 
 def test_empty_state(page):
@@ -49,42 +59,62 @@ def test_reference_only_figures(page):
     assert not at.exception
     t = _tables(at)
     num, cat = t["numeric"], t["categorical"]
-    assert list(num["feature"]) == ["alpha", "beta", "gamma_share"]
-    assert not [c for c in num.columns if c.startswith("cur ")]  # one dataset: one side
-    a = num.loc["alpha"]
-    assert a["ref count"] == 5
-    assert a["ref missing"] == pytest.approx(0.2)
-    assert a["ref mean"] == pytest.approx(1.75)
-    assert a["ref std"] == pytest.approx(math.sqrt(8.75 / 4))
-    assert a["ref zeros"] == pytest.approx(0.25)
-    assert (a["ref min"], a["ref median"], a["ref max"]) == pytest.approx((0.0, 1.5, 4.0))
-    b = num.loc["beta"]
-    assert (b["ref mean"], b["ref std"], b["ref median"]) == pytest.approx((30.0, math.sqrt(200), 30.0))
-    assert num.loc["gamma_share", "ref missing"] == pytest.approx(0.6)
-    assert "60.0% missing" in num.loc["gamma_share", "alerts"]
-    c = cat.loc["color"]
-    assert (c["ref missing"], c["ref unique"], c["ref top"], c["ref freq_top"], c["ref avg_length"]) == (
+    assert list(num["feature"]) == ["alpha", "beta", "gamma_share"]  # one dataset: one row per feature
+    assert set(num["dataset"]) == {"training"}
+    assert list(num.columns) == ["feature", "type", "dataset", "count", "missing", "mean", "std", "zeros", "min",
+                                 "median", "max", "alerts"]
+    a = _row(num, "alpha")
+    assert a["count"] == 5
+    assert a["missing"] == pytest.approx(0.2)
+    assert a["mean"] == pytest.approx(1.75)
+    assert a["std"] == pytest.approx(math.sqrt(8.75 / 4))
+    assert a["zeros"] == pytest.approx(0.25)
+    assert (a["min"], a["median"], a["max"]) == pytest.approx((0.0, 1.5, 4.0))
+    b = _row(num, "beta")
+    assert (b["mean"], b["std"], b["median"]) == pytest.approx((30.0, math.sqrt(200), 30.0))
+    assert _row(num, "gamma_share")["missing"] == pytest.approx(0.6)
+    assert "60.0% missing" in _row(num, "gamma_share")["alerts"]
+    c = _row(cat, "color")
+    assert (c["missing"], c["unique"], c["top"], c["freq_top"], c["avg_length"]) == (
         pytest.approx(0.2), 2, "red", 3, pytest.approx(13 / 4))
     assert "20.0% missing" in c["alerts"]
 
 
-def test_both_sides_and_sort_by_missing(page):
+def test_both_sides_one_row_each_and_sort_by_missing(page):
     at = page(STATS, reference=REF, current=CUR)
     assert not at.exception
     num = _tables(at)["numeric"]
-    assert num.loc["beta", "ref mean"] == pytest.approx(30.0)
-    assert num.loc["beta", "cur mean"] == pytest.approx(130.0)
-    assert num.loc["alpha", "cur zeros"] == 0 and num.loc["alpha", "cur missing"] == 0
-    # Side by side: each figure's training column right before its serving column.
-    cols = list(num.columns)
-    assert cols.index("cur mean") == cols.index("ref mean") + 1
+    # Facets layout: a training row then a serving row per feature, one column per figure.
+    assert list(num["feature"]) == ["alpha", "alpha", "beta", "beta", "gamma_share", "gamma_share"]
+    assert list(num["dataset"]) == ["training", "serving"] * 3
+    assert list(num.columns) == ["feature", "type", "dataset", "count", "missing", "mean", "std", "zeros", "min",
+                                 "median", "max", "alerts", "distance"]
+    assert _row(num, "beta")["mean"] == pytest.approx(30.0)
+    assert _row(num, "beta", "serving")["mean"] == pytest.approx(130.0)
+    assert _row(num, "alpha", "serving")["zeros"] == 0 and _row(num, "alpha", "serving")["missing"] == 0
+    assert "60.0% missing" in _row(num, "gamma_share")["alerts"]  # each dataset's own alerts
+    assert "missing" not in _row(num, "gamma_share", "serving")["alerts"]
+    assert _row(num, "beta")["distance"] == _row(num, "beta", "serving")["distance"] > 0
     at.selectbox(key="stats_sort").select("missing share").run()
     assert not at.exception
-    assert list(_tables(at)["numeric"]["feature"])[0] == "gamma_share"
+    num = _tables(at)["numeric"]
+    assert list(num["feature"][:2]) == ["gamma_share", "gamma_share"]  # the pair stays together
+    assert list(num["dataset"]) == ["training", "serving"] * 3
     at.toggle(key="stats_desc").set_value(True).run()
-    assert list(_tables(at)["numeric"]["feature"])[-1] == "gamma_share"
+    assert _features(_tables(at)["numeric"])[-1] == "gamma_share"
     at.selectbox(key="stats_sort").select("name").run()
-    assert list(_tables(at)["numeric"]["feature"]) == ["gamma_share", "beta", "alpha"]
+    num = _tables(at)["numeric"]
+    assert list(num["feature"]) == ["gamma_share", "gamma_share", "beta", "beta", "alpha", "alpha"]
+    assert list(num["dataset"]) == ["training", "serving"] * 3
+    # Missing share sorts on the larger of the two: alpha (20% in training, 0% in serving) before beta.
+    at.toggle(key="stats_desc").set_value(False).run()
+    at.selectbox(key="stats_sort").select("missing share").run()
+    assert _features(_tables(at)["numeric"]) == ["gamma_share", "alpha", "beta"]
+    at.selectbox(key="stats_sort").select("distribution distance").run()
+    num = _tables(at)["numeric"]
+    firsts = num.drop_duplicates("feature")["distance"].tolist()
+    assert firsts == sorted(firsts, reverse=True)
+    assert list(num["dataset"]) == ["training", "serving"] * 3
 
 
 def test_filter_narrows_rows(page):
@@ -92,7 +122,7 @@ def test_filter_narrows_rows(page):
     at.text_input(key="stats_filter").input("ALP").run()
     assert not at.exception
     t = _tables(at)
-    assert list(t["numeric"]["feature"]) == ["alpha"]
+    assert list(t["numeric"]["feature"]) == ["alpha", "alpha"]
     assert "categorical" not in t
     at.text_input(key="stats_filter").input("zzz").run()
     assert not at.exception and not at.dataframe
@@ -102,7 +132,7 @@ def test_filter_narrows_rows(page):
 def test_charts_only_for_open_panels(page):
     at = page(STATS, reference=REF, current=CUR)
     assert not at.exception
-    assert len(at.expander) == 4
+    assert len(at.expander) == 4  # one panel per feature, not per row
     assert len(at.get("plotly_chart")) == 3  # the first three panels are open, the others lazy
     at.radio(key="stats_buckets").set_value("quantiles").run()
     at.toggle(key="stats_log").set_value(True).run()
@@ -126,20 +156,48 @@ def test_pagination_keeps_many_features_usable(page):
     assert list(_tables(at)["numeric"]["feature"]) == [f"f{i:03d}" for i in range(10)]
 
 
+def test_pages_count_features_not_rows(page):
+    rng = np.random.default_rng(1)
+    wide = pd.DataFrame({f"f{i:03d}": rng.normal(size=5).round(3) for i in range(60)})
+    at = page(STATS, reference=wide, current=wide * 2)
+    assert not at.exception
+    num = _tables(at)["numeric"]
+    assert len(num) == 100 and _features(num) == [f"f{i:03d}" for i in range(50)]  # 50 features, 2 rows each
+    assert any("features 1–50 of 60" in c.value for c in at.caption)
+    at.number_input(key="stats_page").set_value(2).run()
+    num = _tables(at)["numeric"]
+    assert _features(num) == [f"f{i:03d}" for i in range(50, 60)]
+    assert list(num["dataset"]) == ["training", "serving"] * 10
+
+
 def test_statistics_file_without_rows(page, bytes_ref):
     stats = compute_statistics(REF.to_csv(index=False).encode(), name="train.csv")
     at = page(STATS, reference=bytes_ref(stats.to_json().encode(), "train_stats.json"), current=CUR)
     assert not at.exception
     num = _tables(at)["numeric"]
-    assert num.loc["alpha", "ref mean"] == pytest.approx(1.75)
-    assert num.loc["beta", "cur mean"] == pytest.approx(130.0)
+    assert _row(num, "alpha")["mean"] == pytest.approx(1.75)
+    assert _row(num, "beta", "serving")["mean"] == pytest.approx(130.0)
 
 
 def test_serving_only(page, csv_ref):
     at = page(STATS, current=csv_ref(CUR, "serve.csv"))
     assert not at.exception
-    assert _tables(at)["numeric"].loc["beta", "ref mean"] == pytest.approx(130.0)
-    assert any("reference-only" in c.value for c in at.caption)
+    num = _tables(at)["numeric"]
+    assert set(num["dataset"]) == {"serving"}
+    assert _row(num, "beta", "serving")["mean"] == pytest.approx(130.0)
+    assert any("one dataset loaded" in c.value for c in at.caption)
+
+
+def test_feature_on_one_side_and_dates(page):
+    ref = REF.assign(when=pd.to_datetime(["2024-06-01", "2024-06-02", "2024-06-03", "2024-06-04", "2024-06-05"]))
+    cur = CUR.drop(columns=["gamma_share"]).assign(when=ref["when"] + pd.Timedelta(days=30))
+    at = page(STATS, reference=ref, current=cur)
+    assert not at.exception
+    num = _tables(at)["numeric"]
+    gone = _row(num, "gamma_share", "serving")
+    assert gone["alerts"] == "not in this dataset" and math.isnan(gone["count"])
+    assert list(num["dataset"]) == ["training", "serving"] * 4
+    assert _row(num, "when", "serving")["type"] == "TIMESTAMP"
 
 
 def test_malicious_names_are_literal(page, markdown_texts):
@@ -150,7 +208,7 @@ def test_malicious_names_are_literal(page, markdown_texts):
     t = _tables(at)
     assert bad in list(t["numeric"]["feature"])
     assert bold in list(t["categorical"]["feature"])
-    assert t["categorical"].loc[bold, "ref top"] == "y"
+    assert _row(t["categorical"], bold)["top"] == "y"
     for text in markdown_texts(at):
         assert bad not in text and bold not in text and "<b>x" not in text
     assert [e.label for e in at.expander][0].startswith("\\<img")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dvtools.schema import (
     BoolDomain,
@@ -21,13 +24,16 @@ from dvtools.schema import (
     ValueCount,
     schema_from_pbtxt,
 )
+from dvtools.statistics.model import parse_timestamp, time_unit_nanos, timestamp_iso
 from dvtools.ui.schema_grid import (
     COLUMNS,
     _feature_from_row,
+    bound_text,
     format_values,
     parse_values,
     rows_to_schema,
     schema_to_rows,
+    time_types,
     with_dataset_constraints,
 )
 
@@ -82,7 +88,9 @@ def test_rows_have_every_column_in_order():
     df = schema_to_rows(_schema())
     assert tuple(df.columns) == COLUMNS
     assert list(df["name"]) == _schema().feature_names
-    assert df.loc[0, "min"] == 18 and df.loc[0, "max"] == 70
+    assert df.loc[0, "min"] == "18" and df.loc[0, "max"] == "70"  # bounds are text (dates need it)
+    assert df.loc[1, "min"] == "2.5" and df.loc[3, "min"] == ""
+    assert df.loc[5, "min"] == "19875"  # a TIMESTAMP without its arrow type: the stored number
     assert df.loc[2, "values"] == 'Boston, "boston ", "1,300 ft", "", "say ""hi"""'
     assert df.loc[3, "not_in_environments"] == ["SERVING"]
     assert math.isnan(df.loc[0, "skew_linf"]) and df.loc[1, "drift_js"] == 0.2
@@ -262,3 +270,160 @@ def test_dataset_constraints():
     assert errors == ["dataset constraints: min examples must be a whole number, got 1.5; "
                       "min examples ratio 3 is greater than max examples ratio 2"]
     assert new == s
+
+
+# ---- dates and timestamps ------------------------------------------------------------------------
+
+TIME_TYPES = {"day": "date32[day]"}
+
+
+def _time_schema() -> Schema:
+    return Schema(features=[
+        Feature("day", FeatureType.TIMESTAMP, domain=IntDomain(19875, 19902)),
+        Feature("at", FeatureType.TIMESTAMP, domain=IntDomain(1_717_243_200_000_000, 1_717_286_400_500_000)),
+        Feature("at_ns", FeatureType.TIMESTAMP, domain=IntDomain(1_717_243_200_123_456_789, None)),
+        Feature("age", FeatureType.INT, domain=IntDomain(18, 70)),
+    ])
+
+
+TYPES_ALL = {"day": "date32[day]", "at": "timestamp[us]", "at_ns": "timestamp[ns, tz=UTC]"}
+
+
+@pytest.mark.parametrize(("value", "arrow_type", "text"), [
+    (19875, "date32[day]", "2024-06-01"),
+    (0, "date32[day]", "1970-01-01"),
+    (-1, "date32[day]", "1969-12-31"),
+    (1_717_200_000_000, "date64[ms]", "2024-06-01"),
+    (1_717_243_200, "timestamp[s]", "2024-06-01 12:00:00"),
+    (1_717_200_000_000_000, "timestamp[us]", "2024-06-01"),  # midnight: the date alone
+    (1_717_243_200_250_000, "timestamp[us]", "2024-06-01 12:00:00.25"),
+    (1_717_243_200_123_456_789, "timestamp[ns, tz=UTC]", "2024-06-01 12:00:00.123456789"),
+])
+def test_timestamp_text_both_ways(value, arrow_type, text):
+    assert timestamp_iso(value, arrow_type) == text
+    assert parse_timestamp(text, arrow_type) == value
+    assert isinstance(parse_timestamp(text, arrow_type), int)
+
+
+def test_parse_timestamp_forms_and_offsets():
+    assert parse_timestamp("2024-06-01T12:00", "timestamp[s]") == 1_717_243_200
+    assert parse_timestamp(" 2024-6-1 12:00:00Z ", "timestamp[s]") == 1_717_243_200
+    assert parse_timestamp("2024-06-01 14:00:00+02:00", "timestamp[s]") == 1_717_243_200
+    assert parse_timestamp("2024-06-01 07:30-0430", "timestamp[s]") == 1_717_243_200
+    assert parse_timestamp("2024-06-01 12:00:00,5", "timestamp[ms]") == 1_717_243_200_500
+    assert parse_timestamp("2024-06-01 00:00:00", "date32[day]") == 19875  # midnight is a whole day
+
+
+@pytest.mark.parametrize(("text", "arrow_type", "message"), [
+    ("31/12/2024", "date32[day]", "'31/12/2024' is not a date: write YYYY-MM-DD"),
+    ("2024", "date32[day]", "'2024' is not a date"),
+    ("19875", "date32[day]", "'19875' is not a date"),
+    ("", "timestamp[us]", "is not a date: write YYYY-MM-DD or YYYY-MM-DD HH:MM:SS"),
+    ("2024-02-30", "date32[day]", "'2024-02-30' is not a valid date (day is out of range for month)"),
+    ("2024-06-01 24:00", "timestamp[s]", "not a valid time of day"),
+    ("2024-06-01 12:00", "date32[day]", "more precise than the feature's unit (a day)"),
+    ("2024-06-01 12:00:00.5", "timestamp[s]", "more precise than the feature's unit (a second)"),
+    ("2024-06-01", "int64", "int64 is not a date or timestamp type"),
+])
+def test_parse_timestamp_rejects(text, arrow_type, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_timestamp(text, arrow_type)
+
+
+FIRST_DAY, LAST_DAY = -719_162, 2_932_896  # 0001-01-01 and 9999-12-31, in days since 1970-01-01
+DAY_NS = 86_400 * 10**9
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data(), st.sampled_from(["date32[day]", "date64[ms]", "timestamp[s]", "timestamp[ms]", "timestamp[us]",
+                                   "timestamp[ns]", "timestamp[us, tz=Europe/Paris]"]))
+def test_timestamp_text_round_trips(data, arrow_type):
+    per = time_unit_nanos(arrow_type)
+    if arrow_type.startswith("date"):  # whole days only
+        value = data.draw(st.integers(FIRST_DAY, LAST_DAY)) * (DAY_NS // per)
+    else:
+        value = data.draw(st.integers(FIRST_DAY * DAY_NS // per, (LAST_DAY * DAY_NS + DAY_NS - 1) // per))
+    assert parse_timestamp(timestamp_iso(value, arrow_type), arrow_type) == value
+
+
+def test_bound_text():
+    assert bound_text(None) == "" and bound_text(None, "date32[day]") == ""
+    assert bound_text(19875, "date32[day]") == "2024-06-01"
+    assert bound_text(18) == "18" and bound_text(2.5) == "2.5" and bound_text(18.0) == "18"
+    assert bound_text(float("inf")) == "inf" and bound_text(0.1 + 0.2) == "0.30000000000000004"  # exact
+    assert bound_text(10**18 + 1) == "1000000000000000001"
+    assert bound_text(19875.5, "date32[day]") == "19875.5"  # not a whole day: the number itself
+    assert bound_text(10**9, "date32[day]") == "1000000000"  # beyond the year 9999
+
+
+def test_time_types_from_statistics():
+    from dvtools.statistics.engine import compute_statistics
+
+    df = pd.DataFrame({"d": pd.to_datetime(["2024-06-01", "2024-06-02"]).date,
+                       "t": pd.to_datetime(["2024-06-01 12:00", "2024-06-02 13:00"]), "n": [1, 2]})
+    types = time_types(compute_statistics(df))
+    assert types["d"].startswith("date32") and types["t"].startswith("timestamp[")
+    assert "n" not in types
+    assert time_types(None) == {}
+
+
+def test_dates_in_rows_and_back():
+    s = _time_schema()
+    df = schema_to_rows(s, TYPES_ALL).set_index("name")
+    assert (df.loc["day", "min"], df.loc["day", "max"]) == ("2024-06-01", "2024-06-28")
+    assert (df.loc["at", "min"], df.loc["at", "max"]) == ("2024-06-01 12:00:00", "2024-06-02 00:00:00.5")
+    assert (df.loc["at_ns", "min"], df.loc["at_ns", "max"]) == ("2024-06-01 12:00:00.123456789", "")
+    assert df.loc["age", "max"] == "70"
+    assert rows_to_schema(schema_to_rows(s, TYPES_ALL), s, TYPES_ALL) == (s, [])
+    out = s.copy()
+    for i, (f, row) in enumerate(zip(s.features, schema_to_rows(s, TYPES_ALL).to_dict("records"), strict=True)):
+        g, problems = _feature_from_row(row, f, row, TYPES_ALL.get(f.name))
+        assert problems == []
+        out.features[i] = g
+    assert out == s  # every row rebuilt from its text: exact, even at nanoseconds
+
+
+def _time_edit(s: Schema, name: str, **cells: object) -> pd.DataFrame:
+    df = schema_to_rows(s, TYPES_ALL)
+    i = df.index[df["name"] == name][0]
+    for c, v in cells.items():
+        df.at[i, c] = v
+    return df
+
+
+def test_date_edits_parse_to_the_stored_integers():
+    s = _time_schema()
+    new, errors = rows_to_schema(_time_edit(s, "day", min="2024-05-01", max="2024-12-31"), s, TYPES_ALL)
+    assert errors == []
+    assert new.feature("day").domain == IntDomain(19844, 20088)
+    assert isinstance(new.feature("day").domain.max, int)
+    new, errors = rows_to_schema(_time_edit(s, "at", max="2024-06-30 23:59:59.999999"), s, TYPES_ALL)
+    assert errors == [] and new.feature("at").domain.max == parse_timestamp("2024-06-30 23:59:59.999999",
+                                                                             "timestamp[us]")
+    new, errors = rows_to_schema(_time_edit(s, "at_ns", max="2024-06-02T00:00Z"), s, TYPES_ALL)
+    assert errors == [] and new.feature("at_ns").domain.max == 1_717_286_400 * 10**9
+    new, errors = rows_to_schema(_time_edit(s, "day", min="", max=""), s, TYPES_ALL)
+    assert errors == [] and new.feature("day").domain is None
+    new, errors = rows_to_schema(_time_edit(s, "day", max=19900), s, TYPES_ALL)  # a number: the stored value
+    assert errors == [] and new.feature("day").domain.max == 19900
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    ({"max": "28/06/2024"}, "day: max: '28/06/2024' is not a date: write YYYY-MM-DD"),
+    ({"min": "2024-13-01"}, "day: min: '2024-13-01' is not a valid date (month must be in 1..12)"),
+    ({"min": "2024-07-01"}, "day: min 2024-07-01 is greater than max 2024-06-28"),
+    ({"max": "2024-06-28 18:00"}, "day: max: '2024-06-28 18:00' is more precise than the feature's unit (a day)"),
+])
+def test_invalid_dates_are_rejected_naming_the_feature(cells, message):
+    s = _time_schema()
+    new, errors = rows_to_schema(_time_edit(s, "day", **cells), s, TYPES_ALL)
+    assert errors == [message]
+    assert new == s
+
+
+def test_type_change_away_from_timestamp_keeps_the_stored_value():
+    s = _time_schema()
+    new, errors = rows_to_schema(_time_edit(s, "day", type="INT"), s, TYPES_ALL)
+    assert errors == [] and new.feature("day").domain == IntDomain(19875, 19902)
+    new, errors = rows_to_schema(_time_edit(s, "day", type="STRING"), s, TYPES_ALL)
+    assert errors == [] and new.feature("day").domain is None
