@@ -10,8 +10,11 @@ from dvtools.schema.model import Schema
 from dvtools.ui import analysis, anomaly_view, cache, components, state
 from dvtools.ui.charts import SEVERITY_COLORS
 from dvtools.ui.format import human_count, md_escape
+from dvtools.ui.frame import require_frame
 from dvtools.validation import EXPLANATIONS, AnomalyNotAcceptable, accept_anomaly
 from dvtools.validation.anomalies import Anomaly
+
+require_frame()  # deep links run through app.py's navigation
 
 MAX_CARDS = 60
 DRILLDOWN_ROWS = 20

@@ -6,6 +6,9 @@ import streamlit as st
 
 from dvtools.ui import analysis, components, state
 from dvtools.ui.format import md_escape
+from dvtools.ui.frame import require_frame
+
+require_frame()  # deep links run through app.py's navigation
 
 NONE = "(none)"
 ENVIRONMENTS = (NONE, "TRAINING", "SERVING")

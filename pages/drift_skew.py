@@ -14,6 +14,9 @@ from dvtools.statistics.model import LogicalType
 from dvtools.ui import analysis, anomaly_view, cache, components, state
 from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR, distance_figure, feature_figure, timeline_figure
 from dvtools.ui.format import human_count, human_number, md_escape
+from dvtools.ui.frame import require_frame
+
+require_frame()  # deep links run through app.py's navigation
 
 POLICIES = analysis.POLICIES
 POLICY_HELP = ("auto: Evidently's defaults (a statistical test on a small reference, else an effect size: "

@@ -14,6 +14,9 @@ from dvtools.statistics.quality import MISSING_HIGHLIGHT, ZEROS_HIGHLIGHT, featu
 from dvtools.ui import analysis, components
 from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR
 from dvtools.ui.format import human_number, human_percent, md_escape, truncate
+from dvtools.ui.frame import require_frame
+
+require_frame()  # deep links run through app.py's navigation
 
 PAGE_SIZES = (25, 50, 100, 200)
 OPEN_CHARTS = 3  # charts open by default at the top of each page
@@ -189,10 +192,12 @@ if data.reference_stats is None and data.current_stats is None:
                            links=[("pages/data.py", "Go to Data", ":material/upload_file:")])
     st.stop()
 
-loaded_stats = [(label, s) for label, s in zip(DATASETS, (data.reference_stats, data.current_stats), strict=True)
-                if s is not None]
-both = len(loaded_stats) == 2
-described = [f"{label}: {s.name or '?'} ({s.num_examples:,} rows)" for label, s in loaded_stats]
+loaded = [(label, ref, s) for label, ref, s in zip(DATASETS, (data.reference, data.current),
+                                                    (data.reference_stats, data.current_stats), strict=True)
+          if s is not None]
+both = len(loaded) == 2
+# The file name the user loaded (statistics are cached by content, so their own name may be another upload's).
+described = [f"{label}: {ref.name if ref else s.name} ({s.num_examples:,} rows)" for label, ref, s in loaded]
 st.caption(md_escape("  ·  ".join(described)) + ("" if both else "  ·  one dataset loaded"))
 
 distances: dict[str, float] = {}
@@ -233,7 +238,7 @@ page = overview[overview["feature"].isin(set(features[start:stop]))]
 kinds = overview.drop_duplicates("feature")["kind"]
 n_numeric = int((kinds == "numeric").sum())
 n_categorical = len(kinds) - n_numeric
-by_dataset = dict(loaded_stats)
+by_dataset = {label: s for label, _, s in loaded}
 st.caption(f"Highlighted: missing share above {MISSING_HIGHLIGHT:.0%} (red), zeros above {ZEROS_HIGHLIGHT:.0%} "
            "(amber). Dates are shown as dates, their spread in days."
            + (" Each feature has a training row and a serving row." if both else ""))

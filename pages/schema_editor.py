@@ -10,6 +10,7 @@ from dvtools.schema import load_schema, schema_to_json, schema_to_pbtxt
 from dvtools.schema.model import Schema
 from dvtools.ui import analysis, components, state
 from dvtools.ui.format import md_escape
+from dvtools.ui.frame import require_frame
 from dvtools.ui.schema_grid import (
     TYPES,
     environment_options,
@@ -18,6 +19,8 @@ from dvtools.ui.schema_grid import (
     time_types,
     with_dataset_constraints,
 )
+
+require_frame()  # deep links run through app.py's navigation
 
 GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, editor epoch kept)
 GRID_ORDER = ("name", "type", "required", "min_fraction", "min_count", "min", "max", "allow_nan", "allow_inf",

@@ -53,3 +53,20 @@ def run() -> None:
     ]
     _sidebar(data, n)
     st.navigation(pages).run()
+
+
+def require_frame() -> None:
+    """Send a page file run on its own back through ``app.py``'s navigation.
+
+    Streamlit keeps a legacy mode for apps with a ``pages/`` folder: until ``st.navigation`` has run
+    once in the server process, a deep link such as ``/anomalies`` runs ``pages/anomalies.py``
+    directly, without the frame (server arguments, sidebar, badges). Each page calls this first:
+    in that case it switches the legacy mode off and reruns, so the frame runs and routes the link.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # pragma: no cover - internal module moved: keep the page working
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()

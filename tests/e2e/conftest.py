@@ -49,25 +49,43 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """A fresh dashboard server on 127.0.0.1 (its own port), stopped after the session."""
+def start_server(*app_args: str) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start ``streamlit run app.py [-- app_args]`` on a free 127.0.0.1 port; returns (url, process)."""
     port = _free_port()
-    log = open(ARTIFACTS.parent / "streamlit-e2e.log", "wb") if ARTIFACTS.parent.exists() else subprocess.DEVNULL
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS.parent / f"streamlit-e2e-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
+    if app_args:
+        cmd += ["--", *app_args]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
+    except BaseException:
+        stop_server(proc)
+        raise
+    return url, proc
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by :func:`start_server`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """A fresh dashboard server on 127.0.0.1 (its own port), stopped after the session."""
+    url, proc = start_server()
+    try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +111,18 @@ def page(browser, artifacts):  # noqa: ANN001, ANN201
     p.on("pageerror", lambda e: p.console_errors.append(str(e)))
     yield p
     context.close()
+
+
+@pytest.fixture()
+def fresh_server() -> Iterator[object]:
+    """Factory: start a new server with app arguments (stopped after the test)."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*app_args: str) -> str:
+        url, proc = start_server(*app_args)
+        started.append(proc)
+        return url
+
+    yield start
+    for proc in started:
+        stop_server(proc)
