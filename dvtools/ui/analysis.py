@@ -106,12 +106,22 @@ def _demo_bytes() -> tuple[bytes, bytes]:
     return demo_csv_bytes()
 
 
+def compared_role() -> str:
+    """The dataset compared with the reference: 'current' (serving), or 'evaluation' when chosen and loaded."""
+    role = state.get_option("compare_role", "current")
+    return role if role == "evaluation" and state.get_dataset("evaluation") is not None else "current"
+
+
 def loaded() -> Loaded:
-    """Statistics of the loaded datasets; load errors are reported per role, never raised."""
+    """Statistics of the loaded datasets; load errors are reported per role, never raised.
+
+    ``current`` is the serving dataset, or the evaluation dataset when the user compares that one
+    with training instead (TFDV's train-vs-eval check); every page then follows.
+    """
     errors: dict[str, str] = {}
+    refs = {"reference": state.get_dataset("reference"), "current": state.get_dataset(compared_role())}
     stats: dict[str, DatasetStatistics | None] = {}
-    for role in ("reference", "current"):
-        ref = state.get_dataset(role)
+    for role, ref in refs.items():
         stats[role] = None
         if ref is None:
             continue
@@ -119,8 +129,7 @@ def loaded() -> Loaded:
             stats[role] = cache.statistics_for(ref)
         except DvtoolsError as e:
             errors[role] = str(e)
-    return Loaded(state.get_dataset("reference"), state.get_dataset("current"), stats["reference"],
-                  stats["current"], errors)
+    return Loaded(refs["reference"], refs["current"], stats["reference"], stats["current"], errors)
 
 
 def schema_in_use(data: Loaded) -> Schema | None:

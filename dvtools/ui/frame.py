@@ -12,13 +12,24 @@ from dvtools.ui.format import human_count
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
 
+def _set_compare_role() -> None:
+    state.set_option("compare_role", st.session_state["compare_role_radio"])
+
+
 def _sidebar(data: analysis.Loaded, n_anomalies: int) -> None:
     with st.sidebar:
+        if state.get_dataset("evaluation") is not None:
+            options = {"current": "Serving", "evaluation": "Evaluation"}
+            st.session_state["compare_role_radio"] = analysis.compared_role()
+            st.radio("Compare training with", list(options), format_func=options.__getitem__,
+                     key="compare_role_radio", horizontal=True, on_change=_set_compare_role,
+                     help="Validate and compare the serving data, or the evaluation data, against the "
+                     "training data and the schema.")
         st.caption("Datasets")
-        for role in ("reference", "current"):
+        for role in ("reference", analysis.compared_role()):
             ref = state.get_dataset(role)
             s = data.reference_stats if role == "reference" else data.current_stats
-            label = state.ROLE_LABELS[role]
+            label = "Evaluation (current)" if role == "evaluation" else state.ROLE_LABELS[role]
             if ref is None:
                 st.text(f"{label}: not loaded")
             elif s is None:
