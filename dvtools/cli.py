@@ -8,7 +8,6 @@ stderr and no traceback.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -18,6 +17,8 @@ from typing import Any, TextIO
 from dvtools.errors import DvtoolsError
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+
+_open_progress: list[_Progress] = []  # progress lines written with "\r" and not yet ended
 
 
 class _Progress:
@@ -41,24 +42,24 @@ class _Progress:
         rate = rows / max(now - self.t0, 1e-9)
         self.stream.write(f"\r{self.label}: {rows:,} rows ({rate:,.0f} rows/s)")
         self.stream.flush()
+        if not self.shown:
+            _open_progress.append(self)
         self.shown = True
 
     def done(self) -> None:
+        """End the progress line (a newline) if one was written; idempotent."""
         if self.shown:
             self.stream.write("\n")
             self.stream.flush()
+            self.shown = False
+            if self in _open_progress:
+                _open_progress.remove(self)
 
 
-def _fmt(x: Any) -> str:
-    if x is None:
-        return ""
-    if isinstance(x, float):
-        if math.isnan(x):
-            return ""
-        if x != 0 and (abs(x) >= 1e6 or abs(x) < 1e-3):
-            return f"{x:.3e}"
-        return f"{x:.4g}"
-    return str(x)
+def _end_progress() -> None:
+    """End any open progress line, so an error message starts on its own line."""
+    for p in list(_open_progress):
+        p.done()
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -71,6 +72,8 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 def summary_table(stats: Any) -> str:
     """A short per-feature summary for a terminal."""
+    from dvtools.comparison._common import fmt as _fmt
+    from dvtools.comparison._common import share_text
     from dvtools.statistics.model import LogicalType, display_number
 
     rows = []
@@ -81,7 +84,7 @@ def summary_table(stats: Any) -> str:
         rows.append([
             f.name,
             f.logical_type.value,
-            f"{f.missing_fraction:.1%}",
+            share_text(f.missing_fraction, 1),
             _fmt(n.mean) if n and not is_ts else "",
             _fmt(n.std) if n and not is_ts else "",
             _fmt(display_number(f, n.min)) if n else "",
@@ -100,9 +103,13 @@ def summary_table(stats: Any) -> str:
 
 # ---- commands ------------------------------------------------------------------------------------
 def _cmd_stats(a: argparse.Namespace) -> int:
-    from dvtools.artifacts import save_statistics
+    from dvtools.artifacts import is_statistics_file, save_statistics
     from dvtools.statistics.engine import compute_statistics
 
+    for path in a.data:
+        if is_statistics_file(path):
+            raise DvtoolsError(f"{path} is already a dvtools statistics file: "
+                               "pass it directly to schema infer, validate or compare")
     progress = _Progress("reading", sys.stderr)
     source: Any = a.data[0] if len(a.data) == 1 else a.data
     stats = compute_statistics(source, slice_by=a.slice_by, engine=a.engine, scheduler=a.scheduler,
@@ -116,7 +123,7 @@ def _cmd_stats(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _stats_of(paths: list[str], a: argparse.Namespace) -> Any:
+def _stats_of(paths: list[str]) -> Any:
     from dvtools.artifacts import statistics_of
 
     stats, _ = statistics_of(paths)
@@ -126,7 +133,7 @@ def _stats_of(paths: list[str], a: argparse.Namespace) -> Any:
 def _cmd_schema_infer(a: argparse.Namespace) -> int:
     from dvtools.schema import infer_schema, save_schema, with_default_thresholds
 
-    stats = _stats_of(a.data, a)
+    stats = _stats_of(a.data)
     if a.label is not None and a.label not in stats:
         raise DvtoolsError(f"label column {a.label!r} is not in the data")
     schema = infer_schema(stats, label=a.label)
@@ -142,14 +149,20 @@ def _cmd_validate(a: argparse.Namespace) -> int:
     from dvtools.validation import Thresholds, anomalies_table, anomalies_to_json, validate_statistics
 
     schema = load_schema(a.schema)
-    stats = _stats_of(a.data, a)
-    baseline = _stats_of([a.baseline], a) if a.baseline else None
-    thresholds = Thresholds(linf=a.linf_threshold, js=a.js_threshold, min_examples_ratio=a.min_examples_ratio)
-    anomalies = validate_statistics(stats, schema, reference=baseline, environment=a.environment,
-                                    thresholds=thresholds)
+    for note in _ignored_notes(schema):
+        print(f"dvtools: warning: {_one_line(note)}", file=sys.stderr)
     if a.key:
+        from dvtools.comparison.report import check_raw_data
+
         if not a.baseline:
             raise DvtoolsError("--key needs --baseline: feature skew joins the data with the baseline's rows")
+        check_raw_data("feature skew (--key)", [a.baseline, *a.data])
+    stats = _stats_of(a.data)
+    baseline = _stats_of([a.baseline]) if a.baseline else None
+    thresholds = Thresholds(linf=a.linf_threshold, js=a.js_threshold, min_examples_ratio=a.min_examples_ratio)
+    anomalies = validate_statistics(stats, schema, reference=baseline, environment=a.environment,
+                                    thresholds=thresholds, comparator=a.comparator)
+    if a.key:
         from dvtools.comparison.feature_skew import feature_skew, skew_anomalies
 
         anomalies = anomalies + skew_anomalies(feature_skew(a.baseline, a.data[0] if len(a.data) == 1 else a.data,
@@ -161,15 +174,33 @@ def _cmd_validate(a: argparse.Namespace) -> int:
     return EXIT_FOUND if anomalies else EXIT_OK
 
 
+_IGNORED_WORDS = ("ignored", "not supported", "unsupported", "not understood", "not validated")
+
+
+def _ignored_notes(schema: Any) -> list[str]:
+    """Schema notes (schema-level, then per feature) saying that something was ignored or is unsupported."""
+    out = [n for n in schema.notes if any(w in n.lower() for w in _IGNORED_WORDS)]
+    for f in schema.features:
+        out += [f"{f.name}: {n}" for n in getattr(f, "notes", []) if any(w in n.lower() for w in _IGNORED_WORDS)]
+    return out
+
+
 def _cmd_compare(a: argparse.Namespace) -> int:
     from dvtools.comparison.report import run_compare
 
     return run_compare(a)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr with exit code 2."""
+
+    def error(self, message: str) -> Any:  # noqa: D102 - argparse API
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for docs and tests)."""
-    p = argparse.ArgumentParser(prog="dvtools", description="Data validation for ML: statistics, schema, anomalies, drift.")
+    p = _Parser(prog="dvtools", description="Data validation for ML: statistics, schema, anomalies, drift.")
     from dvtools import __version__
 
     p.add_argument("--version", action="version", version=f"dvtools {__version__}")
@@ -202,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--baseline", default=None, help="reference data or statistics for comparators")
     v.add_argument("--environment", default=None, help="e.g. SERVING: skips features not in that environment")
     v.add_argument("--key", nargs="+", default=None, metavar="COL", help="join with --baseline on COL for feature skew")
+    v.add_argument("--comparator", choices=["drift", "skew"], default="drift",
+                   help="which schema comparator thresholds the --baseline comparison: drift (default; the "
+                        "baseline is a previous span) or skew (the baseline is the training data of this "
+                        "serving batch, TFDV's skew_comparator)")
     v.add_argument("--linf-threshold", type=float, default=None)
     v.add_argument("--js-threshold", type=float, default=None)
     v.add_argument("--min-examples-ratio", type=float, default=None)
@@ -224,21 +259,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dvtools`` console script."""
     parser = build_parser()
     a = parser.parse_args(argv)
-    for attr in ("output", "schema"):
-        val = getattr(a, attr, None)
-        if isinstance(val, str) and attr == "output" and not Path(val).parent.exists():
-            print(f"dvtools: error: output folder {str(Path(val).parent)!r} does not exist", file=sys.stderr)
-            return EXIT_ERROR
+    out = getattr(a, "output", None)
+    if isinstance(out, str) and not Path(out).parent.exists():
+        print(f"dvtools: error: output folder {str(Path(out).parent)!r} does not exist", file=sys.stderr)
+        return EXIT_ERROR
     try:
         return int(a.func(a))
-    except DvtoolsError as e:
-        print(f"dvtools: error: {_one_line(str(e))}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
+        _end_progress()
         print("dvtools: interrupted", file=sys.stderr)
         return EXIT_ERROR
-    except (OSError, MemoryError) as e:
-        print(f"dvtools: error: {_one_line(str(e))}", file=sys.stderr)
+    except (DvtoolsError, OSError, MemoryError) as e:
+        _end_progress()
+        print(f"dvtools: error: {_one_line(str(e)) or type(e).__name__}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as e:  # noqa: BLE001 - last resort: the CLI contract is one line, no traceback
+        _end_progress()
+        detail = _one_line(str(e))
+        print(f"dvtools: error: internal error: {type(e).__name__}" + (f": {detail}" if detail else "")
+              + "; please report it", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -10,7 +10,7 @@ from dvtools.schema.model import Schema
 from dvtools.ui import analysis, anomaly_view, cache, components, state
 from dvtools.ui.charts import SEVERITY_COLORS
 from dvtools.ui.format import human_count, md_escape
-from dvtools.ui.frame import require_frame
+from dvtools.ui.frame import require_frame, validation_error
 from dvtools.validation import EXPLANATIONS, AnomalyNotAcceptable, accept_anomaly
 from dvtools.validation.anomalies import Anomaly
 
@@ -252,8 +252,8 @@ def main() -> None:
     _thresholds_panel(features)
     try:
         anomalies = analysis.anomalies(data)
-    except DvtoolsError as e:
-        components.show_messages([f"validation failed: {e}"], "error")
+    except Exception as e:  # noqa: BLE001 - any failure: one line here, "(!)" on the navigation badge
+        components.show_messages([validation_error(e)], "error")
         return
     env = state.get_option("environment")
     st.caption(f"Serving (current) data against the schema in use ({md_escape(state.schema_origin())}) and the "

@@ -52,12 +52,19 @@ def _threshold_controls(comparison: Any) -> tuple[str | None, float]:
     if st.session_state.get("_drift_mode") != mode or "drift_threshold" not in st.session_state:
         st.session_state["_drift_mode"] = mode
         st.session_state["drift_threshold"] = float(anomaly_view.default_threshold(comparison, method))
+    # The range follows the statistic (p-values, distances in [0, 1], PSI and Wasserstein beyond 1);
+    # the value is kept inside it when the method or the data change.
+    bounds = anomaly_view.threshold_range(comparison, method)
+    clamped = bounds.clamp(float(st.session_state["drift_threshold"]))
+    if clamped != st.session_state["drift_threshold"]:
+        st.session_state["drift_threshold"] = clamped
     if tests:
-        c2.slider("Significance level (p-value below it: drift)", 0.001, 0.2, step=0.001, format="%.3f",
-                  key="drift_threshold")
+        c2.slider("Significance level (p-value below it: drift)", bounds.low, bounds.high, step=bounds.step,
+                  format=bounds.format, key="drift_threshold")
     else:
-        c2.slider("Threshold (statistic at or above it: drift)", 0.0, 1.0, step=0.005, format="%.3f",
-                  key="drift_threshold", help="Re-evaluates the verdicts; nothing is recomputed.")
+        c2.slider("Threshold (statistic at or above it: drift)", bounds.low, bounds.high, step=bounds.step,
+                  format=bounds.format, key="drift_threshold",
+                  help="Re-evaluates the verdicts; nothing is recomputed.")
     return method, float(st.session_state["drift_threshold"])
 
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from dvtools.errors import DvtoolsError
 from dvtools.statistics.model import DatasetStatistics
 from dvtools.statistics.overview import DATASETS, SORT_KEYS, overview_long, sort_overview
 from dvtools.statistics.quality import MISSING_HIGHLIGHT, ZEROS_HIGHLIGHT, feature_alerts
-from dvtools.ui import analysis, components
+from dvtools.ui import analysis, cache, components, state
 from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR
 from dvtools.ui.format import human_number, human_percent, md_escape, truncate
 from dvtools.ui.frame import require_frame
 
 require_frame()  # deep links run through app.py's navigation
 
+ALL_SLICES = "(all)"
 PAGE_SIZES = (25, 50, 100, 200)
 OPEN_CHARTS = 3  # charts open by default at the top of each page
 NUMERIC_FIGURES = ("count", "missing", "mean", "std", "zeros", "min", "median", "max")
@@ -76,7 +79,7 @@ def _time_units(frame: pd.DataFrame, by_dataset: dict[str, DatasetStatistics]) -
     for i, (name, dataset) in enumerate(zip(frame["feature"], frame["dataset"], strict=True)):
         stats = by_dataset.get(dataset)
         f = stats.features.get(name) if stats is not None else None
-        unit = components.time_unit(f.arrow_type) if f is not None and f.logical_type == "TIMESTAMP" else None
+        unit = components.time_unit(f.numeric_type) if f is not None and f.logical_type == "TIMESTAMP" else None
         if unit:
             out[i] = unit
     return out
@@ -178,6 +181,75 @@ def _feature_panel(i: int, rows: pd.DataFrame, data: analysis.Loaded, options: d
                 _large_chart(name, data, options)
 
 
+def _slice(data: analysis.Loaded, slice_by: str) -> tuple[analysis.Loaded, str | None]:
+    """The slice value picked on this page (``stats_slice``) and the data narrowed to that slice.
+
+    Statistics per value of the Data page's "Slice by" column; a slice one dataset does not have
+    shows as an empty dataset on that side. ``(all)``: the data unchanged and None.
+    """
+    sliced: dict[str, DatasetStatistics | None] = {}
+    problems, capped = [], []
+    sides = (("reference", data.reference, data.reference_stats), ("current", data.current, data.current_stats))
+    for role, ref, whole in sides:
+        sliced[role] = None
+        if ref is None or whole is None:
+            continue
+        try:
+            s = cache.statistics_for(ref, slice_by=slice_by)
+        except DvtoolsError as e:
+            problems.append(f"{ref.name}: cannot slice by {slice_by}: {e}")
+            continue
+        if s.slice_column != slice_by:  # a statistics file computed without (or with other) slices
+            problems.append(f"{ref.name}: a statistics file without slices by {slice_by}")
+            continue
+        sliced[role] = s
+        if s.slices_capped:
+            capped.append(ref.name)
+    components.show_messages(problems, "warning")
+    labels = sorted({label for s in sliced.values() if s is not None for label in s.slices})
+    if not labels:
+        st.caption(md_escape(f"No slices by {slice_by} to show."))
+        return data, None
+    options = [ALL_SLICES, *labels]
+    if st.session_state.get("stats_slice") not in options:
+        st.session_state.pop("stats_slice", None)
+    choice = st.selectbox(f"Slice ({md_escape(slice_by)})", options, key="stats_slice",
+                          help="Statistics of the rows with this value of the slice column (chosen on the Data "
+                               "page), in both datasets.")
+    if capped:
+        st.warning(md_escape(f"{slice_by} has more values than dvtools keeps statistics for "
+                             f"({', '.join(capped)}): only the first values seen have their own slice."),
+                   icon=":material/warning:")
+    if choice == ALL_SLICES:
+        return data, None
+
+    def narrowed(role: str, whole: DatasetStatistics | None) -> DatasetStatistics | None:
+        if whole is None:
+            return None
+        s = sliced[role]
+        found = s.slices.get(choice) if s is not None else None
+        return found if found is not None else DatasetStatistics(0, {}, name=f"{slice_by}={choice}")
+
+    return dataclasses.replace(data, reference_stats=narrowed("reference", data.reference_stats),
+                               current_stats=narrowed("current", data.current_stats)), str(choice)
+
+
+def _comparison(data: analysis.Loaded, slice_by: str | None, label: str | None) -> tuple[Any, str | None]:
+    """The drift comparison of the whole datasets, or of one slice of both (None and why when unavailable)."""
+    options = analysis.comparison_options(data)
+    if label is None or slice_by is None:
+        return components.try_comparison(data.reference, data.current, **options)
+    assert data.reference is not None and data.current is not None
+    assert data.reference_stats is not None and data.current_stats is not None
+    if not data.reference_stats.num_examples or not data.current_stats.num_examples:
+        return None, "the slice is empty in one dataset"
+    try:
+        return cache.slice_comparison_for(data.reference, data.current, slice_by, label, data.reference_stats,
+                                          data.current_stats, **options), None
+    except Exception as e:  # noqa: BLE001 - a comparison bug must not take the page down
+        return None, f"comparison failed: {type(e).__name__}: {e}"
+
+
 # --------------------------------------------------------------------------- page
 
 # The numeric table (13 columns) fits a 1400 px window beside the sidebar with the main area's side
@@ -192,18 +264,25 @@ if data.reference_stats is None and data.current_stats is None:
                            links=[("pages/data.py", "Go to Data", ":material/upload_file:")])
     st.stop()
 
+slice_by = state.get_option("slice_by")
+slice_label = None
+if slice_by:
+    data, slice_label = _slice(data, slice_by)
+
 loaded = [(label, ref, s) for label, ref, s in zip(DATASETS, (data.reference, data.current),
                                                     (data.reference_stats, data.current_stats), strict=True)
           if s is not None]
 both = len(loaded) == 2
 # The file name the user loaded (statistics are cached by content, so their own name may be another upload's).
 described = [f"{label}: {ref.name if ref else s.name} ({s.num_examples:,} rows)" for label, ref, s in loaded]
+if slice_label is not None:
+    described.insert(0, f"slice {slice_by} = {slice_label}")
 st.caption(md_escape("  ·  ".join(described)) + ("" if both else "  ·  one dataset loaded"))
 
 distances: dict[str, float] = {}
 why = None
 if both:
-    comparison, why = components.try_comparison(data.reference, data.current, **analysis.comparison_options(data))
+    comparison, why = _comparison(data, slice_by, slice_label)
     if comparison is not None:
         distances = components.distances_by_feature(comparison)
 has_distance = bool(distances)

@@ -10,7 +10,7 @@ from dvtools.schema import load_schema, schema_to_json, schema_to_pbtxt
 from dvtools.schema.model import Schema
 from dvtools.ui import analysis, components, state
 from dvtools.ui.format import md_escape
-from dvtools.ui.frame import require_frame
+from dvtools.ui.frame import require_frame, validation_error
 from dvtools.ui.schema_grid import (
     TYPES,
     environment_options,
@@ -181,13 +181,22 @@ def _dataset_constraints(schema: Schema) -> None:
         st.rerun()
 
 
+def _notes(schema: Schema) -> None:
+    """What loading (an uploaded file) or inference noticed about the whole schema; per-feature notes are in the grid."""
+    if not schema.notes:
+        return
+    with st.expander(f"Notes from loading/inference ({len(schema.notes)})", icon=":material/info:",
+                     key="schema_notes"):
+        st.markdown("\n".join(f"- {md_escape(n)}" for n in schema.notes))
+
+
 def _anomaly_count(data: analysis.Loaded) -> None:
     if not data.ready:
         return
     try:
         n = len(analysis.anomalies(data))
-    except DvtoolsError as e:
-        components.show_messages([f"validation against this schema failed: {e}"], "error")
+    except Exception as e:  # noqa: BLE001 - a validation bug must not take the schema editor down
+        components.show_messages([validation_error(e)], "error")
         return
     st.caption(f"{n:,} anomalies in the serving (current) data against this schema.")
     components.page_link("pages/anomalies.py", "See the anomalies", ":material/report:")
@@ -216,16 +225,13 @@ def main() -> None:
     st.markdown(f"**Schema in use:** {ORIGIN_TEXT.get(origin, md_escape(origin))}{src} · "
                 f"{len(schema.features):,} features · environments: {envs}")
     _toolbar(schema, data)
+    _notes(schema)
     _anomaly_count(data)
     st.subheader("Features")
     st.caption("Edit a cell and press Enter: valid edits apply at once (the Anomalies page follows); a row "
                "with a problem is not applied and is listed below the grid.")
     _grid(schema, data)
     _dataset_constraints(schema)
-    if schema.notes:
-        with st.expander("Schema notes"):
-            for n in schema.notes:
-                st.text(n)
 
 
 main()

@@ -178,3 +178,131 @@ def test_validate_key_needs_baseline(demo_files, demo_schema, capsys):
     _, serve = demo_files
     rc, _, err = _run(["validate", serve, "--schema", demo_schema, "--key", "run_id"], capsys)
     assert rc == 2 and "--baseline" in err
+
+
+# ---- review fixes -------------------------------------------------------------------------------
+
+
+def test_validate_comparator_skew_uses_the_skew_comparator(demo_files, demo_schema, tmp_path, capsys):
+    from dvtools.schema import load_schema, save_schema
+
+    train, serve = demo_files
+    schema = load_schema(str(demo_schema))
+    schema.feature("temperature_c").set_threshold(skew_js=0.1)  # only a skew comparator
+    target = tmp_path / "skew_only.json"
+    save_schema(schema, str(target))
+    args = ["validate", serve, "--schema", target, "--baseline", train, "--environment", "SERVING", "--format", "json"]
+
+    def js_features(extra: list[str]) -> set[str]:
+        rc, out, err = _run(args + extra, capsys)
+        assert rc in (0, 1), err
+        return {a["feature"] for a in json.loads(out)["anomalies"]
+                if a["type"] == "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH"}
+
+    assert "temperature_c" not in js_features([])  # default: drift comparator, none set
+    assert "temperature_c" not in js_features(["--comparator", "drift"])
+    assert "temperature_c" in js_features(["--comparator", "skew"])
+    with pytest.raises(SystemExit) as e:
+        main([str(a) for a in args] + ["--comparator", "bogus"])
+    assert e.value.code == 2 and len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_compare_and_validate_key_with_internal_column_name(tmp_path, capsys):
+    ref = pd.DataFrame({"id": [1, 2, 3], "__dvtools_row": [10, 20, 30], "x": ["a", "b", "c"]})
+    cur = pd.DataFrame({"id": [1, 2, 3], "__dvtools_row": [10, 21, 30], "x": ["a", "b", "c"]})
+    ref.to_csv(tmp_path / "ref.csv", index=False)
+    cur.to_csv(tmp_path / "cur.csv", index=False)
+    rc, out, err = _run(["compare", tmp_path / "ref.csv", tmp_path / "cur.csv", "--key", "id", "--format", "json"],
+                        capsys)
+    assert rc == 1, err
+    skew = {f["feature"]: f["num_mismatches"] for f in json.loads(out)["feature_skew"]["features"]}
+    assert skew == {"__dvtools_row": 1, "x": 0}
+
+
+def test_internal_error_is_one_line_without_traceback(monkeypatch, tmp_path, capsys):
+    import dvtools.cli as cli
+
+    def boom(_a):
+        raise ValueError("something\nbroke")
+
+    monkeypatch.setattr(cli, "_cmd_compare", boom)
+    rc, _, err = _run(["compare", tmp_path / "a.csv", tmp_path / "b.csv"], capsys)
+    assert rc == 2
+    assert err.strip().splitlines() == ["dvtools: error: internal error: ValueError: something broke; please report it"]
+
+    def interrupted(_a):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_cmd_compare", interrupted)
+    rc, _, err = _run(["compare", tmp_path / "a.csv", tmp_path / "b.csv"], capsys)
+    assert rc == 2 and err.strip() == "dvtools: interrupted"
+
+
+@pytest.mark.parametrize("argv", [["compare", "only-one.csv"], ["validate", "x.csv"], ["bogus"],
+                                  ["compare", "a", "b", "--policy", "nope"]])
+def test_usage_errors_are_one_line_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    _, err = capsys.readouterr()
+    assert e.value.code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dvtools") and "error:" in lines[0] and "usage" not in err
+
+
+def test_error_after_progress_starts_on_its_own_line(monkeypatch, capsys):
+    import dvtools.cli as cli
+
+    def failing(_a):
+        progress = cli._Progress("reading", sys.stderr, min_bytes=0)
+        progress(1000, None)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cli, "_cmd_stats", failing)
+    rc, _, err = _run(["stats", "x.csv", "-o", "out.json"], capsys)
+    assert rc == 2
+    assert err.startswith("\rreading: 1,000 rows") and err.endswith("\ndvtools: error: disk full\n")
+
+
+def test_validate_warns_about_ignored_schema_fields_on_stderr(demo_files, tmp_path, capsys):
+    train, _ = demo_files
+    pbtxt = tmp_path / "schema.pbtxt"
+    assert main(["schema", "infer", str(train), "-o", str(pbtxt)]) == 0
+    capsys.readouterr()
+    pbtxt.write_text(pbtxt.read_text() + "\nbogus_field: 3\n")
+    rc, out, err = _run(["validate", train, "--schema", pbtxt, "--format", "json"], capsys)
+    assert rc == 0, err
+    json.loads(out)  # stdout stays parseable
+    warnings = [ln for ln in err.splitlines() if ln.startswith("dvtools: warning: ")]
+    assert len(warnings) == 1 and "bogus_field" in warnings[0] and "ignored" in warnings[0]
+
+
+def test_validate_key_with_statistics_file_says_raw_data_needed(demo_files, demo_schema, tmp_path, capsys):
+    train, serve = demo_files
+    stats_file = tmp_path / "train_stats.json"
+    assert _run(["stats", train, "-o", stats_file], capsys)[0] == 0
+    rc, _, err = _run(["validate", serve, "--schema", demo_schema, "--baseline", stats_file, "--key", "run_id"],
+                      capsys)
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert "feature skew (--key) needs raw data, not a statistics file" in lines[0] and str(stats_file) in lines[0]
+
+
+def test_stats_refuses_a_statistics_file(demo_files, tmp_path, capsys):
+    train, _ = demo_files
+    stats_file = tmp_path / "train_stats.json"
+    assert _run(["stats", train, "-o", stats_file], capsys)[0] == 0
+    rc, out, err = _run(["stats", stats_file, "-o", tmp_path / "again.json"], capsys)
+    assert rc == 2 and not (tmp_path / "again.json").exists()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and f"{stats_file} is already a dvtools statistics file" in lines[0]
+
+
+def test_summary_missing_share_never_rounds_to_0_or_100(tmp_path, capsys):
+    n = 20_004
+    df = pd.DataFrame({"few_missing": [None] * 4 + [1.0] * (n - 4), "most_missing": [None] * 20_000 + [1.0] * 4})
+    df.to_csv(tmp_path / "d.csv", index=False)
+    rc, out, err = _run(["stats", tmp_path / "d.csv", "-o", tmp_path / "s.json"], capsys)
+    assert rc == 0, err
+    rows = {ln.split()[0]: ln.split()[2] for ln in out.splitlines() if ln.startswith(("few_", "most_"))}
+    assert rows == {"few_missing": "<0.1%", "most_missing": ">99.9%"}

@@ -11,7 +11,12 @@ import pyarrow as pa
 
 
 def jsonable(obj: Any) -> Any:
-    """``obj`` with numpy scalars made Python, NaN as ``None`` and +/-inf as strings (JSON has neither)."""
+    """``obj`` with numpy scalars made Python and NaN/+-inf as the strings ``"NaN"``/``"Infinity"``/``"-Infinity"``.
+
+    JSON has neither NaN nor infinities: this is the convention of dvtools statistics files and of
+    ``dvtools validate --format json`` (:func:`dvtools.validation.validate.anomalies_to_json`), so
+    every dvtools JSON document reads back the same way (``float("NaN")`` works on those strings).
+    """
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, dict):
@@ -23,7 +28,7 @@ def jsonable(obj: Any) -> Any:
         obj = obj.item()
     if isinstance(obj, float):
         if math.isnan(obj):
-            return None
+            return "NaN"
         if math.isinf(obj):
             return "Infinity" if obj > 0 else "-Infinity"
         return obj
@@ -53,11 +58,32 @@ def fmt(x: Any, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def pct(x: float | None) -> str:
-    """Format a share as a percentage (``""`` for None/NaN)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+def share_text(x: float | None, decimals: int = 2) -> str:
+    """Format a share in ``[0, 1]`` as a percentage with ``decimals`` decimals (``""`` for None/NaN).
+
+    Never rounds a non-zero share to zero nor a share below one to 100 %: 4 of 20,004 is
+    ``"<0.1%"`` (one decimal), 20,000 of 20,004 is ``">99.9%"``. The one share formatter of the
+    CLI and the comparison reports.
+    """
+    if x is None:
         return ""
-    return f"{100.0 * x:.2f}%"
+    if isinstance(x, np.generic):
+        x = x.item()
+    x = float(x)
+    if math.isnan(x):
+        return ""
+    text = f"{100.0 * x:.{decimals}f}%"
+    smallest = 10.0 ** -decimals
+    if 0 < x and float(text[:-1]) == 0:
+        return f"<{smallest:.{decimals}f}%"
+    if x < 1 and float(text[:-1]) >= 100:
+        return f">{100 - smallest:.{decimals}f}%"
+    return text
+
+
+def pct(x: float | None) -> str:
+    """Format a share as a percentage with two decimals (``""`` for None/NaN); see :func:`share_text`."""
+    return share_text(x, 2)
 
 
 def open_stream(source: Any, *, batch_size: int = 131_072) -> Any:

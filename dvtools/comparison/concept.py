@@ -58,7 +58,14 @@ from scipy import stats
 from dvtools.comparison._common import jsonable, open_stream
 from dvtools.comparison.distances import chi_square, jensen_shannon_divergence, l_infinity
 from dvtools.errors import UsageError
-from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType
+from dvtools.statistics.model import (
+    DatasetStatistics,
+    FeatureStatistics,
+    LogicalType,
+    time_unit_nanos,
+    timestamp_iso,
+    timestamp_text,
+)
 
 __all__ = ["BucketShift", "ConceptShiftResult", "FeatureConceptShift", "ShiftVerdict", "concept_shift"]
 
@@ -199,18 +206,56 @@ def _as_text(arr: pa.Array) -> pa.Array:
     return arr.cast(pa.string())
 
 
-def _as_float(arr: pa.Array) -> np.ndarray:
-    """Values as float64 (temporal: integer ticks), nulls as NaN."""
+def _as_float(arr: pa.Array, unit_type: str | None = None) -> np.ndarray:
+    """Values as float64, nulls as NaN; dates/timestamps as numbers of ``unit_type``'s unit.
+
+    ``unit_type`` is the type the statistics' figures are in (:attr:`FeatureStatistics.numeric_type`,
+    e.g. ``timestamp[us]``), so rows are bucketed on the same scale as the statistics' quantiles
+    whatever the column's own unit; ``None`` keeps the column's integer ticks.
+    """
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
     t = arr.type
+    scale = 1.0
+    if pa.types.is_timestamp(t) or pa.types.is_date(t):
+        per_tick = time_unit_nanos(str(t))
+        per_unit = time_unit_nanos(unit_type) if unit_type else None
+        if per_tick and per_unit:
+            scale = per_tick / per_unit
     if pa.types.is_timestamp(t) or pa.types.is_date64(t) or pa.types.is_duration(t):
         arr = arr.cast(pa.int64())
     elif pa.types.is_date32(t):
         arr = arr.cast(pa.int32())
     if not pa.types.is_floating(arr.type):
         arr = arr.cast(pa.float64())
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
+    out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return out * scale if scale != 1.0 else out
+
+
+def _date_text(x: float, unit_type: str) -> str:
+    try:
+        return timestamp_iso(x, unit_type)  # exact; a midnight shows as the date alone
+    except ValueError:
+        return timestamp_text(x, unit_type)
+
+
+def _edge_labels(edges: np.ndarray, f: FeatureStatistics) -> list[str]:
+    """Text of bucket edges that tells every edge apart.
+
+    Dates for TIMESTAMP features, else numbers with as many significant digits (4 to 17) as needed
+    for distinct edges to read differently.
+    """
+    numbers: list[str] = []
+    for digits in range(4, 18):
+        numbers = [f"{x:.{digits}g}" for x in edges]
+        if len(set(numbers)) == len(numbers):
+            break
+    if f.logical_type != LogicalType.TIMESTAMP:
+        return numbers
+    dates = [_date_text(float(x), f.numeric_type) for x in edges]
+    if len(set(dates)) == len(dates) and all(dates):
+        return dates
+    return [f"{d} ({n})" if d else n for d, n in zip(dates, numbers, strict=True)]
 
 
 class _Buckets:
@@ -226,13 +271,15 @@ class _Buckets:
             self.categories = _as_text(pa.array(top, type=value_type))
             self.labels = [*self.categories.to_pylist(), OTHER, MISSING]
             self.edges = np.empty(0)
+            self.unit_type = None
         else:
             self.kind = "numeric"
             assert f.numeric is not None
             levels = np.linspace(0.0, 1.0, num_buckets + 1)[1:-1]
             q = f.numeric.sketch.quantiles(levels) if f.numeric.num_finite else np.empty(0)
             self.edges = np.unique(q[np.isfinite(q)])
-            e = [f"{x:.4g}" for x in self.edges]
+            self.unit_type = f.numeric_type
+            e = _edge_labels(self.edges, f)
             if len(e) == 0:
                 self.labels = ["(all values)", MISSING]
             else:
@@ -253,7 +300,7 @@ class _Buckets:
             out = np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
             out[np.asarray(text.is_null().to_numpy(zero_copy_only=False))] = missing
             return out
-        x = _as_float(arr)
+        x = _as_float(arr, self.unit_type)
         out = np.searchsorted(self.edges, x, side="right").astype(np.int64)
         out[np.isnan(x)] = missing
         return out

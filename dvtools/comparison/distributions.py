@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from dvtools.statistics.model import FeatureStatistics, LogicalType
+from dvtools.comparison.distances import histogram_from_cdf
+from dvtools.statistics.model import FeatureStatistics
 
 DEFAULT_BINS = 10
 
@@ -29,18 +30,22 @@ class AlignedCategories:
     reference: np.ndarray
     current: np.ndarray
     exact: bool
+    has_other: bool = False
+    """True when the last label is the ``(other)`` bucket (values a non-exact counter does not list)."""
 
     @property
     def new_categories(self) -> list[Any]:
         """Categories seen in current but not in reference."""
-        pairs = zip(self.labels, self.reference, self.current, strict=True)
-        return [v for v, r, c in pairs if r == 0 and c > 0]
+        return [v for v, r, c in self._real() if r == 0 and c > 0]
 
     @property
     def vanished_categories(self) -> list[Any]:
         """Categories seen in reference but not in current."""
-        pairs = zip(self.labels, self.reference, self.current, strict=True)
-        return [v for v, r, c in pairs if c == 0 and r > 0]
+        return [v for v, r, c in self._real() if c == 0 and r > 0]
+
+    def _real(self) -> list[tuple[Any, float, float]]:
+        pairs = list(zip(self.labels, self.reference, self.current, strict=True))
+        return pairs[:-1] if self.has_other else pairs
 
 
 @dataclass(frozen=True)
@@ -67,17 +72,44 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+OTHER = "(other)"
+
+
 def aligned_categories(reference: FeatureStatistics, current: FeatureStatistics) -> AlignedCategories:
-    """Category counts of both sides aligned on the union of their categories (reference order first)."""
-    ref = reference.values.as_dict() if reference.values else {}
-    cur = current.values.as_dict() if current.values else {}
-    labels = list(ref)
-    seen = set(ref)
-    labels += [v for v in cur if v not in seen]
-    r = np.array([ref.get(v, 0) for v in labels], dtype=np.float64)
-    c = np.array([cur.get(v, 0) for v in labels], dtype=np.float64)
-    exact = bool(reference.values and reference.values.exact and current.values and current.values.exact)
-    return AlignedCategories(labels, r, c, exact)
+    """Category counts of both sides aligned on the union of their categories (reference order first).
+
+    The one alignment used everywhere (``compare`` and ``validate``'s L-infinity alike): when a
+    side's counter is no longer exact, the values it does not list are pooled in a last ``(other)``
+    category (``has_other``), so shares are of all present values. When the two sides' logical
+    types differ, values are aligned as text (``True`` -> ``"true"``, ``1`` -> ``"1"``).
+    """
+    rvals, cvals = reference.values, current.values
+    rd = rvals.as_dict() if rvals else {}
+    cd = cvals.as_dict() if cvals else {}
+    if reference.logical_type != current.logical_type and rd and cd:
+        rd, cd = _as_text_keys(rd), _as_text_keys(cd)
+    labels = list(rd)
+    seen = set(rd)
+    labels += [v for v in cd if v not in seen]
+    r = np.array([rd.get(v, 0) for v in labels], dtype=np.float64)
+    c = np.array([cd.get(v, 0) for v in labels], dtype=np.float64)
+    r_other = max(float(rvals.counter.total) - float(r.sum()), 0.0) if rvals else 0.0
+    c_other = max(float(cvals.counter.total) - float(c.sum()), 0.0) if cvals else 0.0
+    has_other = r_other > 0 or c_other > 0
+    if has_other:
+        labels.append(OTHER)
+        r = np.append(r, r_other)
+        c = np.append(c, c_other)
+    exact = bool(rvals and rvals.exact and cvals and cvals.exact)
+    return AlignedCategories(labels, r, c, exact, has_other)
+
+
+def _as_text_keys(d: dict[Any, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for k, v in d.items():
+        key = ("true" if k else "false") if isinstance(k, bool) else str(k)
+        out[key] = out.get(key, 0) + v
+    return out
 
 
 def _numeric(f: FeatureStatistics):  # -> NumericStatistics | None
@@ -108,28 +140,20 @@ def shared_bins(
     else:
         edges = np.linspace(lo, hi, num_bins + 1)
 
-    def counts(n) -> np.ndarray:  # noqa: ANN001
-        out = np.zeros(len(edges) + 1)
+    def counts(n) -> np.ndarray:  # noqa: ANN001 - a NumericStatistics
         if n.num_finite == 0:
-            return out
+            return np.zeros(len(edges) + 1)
         sk = n.sketch
-        below = sk.cdf(edges[:1], inclusive=False)[0]
-        cum = sk.cdf(edges, inclusive=True)  # P(X <= e_i)
-        left = sk.cdf(edges[:-1], inclusive=False)  # P(X < e_i)
-        inner = np.append(left[1:], cum[-1]) - left
-        out[0] = below
-        out[1:-1] = np.clip(inner, 0, None)
-        out[-1] = 1.0 - cum[-1]
-        return np.clip(out, 0, None) * n.num_finite
+        if len(edges) == 2 and edges[0] == edges[1]:
+            # A single point: underflow, the point itself, overflow.
+            below = float(sk.cdf(edges[:1], inclusive=False)[0])
+            at_most = float(sk.cdf(edges[:1], inclusive=True)[0])
+            out = np.array([below, at_most - below, 1.0 - at_most])
+            return np.clip(out, 0, None) * n.num_finite
+        return histogram_from_cdf(edges, lambda x: sk.cdf(x, inclusive=True), float(n.num_finite),
+                                  cdf_left=lambda x: sk.cdf(x, inclusive=False))
 
     return SharedBins(edges, counts(rn), counts(cn))
-
-
-def is_categorical(f: FeatureStatistics, categorical_hint: bool | None = None) -> bool:
-    """Whether a feature is compared by category frequencies rather than numeric bins."""
-    if categorical_hint is not None:
-        return categorical_hint
-    return f.logical_type in (LogicalType.STRING, LogicalType.BOOL, LogicalType.BYTES)
 
 
 def sketch_values(sketch) -> np.ndarray | None:  # noqa: ANN001 - a QuantileSketch

@@ -56,8 +56,16 @@ FANOUT = 16
 MAX_DEPTH = 3
 """Re-partitioning levels before a partition is processed as is (e.g. one key repeated a lot)."""
 
-_ROW = "__dvtools_row"
-_IN = "__dvtools_in"
+_PREFIX = "__dvtools_"  # internal column names start with a prefix no input column starts with
+
+
+def _internal_prefix(names: Sequence[str]) -> str:
+    """A column-name prefix that no name in ``names`` starts with (``__dvtools_``, then ``__dvtools__``...)."""
+    prefix = _PREFIX
+    while any(n.startswith(prefix) for n in names):
+        prefix += "_"
+    return prefix
+
 _SEEDS = np.array([0x243F6A8885A308D3, 0x13198A2E03707344, 0xA4093822299F31D0, 0x082EFA98EC4E6C89,
                    0x452821E638D01377], dtype=np.uint64)
 _PRIME = np.uint64(0x100000001B3)
@@ -381,16 +389,16 @@ def _read(path: str, schema: pa.Schema) -> pa.Table:
 # --------------------------------------------------------------------------- join and compare
 
 
-def _dedupe(t: pa.Table, key: list[str]) -> tuple[pa.Table, int, list[dict[str, Any]]]:
-    """Keep the first row (lowest input position) of each key; count and sample the others."""
+def _dedupe(t: pa.Table, key: list[str], row: str) -> tuple[pa.Table, int, list[dict[str, Any]]]:
+    """Keep the first row (lowest input position, column ``row``) of each key; count and sample the others."""
     if t.num_rows == 0:
         return t, 0, []
-    g = t.group_by(key, use_threads=False).aggregate([(_ROW, "min"), (_ROW, "count")])
-    extra = int(pc.sum(g[f"{_ROW}_count"]).as_py()) - g.num_rows
+    g = t.group_by(key, use_threads=False).aggregate([(row, "min"), (row, "count")])
+    extra = int(pc.sum(g[f"{row}_count"]).as_py()) - g.num_rows
     if extra == 0:
         return t, 0, []
-    dup = g.filter(pc.greater(g[f"{_ROW}_count"], 1)).select(key).slice(0, 5).to_pylist()
-    return t.filter(pc.is_in(t[_ROW], g[f"{_ROW}_min"])), extra, dup
+    dup = g.filter(pc.greater(g[f"{row}_count"], 1)).select(key).slice(0, 5).to_pylist()
+    return t.filter(pc.is_in(t[row], g[f"{row}_min"])), extra, dup
 
 
 def _key_dicts(t: pa.Table, key: list[str], idx: np.ndarray) -> list[dict[str, Any]]:
@@ -401,7 +409,8 @@ class _Comparer:
     """Accumulates per-feature mismatch counts and samples over partition pairs."""
 
     def __init__(self, key: list[str], features: list[str], modes: dict[str, tuple[str, pa.DataType | None]],
-                 tol: float, max_samples: int, result: FeatureSkewResult) -> None:
+                 tol: float, max_samples: int, result: FeatureSkewResult, prefix: str = _PREFIX) -> None:
+        self.prefix = prefix
         self.key = key
         self.features = features
         self.modes = modes
@@ -412,8 +421,10 @@ class _Comparer:
 
     def add_pair(self, ref: pa.Table, cur: pa.Table) -> None:
         res = self.result
-        ref, d_ref, dup_ref = _dedupe(ref, self.key)
-        cur, d_cur, dup_cur = _dedupe(cur, self.key)
+        p = self.prefix
+        row, in_ = f"{p}row", f"{p}in"
+        ref, d_ref, dup_ref = _dedupe(ref, self.key, row)
+        cur, d_cur, dup_cur = _dedupe(cur, self.key, row)
         res.duplicate_keys_reference += d_ref
         res.duplicate_keys_current += d_cur
         for side, dups in (("reference", dup_ref), ("current", dup_cur)):
@@ -421,18 +432,18 @@ class _Comparer:
                 res.warnings.append(f"duplicate keys in {side} data (first row kept), e.g. {dups[0]}")
         if ref.num_rows == 0 and cur.num_rows == 0:
             return
-        r_names = {f: f"__dvtools_r{i}" for i, f in enumerate(self.features)}
-        c_names = {f: f"__dvtools_c{i}" for i, f in enumerate(self.features)}
+        r_names = {f: f"{p}r{i}" for i, f in enumerate(self.features)}
+        c_names = {f: f"{p}c{i}" for i, f in enumerate(self.features)}
         left = ref.rename_columns([r_names.get(n, n if n in self.key else f"{n}_r")
                                    for n in ref.column_names])
-        left = left.append_column(f"{_IN}_r", pa.array(np.ones(left.num_rows, dtype=bool)))
+        left = left.append_column(f"{in_}_r", pa.array(np.ones(left.num_rows, dtype=bool)))
         right = cur.rename_columns([c_names.get(n, n if n in self.key else f"{n}_c")
                                     for n in cur.column_names])
-        right = right.append_column(f"{_IN}_c", pa.array(np.ones(right.num_rows, dtype=bool)))
+        right = right.append_column(f"{in_}_c", pa.array(np.ones(right.num_rows, dtype=bool)))
         joined = left.join(right, keys=self.key, join_type="full outer", use_threads=False)
-        joined = joined.sort_by([(f"{_ROW}_r", "ascending"), (f"{_ROW}_c", "ascending")])
-        in_r = joined[f"{_IN}_r"].is_valid().to_numpy(zero_copy_only=False)
-        in_c = joined[f"{_IN}_c"].is_valid().to_numpy(zero_copy_only=False)
+        joined = joined.sort_by([(f"{row}_r", "ascending"), (f"{row}_c", "ascending")])
+        in_r = joined[f"{in_}_r"].is_valid().to_numpy(zero_copy_only=False)
+        in_c = joined[f"{in_}_c"].is_valid().to_numpy(zero_copy_only=False)
         only_r, only_c, both = in_r & ~in_c, in_c & ~in_r, in_r & in_c
         res.only_in_reference += int(only_r.sum())
         res.only_in_current += int(only_c.sum())
@@ -554,9 +565,11 @@ def feature_skew(
             modes[f] = mode
     compared = [f for f in wanted if f in modes]
     result.features = [FeatureSkew(f, comparison=modes[f][0]) for f in compared]
+    prefix = _internal_prefix([*schemas["ref"].names, *schemas["cur"].names])
+    row = f"{prefix}row"
     projected = {
         side: pa.schema([pa.field(k, key_types[k]) for k in keys]
-                        + [schemas[side].field(f) for f in compared] + [pa.field(_ROW, pa.int64())])
+                        + [schemas[side].field(f) for f in compared] + [pa.field(row, pa.int64())])
         for side in streams
     }
 
@@ -573,7 +586,7 @@ def feature_skew(
             rows = 0
             for batch in stream:
                 t = pa.Table.from_batches([batch]).select(keys + compared)
-                t = t.append_column(_ROW, pa.array(np.arange(rows, rows + t.num_rows, dtype=np.int64)))
+                t = t.append_column(row, pa.array(np.arange(rows, rows + t.num_rows, dtype=np.int64)))
                 rows += t.num_rows
                 valid = None
                 for k in keys:
@@ -586,7 +599,7 @@ def feature_skew(
                     t = t.filter(valid)
                     null_keys += before - t.num_rows
                 t = pa.Table.from_arrays([_cast(t[k], key_types[k]) for k in keys]
-                                         + [t[c] for c in compared] + [t[_ROW]], schema=projected[side])
+                                         + [t[c] for c in compared] + [t[row]], schema=projected[side])
                 store.add(side, t)
                 if (partitions is None and not store.spilled
                         and max(store.rows.values()) > max_partition_rows):
@@ -600,7 +613,7 @@ def feature_skew(
                 result.num_current, result.null_keys_current = rows, null_keys
         result.num_partitions = store.n
         result.spilled = store.spilled
-        comparer = _Comparer(keys, compared, modes, float_tolerance, max_samples, result)
+        comparer = _Comparer(keys, compared, modes, float_tolerance, max_samples, result, prefix)
         for ref_t, cur_t in store.pairs():
             comparer.add_pair(ref_t, cur_t)
         store.close()

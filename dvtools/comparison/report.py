@@ -21,9 +21,9 @@ from dvtools.comparison.concept import ConceptShiftResult
 from dvtools.comparison.distributions import shared_bins
 from dvtools.comparison.feature_skew import FeatureSkewResult
 from dvtools.errors import DvtoolsError
-from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType
+from dvtools.statistics.model import DatasetStatistics, FeatureStatistics
 
-__all__ = ["comparison_to_html", "comparison_to_json", "comparison_to_text", "run_compare"]
+__all__ = ["check_raw_data", "comparison_to_html", "comparison_to_json", "comparison_to_text", "run_compare"]
 
 MAX_CHARTS = 50
 TOP_CATEGORIES_CHART = 20
@@ -149,8 +149,17 @@ def _skew_text(s: FeatureSkewResult) -> str:
         if rows
         else "no feature compared"
     )
+    lines += [f"Not compared: {name} ({why})" for name, why in s.skipped_features.items()]
     lines += [f"warning: {w}" for w in s.warnings]
     return "\n".join(lines)
+
+
+def _dropped_labels(r: ConceptShiftResult) -> str:
+    """Rows left out of the concept-shift analysis because their label is missing ("" if none)."""
+    if not (r.null_labels_reference or r.null_labels_current):
+        return ""
+    return (f"rows without a label left out: {fmt(r.null_labels_reference)} of {fmt(r.num_reference)} reference, "
+            f"{fmt(r.null_labels_current)} of {fmt(r.num_current)} current")
 
 
 def _label_text(r: ConceptShiftResult) -> str:
@@ -186,6 +195,10 @@ def _concept_text(r: ConceptShiftResult) -> str:
         if rows
         else "no feature analysed"
     )
+    dropped = _dropped_labels(r)
+    if dropped:
+        lines.append(dropped[0].upper() + dropped[1:])
+    lines += [f"Not analysed: {name} ({why})" for name, why in r.skipped_features.items()]
     lines += [f"warning: {w}" for w in r.warnings]
     return "\n".join(lines)
 
@@ -202,7 +215,9 @@ def comparison_to_json(
 ) -> str:
     """Return the report as JSON: ``{"comparison": ..., "feature_skew": ..., "concept_shift": ...}``.
 
-    Strict JSON: NaN is ``null``, infinities are the strings ``"Infinity"``/``"-Infinity"``.
+    Strict JSON with the convention of statistics files and ``dvtools validate --format json``:
+    NaN is the string ``"NaN"``, infinities are ``"Infinity"``/``"-Infinity"`` (``null`` only
+    for absent values, e.g. a section that was not computed).
     """
     doc = {
         "format": "dvtools.comparison",
@@ -259,17 +274,11 @@ def _html_table(header: list[str], rows: list[list[str]], numeric: set[int] | No
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _unwrap(f: FeatureStatistics) -> FeatureStatistics:
-    if f.logical_type == LogicalType.LIST and f.values_statistics is not None:
-        return f.values_statistics
-    return f
-
-
 def _chart_figure(fc: FeatureComparison, ref: FeatureStatistics, cur: FeatureStatistics) -> Any | None:
     """Overlaid reference/current shares: shared bins (numeric) or the top categories."""
     import plotly.graph_objects as go
 
-    ref, cur = _unwrap(ref), _unwrap(cur)
+    ref, cur = ref.value_view, cur.value_view
     if fc.kind == "numeric":
         if ref.numeric is None or cur.numeric is None:
             return None
@@ -433,8 +442,10 @@ def _skew_html(s: FeatureSkewResult) -> str:
     table = _html_table(
         ["feature", "joined", "mismatches", "share", "result", "comparison", "example"], rows, {1, 2, 3}
     )
+    skipped = "".join(f'<p class="muted">Not compared: {_e(n)} ({_e(why)})</p>'
+                      for n, why in s.skipped_features.items())
     warn = "".join(f'<p class="muted">warning: {_e(w)}</p>' for w in s.warnings)
-    return head + table + warn
+    return head + table + skipped + warn
 
 
 def _concept_html(r: ConceptShiftResult) -> str:
@@ -462,8 +473,11 @@ def _concept_html(r: ConceptShiftResult) -> str:
         rows,
         {2, 4},
     )
+    dropped = _dropped_labels(r)
+    skipped = (f'<p class="muted">{_e(dropped[0].upper() + dropped[1:])}</p>' if dropped else "") + "".join(
+        f'<p class="muted">Not analysed: {_e(n)} ({_e(why)})</p>' for n, why in r.skipped_features.items())
     warn = "".join(f'<p class="muted">warning: {_e(w)}</p>' for w in r.warnings)
-    return head + table + warn
+    return head + table + skipped + warn
 
 
 def comparison_to_html(
@@ -539,6 +553,18 @@ def comparison_to_html(
 # --------------------------------------------------------------------------- CLI
 
 
+def check_raw_data(what: str, inputs: list[str]) -> None:
+    """Raise a one-line error when an analysis that reads rows (``what``) is given a statistics file.
+
+    Checked before anything is computed; shared by ``dvtools compare`` and ``dvtools validate``.
+    """
+    from dvtools.artifacts import is_statistics_file
+
+    for path in inputs:
+        if is_statistics_file(path):
+            raise DvtoolsError(f"{what} needs raw data, not a statistics file: {path} is a dvtools statistics file")
+
+
 def run_compare(args: argparse.Namespace) -> int:
     """Run ``dvtools compare``: exit code 1 on dataset drift, any drifting feature or feature skew, else 0.
 
@@ -554,12 +580,11 @@ def run_compare(args: argparse.Namespace) -> int:
     key = list(args.key) if getattr(args, "key", None) else None
     label = getattr(args, "label", None)
     fmt_ = getattr(args, "format", "text") or "text"
-    ref_stats, ref_is_data = statistics_of(args.reference)
-    cur_stats, cur_is_data = statistics_of(args.current)
     for what, needed in (("feature skew (--key)", key), ("concept shift (--label)", label)):
-        if needed and not (ref_is_data and cur_is_data):
-            stats_file = args.reference if not ref_is_data else args.current
-            raise DvtoolsError(f"{what} needs raw data: {stats_file} is a statistics file")
+        if needed:
+            check_raw_data(what, [args.reference, args.current])
+    ref_stats, _ = statistics_of(args.reference)
+    cur_stats, _ = statistics_of(args.current)
     for k in key or []:
         for side, st in (("reference", ref_stats), ("current", cur_stats)):
             if k not in st:

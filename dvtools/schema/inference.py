@@ -91,10 +91,12 @@ def infer_schema(
       ``is_categorical=True``; the vocabulary is listed in a note, the domain stays an
       :class:`IntDomain` range.
     * **Ranges** (when ``infer_ranges``): INT -> ``IntDomain(min, max)``; FLOAT ->
-      ``FloatDomain(min, max)`` over finite values; TIMESTAMP -> ``IntDomain`` over its integer
-      representation (the unit since the Unix epoch is in a note; bounds beyond 2**53 are widened
-      by one float step so they never exclude a training value). Without ``infer_ranges`` numeric
-      features get no bounds.
+      ``FloatDomain(min, max)`` over finite values (no min when training had -inf, no max when it
+      had +inf); TIMESTAMP -> ``IntDomain`` over its integer
+      representation: microseconds since the Unix epoch for timestamps of any unit and for dates
+      (statistics written before this normalization: the column's unit; the unit is in a note;
+      bounds beyond 2**53 are widened by one float step so they never exclude a training value).
+      Without ``infer_ranges`` numeric features get no bounds.
     * **FLOAT NaN/inf**: ``disallow_nan=True`` when training has no NaN, ``disallow_inf=True``
       when it has no +/-inf (always inferred, with or without ranges).
     * **BOOL** -> ``BoolDomain()``.
@@ -123,9 +125,7 @@ def infer_schema(
 def _infer_feature(fs: FeatureStatistics, max_domain_size: int, cat_int_max: int,
                    infer_ranges: bool) -> Feature:
     notes: list[str] = []
-    values_fs = fs  # for a list: the statistics of its flattened values
-    if fs.logical_type == LogicalType.LIST and fs.values_statistics is not None:
-        values_fs = fs.values_statistics
+    values_fs = fs.value_view  # for a list: the statistics of its flattened values
     ftype = _scalar_type(values_fs, notes)
 
     if fs.num_present == 0:
@@ -201,14 +201,16 @@ def _infer_domain(feature: Feature, fs: FeatureStatistics, max_domain_size: int,
         n = fs.numeric
         dom = FloatDomain(disallow_nan=n.num_nan == 0, disallow_inf=(n.num_pos_inf + n.num_neg_inf) == 0)
         if infer_ranges and n.num_finite:
-            dom.min, dom.max = float(n.min), float(n.max)
+            # A side where training had infinite values stays open: its finite extreme is no bound.
+            dom.min = float(n.min) if not n.num_neg_inf else None
+            dom.max = float(n.max) if not n.num_pos_inf else None
         if n.num_nan:
             notes.append(f"{n.num_nan} NaN values in training: NaN allowed")
         if n.num_pos_inf + n.num_neg_inf:
             notes.append(f"{n.num_pos_inf + n.num_neg_inf} infinite values in training: inf allowed")
         feature.domain = dom
     elif lt == LogicalType.TIMESTAMP and fs.numeric is not None:
-        unit = _time_unit(fs.arrow_type)
+        unit = _time_unit(fs.numeric_type)  # microseconds for statistics with a normalized time unit
         unit_name = _UNIT_NAMES.get(unit or "", unit or "unknown unit")
         if infer_ranges and fs.numeric.num_finite:
             lo, hi = _int_floor(fs.numeric.min), _int_ceil(fs.numeric.max)

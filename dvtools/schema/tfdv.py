@@ -41,7 +41,10 @@ Mapping (ours -> proto; reading is the inverse, and accepts TFDV's variants):
   written only when needed: ``type`` (e.g. our BYTES or a BOOL without domain), ``is_categorical``
   (e.g. a categorical string without vocabulary), ``required`` (when it differs from
   ``min_fraction == 1.0``), ``list`` (a list feature with exactly one value per row), exact float
-  bounds. TFDV ignores annotations.
+  bounds, and integer bounds beyond the int64 range (a uint64 column's max, say): the proto's
+  ``int_domain`` fields are int64, so such a bound is left out of the proto (the proto range is
+  widened: TFDV never rejects a value our bound accepts) and the exact bound is kept in a
+  ``dvtools.int_domain.min/max`` tag. TFDV ignores annotations.
 
 Fields we do not model (sparse/weighted features, ``distribution_constraints``, ``image_domain``,
 ``normalized_abs_difference``, unknown fields of a newer metadata version, ...) are ignored with a
@@ -164,10 +167,14 @@ def _feature_to_proto(f: Feature, fp: schema_pb2.Feature, proto: schema_pb2.Sche
     if isinstance(d, IntDomain):
         kind, msg = "int_domain", fp.int_domain
         msg.SetInParent()
-        if d.min is not None:
-            msg.min = d.min
-        if d.max is not None:
-            msg.max = d.max
+        for attr in ("min", "max"):
+            v = getattr(d, attr)
+            if v is None:
+                continue
+            if _INT64_MIN <= v <= _INT64_MAX:
+                setattr(msg, attr, v)
+            else:  # not an int64: open on that side in the proto, exact bound in a tag
+                tags.append(f"{TAG_PREFIX}int_domain.{attr}={int(v)}")
         if f.is_categorical:
             msg.is_categorical = True
     elif isinstance(d, FloatDomain):
@@ -331,6 +338,9 @@ def _native_categorical(kind: str | None, msg: Any) -> bool:
     return False
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _opt(msg: Any, field_name: str) -> Any:
     return getattr(msg, field_name) if msg.HasField(field_name) else None
 
@@ -386,7 +396,17 @@ def _feature_from_proto(fp: schema_pb2.Feature, tops: _Tops) -> Feature:
 
     domain: Domain | None = None
     if kind == "int_domain":
-        domain = IntDomain(_opt(msg, "min"), _opt(msg, "max"))
+        ibounds: list[int | None] = []
+        for attr in ("min", "max"):
+            v = _opt(msg, attr)
+            exact = tags.pop(f"int_domain.{attr}", None)
+            if v is None and exact is not None:
+                try:
+                    v = int(exact)
+                except ValueError:
+                    notes.append(f"annotation tag {TAG_PREFIX}int_domain.{attr}={exact} is not understood: ignored")
+            ibounds.append(v)
+        domain = IntDomain(ibounds[0], ibounds[1])
     elif kind == "float_domain":
         bounds: list[float | None] = []
         for attr in ("min", "max"):

@@ -9,6 +9,7 @@ lets batches, threads, processes and Dask workers each fold a part and combine t
 from __future__ import annotations
 
 import math
+import re
 from typing import Protocol
 
 import numpy as np
@@ -26,10 +27,21 @@ from dvtools.statistics.model import (
 )
 from dvtools.statistics.sketches import QuantileSketch, ValueCounter
 
-# A string counts as "numeric-like" when it parses as a number, optionally with a currency sign,
-# thousands separators or a percent sign ("12", "-3.5e2", "$12.50", "1,200", "45%").
-# The mantissa needs a digit: "e5" or "E1" are not numbers.
-NUMERIC_LIKE = r"^\s*[-+]?[$€£¥]?\s*((\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+)([eE][-+]?\d+)?\s*%?\s*$"
+# The one definition of "a number stored as text", shared by the statistics (``num_numeric_like``,
+# the Statistics page's "numbers stored as text" alert) and validation (UNEXPECTED_DATA_TYPE): a
+# number, optionally with a sign, a currency sign, thousands separators, an exponent, and a percent
+# sign or a short unit of at most 5 letters ("12", "-3.5e2", "$12.50", "1,200", "45%", "129 ft",
+# "12.5kg", "3 min"). The mantissa needs a digit: "e5" or "E1" are not numbers. Digits and spaces are
+# ASCII (as in Arrow's RE2 regexes).
+NUMERIC_LIKE = (
+    r"^\s*[-+]?[$€£¥]?\s*((\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+)([eE][-+]?\d+)?\s*(%|[A-Za-z]{1,5}\.?)?\s*$"
+)
+_NUMERIC_LIKE_RE = re.compile(NUMERIC_LIKE, re.ASCII)
+
+
+def looks_numeric(value: object) -> bool:
+    """Whether ``value`` is a string holding a number (see :data:`NUMERIC_LIKE`)."""
+    return isinstance(value, str) and _NUMERIC_LIKE_RE.match(value) is not None
 
 
 class FeatureAccumulator(Protocol):
@@ -137,8 +149,32 @@ class NumericMoments:
         )
 
 
+#: The one unit of TIMESTAMP numeric statistics (see :attr:`FeatureStatistics.time_unit`).
+TIME_UNIT = "us"
+_US_PER_UNIT = {"s": 1_000_000, "ms": 1_000, "us": 1}
+
+
+def timestamps_as_micros(arr: pa.Array) -> np.ndarray:
+    """Microseconds since 1970-01-01 UTC (float64) of a non-null timestamp or date array.
+
+    ``timestamp[s|ms|us]`` and ``date64`` (ms) are scaled exactly (float64 holds every integer
+    microsecond within years 1685-2255 exactly, and rounds beyond); ``timestamp[ns]`` is truncated
+    toward the earlier microsecond (floor division: sub-microsecond digits are dropped);
+    ``date32`` days become their midnight.
+    """
+    t = arr.type
+    if pa.types.is_date32(t):
+        return arr.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.float64) * 86_400_000_000
+    ints = arr.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    if pa.types.is_date64(t):
+        return ints.astype(np.float64) * 1_000
+    if t.unit == "ns":
+        return (ints // 1_000).astype(np.float64)
+    return ints.astype(np.float64) * _US_PER_UNIT[t.unit]
+
+
 class NumericAccumulator(_Base):
-    """INT, FLOAT and TIMESTAMP columns (timestamps as integers in their unit, dates as days)."""
+    """INT, FLOAT and TIMESTAMP columns; timestamps and dates as microseconds since 1970 (``TIME_UNIT``)."""
 
     def __init__(self, arrow_type: pa.DataType, num_buckets: int = 10) -> None:
         super().__init__(arrow_type)
@@ -158,8 +194,9 @@ class NumericAccumulator(_Base):
             return
         t = arr.type
         if pa.types.is_timestamp(t) or pa.types.is_date(t):
-            arr = arr.cast(pa.int64()) if not pa.types.is_date32(t) else arr.cast(pa.int32()).cast(pa.int64())
-        elif pa.types.is_decimal(t):
+            self.m.add_values(timestamps_as_micros(arr), maybe_nonfinite=False)
+            return
+        if pa.types.is_decimal(t):
             arr = arr.cast(pa.float64())
         if self.values is not None:
             counter_type = _int_counter_type(arr.type)
@@ -179,6 +216,8 @@ class NumericAccumulator(_Base):
     def finalize(self, name: str) -> FeatureStatistics:
         """Finalized statistics."""
         f = self._feature(name, self.lt)
+        if self.lt == LogicalType.TIMESTAMP:
+            f.time_unit = TIME_UNIT
         f.numeric = self.m.finalize(self.num_buckets)
         if self.values is not None:
             f.values = ValueCounts.from_counter(self.values)
@@ -269,7 +308,7 @@ class StringAccumulator(_Base):
         if f.values.values:
             # Over the counted values: exact while value counts are exact, else the frequent ones.
             vals = pa.array(f.values.values, pa.string())
-            numeric = pc.and_(pc.match_substring_regex(vals, NUMERIC_LIKE), pc.match_substring_regex(vals, r"\d"))
+            numeric = pc.match_substring_regex(vals, NUMERIC_LIKE)
             f.string.num_numeric_like = int(np.asarray(f.values.counts)[numeric.to_numpy(zero_copy_only=False)].sum())
         return f
 

@@ -230,6 +230,13 @@ def compute_statistics(
 
     stream = source if isinstance(source, BatchStream) else open_source(source, name=name, batch_size=batch_size)
     n_workers = workers if workers is not None else default_workers()
+    if slice_by is not None:
+        # Slices are folded on one thread: each thread would keep its own "first max_slices values
+        # seen", and merging capped parts must drop every label one part did not keep (its rows
+        # there are incomplete), so with many values most slices were lost and which ones survived
+        # depended on thread timing. One thread keeps "the first max_slices values seen" true and
+        # deterministic.
+        n_workers = 1
     rows = [0]
     live: list[_ParallelFold] = []
     # Small batches (CSV/JSON blocks of ~13k rows) are concatenated up to batch_size rows (or

@@ -76,7 +76,8 @@ class Histogram:
     """Buckets ``[edges[i], edges[i+1])`` (last one closed) with (possibly fractional) counts.
 
     ``kind`` is ``"standard"`` (equal width) or ``"quantiles"`` (equal mass). Counts are exact when
-    the feature's quantile sketch is exact, else estimated from the KLL sketch (rank error <= 1 %).
+    the feature's quantile sketch is exact, else estimated from the KLL sketch (k = 1000: normalized
+    rank error <= 0.28 % at 99 % confidence).
     """
 
     kind: str
@@ -204,7 +205,8 @@ class ValueCounts:
     """Distinct values with their counts (all of them while exact, the frequent ones beyond).
 
     ``error_bound`` is the largest possible under-count of any listed count (0 when exact);
-    ``unique`` is exact while ``unique_exact`` else a HyperLogLog estimate (error <= 2 %).
+    ``unique`` is exact while :attr:`exact`, else a HyperLogLog estimate (2**16 registers: standard
+    error about 0.4 %).
     """
 
     counter: ValueCounter
@@ -244,6 +246,14 @@ class FeatureStatistics:
     ``num_missing`` counts nulls (after the loader's null-marker rule); ``num_present`` the rest.
     For LIST features, ``value_counts`` (min/avg/max number of values per row) is in
     ``list_lengths`` and the flattened values have their own statistics in ``values_statistics``.
+
+    TIMESTAMP features (timestamps of any unit, dates) keep their numeric figures in one unit,
+    ``time_unit`` (``"us"``: microseconds since 1970-01-01 UTC), so that the same instants read
+    from Parquet (``timestamp[us]``), CSV (``timestamp[s]``) or as dates (``date32``) have the same
+    statistics; ``arrow_type`` stays the column's own type, for display. Statistics files written
+    before the normalization have no ``time_unit``: their figures are in ``arrow_type``'s unit.
+    :attr:`numeric_type` names the type the figures are in, for :func:`timestamp_text`,
+    :func:`timestamp_iso` and :func:`parse_timestamp`.
     """
 
     name: str
@@ -258,11 +268,32 @@ class FeatureStatistics:
     num_false: int | None = None
     list_lengths: NumericStatistics | None = None
     values_statistics: FeatureStatistics | None = None
+    time_unit: str | None = None
+
+    @property
+    def numeric_type(self) -> str:
+        """The Arrow type (text) the numeric figures are expressed in.
+
+        ``timestamp[us]`` (UTC) for a normalized TIMESTAMP feature, whatever its column's type (a
+        date shows as a date: midnights print as the date alone); else :attr:`arrow_type`. Pass
+        it, not ``arrow_type``, to :func:`timestamp_text`, :func:`timestamp_iso` and
+        :func:`parse_timestamp`.
+        """
+        if self.logical_type == LogicalType.TIMESTAMP and self.time_unit:
+            return f"timestamp[{self.time_unit}]"
+        return self.arrow_type
 
     @property
     def num_present(self) -> int:
         """Rows where the feature has a value."""
         return self.count - self.num_missing
+
+    @property
+    def value_view(self) -> FeatureStatistics:
+        """The statistics of the values: the flattened values for LIST features."""
+        if self.logical_type == LogicalType.LIST and self.values_statistics is not None:
+            return self.values_statistics
+        return self
 
     @property
     def missing_fraction(self) -> float:
@@ -298,6 +329,7 @@ class FeatureStatistics:
             "num_false": self.num_false,
             "list_lengths": self.list_lengths.to_dict() if self.list_lengths else None,
             "values_statistics": self.values_statistics.to_dict() if self.values_statistics else None,
+            **({"time_unit": self.time_unit} if self.time_unit else {}),
         }
 
     @classmethod
@@ -322,6 +354,7 @@ class FeatureStatistics:
             values_statistics=FeatureStatistics.from_dict(d["values_statistics"])
             if d.get("values_statistics")
             else None,
+            time_unit=d.get("time_unit"),
         )
 
 
@@ -596,5 +629,5 @@ def parse_timestamp(text: str, arrow_type: str) -> int:
 def display_number(f: FeatureStatistics, value: float) -> str | float:
     """A numeric figure as people read it: timestamps as dates, other numbers unchanged."""
     if f.logical_type == LogicalType.TIMESTAMP:
-        return timestamp_text(value, f.arrow_type)
+        return timestamp_text(value, f.numeric_type)
     return value

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType
+from dvtools.statistics.model import DatasetStatistics, FeatureStatistics
 from dvtools.statistics.quality import feature_alerts
 
 NUMERIC_COLUMNS = ["count", "missing", "mean", "std", "zeros", "min", "median", "max"]
@@ -28,12 +28,11 @@ SORT_KEYS = ("feature order", "name", "missing share", "zeros share", "non-unifo
 
 def is_numeric_feature(f: FeatureStatistics) -> bool:
     """Numeric table (INT, FLOAT, TIMESTAMP; lists of those) vs categorical table (the rest)."""
-    inner = f.values_statistics if f.logical_type == LogicalType.LIST and f.values_statistics else f
-    return inner.logical_type.is_numeric
+    return f.value_view.logical_type.is_numeric
 
 
 def _inner(f: FeatureStatistics) -> FeatureStatistics:
-    return f.values_statistics if f.logical_type == LogicalType.LIST and f.values_statistics else f
+    return f.value_view
 
 
 def numeric_row(f: FeatureStatistics | None) -> dict[str, Any]:
@@ -41,7 +40,7 @@ def numeric_row(f: FeatureStatistics | None) -> dict[str, Any]:
     if f is None:
         return dict.fromkeys(NUMERIC_COLUMNS, math.nan)
     n = _inner(f).numeric
-    present = f.num_present
+    present = _inner(f).num_present  # the values' count: the flattened values for a LIST feature
     return {
         "count": f.count,
         "missing": f.missing_fraction,

@@ -71,12 +71,11 @@ def feature_alerts(f: FeatureStatistics) -> list[QualityAlert]:
         zero_share = n.num_zeros / present if present else 0.0
         if zero_share > ZEROS_HIGHLIGHT:
             out.append(QualityAlert("zeros", f"{zero_share:.1%} zeros"))
-            nonzero_low = n.quantiles.get(0.01, math.nan)
             if n.min >= 0 and zero_share < 0.9 and _zero_is_isolated(f):
                 out.append(QualityAlert(
                     "zero_as_missing",
-                    f"zeros ({zero_share:.1%}) sit apart from the other values (p1 {nonzero_low:.4g}): "
-                    "zero may be used as a missing marker",
+                    f"zeros ({zero_share:.1%}) sit apart from the other values (1st percentile of the "
+                    f"non-zero values {_nonzero_p1(f):.4g}): zero may be used as a missing marker",
                 ))
         if n.num_nan:
             out.append(QualityAlert("nan", f"{n.num_nan:,} NaN values"))
@@ -100,7 +99,8 @@ def feature_alerts(f: FeatureStatistics) -> list[QualityAlert]:
             groups = category_variants(f.values.values[:10_000])
             if groups:
                 ex = ", ".join(repr(v) for v in groups[0][:3])
-                out.append(QualityAlert("variants", f"{len(groups)} values differ only by case/whitespace, e.g. {ex}"))
+                what = "group of values differs" if len(groups) == 1 else "groups of values differ"
+                out.append(QualityAlert("variants", f"{len(groups)} {what} only by case/whitespace, e.g. {ex}"))
     s = f.string
     if s is not None and present and f.logical_type == LogicalType.STRING:
         share = s.num_numeric_like / present
@@ -113,6 +113,20 @@ def feature_alerts(f: FeatureStatistics) -> list[QualityAlert]:
         if s.num_whitespace_padded:
             out.append(QualityAlert("whitespace", f"{s.num_whitespace_padded:,} values with leading/trailing whitespace"))
     return out
+
+
+def _nonzero_p1(f: FeatureStatistics) -> float:
+    """The 1st percentile of the non-zero values of a feature without negative values (estimated).
+
+    Zeros are then the smallest values: the rank ``z + 0.01 (1 - z)`` (``z`` the zeros' share of
+    the finite values) is the non-zero values' 1st percentile. The overall 1st percentile would be
+    0 whenever more than 1 % of the values are zeros.
+    """
+    n = f.numeric
+    if n is None or not n.num_finite:
+        return math.nan
+    z = n.num_zeros / n.num_finite
+    return float(n.sketch.quantiles([min(1.0, z + 0.01 * (1.0 - z))])[0])
 
 
 def _zero_is_isolated(f: FeatureStatistics) -> bool:

@@ -11,6 +11,12 @@
   HyperLogLog distinct counter (``2**16`` registers: standard error 1.04 / 256 = 0.41 %, so within
   2 % with near certainty; Flajolet et al. 2007).
 
+HyperLogLog registers are only comparable when built with the same hash function: each counter
+records the :func:`hash_version` of its registers (written to and read from the statistics JSON).
+Merging counters whose registers come from different hash versions cannot take the register-wise
+max; the merged distinct count then falls back to the largest of the two estimates (a lower bound
+of the union's distinct count), and later updates hash into fresh registers of the current version.
+
 The frequent-items and HyperLogLog summaries are vectorized over Arrow/numpy arrays here instead
 of DataSketches' ``frequent_strings_sketch``/``hll_sketch``, whose Python bindings take one item per
 call (about 1 s per million values, slower than the whole statistics pass). The algorithms are
@@ -50,7 +56,10 @@ def _unb64(text: str) -> bytes:
 
 
 class QuantileSketch:
-    """Quantiles and CDF of a numeric stream: exact up to a limit, then KLL (rank error <= 1 %)."""
+    """Quantiles and CDF of a numeric stream: exact up to a limit, then KLL with ``k = 1000``.
+
+    The KLL normalized rank error is <= 0.28 % (99 % confidence, single query).
+    """
 
     __slots__ = ("_exact", "_kll", "_n", "_sorted")
 
@@ -255,7 +264,8 @@ class HyperLogLog:
 class ValueCounter:
     """Value -> count, exact while distinct values fit, then Misra-Gries + HyperLogLog."""
 
-    __slots__ = ("_type", "_values", "_counts", "_pending", "_pending_rows", "_hll", "error_bound", "total")
+    __slots__ = ("_type", "_values", "_counts", "_pending", "_pending_rows", "_hll", "_distinct_floor",
+                 "error_bound", "total", "hash_version")
 
     def __init__(self, value_type: pa.DataType) -> None:
         self._type = value_type
@@ -264,6 +274,8 @@ class ValueCounter:
         self._pending: list[tuple[pa.Array, np.ndarray]] = []
         self._pending_rows = 0
         self._hll: HyperLogLog | None = None
+        self._distinct_floor = 0  # lower bound of the distinct count kept when registers could not merge
+        self.hash_version: str | None = None  # hash function of the HLL registers (None while exact)
         self.error_bound = 0  # max under-count of any reported count (0 while exact)
         self.total = 0  # number of values counted
 
@@ -292,6 +304,7 @@ class ValueCounter:
             values = values.cast(self._type)
         self.total += int(counts.sum())
         if self._hll is not None:
+            self._adopt_current_hash()
             self._hll.update_hashes(hash_array(values))
             if len(values) > FREQUENT_ITEMS_CAPACITY:
                 # Summarize the batch first (a Misra-Gries summary of it), then merge summaries:
@@ -315,10 +328,26 @@ class ValueCounter:
         self._values = tbl.column("v").combine_chunks()
         self._counts = tbl.column("c_sum").to_numpy().astype(np.int64)
         if self._hll is None and len(self._values) > EXACT_DISTINCT_LIMIT:
-            self._hll = HyperLogLog()
-            self._hll.update_hashes(hash_array(self._values))
+            self._new_hll()
         if self._hll is not None and len(self._values) > FREQUENT_ITEMS_CAPACITY:
             self._values, self._counts = self._prune(self._values, self._counts)
+
+    def _new_hll(self) -> None:
+        """Start HyperLogLog registers (current hash version) holding the values counted so far."""
+        self._hll = HyperLogLog()
+        self.hash_version = hash_version()
+        self._hll.update_hashes(hash_array(self._values))
+
+    def _adopt_current_hash(self) -> None:
+        """Make the registers hash-compatible with the current hash function before adding hashes.
+
+        Registers of another hash version keep their estimate as a lower bound of the distinct
+        count and are replaced by fresh registers of the current version.
+        """
+        if self._hll is None or self.hash_version == hash_version():
+            return
+        self._distinct_floor = max(self._distinct_floor, int(round(self._hll.estimate())))
+        self._new_hll()
 
     def _prune(self, values: pa.Array, counts: np.ndarray) -> tuple[pa.Array, np.ndarray]:
         """Misra-Gries prune: subtract the (capacity+1)-th largest count from every counter."""
@@ -334,14 +363,24 @@ class ValueCounter:
         other._compact()
         self.total += other.total
         self.error_bound += other.error_bound
+        self._distinct_floor = max(self._distinct_floor, other._distinct_floor)
         if other._hll is not None:
             if self._hll is None:
                 self._compact()
             if self._hll is None:  # _compact may itself have switched to sketch mode (and pruned)
-                self._hll = HyperLogLog()
-                self._hll.update_hashes(hash_array(self._values))
-            self._hll.merge(other._hll)
+                self._new_hll()
+            assert self._hll is not None
+            if self.hash_version == other.hash_version:
+                self._hll.merge(other._hll)
+            else:
+                # Registers of different hash functions cannot be merged: fall back to the larger estimate.
+                estimates = (self._hll.estimate(), other._hll.estimate())
+                self._distinct_floor = max(self._distinct_floor, *(int(round(e)) for e in estimates))
+                if other.hash_version == hash_version():
+                    self._hll = HyperLogLog(other._hll.registers.copy())
+                    self.hash_version = other.hash_version
         elif self._hll is not None and len(other._values):
+            self._adopt_current_hash()
             self._hll.update_hashes(hash_array(other._values))
         if len(other._values):
             vals = other._values if other._values.type == self._type else other._values.cast(self._type)
@@ -354,7 +393,7 @@ class ValueCounter:
         self._compact()
         if self._hll is None:
             return len(self._values)
-        return max(int(round(self._hll.estimate())), len(self._values))
+        return max(int(round(self._hll.estimate())), len(self._values), self._distinct_floor)
 
     def items(self) -> tuple[pa.Array, np.ndarray]:
         """(values, counts) sorted by count desc, then value: every value while exact."""
@@ -375,7 +414,8 @@ class ValueCounter:
             "total": self.total,
             "error_bound": self.error_bound,
             "hll": None if self._hll is None else _b64(self._hll.registers.tobytes()),
-            "hash": None if self._hll is None else hash_version(),
+            "hash": None if self._hll is None else self.hash_version,
+            **({"distinct_floor": self._distinct_floor} if self._distinct_floor else {}),
         }
 
     @classmethod
@@ -388,6 +428,8 @@ class ValueCounter:
         vc.error_bound = int(d["error_bound"])
         if d.get("hll"):
             vc._hll = HyperLogLog(np.frombuffer(_unb64(d["hll"]), dtype=np.uint8).copy())
+            vc.hash_version = d.get("hash")
+        vc._distinct_floor = int(d.get("distinct_floor", 0))
         return vc
 
     def __getstate__(self) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 So TFDV and Facets users can load our output (``tfdv.load_statistics``, Facets Overview). The
 whole dataset is the ``DatasetFeatureStatistics`` named ``"All Examples"`` (TFDV's default slice
 name); each slice follows, named ``"column=value"``. TFDV has no BOOL or TIMESTAMP type: booleans
-are exported as INT 0/1 and timestamps as INT in their unit, as TFDV itself would see them.
+are exported as INT 0/1 and timestamps as INT microseconds since the epoch (the statistics' unit).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def _bool_numeric(f: FeatureStatistics, ns: sp.NumericStatistics) -> None:
 def feature_to_proto(f: FeatureStatistics, out: sp.FeatureNameStatistics, top_k: int = 20) -> None:
     """Fill one ``FeatureNameStatistics``."""
     out.path.step.append(f.name)
-    inner = f.values_statistics if f.logical_type == LogicalType.LIST and f.values_statistics else f
+    inner = f.value_view
     out.type = _TYPES.get(inner.logical_type, sp.FeatureNameStatistics.STRING)
     lt = inner.logical_type
     if lt in (LogicalType.INT, LogicalType.FLOAT, LogicalType.TIMESTAMP, LogicalType.BOOL):

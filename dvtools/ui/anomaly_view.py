@@ -323,9 +323,21 @@ def _per_row(col: pa.ChunkedArray, element_mask: Any) -> pa.ChunkedArray:
 
 
 def _as_number(arr: pa.Array) -> pa.Array:
-    """Dates and timestamps compare on their integer value (as the schema's ranges are stored)."""
+    """Dates and timestamps as microseconds since 1970; other temporal values as their integer value.
+
+    Microseconds are the unit of date/timestamp statistics, so of the schema ranges inferred from them.
+    """
     t = arr.type
-    if pa.types.is_date32(t) or pa.types.is_time32(t):
+    if pa.types.is_date(t) or pa.types.is_timestamp(t):
+        import numpy as np
+
+        from dvtools.statistics.accumulators import timestamps_as_micros
+
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        out = np.zeros(len(arr), dtype=np.float64)
+        out[valid] = timestamps_as_micros(arr.drop_null())
+        return pa.array(out, mask=~valid)
+    if pa.types.is_time32(t):
         return arr.cast(pa.int32())
     if pa.types.is_date64(t) or pa.types.is_timestamp(t) or pa.types.is_time64(t) or pa.types.is_duration(t):
         return arr.cast(pa.int64())
@@ -479,6 +491,48 @@ def default_threshold(comparison: Any, method: str | None) -> float:
         if method is None or f.primary_method == method:
             return float(f.threshold)
     return 0.1
+
+
+#: Statistics that can exceed 1 (the others the threshold slider offers are bounded in [0, 1]).
+UNBOUNDED_METHODS = frozenset({"psi", "normalized_wasserstein", "wasserstein", "chi_square"})
+
+
+@dataclasses.dataclass(frozen=True)
+class SliderRange:
+    """The threshold slider's bounds, step and number format."""
+
+    low: float
+    high: float
+    step: float
+    format: str
+
+    def clamp(self, value: float) -> float:
+        """``value`` moved into the range (NaN: the low end)."""
+        return self.low if math.isnan(value) else min(self.high, max(self.low, float(value)))
+
+
+def threshold_range(comparison: Any, method: str | None) -> SliderRange:
+    """Where the threshold can go for ``method`` (None: each feature's policy statistic).
+
+    p-values (the policy's tests): 0 to 0.2 in steps of 0.0005; distances bounded in [0, 1]
+    (L-infinity, Jensen-Shannon, Hellinger): 0 to 1; PSI and (normalized) Wasserstein, which can
+    exceed 1: 0 to the larger of 2 and 1.2 times the largest value observed.
+    """
+    if method is None and uses_tests(comparison):
+        return SliderRange(0.0, 0.2, 0.0005, "%.4f")
+    features = list(comparison.features)
+    if method is None:
+        methods = {f.primary_method for f in features}
+        observed = [f.statistic for f in features]
+    else:
+        methods = {method}
+        observed = [f.distances.get(method, math.nan) for f in features]
+    if not methods & UNBOUNDED_METHODS:
+        return SliderRange(0.0, 1.0, 0.005, "%.3f")
+    finite = [float(v) for v in observed if v is not None and math.isfinite(float(v))]
+    high = max(2.0, 1.2 * max(finite, default=0.0))
+    step = 0.005 if high <= 2.0 else float(f"{high / 400:.1g}")
+    return SliderRange(0.0, math.ceil(high / step) * step, step, "%.3f" if step < 0.01 else "%.2f")
 
 
 def uses_tests(comparison: Any) -> bool:

@@ -84,6 +84,15 @@ def comparison_for(reference: DatasetRef, current: DatasetRef, policy: str = "au
                        tuple(sorted(set(exclude))), statistics_for(reference), statistics_for(current))
 
 
+def slice_comparison_for(reference: DatasetRef, current: DatasetRef, slice_by: str, label: str,
+                         reference_stats: DatasetStatistics, current_stats: DatasetStatistics, policy: str = "auto",
+                         categorical: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Any:
+    """:func:`comparison_for` of one slice of both datasets (``*_stats``: that slice's statistics)."""
+    tag = f"|slice|{slice_by}|{label}"
+    return _comparison(reference.digest + tag, current.digest + tag, policy, tuple(sorted(categorical)),
+                       tuple(sorted(set(exclude))), reference_stats, current_stats)
+
+
 def _rows_source(ref: DatasetRef) -> Any:
     """What row-level analyses stream: the file on the server, else the parsed upload (bytes have no name)."""
     return ref.path if ref.path is not None else _table(ref.digest, ref)

@@ -24,9 +24,7 @@ SEVERITY_COLORS = {"ERROR": "#d62728", "WARNING": "#e0a100"}
 
 
 def _inner(f: FeatureStatistics | None) -> FeatureStatistics | None:
-    if f is not None and f.logical_type == LogicalType.LIST and f.values_statistics is not None:
-        return f.values_statistics
-    return f
+    return f.value_view if f is not None else None
 
 
 def _layout(fig: go.Figure, title: str, *, log_y: bool, percent: bool, height: int) -> go.Figure:
@@ -46,7 +44,7 @@ def _layout(fig: go.Figure, title: str, *, log_y: bool, percent: bool, height: i
 def _edge_formatter(f: FeatureStatistics) -> Callable[[float], str]:
     """Bin edges as dates for TIMESTAMP features, else 4 significant digits."""
     if f.logical_type == LogicalType.TIMESTAMP:
-        return lambda x: timestamp_text(x, f.arrow_type)
+        return lambda x: timestamp_text(x, f.numeric_type)  # the unit the figures are in
     return lambda x: f"{x:.4g}"
 
 

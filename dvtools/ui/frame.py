@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from dvtools.ui import analysis, state
-from dvtools.ui.format import human_count
+from dvtools.ui.format import human_count, md_escape
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
@@ -16,7 +16,15 @@ def _set_compare_role() -> None:
     state.set_option("compare_role", st.session_state["compare_role_radio"])
 
 
-def _sidebar(data: analysis.Loaded, n_anomalies: int) -> None:
+BADGE_ERROR = "_badge_error"  # the one-line validation error the Anomalies page shows instead of its list
+
+
+def validation_error(e: BaseException) -> str:
+    """A validation failure as one line (for the badge's page and the sidebar)."""
+    return " ".join(f"validation failed: {type(e).__name__}: {e}".split())
+
+
+def _sidebar(data: analysis.Loaded, n_anomalies: int | None) -> None:
     with st.sidebar:
         if state.get_dataset("evaluation") is not None:
             options = {"current": "Serving", "evaluation": "Evaluation"}
@@ -36,22 +44,26 @@ def _sidebar(data: analysis.Loaded, n_anomalies: int) -> None:
                 st.text(f"{label}: {ref.name} (error)")
             else:
                 st.text(f"{label}:\n{ref.name}\n{human_count(s.num_examples)} rows · {s.num_features} columns")
-        if data.ready:
+        if data.ready and n_anomalies is None:
+            st.caption("Validation failed: see the Anomalies page")
+        elif data.ready:
             st.caption(f"{n_anomalies} anomalies against the schema in use ({state.schema_origin()})")
 
 
 def run() -> None:
     """Build the navigation and run the selected page."""
     errors = analysis.apply_server_arguments()
-    for e in errors:
-        st.error(e, icon=":material/error:")
+    for e in errors:  # they name paths on the server: shown literally
+        st.error(md_escape(e), icon=":material/error:")
     data = analysis.loaded()
+    n: int | None
     try:
         n = len(analysis.anomalies(data))
+        st.session_state.pop(BADGE_ERROR, None)
     except Exception as e:  # noqa: BLE001 - the badge must never break navigation
-        st.session_state["_badge_error"] = str(e)
-        n = 0
-    badge = f" ({n})" if data.ready else ""
+        st.session_state[BADGE_ERROR] = validation_error(e)
+        n = None
+    badge = (" (!)" if n is None else f" ({n})") if data.ready else ""
     pages = [
         st.Page(str(PAGES_DIR / "data.py"), title="Data", icon=":material/upload_file:", default=True),
         st.Page(str(PAGES_DIR / "feature_stats.py"), title="Statistics", icon=":material/bar_chart:",

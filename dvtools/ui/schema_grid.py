@@ -147,9 +147,9 @@ def time_types(stats: DatasetStatistics | None) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for f in stats or ():
-        inner = f.values_statistics if f.logical_type == LogicalType.LIST and f.values_statistics else f
-        if inner.logical_type == LogicalType.TIMESTAMP and time_unit_nanos(inner.arrow_type) is not None:
-            out[f.name] = inner.arrow_type
+        inner = f.value_view
+        if inner.logical_type == LogicalType.TIMESTAMP and time_unit_nanos(inner.numeric_type) is not None:
+            out[f.name] = inner.numeric_type  # the unit of the figures (and of the inferred bounds)
     return out
 
 

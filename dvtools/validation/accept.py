@@ -138,7 +138,7 @@ def _new_feature(fs: FeatureStatistics, num_examples: int) -> Feature:
         inferred = infer_schema(sub)
         if fs.name in inferred:
             return inferred.feature(fs.name)
-    vs = fs.values_statistics if fs.logical_type == LogicalType.LIST and fs.values_statistics else fs
+    vs = fs.value_view
     if vs.logical_type not in _TYPE_OF:
         raise AnomalyNotAcceptable(
             f"cannot add feature {fs.name!r}: {vs.logical_type.value} columns are not supported"
@@ -247,7 +247,7 @@ def _accept_unexpected(f: Feature, anomaly: Anomaly, current: DatasetStatistics 
     new: list[Any]
     if current is not None and anomaly.feature in current:
         fs = current[anomaly.feature]  # type: ignore[index]
-        vs = fs.values_statistics if fs.logical_type == LogicalType.LIST and fs.values_statistics else fs
+        vs = fs.value_view
         new = [v for v in (vs.values.values if vs.values else []) if v not in allowed]
     elif anomaly.details.get("truncated"):
         raise AnomalyNotAcceptable(

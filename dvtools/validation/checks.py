@@ -86,7 +86,7 @@ from dvtools.schema.model import (
     Schema,
     StringDomain,
 )
-from dvtools.statistics.accumulators import NUMERIC_LIKE
+from dvtools.statistics.accumulators import looks_numeric
 from dvtools.statistics.model import FeatureStatistics, LogicalType, NumericStatistics
 from dvtools.statistics.quality import category_variants
 from dvtools.validation.anomalies import Anomaly, Severity
@@ -116,11 +116,6 @@ ZERO_RISE_FACTOR = 3.0
 ZERO_GAP_RATIO = 0.20
 ZERO_MIN_NONZERO = 10
 
-_NUMERIC_LIKE_RE = re.compile(NUMERIC_LIKE)
-# A number followed by a short unit ("1,300 ft", "12.5kg", "3 min").
-_NUMBER_WITH_UNIT_RE = re.compile(
-    r"^\s*[-+]?[$€£¥]?\s*(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?\s*(%|[A-Za-z]{1,5}\.?)?\s*$"
-)
 _MAX_SCANNED = 20_000
 _BOOL_SPELLINGS = frozenset({"true", "false"})
 
@@ -217,9 +212,7 @@ def _accepted_keys(ctx: CheckContext, type_: T) -> set[str]:
 
 def _values_of(fs: FeatureStatistics) -> FeatureStatistics:
     """Return the statistics of the values: the flattened elements for a LIST feature."""
-    if fs.logical_type == LogicalType.LIST and fs.values_statistics is not None:
-        return fs.values_statistics
-    return fs
+    return fs.value_view
 
 
 def _dtype(fs: FeatureStatistics) -> LogicalType:
@@ -260,7 +253,7 @@ _NUMPY_UNIT = {"s": "s", "ms": "ms", "us": "us", "ns": "ns", "day": "D"}
 
 def _value(x: float | int | None, fs: FeatureStatistics) -> str:
     """Format a value of ``fs``: timestamps and dates as ISO dates (they are stored as integers)."""
-    m = _TIME_TYPE.match(fs.arrow_type) if fs.logical_type == LogicalType.TIMESTAMP else None
+    m = _TIME_TYPE.match(fs.numeric_type) if fs.logical_type == LogicalType.TIMESTAMP else None
     if m is None or x is None or not math.isfinite(float(x)) or m.group(2) not in _NUMPY_UNIT:
         return _num(x)
     try:
@@ -465,6 +458,14 @@ def check_string_domain(ctx: CheckContext) -> list[Anomaly]:
     )]
 
 
+def _as_float(x: float | int) -> float:
+    """``x`` as the nearest float64 (+/-inf beyond the float range)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
 def _rank(ns: NumericStatistics, x: float, *, inclusive: bool) -> float:
     """Count the finite values <= x (< x when not inclusive): exact while the sketch is."""
     r = float(ns.sketch.cdf([x], inclusive=inclusive)[0]) * ns.num_finite
@@ -500,22 +501,26 @@ def check_range(ctx: CheckContext) -> list[Anomaly]:
         bound = getattr(dom, side)
         if bound is None:
             continue
+        # The statistics hold float64 figures: compare with the bound rounded the same way (rounding
+        # is monotonic, so an integer within an exact int bound never rounds beyond the rounded bound;
+        # comparing float64 with the exact int flagged int64 max or ns epochs against their own range).
+        fbound = _as_float(bound)
         if side == "max":
             extreme = math.inf if pos_inf else ns.max
-            if not extreme > bound:
+            if not extreme > fbound:
                 continue
             finite_out = 0.0
-            if ns.num_finite and ns.max > bound:
-                finite_out = max(ns.num_finite - _rank(ns, bound, inclusive=True), 1.0)
+            if ns.num_finite and ns.max > fbound:
+                finite_out = max(ns.num_finite - _rank(ns, fbound, inclusive=True), 1.0)
             n_out = finite_out + pos_inf
             type_, word = big, "above"
         else:
             extreme = -math.inf if neg_inf else ns.min
-            if not extreme < bound:
+            if not extreme < fbound:
                 continue
             finite_out = 0.0
-            if ns.num_finite and ns.min < bound:
-                finite_out = max(_rank(ns, bound, inclusive=False), 1.0)
+            if ns.num_finite and ns.min < fbound:
+                finite_out = max(_rank(ns, fbound, inclusive=False), 1.0)
             n_out = finite_out + neg_inf
             type_, word = small, "below"
         share = n_out / total
@@ -595,17 +600,12 @@ def type_compatible(f: Feature, fs: FeatureStatistics) -> bool:
     return False
 
 
-def _looks_numeric(v: Any) -> bool:
-    return isinstance(v, str) and any(ch.isdigit() for ch in v) and bool(
-        _NUMERIC_LIKE_RE.match(v) or _NUMBER_WITH_UNIT_RE.match(v)
-    )
-
-
 def _numeric_like(vs: FeatureStatistics, k: int = 3) -> tuple[float, list[str]]:
     """Share of present values that look like numbers (units allowed) and up to ``k`` examples.
 
     Counted over the distinct values (at most ``_MAX_SCANNED``, the most frequent); beyond that, or
-    without value counts, the share is the statistics' ``num_numeric_like`` (no units).
+    without value counts, the share is the statistics' ``num_numeric_like`` (the same definition,
+    :func:`~dvtools.statistics.accumulators.looks_numeric`).
     """
     present = max(vs.num_present, 1)
     fallback = vs.string.num_numeric_like / present if vs.string is not None else 0.0
@@ -613,7 +613,7 @@ def _numeric_like(vs: FeatureStatistics, k: int = 3) -> tuple[float, list[str]]:
         return fallback, []
     n_like, examples = 0, []
     for v, c in zip(vs.values.values[:_MAX_SCANNED], vs.values.counts[:_MAX_SCANNED], strict=True):
-        if _looks_numeric(v):
+        if looks_numeric(v):
             n_like += c
             if len(examples) < k:
                 examples.append(v)

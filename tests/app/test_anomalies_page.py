@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -216,3 +217,52 @@ def test_names_from_data_show_literally(app, csv_ref, markdown_texts):
     for text in markdown_texts(app):
         assert NASTY not in text and "*boom*" not in text and "<b>x" not in text
     assert any("\\<img src=x onerror=alert\\(1\\)\\>" in m.value for m in app.markdown)
+
+
+def _page_titles(at: AppTest) -> list[str]:
+    return [p["page_name"] for p in at._registered_pages.values()]
+
+
+def test_validation_failure_badge_and_one_line_error(demo, monkeypatch):
+    assert any(t.startswith("Anomalies (") and t[len("Anomalies ("):-1].isdigit() for t in _page_titles(demo))
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("validator exploded\nsecond line")
+
+    monkeypatch.setattr("dvtools.validation.validate_statistics", boom)
+    demo.session_state["opt_environment"] = "TRAINING"  # a new validation (the last result is remembered)
+    demo.run()
+    assert not demo.exception
+    assert "Anomalies (!)" in _page_titles(demo)
+    assert "Anomalies (0)" not in _page_titles(demo)
+    assert len(demo.error) == 1
+    assert "validation failed" in demo.error[0].value and "RuntimeError" in demo.error[0].value
+    assert "\n" not in demo.error[0].value  # one line
+    assert not _table_or_none(demo)
+    assert any("Validation failed" in c.value for c in demo.sidebar.caption)
+    monkeypatch.undo()
+    demo.run()
+    assert not demo.exception and not demo.error
+    assert "Anomalies (!)" not in _page_titles(demo)
+    assert "_badge_error" not in demo.session_state
+
+
+def _table_or_none(at: AppTest) -> pd.DataFrame | None:
+    try:
+        return _table(at)
+    except AssertionError:
+        return None
+
+
+def test_server_argument_errors_are_escaped(monkeypatch):
+    import sys
+
+    path = "/tmp/no_such_**dir**/[x](y)_file.csv"
+    monkeypatch.setattr(sys, "argv", ["app.py", "--reference", path])
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1
+    assert "\\*\\*dir\\*\\*" in errors[0] and "\\[x\\]\\(y\\)" in errors[0]
+    assert "**dir**" not in errors[0]

@@ -180,3 +180,48 @@ def test_empty_state_and_literal_names(app, csv_ref, markdown_texts):
     assert NASTY in set(_frame(app, "feature", "verdict")["feature"])
     for text in markdown_texts(app):
         assert NASTY not in text
+
+
+def test_threshold_range_follows_the_method(demo):
+    slider = demo.slider(key="drift_threshold")
+    comparison_methods = set(demo.selectbox(key="drift_method").options)
+    assert {"psi", "jensen_shannon_distance"} <= comparison_methods
+    # auto: normalized Wasserstein (unbounded) decides numeric features
+    assert slider.max >= 2.0
+    demo.selectbox(key="drift_method").set_value("psi").run()
+    slider = demo.slider(key="drift_threshold")
+    assert not demo.exception and slider.min == 0.0 and slider.max >= 2.0
+    table = _frame(demo, "feature", "method", "statistic", "verdict")
+    assert slider.max >= 1.2 * table["statistic"].astype(float).max() - 1e-9
+    slider.set_value(1.5).run()
+    assert not demo.exception and demo.session_state["drift_threshold"] == 1.5
+    demo.selectbox(key="drift_method").set_value("jensen_shannon_distance").run()
+    slider = demo.slider(key="drift_threshold")
+    assert not demo.exception and (slider.min, slider.max) == (0.0, 1.0)
+    assert 0.0 <= slider.value <= 1.0
+    # Same method, other data with a smaller range: the threshold is clamped into it.
+    demo.selectbox(key="drift_method").set_value("psi").run()
+    high = demo.slider(key="drift_threshold").max
+    assert high > 5
+    demo.slider(key="drift_threshold").set_value(5.0).run()
+    demo.session_state["dataset_current"] = demo.session_state["dataset_reference"]  # PSI 0 everywhere
+    demo.run()
+    assert not demo.exception
+    slider = demo.slider(key="drift_threshold")
+    assert slider.max == 2.0 and slider.value == 2.0
+
+
+def test_p_value_threshold_range(app, csv_ref):
+    import numpy as np
+
+    rng = np.random.default_rng(3)  # a small reference: the auto policy decides with tests (p-values)
+    ref = pd.DataFrame({"x": rng.normal(0, 1, 60), "c": rng.choice(["a", "b"], 60)})
+    cur = pd.DataFrame({"x": rng.normal(0.5, 1, 60), "c": rng.choice(["a", "b"], 60)})
+    app.session_state["dataset_reference"] = csv_ref(ref, "train.csv")
+    app.session_state["dataset_current"] = csv_ref(cur, "serve.csv")
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    slider = app.slider(key="drift_threshold")
+    assert (slider.min, slider.max) == (0.0, 0.2)
+    assert slider.step < 0.001

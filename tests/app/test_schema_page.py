@@ -119,18 +119,19 @@ def test_dates_show_as_dates_and_edits_parse_back(demo):
     row = demo.data_editor[0].value.set_index("name").loc["run_date"]
     assert (row["min"], row["max"]) == ("2024-06-01", "2024-06-28")  # not 19875 / 19902 (days since 1970)
     domain = demo.session_state["schema"].feature("run_date").domain
-    assert (domain.min, domain.max) == (19875, 19902)
+    us = "timestamp[us]"  # the unit of date/timestamp statistics, so of the inferred range
+    assert (domain.min, domain.max) == (parse_timestamp("2024-06-01", us), parse_timestamp("2024-06-28", us))
     assert ("run_date", "INT_TYPE_BIG_INT") in _anomalies(demo)  # serving runs go on to late December
     _edit(demo, "run_date", max="2024-12-31")
     assert not demo.exception and not demo.error
     domain = demo.session_state["schema"].feature("run_date").domain
-    assert (domain.min, domain.max) == (19875, parse_timestamp("2024-12-31", "date32[day]"))
+    assert (domain.min, domain.max) == (parse_timestamp("2024-06-01", us), parse_timestamp("2024-12-31", us))
     assert isinstance(domain.max, int)
     assert ("run_date", "INT_TYPE_BIG_INT") not in _anomalies(demo)
     assert demo.data_editor[0].value.set_index("name").loc["run_date", "max"] == "2024-12-31"
 
 
-@pytest.mark.parametrize("text", ["31/12/2024", "2024-02-30", "19999", "2024-12-31 12:00"])
+@pytest.mark.parametrize("text", ["31/12/2024", "2024-02-30", "19999", "2024-12-31 25:00"])
 def test_an_invalid_date_is_shown_and_not_applied(demo, text):
     before = demo.session_state["schema"].copy()
     _edit(demo, "run_date", max=text)
@@ -204,3 +205,21 @@ def test_names_from_data_show_literally(app, csv_ref, markdown_texts):
     assert grid.set_index("name").loc[NASTY, "values"] == "*x*, <b>y</b>"
     for text in markdown_texts(app):
         assert NASTY not in text and "**evil**" not in text
+
+
+def test_notes_from_loading_are_shown(demo, markdown_texts):
+    pbtxt = schema_to_pbtxt(demo.session_state["schema"]) + '\nbogus_field: "<b>x</b>"\n'
+    demo.file_uploader(key="schema_upload").set_value(("odd.pbtxt", pbtxt.encode(), "text/plain")).run()
+    assert not demo.exception
+    assert demo.session_state["schema_origin"] == "uploaded"
+    notes = demo.session_state["schema"].notes
+    assert any("bogus_field" in n for n in notes)
+    box = next(e for e in demo.expander if e.label.startswith("Notes from loading/inference"))
+    text = "\n".join(m.value for m in box.markdown)
+    assert "bogus\\_field" in text  # escaped: shown literally
+    assert "<b>" not in "\n".join(markdown_texts(demo))
+
+
+def test_inference_notes_are_shown(demo):
+    box = next(e for e in demo.expander if e.label.startswith("Notes from loading/inference"))
+    assert "inferred from 20000 examples" in "\n".join(m.value for m in box.markdown)

@@ -212,3 +212,108 @@ def test_malicious_names_are_literal(page, markdown_texts):
     for text in markdown_texts(at):
         assert bad not in text and bold not in text and "<b>x" not in text
     assert [e.label for e in at.expander][0].startswith("\\<img")
+
+
+# --------------------------------------------------------------------------- slices (Data page "Slice by")
+
+
+def _demo_app(app, **options):
+    from dvtools.demo import demo_csv_bytes
+    from dvtools.ui.state import DatasetRef, digest_bytes
+
+    train, serve = demo_csv_bytes()
+    app.session_state["dataset_reference"] = DatasetRef("runs_training.csv", digest_bytes(train), "data", train)
+    app.session_state["dataset_current"] = DatasetRef("runs_serving.csv", digest_bytes(serve), "data", serve)
+    for name, value in options.items():
+        app.session_state[f"opt_{name}"] = value
+    app.run()
+    app.switch_page(STATS).run()
+    assert not app.exception
+    return app
+
+
+def test_slice_by_shows_one_slice_of_both_datasets(app):
+    from dvtools.demo import demo_frames
+
+    train, serve = demo_frames()
+    at = _demo_app(app, slice_by="route_type", keys=["run_id"])
+    box = at.selectbox(key="stats_slice")
+    assert box.value == "(all)"
+    assert {"road", "trail", "track"} <= set(box.options)
+    assert _row(_tables(at)["numeric"], "distance_km")["count"] == len(train)
+    box.set_value("track").run()
+    assert not at.exception
+    n_track = int((train["route_type"] == "track").sum())
+    assert n_track and not (serve["route_type"] == "track").any()
+    num, cat = _tables(at)["numeric"], _tables(at)["categorical"]
+    for name in ("distance_km", "elevation_ft"):
+        assert _row(num, name)["count"] == n_track
+    assert _row(cat, "route_type")["top"] == "track" and _row(cat, "route_type")["unique"] == 1
+    # The serving data has no track run: its side of the slice is empty.
+    assert _row(num, "distance_km", "serving")["alerts"] == "not in this dataset"
+    assert any("slice route\\_type = track" in c.value and "\\(0 rows\\)" in c.value for c in at.caption)
+    box = at.selectbox(key="stats_slice").set_value("road").run()
+    assert not at.exception
+    n_road = int((train["route_type"] == "road").sum())
+    num = _tables(at)["numeric"]
+    assert _row(num, "distance_km")["count"] == n_road
+    assert _row(num, "distance_km", "serving")["count"] == int((serve["route_type"] == "road").sum())
+    assert _row(num, "distance_km")["distance"] == _row(num, "distance_km")["distance"]  # a distance (not NaN)
+
+
+def test_slices_capped_warning(page):
+    ref = pd.DataFrame({"k": [f"v{i}" for i in range(300)], "x": range(300)})
+    at = page(STATS, reference=ref)
+    at.session_state["opt_slice_by"] = "k"
+    at.run()
+    assert not at.exception
+    assert any("only the first values seen" in w.value for w in at.warning)
+    at.selectbox(key="stats_slice").set_value("v1").run()
+    assert not at.exception
+    assert _row(_tables(at)["numeric"], "x")["count"] == 1
+
+
+def test_charts_of_list_and_timestamp_features(app):
+    import io
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dvtools.ui.analysis import ref_from_upload
+
+    def table(shift: int) -> pa.Table:
+        n = 40
+        return pa.table({
+            "tags": pa.array([[i % 3, i % 5 + shift] for i in range(n)], pa.list_(pa.int64())),
+            "words": pa.array([["a", "b"] if i % 2 else ["c"] for i in range(n)], pa.list_(pa.string())),
+            "ts": pa.array([1_700_000_000 + 3600 * (i + shift) for i in range(n)], pa.timestamp("s")),
+            "day": pa.array([19_000 + i + shift for i in range(n)], pa.date32()),
+        })
+
+    def ref(t: pa.Table, name: str):
+        buf = io.BytesIO()
+        pq.write_table(t, buf)
+        return ref_from_upload(name, buf.getvalue())
+
+    app.session_state["dataset_reference"] = ref(table(0), "train.parquet")
+    app.session_state["dataset_current"] = ref(table(7), "serve.parquet")
+    app.session_state["stats_page_size"] = 25
+    app.run()
+    app.switch_page(STATS).run()
+    assert not app.exception
+    assert len(app.get("plotly_chart")) == 3  # the first three panels are open
+    closed = next(e for e in app.expander if e.label.startswith("day"))
+    app.session_state[closed.key] = True  # open the fourth
+    app.run()
+    assert not app.exception
+    figures = {f["layout"]["title"]["text"]: f for f in (json.loads(c.proto.spec) for c in app.get("plotly_chart"))}
+    assert set(figures) == {"tags", "words", "ts", "day"}
+    assert all(len(f["data"]) == 2 for f in figures.values())  # training and serving bars
+    assert figures["tags"]["data"][0]["x"][0] == "[0, 0.4)"  # the flattened values
+    assert {"a", "b", "c"} <= set(figures["words"]["data"][0]["x"])
+    assert figures["ts"]["data"][0]["x"][0].startswith("[2023-11-14 22:13:20, ")  # edges as dates and times
+    assert figures["day"]["data"][0]["x"][0].startswith("[2022-01-08")
+    app.radio(key="stats_buckets").set_value("quantiles").run()
+    assert not app.exception
+    assert len(app.get("plotly_chart")) == 4

@@ -320,3 +320,29 @@ def test_tfdv_float_values_read_as_shortest_decimal():
     s = schema_from_pbtxt('feature { name: "x" type: FLOAT float_domain { min: 0.3 max: 1e10 } }')
     assert s.feature("x").domain == FloatDomain(0.3, 1e10)
     assert not math.isnan(s.feature("x").domain.min)
+
+
+def test_int_bounds_beyond_int64_are_left_open_in_the_proto_and_exact_in_a_tag():
+    """Regression: a uint64 column's bounds (or any int bound beyond int64) crashed the pbtxt writer."""
+    import pyarrow as pa
+
+    from dvtools.schema import infer_schema
+    from dvtools.statistics import DatasetAccumulator
+
+    table = pa.table({"u": pa.array([2**63 + 5, 2**64 - 1, 2**63 + 5], pa.uint64()),
+                      "i": pa.array([-(2**63), 2**63 - 1, 0], pa.int64())})
+    acc = DatasetAccumulator(table.schema)
+    acc.add_batch(table)
+    schema = infer_schema(acc.finalize())
+    assert schema.feature("u").domain == IntDomain(2**63 + 5, 2**64 - 1)
+    text = schema_to_pbtxt(schema)
+    proto = _parse_like_tfdv(text)
+    u = _proto_feature(proto, "u")
+    assert not u.int_domain.HasField("min") and not u.int_domain.HasField("max")  # widened: open
+    assert f"dvtools.int_domain.max={2**64 - 1}" in u.annotation.tag
+    i = _proto_feature(proto, "i").int_domain
+    assert (i.min, i.max) == (-(2**63), 2**63 - 1)  # int64 extremes fit: no tag
+    assert schema_from_pbtxt(text) == schema
+    # a bound beyond int64 on one side only
+    s = Schema([Feature("x", FeatureType.INT, domain=IntDomain(-(2**70), 3))])
+    assert schema_from_pbtxt(schema_to_pbtxt(s)) == s

@@ -105,8 +105,10 @@ def _rank_ok(sorted_vals: np.ndarray, value: float, q: float, eps: float = 0.01)
 
 def _numeric_truth(col: pa.ChunkedArray) -> np.ndarray:
     col = col.drop_null()
-    if pa.types.is_timestamp(col.type):
-        col = col.cast(pa.int64())
+    if pa.types.is_timestamp(col.type):  # statistics hold timestamps in microseconds (ns truncated)
+        ints = col.cast(pa.int64()).to_numpy()
+        scale = {"s": 10**6, "ms": 10**3, "us": 1}
+        col = pa.array(ints // 1000 if col.type.unit == "ns" else ints * scale[col.type.unit])
     vals = np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
     return np.sort(vals[np.isfinite(vals)])
 

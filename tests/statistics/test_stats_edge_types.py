@@ -127,7 +127,7 @@ def test_timestamps_with_different_timezones_same_instants() -> None:
     b = feature_stats(pa.array(instants, pa.timestamp("ms", tz="America/New_York")))
     c = feature_stats(pa.array([None if x is None else x.replace(tzinfo=None) for x in instants], pa.timestamp("ms")))
     assert a.numeric.to_dict() == b.numeric.to_dict() == c.numeric.to_dict()
-    assert a.numeric.min == instants[0].timestamp() * 1000
+    assert a.numeric.min == instants[0].timestamp() * 1_000_000  # microseconds, whatever the unit
 
 
 def test_large_binary_and_fixed_size_binary() -> None:
@@ -154,3 +154,45 @@ def test_sliced_array_offsets() -> None:
     assert f.top_values() == [("a", 2), ("bb", 1)] and f.num_missing == 1
     ints = pa.array(np.arange(20)).slice(7, 5)
     assert_numeric(feature_stats(ints), list(range(7, 12)))
+
+
+def test_same_timestamps_from_parquet_and_csv_have_the_same_statistics(tmp_path) -> None:
+    """Regression: Parquet (us) and CSV (s) kept their own unit: same instants looked out of range."""
+    import pyarrow.parquet as pq
+
+    from dvtools.schema.inference import infer_schema
+    from dvtools.statistics import compute_statistics
+    from dvtools.statistics.model import display_number, timestamp_iso
+    from dvtools.validation import validate_statistics
+
+    texts = ["2024-01-01 10:00:00", "2024-03-05 00:00:00", "2023-12-31 23:59:59", "2024-02-29 12:30:00"] * 3
+    (tmp_path / "a.csv").write_text("t\n" + "\n".join(texts) + "\n")
+    times = pa.array([dt.datetime.fromisoformat(x) for x in texts], pa.timestamp("us"))
+    pq.write_table(pa.table({"t": times}), tmp_path / "a.parquet")
+    from_csv = compute_statistics(str(tmp_path / "a.csv"), workers=1)
+    from_parquet = compute_statistics(str(tmp_path / "a.parquet"), workers=1)
+    c, p = from_csv["t"], from_parquet["t"]
+    assert c.arrow_type != p.arrow_type  # each keeps its own type for display
+    assert c.numeric.to_dict() == p.numeric.to_dict()
+    assert c.time_unit == p.time_unit == "us"
+    assert p.numeric.min == dt.datetime(2023, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp() * 1_000_000
+    assert timestamp_iso(p.numeric.max, p.numeric_type) == "2024-03-05"
+    assert display_number(c, c.numeric.min) == "2023-12-31 23:59:59"
+    for stats, other in ((from_csv, from_parquet), (from_parquet, from_csv)):
+        anomalies = validate_statistics(stats, infer_schema(other))
+        assert anomalies == [], [a.description for a in anomalies]
+    # JSON round trip keeps the unit
+    back = DatasetStatistics.from_json(from_csv.to_json())
+    assert back["t"].time_unit == "us" and back["t"].numeric_type == "timestamp[us]"
+
+
+def test_dates_are_microseconds_and_range_messages_show_iso_dates() -> None:
+    from dvtools.schema.inference import infer_schema
+    from dvtools.validation import validate_statistics
+
+    train = DatasetStatistics(2, {"d": feature_stats(pa.array([dt.date(2020, 1, 1), dt.date(2020, 1, 11)], pa.date32()),
+                                                      "d")})
+    late = DatasetStatistics(1, {"d": feature_stats(pa.array([dt.date(2021, 5, 6)], pa.date64()), "d")})
+    anomalies = validate_statistics(late, infer_schema(train))
+    msgs = [a.description for a in anomalies]
+    assert any("2021-05-06" in m and "2020-01-11" in m for m in msgs), msgs

@@ -35,7 +35,9 @@ STRINGS = [
 ]
 # Hand-labelled: which strings are numeric-like (number with optional sign, currency sign,
 # thousands separators, decimals, exponent, percent; surrounding whitespace allowed).
-NUMERIC_LIKE = {"12", "$12.50", "1,200", "-3.5e2", "45%", "€ 7", ".5", "+.5e-3", "1e5", "1,234,567.89"}
+# A short unit after the number is allowed too ("12a", like "129 ft": the shared definition
+# accumulators.looks_numeric, also used by validation's UNEXPECTED_DATA_TYPE).
+NUMERIC_LIKE = {"12", "$12.50", "1,200", "-3.5e2", "45%", "€ 7", ".5", "+.5e-3", "1e5", "1,234,567.89", "12a"}
 BOOLS = [True, False, None, True, True, None, False, True]
 
 
@@ -109,7 +111,8 @@ def test_numeric_like_positive(value: str) -> None:
     assert feature_stats(pa.array([value])).string.num_numeric_like == 1
 
 
-@pytest.mark.parametrize("value", ["e5", "E1", "$", "-", ".", "1,20", "12a", "abc", "", "1.2.3", "%", "$-"])
+@pytest.mark.parametrize("value", ["e5", "E1", "$", "-", ".", "1,20", "abc", "", "1.2.3", "%", "$-", "ft", "12 apples",
+                                   "١٢"])
 def test_numeric_like_negative(value: str) -> None:
     """Regression: "e5"/"E1" (an exponent without mantissa) counted as numbers."""
     assert feature_stats(pa.array([value])).string.num_numeric_like == 0
@@ -151,18 +154,19 @@ def test_timestamp_units(unit: str) -> None:
     arr = np.array(["2020-01-01T00:00:01", "2019-06-30T12:00:00", "NaT", "2020-01-01T00:00:01"],
                    dtype=f"datetime64[{unit}]")
     f = feature_stats(pa.array(arr, pa.timestamp(unit)))
-    ints = [None if np.isnat(v) else int(v.astype(np.int64)) for v in arr]
-    assert_numeric(f, ints)
+    micros = [None if np.isnat(v) else int(v.astype("datetime64[us]").astype(np.int64)) for v in arr]
+    assert_numeric(f, micros)  # normalized to microseconds since the epoch
+    assert f.time_unit == "us" and f.arrow_type == f"timestamp[{unit}]"
 
 
 def test_date32_and_date64() -> None:
     days = [dt.date(2020, 2, 29), None, dt.date(1960, 1, 1), dt.date(2020, 2, 29)]
-    oracle = [None if d is None else (d - dt.date(1970, 1, 1)).days for d in days]
+    oracle = [None if d is None else (d - dt.date(1970, 1, 1)).days * 86_400_000_000 for d in days]
     f = feature_stats(pa.array(days, pa.date32()))
     assert f.logical_type == LogicalType.TIMESTAMP
-    assert_numeric(f, oracle)
+    assert_numeric(f, oracle)  # midnights in microseconds since the epoch
     f64 = feature_stats(pa.array(days, pa.date64()))
-    assert_numeric(f64, [None if d is None else d * 86_400_000 for d in oracle])
+    assert_numeric(f64, oracle)
 
 
 def test_decimal_column() -> None:
@@ -246,7 +250,8 @@ def test_one_row_column(t: pa.DataType, value: object) -> None:
     assert (f.count, f.num_missing) == (1, 0)
     if f.numeric is not None:
         n = f.numeric
-        v = float(pa.array([value], t).cast(pa.int64()).to_pylist()[0]) if pa.types.is_timestamp(t) else value
+        v = float(pa.array([value], t).cast(pa.timestamp("us")).cast(pa.int64()).to_pylist()[0]) \
+            if pa.types.is_timestamp(t) else value
         assert n.min == n.max == n.mean == n.median == v
         assert n.std == 0.0
         assert n.histogram.counts == (1.0,) and n.histogram.edges == (v, v)
@@ -337,3 +342,12 @@ def test_quantile_sketch_cdf_and_histogram_exact() -> None:
     edges = np.array([0.0, 3.0, 10.0, 19.0])
     assert np.array_equal(sk.histogram(edges), np.histogram(vals, bins=edges)[0])
     assert np.array_equal(sk.quantiles([0.0, 0.33, 1.0]), np.quantile(vals, [0.0, 0.33, 1.0]))
+
+
+@pytest.mark.parametrize("value", ["129 ft", "12.5kg", "3 min", "1,300 ft", "45 %"])
+def test_numbers_with_units_are_numeric_like_as_validation_says(value: str) -> None:
+    """Regression: the statistics' definition refused units that validation's accepted."""
+    from dvtools.statistics.accumulators import looks_numeric
+
+    assert feature_stats(pa.array([value])).string.num_numeric_like == 1
+    assert looks_numeric(value)

@@ -156,3 +156,18 @@ def test_nested_slice_column_is_a_usage_error(t: pa.DataType) -> None:
     """Regression: slicing by a list column failed deep in Arrow (no 'unique' kernel)."""
     with pytest.raises(UsageError, match="nested"):
         SlicedAccumulator(pa.schema([("k", t), ("v", pa.int64())]), "k")
+
+
+def test_many_slice_values_with_threads_keep_the_first_slices_seen() -> None:
+    """Regression: with workers>1 and more values than max_slices, merging capped parts lost most slices."""
+    from dvtools.statistics import compute_statistics
+
+    n = 40_000
+    table = pa.table({"k": pa.array(np.arange(n) // 100), "x": pa.array(np.arange(n, dtype=np.float64))})
+    one = compute_statistics(table, slice_by="k", workers=1, batch_size=1000, max_slices=20)
+    four = compute_statistics(table, slice_by="k", workers=4, batch_size=1000, max_slices=20)
+    assert len(one.slices) == 20
+    assert sorted(four.slices) == sorted(one.slices)
+    assert four.slices_capped and one.slices_capped
+    for label in one.slices:
+        assert four.slices[label].num_examples == one.slices[label].num_examples

@@ -17,6 +17,8 @@ from dvtools.validation import Anomaly, AnomalyType, Severity, Thresholds, accep
 
 T = AnomalyType
 
+DAY_US = 86_400_000_000  # a day in microseconds: the unit of date/timestamp statistics and schema ranges
+
 TABLE = pa.table({
     "id": [0, 1, 2, 3, 4, 5, 6, 7],
     "os": ["iOS 17", "iOS 18", None, "Android 14", "Android 15", "iOS 17", "ios 17 ", "iOS 18"],
@@ -32,7 +34,7 @@ SCHEMA = Schema([
     Feature("age", FeatureType.INT, domain=IntDomain(18, 70)),
     Feature("hr", FeatureType.FLOAT, domain=FloatDomain(50.0, 220.0, disallow_nan=True, disallow_inf=True)),
     Feature("elev", FeatureType.INT),
-    Feature("day", FeatureType.TIMESTAMP, domain=IntDomain(19875, 19902)),
+    Feature("day", FeatureType.TIMESTAMP, domain=IntDomain(19875 * DAY_US, 19902 * DAY_US)),  # microseconds
     Feature("tags", FeatureType.STRING, domain=StringDomain(["a", "b"])),
 ])
 
@@ -66,8 +68,8 @@ def _ids(a: Anomaly) -> list[int]:
     (_a("hr", T.FLOAT_TYPE_HAS_INF, 2, 0), [3, 7]),
     (_a("hr", T.ZERO_AS_MISSING_MARKER, 0.3, 0.0), [1, 5]),
     (_a("elev", T.UNEXPECTED_DATA_TYPE, "STRING", "INT", expected_type="INT", source="schema"), [1, 5, 7]),
-    (_a("day", T.INT_TYPE_BIG_INT, 19910, 19902), [2, 6]),
-    (_a("day", T.INT_TYPE_SMALL_INT, 19870, 19875), [3]),
+    (_a("day", T.INT_TYPE_BIG_INT, 19910 * DAY_US, 19902 * DAY_US), [2, 6]),
+    (_a("day", T.INT_TYPE_SMALL_INT, 19870 * DAY_US, 19875 * DAY_US), [3]),
     (_a("tags", T.ENUM_TYPE_UNEXPECTED_STRING_VALUES, unexpected=[["zz", 3], ["c", 1]]), [1, 5, 7]),
 ])
 def test_drilldown_returns_exactly_the_offending_rows(anomaly, expected):
@@ -234,7 +236,9 @@ def test_drift_table_at_the_policy_threshold_matches_the_policy(comparison):
     df = av.drift_table(comparison, 0.1)
     assert list(df.columns[:7]) == ["feature", "kind", "method", "statistic", "threshold", "verdict",
                                     "policy_verdict"]
-    assert (df["verdict"] == df["policy_verdict"]).all()
+    compared = df["kind"] != "identifier"  # identifier-like (the ids "k"): no statistic, not judged here
+    assert (df.loc[compared, "verdict"] == df.loc[compared, "policy_verdict"]).all()
+    assert set(df.loc[~compared, "verdict"]) <= {"n/a"}
     assert df.iloc[0]["verdict"] == "drift"  # drifted first
     assert "jensen_shannon_distance" in df.columns and "l_infinity" in df.columns
 
@@ -256,3 +260,26 @@ def test_feature_findings(comparison):
     f = dict(av.feature_findings(comparison["x"]))
     assert "(jensen_shannon_divergence 0.0" in f["verdict"]
     assert "outside the reference range" in f
+
+
+def test_threshold_range_by_method():
+    import math
+    from types import SimpleNamespace
+
+    from dvtools.ui.anomaly_view import threshold_range
+
+    def feature(method, statistic, **distances):
+        return SimpleNamespace(primary_method=method, statistic=statistic, distances=distances)
+
+    bounded = SimpleNamespace(features=[feature("l_infinity", 0.3, psi=4.0, l_infinity=0.3)])
+    r = threshold_range(bounded, None)
+    assert (r.low, r.high) == (0.0, 1.0)
+    assert r.clamp(3.0) == 1.0 and r.clamp(-1) == 0.0 and r.clamp(math.nan) == 0.0 and r.clamp(0.4) == 0.4
+    r = threshold_range(bounded, "psi")  # PSI: beyond 1, up to 1.2 x the largest observed
+    assert r.low == 0.0 and r.high >= 4.8 and r.high < 5.5
+    assert threshold_range(bounded, "l_infinity").high == 1.0
+    small = SimpleNamespace(features=[feature("normalized_wasserstein", 0.2, normalized_wasserstein=0.2)])
+    assert threshold_range(small, None).high == 2.0  # at least 2
+    tests = SimpleNamespace(features=[feature("ks", 0.01, ks=0.4)])
+    r = threshold_range(tests, None)
+    assert (r.low, r.high) == (0.0, 0.2) and r.step < 0.001

@@ -509,3 +509,33 @@ def test_tiny_shares_keep_significant_digits() -> None:
     cur = stats_of(pd.DataFrame({"x": [0.5] * 7999 + [2.0]}))
     a = only(validate_statistics(cur, schema), T.FLOAT_TYPE_BIG_FLOAT)
     assert "0.013% of values (1)" in a.description
+
+
+@pytest.mark.parametrize("values", [
+    [-(2**63), 2**63 - 1, 0],  # int64 extremes
+    [1_700_000_000_123_456_789, 1_700_000_000_123_456_001, 1_712_345_678_901_234_567],  # ns epochs
+    [2**53 + 1, 2**60 + 3, -(2**55) - 7],
+])
+def test_big_ints_validate_clean_against_their_own_schema(values: list[int]) -> None:
+    """Regression: exact int bounds compared with float64 min/max gave false SMALL_INT/BIG_INT."""
+    from dvtools.schema.inference import infer_schema
+
+    for data in (values, values * 30_000):  # exact values, then counted beyond the exact limits
+        stats = stats_of({"x": pa.array(data, pa.int64())})
+        schema = infer_schema(stats)
+        assert validate_statistics(stats, schema) == []
+
+
+def test_float_with_infinities_validates_clean_against_its_own_schema() -> None:
+    """Regression: inference kept a finite max although training had +inf: inf counted as out of range."""
+    from dvtools.schema.inference import infer_schema
+
+    stats = stats_of({"x": pa.array([1.0, 2.5, math.inf, -math.inf, 1e308, -3.0])})
+    schema = infer_schema(stats)
+    dom = schema.feature("x").domain
+    assert (dom.min, dom.max, dom.disallow_inf) == (None, None, False)
+    assert validate_statistics(stats, schema) == []
+    only_pos = stats_of({"x": pa.array([1.0, 2.5, math.inf])})
+    dom = infer_schema(only_pos).feature("x").domain
+    assert (dom.min, dom.max) == (1.0, None)
+    assert validate_statistics(only_pos, infer_schema(only_pos)) == []
