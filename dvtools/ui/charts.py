@@ -41,10 +41,17 @@ def _layout(fig: go.Figure, title: str, *, log_y: bool, percent: bool, height: i
     return fig
 
 
+def _compact_time(text: str) -> str:
+    """'2024-06-03 16:48:00' -> '2024-06-03 16:48'; midnight -> the date alone (short axis labels)."""
+    if text.endswith(" 00:00:00") or text.endswith("T00:00:00"):
+        return text[:10]
+    return text[:16] if len(text) >= 16 and text[13:14] == ":" else text
+
+
 def _edge_formatter(f: FeatureStatistics) -> Callable[[float], str]:
     """Bin edges as dates for TIMESTAMP features, else 4 significant digits."""
     if f.logical_type == LogicalType.TIMESTAMP:
-        return lambda x: timestamp_text(x, f.numeric_type)  # the unit the figures are in
+        return lambda x: _compact_time(timestamp_text(x, f.numeric_type))  # the unit the figures are in
     return lambda x: f"{x:.4g}"
 
 
@@ -82,7 +89,12 @@ def numeric_figure(reference: FeatureStatistics | None, current: FeatureStatisti
     other = cur if cur is not None and cur.numeric is not None else ref
     assert other is not None
     sb = shared_bins(ref if ref is not None and ref.numeric is not None else other, other)
-    labels = sb.labels_with(fmt)
+    if base.logical_type == LogicalType.TIMESTAMP:
+        # Time bins are labelled by their start: full ranges of datetimes do not fit an axis.
+        e = sb.edges
+        labels = [f"< {fmt(e[0])}", *(f"from {fmt(x)}" for x in e[:-1]), f"> {fmt(e[-1])}"]
+    else:
+        labels = sb.labels_with(fmt)
     keep = np.ones(len(labels), dtype=bool)
     # Hide empty underflow/overflow bins: they only matter when something falls there.
     keep[0] = sb.reference[0] + sb.current[0] > 0

@@ -312,8 +312,8 @@ def test_charts_of_list_and_timestamp_features(app):
     assert all(len(f["data"]) == 2 for f in figures.values())  # training and serving bars
     assert figures["tags"]["data"][0]["x"][0] == "[0, 0.4)"  # the flattened values
     assert {"a", "b", "c"} <= set(figures["words"]["data"][0]["x"])
-    assert figures["ts"]["data"][0]["x"][0].startswith("[2023-11-14 22:13:20, ")  # edges as dates and times
-    assert figures["day"]["data"][0]["x"][0].startswith("[2022-01-08")
+    assert figures["ts"]["data"][0]["x"][0] == "from 2023-11-14 22:13"  # bins labelled by their start time
+    assert figures["day"]["data"][0]["x"][0] == "from 2022-01-08"  # midnight: the date alone
     app.radio(key="stats_buckets").set_value("quantiles").run()
     assert not app.exception
     assert len(app.get("plotly_chart")) == 4
