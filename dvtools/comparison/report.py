@@ -34,6 +34,15 @@ CURRENT_COLOR = "#f58518"
 # --------------------------------------------------------------------------- text
 
 
+
+def _first_sample(f: Any, arrow: str) -> str:
+    """The first mismatching pair of a feature-skew result, as ``key=value: ref -> cur``."""
+    if not f.samples:
+        return ""
+    sm = f.samples[0]
+    key = ", ".join(f"{k}={v!r}" for k, v in sm["key"].items())
+    return f"{key}: {sm['reference']!r} {arrow} {sm['current']!r}"
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
     lines = [
@@ -134,13 +143,7 @@ def _skew_text(s: FeatureSkewResult) -> str:
     ]
     rows = []
     for f in s.features:
-        ex = ""
-        if f.samples:
-            sm = f.samples[0]
-            ex = (
-                ", ".join(f"{k}={v!r}" for k, v in sm["key"].items())
-                + f": {sm['reference']!r} -> {sm['current']!r}"
-            )
+        ex = _first_sample(f, "->")
         rows.append(
             [f.feature, fmt(f.num_joined), fmt(f.num_mismatches), pct(f.mismatch_share), f.comparison, ex]
         )
@@ -416,13 +419,7 @@ def _skew_html(s: FeatureSkewResult) -> str:
     )
     rows = []
     for f in s.features:
-        ex = ""
-        if f.samples:
-            sm = f.samples[0]
-            ex = (
-                ", ".join(f"{k}={v!r}" for k, v in sm["key"].items())
-                + f": {sm['reference']!r} → {sm['current']!r}"
-            )
+        ex = _first_sample(f, "→")
         verdict = (
             _verdict_html("drift" if f.num_mismatches else "no drift")
             .replace(">drift<", ">mismatch<")
