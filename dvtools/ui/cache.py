@@ -120,3 +120,15 @@ def _concept(ref_digest: str, cur_digest: str, label: str, _ref: DatasetRef, _cu
 def concept_shift_for(reference: DatasetRef, current: DatasetRef, label: str) -> Any:
     """P(label | feature bucket) in both datasets (needs raw rows and the label on both sides)."""
     return _concept(reference.digest, current.digest, label, reference, current)
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _alerted(digest: str, _stats: DatasetStatistics) -> int:
+    from dvtools.statistics.quality import feature_alerts
+
+    return sum(1 for f in _stats if feature_alerts(f))
+
+
+def alerted_features_for(ref: DatasetRef) -> int:
+    """How many features of a dataset have a data-quality alert (the Statistics page's badge)."""
+    return _alerted(ref.digest, statistics_for(ref))

@@ -50,6 +50,27 @@ def _sidebar(data: analysis.Loaded, n_anomalies: int | None) -> None:
             st.caption(f"{n_anomalies} anomalies against the schema in use ({state.schema_origin()})")
 
 
+def _badges(data: analysis.Loaded) -> tuple[str, str, str]:
+    """Count badges: features with quality alerts, schema features, drifted features ('' when unknown)."""
+    from dvtools.ui import cache, components
+
+    stats_badge = schema_badge = drift_badge = ""
+    shown = data.current if data.current_stats is not None else data.reference
+    try:
+        if shown is not None and (data.current_stats or data.reference_stats) is not None:
+            stats_badge = f" ({cache.alerted_features_for(shown)} alerts)"
+        schema = analysis.schema_in_use(data) if data.reference_stats is not None else state.get_schema()
+        if schema is not None:
+            schema_badge = f" ({len(schema.features)})"
+    except Exception:  # noqa: BLE001, S110 - a badge must never break navigation
+        pass
+    if data.ready:
+        comparison, _ = components.try_comparison(data.reference, data.current, **analysis.comparison_options(data))
+        if comparison is not None:
+            drift_badge = f" ({len(comparison.drifted)})"
+    return stats_badge, schema_badge, drift_badge
+
+
 def run() -> None:
     """Build the navigation and run the selected page."""
     errors = analysis.apply_server_arguments()
@@ -64,14 +85,16 @@ def run() -> None:
         st.session_state[BADGE_ERROR] = validation_error(e)
         n = None
     badge = (" (!)" if n is None else f" ({n})") if data.ready else ""
+    stats_badge, schema_badge, drift_badge = _badges(data)
     pages = [
         st.Page(str(PAGES_DIR / "data.py"), title="Data", icon=":material/upload_file:", default=True),
-        st.Page(str(PAGES_DIR / "feature_stats.py"), title="Statistics", icon=":material/bar_chart:",
+        st.Page(str(PAGES_DIR / "feature_stats.py"), title=f"Statistics{stats_badge}", icon=":material/bar_chart:",
                 url_path="statistics"),
-        st.Page(str(PAGES_DIR / "schema_editor.py"), title="Schema", icon=":material/schema:", url_path="schema"),
+        st.Page(str(PAGES_DIR / "schema_editor.py"), title=f"Schema{schema_badge}", icon=":material/schema:",
+                url_path="schema"),
         st.Page(str(PAGES_DIR / "anomalies.py"), title=f"Anomalies{badge}", icon=":material/report:",
                 url_path="anomalies"),
-        st.Page(str(PAGES_DIR / "drift_skew.py"), title="Skew & drift", icon=":material/compare_arrows:",
+        st.Page(str(PAGES_DIR / "drift_skew.py"), title=f"Skew & drift{drift_badge}", icon=":material/compare_arrows:",
                 url_path="drift"),
     ]
     _sidebar(data, n)
