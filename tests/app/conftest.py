@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dvtools.ui.analysis import ref_from_upload
-from dvtools.ui.state import DatasetRef
+from dvtools.ui.state import DatasetRef, digest_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -89,3 +90,32 @@ def _bytes_ref_fixture() -> Callable[..., DatasetRef]:
 def _markdown_texts_fixture() -> Callable[[AppTest], list[str]]:
     """:func:`markdown_texts` for tests."""
     return markdown_texts
+
+
+@lru_cache(maxsize=1)
+def demo_refs() -> tuple[DatasetRef, DatasetRef]:
+    """The bundled demo pair as uploads (built once per test session)."""
+    from dvtools.demo import demo_csv_bytes
+
+    train, serve = demo_csv_bytes()
+    return (DatasetRef("runs_training.csv", digest_bytes(train), "data", train),
+            DatasetRef("runs_serving.csv", digest_bytes(serve), "data", serve))
+
+
+@pytest.fixture
+def demo_page(app: AppTest) -> Callable[[str], AppTest]:
+    """``demo_page(path)``: the app with the demo loaded as ``analysis.load_demo`` does, on that page."""
+
+    def _open(path: str) -> AppTest:
+        ref, cur = demo_refs()
+        app.session_state["dataset_reference"] = ref
+        app.session_state["dataset_current"] = cur
+        app.session_state["opt_label"] = "completed"
+        app.session_state["opt_keys"] = ["run_id"]
+        app.session_state["opt_environment"] = "SERVING"
+        app.run()
+        app.switch_page(path).run()
+        assert not app.exception
+        return app
+
+    return _open

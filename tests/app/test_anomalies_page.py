@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -10,34 +9,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dvtools.statistics.engine import compute_statistics
-from dvtools.ui.state import DatasetRef, digest_bytes
 
 PAGE = "pages/anomalies.py"
 NASTY = "<img src=x onerror=alert(1)>"
 
 
-@lru_cache(maxsize=1)
-def _demo_refs() -> tuple[DatasetRef, DatasetRef]:
-    from dvtools.demo import demo_csv_bytes
-
-    train, serve = demo_csv_bytes()
-    return (DatasetRef("runs_training.csv", digest_bytes(train), "data", train),
-            DatasetRef("runs_serving.csv", digest_bytes(serve), "data", serve))
-
-
 @pytest.fixture
-def demo(app: AppTest) -> AppTest:
+def demo(demo_page) -> AppTest:  # noqa: ANN001
     """The app with the demo loaded as ``analysis.load_demo`` does, on the Anomalies page."""
-    ref, cur = _demo_refs()
-    app.session_state["dataset_reference"] = ref
-    app.session_state["dataset_current"] = cur
-    app.session_state["opt_label"] = "completed"
-    app.session_state["opt_keys"] = ["run_id"]
-    app.session_state["opt_environment"] = "SERVING"
-    app.run()
-    app.switch_page(PAGE).run()
-    assert not app.exception
-    return app
+    return demo_page(PAGE)
 
 
 def _table(at: AppTest) -> pd.DataFrame:

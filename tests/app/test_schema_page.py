@@ -2,43 +2,22 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dvtools.schema import schema_from_json, schema_from_pbtxt, schema_to_json, schema_to_pbtxt
 from dvtools.ui import cache
-from dvtools.ui.state import DatasetRef, digest_bytes
 from dvtools.validation import validate_statistics
 
 PAGE = "pages/schema_editor.py"
 NASTY = "<img src=x onerror=alert(1)>"
 
 
-@lru_cache(maxsize=1)
-def _demo_refs() -> tuple[DatasetRef, DatasetRef]:
-    from dvtools.demo import demo_csv_bytes
-
-    train, serve = demo_csv_bytes()
-    return (DatasetRef("runs_training.csv", digest_bytes(train), "data", train),
-            DatasetRef("runs_serving.csv", digest_bytes(serve), "data", serve))
-
-
 @pytest.fixture
-def demo(app: AppTest) -> AppTest:
+def demo(demo_page) -> AppTest:  # noqa: ANN001
     """The app with the demo loaded as ``analysis.load_demo`` does, on the Schema page."""
-    ref, cur = _demo_refs()
-    app.session_state["dataset_reference"] = ref
-    app.session_state["dataset_current"] = cur
-    app.session_state["opt_label"] = "completed"
-    app.session_state["opt_keys"] = ["run_id"]
-    app.session_state["opt_environment"] = "SERVING"
-    app.run()
-    app.switch_page(PAGE).run()
-    assert not app.exception
-    return app
+    return demo_page(PAGE)
 
 
 def _edit(at: AppTest, feature: str, **cells: object) -> AppTest:
