@@ -3,40 +3,12 @@
 from __future__ import annotations
 
 import math
-from enum import Enum
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-
-def jsonable(obj: Any) -> Any:
-    """``obj`` with numpy scalars made Python and NaN/+-inf as the strings ``"NaN"``/``"Infinity"``/``"-Infinity"``.
-
-    JSON has neither NaN nor infinities: this is the convention of dvtools statistics files and of
-    ``dvtools validate --format json`` (:func:`dvtools.validation.validate.anomalies_to_json`), so
-    every dvtools JSON document reads back the same way (``float("NaN")`` works on those strings).
-    """
-    if isinstance(obj, Enum):
-        return obj.value
-    if isinstance(obj, dict):
-        return {str(k) if not isinstance(k, str | int | float | bool) and k is not None else k: jsonable(v)
-                for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float):
-        if math.isnan(obj):
-            return "NaN"
-        if math.isinf(obj):
-            return "Infinity" if obj > 0 else "-Infinity"
-        return obj
-    if isinstance(obj, bytes):
-        return obj.decode("utf-8", errors="replace")
-    if obj is None or isinstance(obj, str | int | bool):
-        return obj
-    return str(obj)
+from dvtools.jsonsafe import jsonable  # noqa: F401 - re-exported for the comparison modules
 
 
 def fmt(x: Any, digits: int = 4) -> str:

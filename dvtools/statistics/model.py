@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from dvtools.errors import StatisticsFormatError
+from dvtools.jsonsafe import json_float
 from dvtools.statistics.sketches import QuantileSketch, ValueCounter
 
 FORMAT = "dvtools.statistics"
@@ -442,16 +443,7 @@ class DatasetStatistics:
         return cls.from_dict(d)
 
 
-def _f(x: float) -> float | str | None:
-    """JSON has no NaN/inf: encode them as strings."""
-    if x is None:
-        return None
-    x = float(x)
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    return x
+_f = json_float  # JSON has no NaN/inf: encoded as strings
 
 
 def _unf(x: Any) -> float:

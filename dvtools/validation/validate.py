@@ -12,15 +12,13 @@ features takes milliseconds.
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-import numpy as np
-
 from dvtools.errors import UsageError
+from dvtools.jsonsafe import jsonable
 from dvtools.schema.model import Feature, Schema
 from dvtools.statistics.model import DatasetStatistics
 from dvtools.validation.anomalies import Anomaly, Severity
@@ -141,32 +139,12 @@ def validate_statistics(
 # --------------------------------------------------------------------------- output
 
 
-def _jsonable(x: Any) -> Any:
-    """Plain JSON types; NaN/inf become strings (JSON has none), as in statistics files."""
-    if isinstance(x, bool | str) or x is None:
-        return x
-    if isinstance(x, int | np.integer):
-        return int(x)
-    if isinstance(x, float | np.floating):
-        v = float(x)
-        if math.isnan(v):
-            return "NaN"
-        if math.isinf(v):
-            return "Infinity" if v > 0 else "-Infinity"
-        return v
-    if isinstance(x, bytes):
-        return x.decode("utf-8", "replace")
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple | set | frozenset | np.ndarray):
-        return [_jsonable(v) for v in x]
-    return str(x)
 
 
 def anomalies_to_json(anomalies: Sequence[Anomaly], *, indent: int | None = 2) -> str:
     """``{"anomalies": [{feature, type, severity, description, observed, expected, details}, ...]}``."""
     return json.dumps(
-        {"anomalies": [_jsonable(a.to_dict()) for a in anomalies]},
+        {"anomalies": [jsonable(a.to_dict()) for a in anomalies]},
         indent=indent, ensure_ascii=False, allow_nan=False,
     )
 
