@@ -242,8 +242,10 @@ def email(s: pa.Array, hinted: bool) -> np.ndarray:
 
 
 def phone(s: pa.Array, hinted: bool, regions: Sequence[str] = phones.DEFAULT_NATIONAL_REGIONS) -> np.ndarray:
-    """Phone numbers valid for their calling code ("+44 20 7946 0958", "0044 ...") or, when written with
-    separators (or in a phone-named column), in a national format of ``regions`` ("(415) 555-2671").
+    """Phone numbers valid for their calling code ("+44 20 7946 0958") or in a national format of ``regions``.
+
+    National formats ("(415) 555-2671") and "00" prefixes count when written with separators, or
+    in a column named like phones: bare digit strings are as often ids.
     """
     m = _match(s, PHONE_SHAPE)
     if not m.any():

@@ -36,7 +36,7 @@ def _stars(s: str) -> str:
 
 
 def mask_email(value: str) -> str:
-    """``john.doe@mail.example.com`` -> ``j*******@m***.e******.com``: first letter of each part and the top-level domain stay."""
+    """``john.doe@mail.example.com`` -> ``j*******@m***.e******.com``: first letters and the top-level domain stay."""
     value = value.strip()
     local, at, domain = value.rpartition("@")
     if not at:
@@ -53,7 +53,7 @@ def _mask_digits_keep_last(value: str, keep: int) -> str:
 
 
 def mask_card(value: str) -> str:
-    """``4242 4242 4242 4242`` -> ``**** **** **** 4242``; ``4242424242424242`` -> ``************4242`` (PCI DSS: last four at most)."""
+    """``4242 4242 4242 4242`` -> ``**** **** **** 4242`` (PCI DSS allows the last four digits at most)."""
     return _mask_digits_keep_last(value.strip(), 4)
 
 
@@ -151,8 +151,10 @@ def salted_hash(value: str, salt: bytes, length: int = 16) -> str:
 
 
 def hash_values(values: Iterable[str | None], salt: bytes, length: int = 16) -> list[str | None]:
-    """:func:`salted_hash` of each value (None stays None), e.g. a domain, so a schema of hashed values can
-    still be checked against hashed statistics: ``hash(v) in hashed_domain`` iff ``v in domain``.
+    """:func:`salted_hash` of each value (None stays None), e.g. of a domain.
+
+    A schema of hashed values can still be checked against hashed statistics:
+    ``hash(v) in hashed_domain`` iff ``v in domain`` (up to a 64-bit collision).
     """
     return [None if v is None else salted_hash(v, salt, length) for v in values]
 
@@ -164,8 +166,9 @@ def rare_label(n: int) -> str:
 
 
 def aggregate_rare(counts: Sequence[tuple[str, int]] | Mapping[str, int], k: int = DEFAULT_K) -> list[tuple[str, int]]:
-    """k-anonymity of a value-count table: categories seen fewer than ``k`` times become one
-    ``("(N rare values)", their total count)`` row at the end; the others keep their order.
+    """k-anonymity of a value-count table: categories seen fewer than ``k`` times are aggregated.
+
+    They become one ``("(N rare values)", their total count)`` row at the end; the others keep their order.
 
     No row reveals a value that fewer than ``k`` records share; the total count is unchanged.
     """
@@ -205,7 +208,8 @@ def coarsen_quantiles(quantiles: Sequence[float], granularity: float) -> list[fl
 
 
 def coarsen_range(minimum: float, maximum: float, granularity: float) -> tuple[float, float]:
-    """``(min, max)`` widened outwards to multiples of ``granularity``: the extremes (often one person) are hidden
-    and the range still contains every value.
+    """``(min, max)`` widened outwards to multiples of ``granularity``.
+
+    The extremes (often one person) are hidden and the range still contains every value.
     """
     return round_to(minimum, granularity, "down"), round_to(maximum, granularity, "up")

@@ -33,7 +33,7 @@ DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 
 
 def byte_matrix(arr: pa.Array, width: int, fill: str = "0") -> np.ndarray:
-    """The strings of ``arr`` (ASCII, each at most ``width`` long) left-padded with ``fill``, as an ``(n, width)`` uint8 matrix."""
+    """The ASCII strings of ``arr`` (at most ``width`` long) left-padded with ``fill``: an ``(n, width)`` uint8 matrix."""
     n = len(arr)
     if n == 0:
         return np.zeros((0, width), dtype=np.uint8)
@@ -88,7 +88,7 @@ def iban_length_valid(ibans: pa.Array) -> np.ndarray:
 
 
 def dni_valid(numbers: pa.Array, letters: pa.Array) -> np.ndarray:
-    """Spanish DNI/NIE check: ``letters[i]`` is ``DNI_LETTERS[int(numbers[i]) % 23]`` (NIE: X/Y/Z already mapped to 0/1/2)."""
+    """Spanish DNI/NIE check: ``letters[i] == DNI_LETTERS[int(numbers[i]) % 23]`` (NIE's X/Y/Z mapped to 0/1/2)."""
     if len(numbers) == 0:
         return np.zeros(0, dtype=bool)
     num = np.asarray(pc.cast(numbers, pa.int64()).to_numpy(zero_copy_only=False))
