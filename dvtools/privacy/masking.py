@@ -198,7 +198,7 @@ def round_to(x: float, granularity: float, mode: str = "nearest") -> float:
         raise UsageError(f"unknown rounding mode {mode!r}: use nearest, down or up")
     q = x / granularity
     # Guard against 0.3 / 0.1 = 2.9999999999999996 flooring to 2.
-    q = round(q) if abs(q - round(q)) < 1e-9 else f(q)
+    q = round(q) if abs(q - round(q)) <= 1e-12 * max(1.0, abs(q)) else f(q)
     return round(q * granularity, _decimals(granularity))
 
 

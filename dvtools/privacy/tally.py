@@ -152,8 +152,10 @@ class PiiTally:
             self._record(kind, sub, mask)
 
     def _add_integers(self, values: pa.Array) -> None:
-        # Card numbers stored as integers: 13 to 19 digits.
-        big = d._np(pc.and_(pc.greater_equal(values, 10**12), pc.less(values, 10**19)))
+        # Card numbers stored as integers: 13 to 19 digits (the IIN pattern checks the length); only 64-bit types hold them.
+        if values.type.bit_width < 64:
+            return
+        big = d._np(pc.greater_equal(values, pa.scalar(10**12, values.type)))
         if big.any():
             digits = pc.cast(d._subset(values, big), pa.string())
             self._record(PiiKind.PAYMENT_CARD, digits, d.card_digits(digits))
