@@ -138,13 +138,14 @@ class PiiTally:
                 self._record(kind, s, fn(s, True))
         if PiiKind.DATE_OF_BIRTH in hints:
             self._add_date_strings(s)
-        cand = d._match(s, d.PREFILTER)
-        if not cand.any():
-            return
-        sub = s if cand.all() else d._subset(s, cand)
+        routes = d.routes(s)
         for kind, fn in d.STRING_DETECTORS:
             if kind == PiiKind.STREET_ADDRESS and kind in hints:
                 continue  # counted above on every value
+            route = routes[kind]
+            if not route.any():
+                continue
+            sub = s if route.all() else d._subset(s, route)
             if kind == PiiKind.PHONE:
                 mask = d.phone(sub, kind in hints, self.config.national_regions)
             else:

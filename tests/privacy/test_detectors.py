@@ -200,3 +200,25 @@ def test_geo_axis():
     assert geo_axis("Longitude") == "lon"
     assert geo_axis("latlng") is None
     assert geo_axis("price") is None
+
+
+ROUTE_SAMPLES = ["john@gmail.com", " x@y.io", "4242 4242 4242 4242", "+44 20 7946 0958", "(415) 555-2671",
+                 "DE89 3704 0044 0532 0130 00", "gb82west12345698765432", "192.168.1.1", "fe80::1", "::1",
+                 "123-45-6789", "ab 12 34 56 c", "x1234567l", "12345678Z", "-33.86882, 151.20929", "(1.2345,2.3456)",
+                 "12 Main St", "Hauptstraße 12", "Überweg 3a", "5 rue de la Paix", "\t12 Main St", "", "a", "é"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(ROUTE_SAMPLES), st.text(max_size=30)), min_size=1, max_size=40))
+def test_routes_never_drop_a_match(values):
+    arr = pa.array(values, pa.string())
+    routes = d.routes(arr)
+    for kind, fn in d.STRING_DETECTORS:
+        matched = fn(arr, False)
+        assert not (matched & ~routes[kind]).any(), (kind, [v for v, m, r in zip(values, matched, routes[kind],
+                                                                                 strict=True) if m and not r])
+
+
+def test_routes_on_sliced_arrays():
+    arr = pa.array(["x", "john@gmail.com", "plain", "a@b.co"]).slice(1, 2)
+    assert d.routes(arr)[PiiKind.EMAIL].tolist() == [True, False]
