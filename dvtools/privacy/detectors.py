@@ -418,14 +418,15 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
         return out
 
     digit = _is_digit(first) | ws
-    alpha2 = (_is_alpha(first) & _is_alpha(second)) | ws
+    alpha2 = _is_alpha(first) & _is_alpha(second)
+    xyz = ((first | 32) >= 120) & ((first | 32) <= 122) & _is_digit(second)
     return {
         PiiKind.EMAIL: has(64),
         PiiKind.PAYMENT_CARD: digit & (lens >= 13),
-        PiiKind.IBAN: alpha2 & (lens >= 15),
+        PiiKind.IBAN: ((alpha2 & _is_digit(third)) | ws) & (lens >= 15),
         PiiKind.US_SSN: digit & (lens >= 9),
-        PiiKind.UK_NINO: alpha2 & (lens >= 9),
-        PiiKind.ES_DNI: (digit | np.isin(first | 32, np.frombuffer(b"xyz", np.uint8))) & (lens >= 9),
+        PiiKind.UK_NINO: ((alpha2 & (_is_digit(third) | (third == 32))) | ws) & (lens >= 9),
+        PiiKind.ES_DNI: (digit | xyz) & (lens >= 9),
         PiiKind.IP_ADDRESS: (digit & (lens >= 7)) | has(58),
         PiiKind.PHONE: (digit | (first == 43) | (first == 40)) & (lens >= 6),
         PiiKind.GEOLOCATION: (digit | (first == 45) | (first == 43) | (first == 40)) & (lens >= 13),
