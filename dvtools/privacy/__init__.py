@@ -8,10 +8,13 @@
         tally.add(batch.column("customer_email"))
     findings = flag_columns([tally.finalize()])   # {"customer_email": PiiFinding(kind=EMAIL, share=0.99, ...)}
 
+Or over a whole data source: ``detect_pii("data.parquet").findings``.
+
 Built here: the detectors (:mod:`~dvtools.privacy.detectors`), the accumulator and the flagging
 decision (:mod:`~dvtools.privacy.tally`), and the redaction helpers (:mod:`~dvtools.privacy.masking`).
 """
 
+from dvtools.privacy.detect import PiiReport, detect_pii
 from dvtools.privacy.detectors import PiiKind, geo_axis, name_hints
 from dvtools.privacy.masking import (
     DEFAULT_K,
@@ -50,10 +53,12 @@ __all__ = [
     "PiiKind",
     "PiiMatch",
     "PiiPolicy",
+    "PiiReport",
     "PiiTally",
     "aggregate_rare",
     "coarsen_quantiles",
     "coarsen_range",
+    "detect_pii",
     "flag_column",
     "flag_columns",
     "geo_axis",
