@@ -120,8 +120,10 @@ def geo_axis(column: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- patterns
-EMAIL = (r"^\s*[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-         r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\s*$")
+# RFC 5321 dot-atom local part and host name, with the Unicode letters of RFC 6531 / IDNA ("élodie@exemple.fr").
+_ATOM = r"[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?"
+EMAIL = rf"^\s*{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+\p{{L}}{{2,63}}\s*$"
 
 PHONE_SHAPE = r"^\s*(?:\+|00)?\s*(?:\(\s*\d{1,5}\s*\)|\d)[\d ()./-]{4,24}\d\s*$"
 # Dates, decimal numbers, dotted quads and dotted versions with a one-digit part ("0.17.3021.45") have
@@ -185,7 +187,7 @@ GEO_PAIR = (r"^\s*\(?\s*(?P<lat>[-+]?\d{1,2}\.\d{4,})\s*[,; ]\s*(?P<lon>[-+]?\d{
 _WORD = r"\p{Lu}[\p{L}'’.-]*"
 _PARTICLE = r"(?:van|von|de|da|di|del|der|den|du|le|la|bin|al|el|dos|das|ter|zu)"
 _NAME_WORDS = rf"(?:{_PARTICLE}\s+)*{_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_WORD}){{0,3}}"
-_LAST_FIRST = rf"{_WORD}(?:\s+{_WORD})?,\s*{_WORD}(?:\s+{_WORD})?"
+_LAST_FIRST = rf"(?:{_PARTICLE}\s+)*{_WORD}(?:\s+{_WORD})?,\s*{_WORD}(?:\s+{_WORD})?"
 PERSON_NAME = rf"^\s*(?:{_NAME_WORDS}|{_LAST_FIRST})\s*$"
 
 _STREET_TYPES = ("street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|terrace|ter"

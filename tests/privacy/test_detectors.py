@@ -149,7 +149,8 @@ def test_ssn_without_dashes_needs_a_hint():
 
 
 def test_emails():
-    good = ["john@gmail.com", "a.b+tag@sub.example.co.uk", " x_y@z.io ", "o'neil@example.org"]
+    good = ["john@gmail.com", "a.b+tag@sub.example.co.uk", " x_y@z.io ", "o'neil@example.org", "élodie@exemple.fr",
+            "søren@københavn.dk"]
     bad = ["john@", "@x.com", "a..b@x.com", ".a@x.com", "a@x", "a@-x.com", "john at gmail.com", "a@b@c.com"]
     assert run(d.email, good) == [True] * len(good)
     assert run(d.email, bad) == [False] * len(bad)
@@ -168,7 +169,8 @@ def test_geo_pairs():
 
 
 def test_names_and_addresses():
-    names = ["Ada Lovelace", "Jean-Luc Picard", "van der Berg", "Lovelace, Ada", "O'Brien", "Élodie Durand"]
+    names = ["Ada Lovelace", "Jean-Luc Picard", "van der Berg", "Lovelace, Ada", "O'Brien", "Élodie Durand",
+             "van der Berg, Ada", "GRACE Hopper", "Ada A. Lovelace"]
     assert all(run(d.person_name, names, True))
     assert not any(run(d.person_name, ["john smith", "R2-D2", "Model 3", "a@b.com"], True))
     addresses = ["12 Main St", "221B Baker Street, London", "5 rue de la Paix", "Hauptstraße 12", "Keizersgracht 123"]
