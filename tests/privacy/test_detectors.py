@@ -210,7 +210,7 @@ ROUTE_SAMPLES = ["john@gmail.com", " x@y.io", "4242 4242 4242 4242", "+44 20 794
                  "12 Main St", "Hauptstraße 12", "Überweg 3a", "5 rue de la Paix", "\t12 Main St", "", "a", "é"]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(ROUTE_SAMPLES), st.text(max_size=30)), min_size=1, max_size=40))
 def test_routes_never_drop_a_match(values):
     arr = pa.array(values, pa.string())

@@ -38,7 +38,7 @@ def fold(values, name="contact", chunks=(None,)):
 values_st = st.lists(st.sampled_from(POOL), max_size=60)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values_st, values_st, values_st)
 def test_merge_is_associative_and_commutative_with_identity(a, b, c):
     ta, tb, tc = fold(a), fold(b), fold(c)
@@ -61,7 +61,7 @@ def test_merge_is_associative_and_commutative_with_identity(a, b, c):
     assert identity.finalize() == ta.finalize()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(values_st, st.lists(st.integers(0, 20), max_size=4))
 def test_batches_do_not_change_the_result(values, chunks):
     assert fold(values, chunks=tuple(chunks)).finalize() == fold(values).finalize()
