@@ -224,3 +224,18 @@ def test_routes_never_drop_a_match(values):
 def test_routes_on_sliced_arrays():
     arr = pa.array(["x", "john@gmail.com", "plain", "a@b.co"]).slice(1, 2)
     assert d.routes(arr)[PiiKind.EMAIL].tolist() == [True, False]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(ROUTE_SAMPLES + ["Ada Lovelace", "van der Berg, Ada", "a.b@x.org"]),
+                          st.text(alphabet=st.characters(max_codepoint=127), max_size=25)), min_size=1, max_size=30))
+def test_ascii_forms_answer_like_the_unicode_patterns_on_ascii_values(values):
+    values = [v for v in values if v.isascii()] or ["x"]
+    arr = pa.array(values, pa.string())
+    for pattern in (d.EMAIL, d.PERSON_NAME, d.ADDRESS_ANCHORED, d.ADDRESS_ANYWHERE):
+        assert d._match(arr, d.ascii_only(pattern)).tolist() == d._match(arr, pattern).tolist()
+
+
+def test_mixed_ascii_and_unicode_values():
+    values = ["élodie@exemple.fr", "john@gmail.com", "nope", "søren@københavn.dk"]
+    assert run(d.email, values) == [True, True, False, True]
