@@ -202,7 +202,8 @@ def _parse_method_thresholds(items: list[str] | None) -> dict[str, float]:
 def _thresholds(a: argparse.Namespace, cls: Any, **extra: Any) -> Any:
     """The comparator layers of ``validate`` and ``compare`` from the shared flags (one set of defaults)."""
     return cls(policy=a.policy, linf=a.linf_threshold, js=a.js_threshold,
-               methods=_parse_method_thresholds(a.threshold), **extra)
+               methods=_parse_method_thresholds(a.threshold), categorical_method=a.categorical_method,
+               numeric_method=a.numeric_method, **extra)
 
 
 def _add_comparator_flags(p: argparse.ArgumentParser) -> None:
@@ -215,6 +216,10 @@ def _add_comparator_flags(p: argparse.ArgumentParser) -> None:
                    help="the role of the compared data: skew (it is serving data for the baseline's training data: "
                         "the schema's skew_comparator applies) or drift (default: evaluation data or the next span, "
                         "drift_comparator)")
+    p.add_argument("--categorical-method", default=None, metavar="METHOD",
+                   help="judge every categorical feature by this method (default: the policy's)")
+    p.add_argument("--numeric-method", default=None, metavar="METHOD",
+                   help="judge every numeric feature by this method (default: the policy's)")
     p.add_argument("--threshold", action="append", default=None, metavar="METHOD=VALUE",
                    help="global threshold of a method wherever it decides, e.g. psi=0.2 (repeatable)")
     p.add_argument("--linf-threshold", type=float, default=None,
