@@ -40,7 +40,9 @@ class _Progress:
             return
         self.last = now
         rate = rows / max(now - self.t0, 1e-9)
-        self.stream.write(f"\r{self.label}: {rows:,} rows ({rate:,.0f} rows/s)")
+        from dvtools.terminal import raw_stream
+
+        raw_stream(self.stream).write(f"\r{self.label}: {rows:,} rows ({rate:,.0f} rows/s)")
         self.stream.flush()
         if not self.shown:
             _open_progress.append(self)
@@ -63,6 +65,9 @@ def _end_progress() -> None:
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
+    from dvtools.terminal import terminal_cell
+
+    rows = [[terminal_cell(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
@@ -321,6 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dvtools`` console script."""
+    from dvtools.terminal import safe_streams
+
+    with safe_streams():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
     out = getattr(a, "output", None)

@@ -606,12 +606,12 @@ def run_compare(args: argparse.Namespace, options: dict[str, Any] | None = None)
         concept = concept_shift(
             args.reference, args.current, label=label, features=features, reference_statistics=ref_stats
         )
+    from dvtools.io.files import write_text
+
     if fmt_ == "html":
         path = Path(args.output or "report.html")
         title = f"dvtools drift report: {Path(str(args.reference)).name} vs {Path(str(args.current)).name}"
-        path.write_text(
-            comparison_to_html(comparison, ref_stats, cur_stats, skew, concept, title=title), encoding="utf-8"
-        )
+        write_text(path, comparison_to_html(comparison, ref_stats, cur_stats, skew, concept, title=title))
         print(f"wrote {path}")
     else:
         text = (
@@ -620,7 +620,7 @@ def run_compare(args: argparse.Namespace, options: dict[str, Any] | None = None)
             else comparison_to_text(comparison, skew, concept)
         )
         if args.output:
-            Path(args.output).write_text(text + "\n", encoding="utf-8")
+            write_text(args.output, text + "\n")
             print(f"wrote {args.output}")
         else:
             print(text)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -382,14 +381,9 @@ def save_schema(schema: Schema, path: str | os.PathLike[str]) -> Path:
     else:
         raise UsageError(f"cannot tell the schema format from {str(p)!r}: use a .json or .pbtxt file name")
     try:
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        from dvtools.io.files import write_bytes
+
+        write_bytes(p, data)
     except OSError as e:
         raise SchemaError(f"cannot write schema to {str(p)!r}: {e.strerror or e}") from None
     return p
