@@ -15,8 +15,9 @@ category): L-infinity, Jensen-Shannon divergence (base 2) and distance (its squa
 Low-cardinality numeric features also get KS and Wasserstein, as numeric features.
 
 *Numeric* features (INT, FLOAT, TIMESTAMP; finite values only, NaN/inf are not part of the
-distribution) are compared on *shared bins*: the reference's 10 equal-width bins plus an
-underflow and an overflow bin (:func:`~dvtools.comparison.distributions.shared_bins`): JS
+distribution) are compared on *shared bins*: the reference's 20 quantile bins (heavy values in
+a bin of their own) plus an underflow and an overflow bin
+(:func:`~dvtools.comparison.distributions.shared_bins`, binning ``quantile``): JS
 divergence and distance, PSI and Hellinger; and on their CDFs and quantile functions:
 
 * KS statistic and p-value (:func:`~dvtools.comparison.distances.ks_from_cdfs`, asymptotic
