@@ -126,7 +126,9 @@ def _cmd_stats(a: argparse.Namespace) -> int:
 def _stats_of(paths: list[str]) -> Any:
     from dvtools.artifacts import statistics_of
 
-    stats, _ = statistics_of(paths)
+    stats, raw = statistics_of(paths)
+    for w in [] if raw else stats.warnings:  # a statistics file's load warnings (e.g. imported from TFDV)
+        print(f"dvtools: warning: {_one_line(w)}", file=sys.stderr)
     return stats
 
 
