@@ -146,6 +146,19 @@ def _cmd_schema_infer(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_schema_update(a: argparse.Namespace) -> int:
+    from dvtools.schema import load_schema, save_schema
+    from dvtools.validation.update import update_schema
+
+    result = update_schema(load_schema(a.schema), _stats_of(a.data), environment=a.environment)
+    save_schema(result.schema, a.output)
+    for an in result.accepted:
+        print(f"widened {an.feature or '(dataset)'}: {an.type.value}")
+    left = ", ".join(sorted({an.type.value for an in result.kept}))
+    print(f"{len(result.accepted)} change(s); wrote {a.output}" + (f"; not schema changes, left: {left}" if left else ""))
+    return EXIT_OK
+
+
 def _cmd_validate(a: argparse.Namespace) -> int:
     from dvtools.schema import load_schema
     from dvtools.validation import Thresholds, anomalies_table, anomalies_to_json, validate_statistics
@@ -228,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--linf-threshold", type=float, default=None, help="set L-infinity drift/skew thresholds")
     si.add_argument("--js-threshold", type=float, default=None, help="set Jensen-Shannon drift/skew thresholds")
     si.set_defaults(func=_cmd_schema_infer)
+
+    su = ssub.add_parser("update", help="widen a schema so that new data or statistics conform (TFDV's update_schema)")
+    su.add_argument("schema", help="schema.json or schema.pbtxt")
+    su.add_argument("data", nargs="+", help="data files or a statistics file (dvtools JSON or TFDV)")
+    su.add_argument("-o", "--output", required=True, help="schema.json or schema.pbtxt (format by extension)")
+    su.add_argument("--environment", default=None, help="validate as in that environment (e.g. SERVING)")
+    su.set_defaults(func=_cmd_schema_update)
 
     v = sub.add_parser("validate", help="validate data or statistics against a schema")
     v.add_argument("data", nargs="+", help="data files or a statistics JSON")
