@@ -755,7 +755,8 @@ def check_distribution(ctx: CheckContext) -> list[Anomaly]:
     pr, pcur = normalize(sb.reference), normalize(sb.current)
     sd, st = _dist(d, thr)
     desc = f"Jensen-Shannon divergence {sd} is above the {name} threshold {st}"
-    outside = float(pcur[0] + pcur[-1])
+    # TFDV's binning (statistics imported from TFDV) has no bins outside the reference range.
+    outside = 0.0 if sb.binning == "tfdv" else float(pcur[0] + pcur[sb.overflow_index])
     if outside > 0:
         desc += (f"; {_pct(outside)} of current values lie outside the reference range "
                  f"[{_value(sb.edges[0], rv)}, {_value(sb.edges[-1], rv)}]")
