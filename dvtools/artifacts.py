@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dvtools.errors import DataLoadError, StatisticsFormatError, UsageError
+from dvtools.io.files import write_bytes
 from dvtools.statistics.model import FORMAT, DatasetStatistics
 
 STATS_FORMATS = ("json", "tfdv", "tfdv-text")
@@ -82,20 +83,20 @@ def statistics_from_bytes(data: bytes, name: str) -> DatasetStatistics:
 
 
 def save_statistics(stats: DatasetStatistics, path: str | os.PathLike[str], fmt: str = "json") -> None:
-    """Write statistics as our JSON, TFDV binary protobuf (``tfdv``) or TFDV text protobuf."""
-    p = Path(path)
+    """Write statistics as our JSON, TFDV binary protobuf (``tfdv``) or TFDV text protobuf (atomically)."""
     if fmt == "json":
-        p.write_text(stats.to_json(), encoding="utf-8")
+        data = stats.to_json().encode("utf-8")
     elif fmt == "tfdv":
         from dvtools.statistics.tfdv import to_tfdv_bytes
 
-        p.write_bytes(to_tfdv_bytes(stats))
+        data = to_tfdv_bytes(stats)
     elif fmt == "tfdv-text":
         from dvtools.statistics.tfdv import to_tfdv_text
 
-        p.write_text(to_tfdv_text(stats), encoding="utf-8")
+        data = to_tfdv_text(stats).encode("utf-8")
     else:
         raise UsageError(f"unknown statistics format {fmt!r}: use one of {', '.join(STATS_FORMATS)}")
+    write_bytes(path, data)
 
 
 def statistics_of(inputs: list[str] | str, **kwargs: Any) -> tuple[DatasetStatistics, bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dvtools.ui import analysis, components, state
+from dvtools.ui import analysis, anomaly_view, components, state
 from dvtools.ui.format import md_escape
 from dvtools.ui.frame import require_frame
 
@@ -167,8 +167,13 @@ def _summary(data: analysis.Loaded) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric("Errors", f"{counts['ERROR']:,}")
     c2.metric("Warnings", f"{counts['WARNING']:,}")
-    if comparison is not None:
-        c3.metric("Drifted features", f"{len(comparison.drifted):,} of {len(comparison.features):,}")
+    if comparison is not None and comparison.nothing_compared:
+        c3.metric("Drifted features", "nothing compared", help=comparison.nothing_compared_reason())
+    elif comparison is not None:
+        c3.metric("Drifted features", f"{len(comparison.drifted):,} of {len(comparison.features):,}",
+                  help="The drift/skew engine's verdicts, as on the Anomalies and Skew & drift pages"
+                       + (f"; not compared: {anomaly_view.not_compared_text(comparison)}" if comparison.not_compared
+                          else ""))
     else:
         c3.metric("Drifted features", "–", help=why)
     if problem:

@@ -22,7 +22,7 @@ def test_linf_hand_checked() -> None:
     assert abs(a.observed - expected) < 1e-12
     assert a.expected == 0.1
     assert a.description == (
-        "L-infinity distance 0.195 is above the drift threshold 0.100; largest change: 'NY': 12.0% -> 31.5%"
+        "L-infinity distance 0.195 is above the drift threshold 0.100 (schema); largest change: 'NY': 12.0% -> 31.5%"
     )
     assert a.details["largest_changes"][0] == ["NY", pytest.approx(0.12), pytest.approx(0.315)]
 
