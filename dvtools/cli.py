@@ -131,7 +131,9 @@ def _cmd_stats(a: argparse.Namespace) -> int:
 def _stats_of(paths: list[str]) -> Any:
     from dvtools.artifacts import statistics_of
 
-    stats, _ = statistics_of(paths)
+    stats, raw = statistics_of(paths)
+    for w in [] if raw else stats.warnings:  # a statistics file's load warnings (e.g. imported from TFDV)
+        print(f"dvtools: warning: {_one_line(w)}", file=sys.stderr)
     return stats
 
 
@@ -146,6 +148,19 @@ def _cmd_schema_infer(a: argparse.Namespace) -> int:
         schema = with_default_thresholds(schema, linf=a.linf_threshold, js=a.js_threshold)
     save_schema(schema, a.output)
     print(f"inferred {len(schema.features)} features from {stats.num_examples:,} examples; wrote {a.output}")
+    return EXIT_OK
+
+
+def _cmd_schema_update(a: argparse.Namespace) -> int:
+    from dvtools.schema import load_schema, save_schema
+    from dvtools.validation.update import update_schema
+
+    result = update_schema(load_schema(a.schema), _stats_of(a.data), environment=a.environment)
+    save_schema(result.schema, a.output)
+    for an in result.accepted:
+        print(f"widened {an.feature or '(dataset)'}: {an.type.value}")
+    left = ", ".join(sorted({an.type.value for an in result.kept}))
+    print(f"{len(result.accepted)} change(s); wrote {a.output}" + (f"; not schema changes, left: {left}" if left else ""))
     return EXIT_OK
 
 
@@ -295,6 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--linf-threshold", type=float, default=None, help="set L-infinity drift/skew thresholds")
     si.add_argument("--js-threshold", type=float, default=None, help="set Jensen-Shannon drift/skew thresholds")
     si.set_defaults(func=_cmd_schema_infer)
+
+    su = ssub.add_parser("update", help="widen a schema so that new data or statistics conform (TFDV's update_schema)")
+    su.add_argument("schema", help="schema.json or schema.pbtxt")
+    su.add_argument("data", nargs="+", help="data files or a statistics file (dvtools JSON or TFDV)")
+    su.add_argument("-o", "--output", required=True, help="schema.json or schema.pbtxt (format by extension)")
+    su.add_argument("--environment", default=None, help="validate as in that environment (e.g. SERVING)")
+    su.set_defaults(func=_cmd_schema_update)
 
     v = sub.add_parser("validate", help="validate data or statistics against a schema")
     v.add_argument("data", nargs="+", help="data files or a statistics JSON")

@@ -12,7 +12,8 @@ require_frame()  # deep links run through app.py's navigation
 
 NONE = "(none)"
 ENVIRONMENTS = (NONE, "TRAINING", "SERVING")
-UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json", "feather", "arrow", "gz"]
+UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json", "feather", "arrow", "gz",
+                "pb", "binpb", "pbtxt", "textproto", "tfrecord", "tfrecords"]  # the last six: TFDV statistics
 LINKS = (
     ("pages/feature_stats.py", "Statistics: every feature side by side", ":material/bar_chart:"),
     ("pages/schema_editor.py", "Schema: review and edit what the data should look like", ":material/schema:"),

@@ -15,8 +15,9 @@ category): L-infinity, Jensen-Shannon divergence (base 2) and distance (its squa
 Low-cardinality numeric features also get KS and Wasserstein, as numeric features.
 
 *Numeric* features (INT, FLOAT, TIMESTAMP; finite values only, NaN/inf are not part of the
-distribution) are compared on *shared bins*: the reference's 10 equal-width bins plus an
-underflow and an overflow bin (:func:`~dvtools.comparison.distributions.shared_bins`): JS
+distribution) are compared on *shared bins*: the reference's 20 quantile bins (heavy values in
+a bin of their own) plus an underflow and an overflow bin
+(:func:`~dvtools.comparison.distributions.shared_bins`, binning ``quantile``): JS
 divergence and distance, PSI and Hellinger; and on their CDFs and quantile functions:
 
 * KS statistic and p-value (:func:`~dvtools.comparison.distances.ks_from_cdfs`, asymptotic
@@ -93,7 +94,6 @@ The dataset drifts when the share of compared features with verdict ``drift`` is
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -665,7 +665,17 @@ def _vector_distances(r: np.ndarray, c: np.ndarray, wanted: set[str], *,
 
 def _numeric_tests(rn: NumericStatistics, cn: NumericStatistics, wanted: set[str],
                    distances: dict[str, float], p_values: dict[str, float]) -> None:
-    """KS and Wasserstein from the two sketches (exact values when both sketches are exact)."""
+    """KS and Wasserstein from the two sketches (exact values when both sketches are exact).
+
+    Not computed (NaN) when a side was imported from TFDV: its histograms do not determine them.
+    """
+    if rn.sketch.from_histogram or cn.sketch.from_histogram:
+        for m in (KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN):
+            if m in wanted:
+                distances[m] = math.nan
+        if KS in wanted:
+            p_values[KS] = math.nan
+        return
     xr, xc = sketch_values(rn.sketch), sketch_values(cn.sketch)
     std = rn.std if math.isfinite(rn.std) else 0.0
     if xr is not None and xc is not None:
@@ -782,12 +792,20 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     if rn is not None and cn is not None:
         fc.approximate = fc.approximate or not (rn.sketch.is_exact and cn.sketch.is_exact)
         if rn.num_finite and cn.num_finite:
-            bins = _shared_bins(ref, cur, rule.binning)
+            bins = shared_bins(ref, cur, binning=rule.binning)
             if kind == "numeric":
                 fc.evidence.update(bins=bins.labels, edges=[float(e) for e in bins.edges],
                                    reference_counts=bins.reference.tolist(), current_counts=bins.current.tolist())
-            fc.below_range_share = float(bins.current[0] / cn.num_finite)
-            fc.above_range_share = float(bins.current[-1] / cn.num_finite)
+            imported = rn.sketch.from_histogram or cn.sketch.from_histogram
+            if imported:
+                fc.notes.append(_TFDV_NOTE)
+            elif bins.binning == "tfdv":
+                # TFDV's bins span both ranges: the shares outside the reference range come from the CDF.
+                fc.below_range_share = float(cn.sketch.cdf([rn.min], inclusive=False)[0])
+                fc.above_range_share = float(1.0 - cn.sketch.cdf([rn.max], inclusive=True)[0])
+            else:
+                fc.below_range_share = float(bins.current[0] / cn.num_finite)
+                fc.above_range_share = float(bins.current[bins.overflow_index] / cn.num_finite)
     fc.num_present_reference, fc.num_present_current = int(n_ref), int(n_cur)
 
     if n_ref == 0 or n_cur == 0:
@@ -817,15 +835,11 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     return fc
 
 
+_TFDV_NOTE = ("statistics imported from TFDV: JS/PSI/Hellinger on TFDV's histograms, KS and Wasserstein "
+              "not computed (no sketch)")
+
+
 _GATED_SOURCES = frozenset({ThresholdSource.POLICY.value, ThresholdSource.GLOBAL.value})
-_BINNING_KEYWORD = "binning" in inspect.signature(shared_bins).parameters
-
-
-def _shared_bins(ref: FeatureStatistics, cur: FeatureStatistics, binning: str) -> Any:
-    """:func:`~dvtools.comparison.distributions.shared_bins` with the spec's binning (when supported)."""
-    return shared_bins(ref, cur, binning=binning) if _BINNING_KEYWORD else shared_bins(ref, cur)
-
-
 def _category_evidence(fc: FeatureComparison, labels: list[Any], r: np.ndarray, c: np.ndarray) -> None:
     """The 10 largest changes of category shares, for descriptions (``evidence["largest_changes"]``)."""
     rt, ct = float(r.sum()), float(c.sum())

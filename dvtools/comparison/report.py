@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -560,7 +561,7 @@ def check_raw_data(what: str, inputs: list[str]) -> None:
 
     for path in inputs:
         if is_statistics_file(path):
-            raise DvtoolsError(f"{what} needs raw data, not a statistics file: {path} is a dvtools statistics file")
+            raise DvtoolsError(f"{what} needs raw data, not a statistics file: {path} is a statistics file")
 
 
 def run_compare(args: argparse.Namespace, options: dict[str, Any] | None = None) -> int:
@@ -585,8 +586,11 @@ def run_compare(args: argparse.Namespace, options: dict[str, Any] | None = None)
     for what, needed in (("feature skew (--key)", key), ("concept shift (--label)", label)):
         if needed:
             check_raw_data(what, [args.reference, args.current])
-    ref_stats, _ = statistics_of(args.reference)
-    cur_stats, _ = statistics_of(args.current)
+    ref_stats, ref_raw = statistics_of(args.reference)
+    cur_stats, cur_raw = statistics_of(args.current)
+    for raw, st in ((ref_raw, ref_stats), (cur_raw, cur_stats)):
+        for w in [] if raw else st.warnings:  # a statistics file's load warnings (e.g. imported from TFDV)
+            print(f"dvtools: warning: {w}", file=sys.stderr)
     for k in key or []:
         for side, st in (("reference", ref_stats), ("current", cur_stats)):
             if k not in st:

@@ -41,7 +41,7 @@ class Loaded:
 
 def ref_from_upload(name: str, data: bytes) -> DatasetRef:
     """A dataset descriptor for uploaded bytes (statistics JSON recognized by content)."""
-    kind = "stats" if name.lower().endswith(".json") and looks_like_statistics(data[:4096]) else "data"
+    kind = "stats" if looks_like_statistics(data[:1 << 16], name, len(data)) else "data"
     return DatasetRef(name=name, digest=state.digest_bytes(data), kind=kind, data=data)
 
 

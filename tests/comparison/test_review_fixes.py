@@ -189,7 +189,7 @@ def test_shared_bins_equal_histogram_from_cdf_and_numpy():
     rng = np.random.default_rng(1)
     x_ref, x_cur = rng.normal(size=3000), rng.normal(0.5, 1.2, 2000)
     ref, cur = stats_of({"x": x_ref}), stats_of({"x": x_cur})
-    sb = shared_bins(ref["x"], cur["x"])
+    sb = shared_bins(ref["x"], cur["x"], binning="equal-width")
     edges = np.linspace(x_ref.min(), x_ref.max(), 11)
     expected = np.r_[(x_cur < edges[0]).sum(), np.histogram(x_cur, edges)[0], (x_cur > edges[-1]).sum()]
     np.testing.assert_allclose(sb.current, expected)
