@@ -840,6 +840,8 @@ _TFDV_NOTE = ("statistics imported from TFDV: JS/PSI/Hellinger on TFDV's histogr
 
 
 _GATED_SOURCES = frozenset({ThresholdSource.POLICY.value, ThresholdSource.GLOBAL.value})
+
+
 def _category_evidence(fc: FeatureComparison, labels: list[Any], r: np.ndarray, c: np.ndarray) -> None:
     """The 10 largest changes of category shares, for descriptions (``evidence["largest_changes"]``)."""
     rt, ct = float(r.sum()), float(c.sum())

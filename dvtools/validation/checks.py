@@ -719,11 +719,12 @@ def drift_anomaly(ctx: CheckContext, fc: FeatureComparison) -> Anomaly:
         details.update(largest_changes=ev["largest_changes"], new_categories=fc.num_new_categories)
     elif "bins" in ev and ctx.reference is not None:
         rv = _values_of(ctx.reference)
+        # The engine's share outside the reference range (from the CDF: TFDV's bins span both ranges).
         outside = fc.out_of_range_share or 0.0
-        edges = ev["edges"]
+        lo, hi = (rv.numeric.min, rv.numeric.max) if rv.numeric is not None else (ev["edges"][0], ev["edges"][-1])
         if outside > 0:
             desc += (f"; {_pct(outside)} of current values lie outside the reference range "
-                     f"[{_value(edges[0], rv)}, {_value(edges[-1], rv)}]")
+                     f"[{_value(lo, rv)}, {_value(hi, rv)}]")
         else:
             pr, pcur = normalize(np.asarray(ev["reference_counts"])), normalize(np.asarray(ev["current_counts"]))
             i = int(np.argmax(np.abs(pcur - pr)))
