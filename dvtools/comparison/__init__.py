@@ -8,7 +8,7 @@ from dvtools.comparison.comparators import (
     compare_statistics,
 )
 from dvtools.comparison.concept import ConceptShiftResult, ShiftVerdict, concept_shift
-from dvtools.comparison.feature_skew import FeatureSkewResult, feature_skew, skew_anomalies
+from dvtools.comparison.feature_skew import FeatureSkewResult, feature_skew
 from dvtools.comparison.report import comparison_to_html, comparison_to_json, comparison_to_text
 from dvtools.comparison.spans import SpanComparison, compare_spans, split_spans
 
@@ -28,6 +28,5 @@ __all__ = [
     "comparison_to_text",
     "concept_shift",
     "feature_skew",
-    "skew_anomalies",
     "split_spans",
 ]

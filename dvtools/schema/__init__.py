@@ -14,6 +14,7 @@ from dvtools.schema.model import (
     Comparator,
     DatasetConstraints,
     Feature,
+    FeatureRole,
     FeatureType,
     FloatDomain,
     IntDomain,
@@ -27,6 +28,7 @@ from dvtools.schema.serialization import load_schema, save_schema, schema_from_j
 from dvtools.schema.tfdv import schema_from_pbtxt, schema_from_proto, schema_to_pbtxt, schema_to_proto
 
 __all__ = [
+    "FeatureRole",
     "Schema",
     "Feature",
     "FeatureType",

@@ -5,6 +5,7 @@ from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
 from dvtools.validation.checks import CHECKS, CheckContext
 from dvtools.validation.explanations import EXPLANATIONS, Explanation
 from dvtools.validation.thresholds import FeatureThresholds, Thresholds
+from dvtools.validation.skew import skew_anomalies
 from dvtools.validation.validate import anomalies_table, anomalies_to_json, validate_statistics
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "accept_anomaly",
     "anomalies_table",
     "anomalies_to_json",
+    "skew_anomalies",
     "validate_statistics",
 ]
