@@ -223,10 +223,10 @@ _ASCII_CLASSES = {r"\p{L}": ("A-Za-z", "[A-Za-z]"), r"\p{Lu}": ("A-Z", "[A-Z]"),
 
 @lru_cache(maxsize=64)
 def ascii_only(pattern: str) -> str:
-    """``pattern`` with ``\\p{L}``, ``\\p{Lu}``, ``\\p{N}`` narrowed to ASCII: the same answers on ASCII values.
+    r"""``pattern`` with ``\p{L}``, ``\p{Lu}``, ``\p{N}`` narrowed to ASCII: the same answers on ASCII values.
 
     RE2 builds far larger automata for Unicode classes (an email regex ran 100x slower), so
-    :func:`_match_text` uses this form on ASCII values and the Unicode one on the others.
+    :func:`_match_text` runs this form instead.
     """
     out, i, depth = [], 0, 0
     while i < len(pattern):
