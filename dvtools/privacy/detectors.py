@@ -60,7 +60,7 @@ HINT_ONLY = frozenset({PiiKind.PERSON_NAME, PiiKind.DATE_OF_BIRTH})
 # Column-name words (after splitting snake_case / camelCase, and joining neighbours: first_name -> firstname).
 _HINT_WORDS: dict[PiiKind, frozenset[str]] = {
     PiiKind.EMAIL: frozenset({"email", "mail", "emailaddress", "courriel"}),
-    PiiKind.PHONE: frozenset({"phone", "tel", "telephone", "mobile", "cell", "cellphone", "fax", "msisdn",
+    PiiKind.PHONE: frozenset({"phone", "tel", "telephone", "mobile", "cellphone", "cellnumber", "fax", "msisdn",
                               "phonenumber", "telefon", "handy"}),
     PiiKind.PAYMENT_CARD: frozenset({"card", "cc", "pan", "creditcard", "cardnumber", "ccnumber", "ccnum"}),
     PiiKind.IBAN: frozenset({"iban", "bankaccount", "accountnumber"}),
@@ -70,7 +70,7 @@ _HINT_WORDS: dict[PiiKind, frozenset[str]] = {
     PiiKind.ES_DNI: frozenset({"dni", "nie", "nif"}),
     PiiKind.DATE_OF_BIRTH: frozenset({"dob", "birth", "birthday", "birthdate", "dateofbirth", "born", "bday",
                                       "geburtsdatum", "naissance"}),
-    PiiKind.GEOLOCATION: frozenset({"lat", "latitude", "lon", "lng", "long", "longitude", "geo", "geolocation",
+    PiiKind.GEOLOCATION: frozenset({"lat", "latitude", "lon", "lng", "longitude", "geo", "geolocation",
                                     "location", "coordinates", "coords", "coord", "gps", "latlon", "latlng"}),
     PiiKind.PERSON_NAME: frozenset({"name", "fullname", "firstname", "lastname", "surname", "givenname",
                                     "familyname", "forename", "middlename", "maidenname", "nom", "prenom",
@@ -88,12 +88,14 @@ _NOT_PERSON = frozenset({"product", "file", "filename", "company", "brand", "cit
 _NOT_ADDRESS = frozenset({"ip", "email", "mail", "mac", "ipv4", "ipv6", "web", "url", "wallet", "remote", "server",
                           "memory", "hardware", "bluetooth", "eth"})
 _LAT_WORDS = frozenset({"lat", "latitude"})
-_LON_WORDS = frozenset({"lon", "lng", "long", "longitude"})
+_LON_WORDS = frozenset({"lon", "lng", "longitude"})
 
 
 def _tokens(name: str) -> list[str]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
     words = [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+    # "long" is a longitude only as the last word ("pickup_long"), not in "long_description".
+    words = [("lon" if w == "long" and i == len(words) - 1 else w) for i, w in enumerate(words)]
     return words + ["".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, min(len(words), i + 4) + 1)]
 
 

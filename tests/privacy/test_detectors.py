@@ -192,6 +192,9 @@ def test_names_and_addresses():
     ("order_id", set()),
     ("city", set()),
     ("phone_number", {PiiKind.PHONE}),
+    ("cell_id", set()),
+    ("long_description", set()),
+    ("pickup_long", {PiiKind.GEOLOCATION}),
 ])
 def test_name_hints(column, kinds):
     assert name_hints(column) == frozenset(kinds)
@@ -199,6 +202,8 @@ def test_name_hints(column, kinds):
 
 def test_geo_axis():
     assert geo_axis("pickup_lat") == "lat"
+    assert geo_axis("pickup_long") == "lon"
+    assert geo_axis("long_rate") is None
     assert geo_axis("Longitude") == "lon"
     assert geo_axis("latlng") is None
     assert geo_axis("price") is None

@@ -94,6 +94,13 @@ def test_no_raw_value_in_the_finalized_tally():
         assert v not in text
 
 
+def test_examples_are_bounded():
+    long_address = "12 Main Street, " + "x" * 10_000
+    t = PiiTally.create("home_address", CONFIG)
+    t.add(pa.array([long_address]))
+    assert len(t.finalize().match(PiiKind.STREET_ADDRESS).example) <= 120
+
+
 def test_merge_of_different_columns_is_refused():
     with pytest.raises(UsageError):
         PiiTally.create("a", CONFIG).merge(PiiTally.create("b", CONFIG))
