@@ -188,3 +188,13 @@ def test_describe_is_one_line_without_raw_values():
     f = _finding(["john@gmail.com"] * 9 + ["x"])
     text = f.describe()
     assert "\n" not in text and "john@gmail.com" not in text and "90.0%" in text and "of 10 values" in text
+
+
+def test_tally_pickles_for_process_and_dask_workers():
+    import pickle
+
+    t = fold(POOL * 2)
+    back = pickle.loads(pickle.dumps(t))
+    assert back.state() == t.state() and back.example_digest() == t.example_digest()
+    back.merge(t)
+    assert back.num_values == 2 * t.num_values
