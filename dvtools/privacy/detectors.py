@@ -440,22 +440,32 @@ def street_address(s: pa.Array, hinted: bool) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- routing
-def _is_digit(b: np.ndarray) -> np.ndarray:
-    return (b >= 48) & (b <= 57)
+_DIGIT, _ALPHA, _WS, _PLUS, _PAREN, _MINUS, _HIGH, _XYZ, _HEX = (1 << k for k in range(9))
 
 
-def _is_alpha(b: np.ndarray) -> np.ndarray:
-    return ((b | 32) >= 97) & ((b | 32) <= 122)
+def _byte_classes() -> np.ndarray:
+    table = np.zeros(256, dtype=np.uint16)
+    for b in range(256):
+        c = chr(b)
+        table[b] = ((_DIGIT if c.isdigit() and b < 128 else 0) | (_ALPHA if c.isascii() and c.isalpha() else 0)
+                    | (_WS if c in " \t" else 0) | (_PLUS if c == "+" else 0) | (_PAREN if c == "(" else 0)
+                    | (_MINUS if c == "-" else 0) | (_HIGH if b >= 0xC0 else 0) | (_XYZ if c in "XYZxyz" else 0)
+                    | (_HEX if c in "0123456789abcdefABCDEF:" else 0))
+    return table
+
+
+_CLASSES = _byte_classes()
 
 
 def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
     """Per value-shape detector, which values can possibly match it, from a few bytes of each value.
 
     Arrow runs a regex at ~100 ns per value whatever the pattern, so the regexes run only on
-    values whose first, second, third or last byte, length, or an ``@`` / ``:`` anywhere (one
-    numpy scan of the data buffer) fit the detector's format: words and sentences are rejected
-    at ~5 ns per value. Every route is a superset of what its regex accepts (a leading space
-    or tab opens every route).
+    values whose first, second, third or last bytes (classified through one 256-entry table),
+    length, or an ``@`` anywhere (a scan of the data buffer) fit the detector's format:
+    words and sentences are rejected by a few numpy operations. Every route is a superset of
+    what its regex accepts (a leading or trailing space or tab opens every route). Bytes read
+    past a short value belong to its neighbour: harmless, as each route also bounds the length.
     """
     n = len(s)
     s = s.cast(pa.string())
@@ -464,14 +474,14 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
     data = np.frombuffer(raw, dtype=np.uint8) if raw is not None and raw.size else np.zeros(1, np.uint8)
     starts, ends = offsets[:-1], offsets[1:]
     lens = ends - starts
-    top = len(data) - 1
 
-    def byte_at(pos: np.ndarray, ok: np.ndarray) -> np.ndarray:
-        return np.where(ok, data[np.clip(pos, 0, top)], 0)
+    def cls(pos: np.ndarray) -> np.ndarray:
+        return _CLASSES[data.take(pos, mode="clip")]
 
-    first, second, third = (byte_at(starts + k, lens > k) for k in range(3))
-    last, lastbut = byte_at(ends - 1, lens > 0), byte_at(ends - 2, lens > 1)
-    ws = (first == 32) | (first == 9) | (last == 32) | (last == 9)  # padded values: lengths say nothing
+    first, last = cls(starts), cls(ends - 1)
+    ws = ((first | last) & _WS) != 0  # padded values: lengths say nothing
+    digit = ((first & (_DIGIT | _WS)) != 0)
+    numeric_start = (first & (_DIGIT | _WS | _PLUS | _PAREN | _MINUS)) != 0
     seg = data[offsets[0]:offsets[-1]] if offsets[-1] > offsets[0] else np.zeros(0, np.uint8)
 
     def has(byte: int) -> np.ndarray:
@@ -481,25 +491,41 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
             out[np.searchsorted(offsets, pos, side="right") - 1] = True
         return out
 
-    digit = _is_digit(first) | ws
-    alpha2 = _is_alpha(first) & _is_alpha(second)
-    xyz = ((first | 32) >= 120) & ((first | 32) <= 122) & _is_digit(second)
-
     def within(lo: int, hi: int) -> np.ndarray:
-        return ((lens >= lo) & (lens <= hi)) | (ws & (lens >= lo))
+        return (lens >= lo) & ((lens <= hi) | ws)
 
+    none = np.zeros(n, dtype=bool)
+    alpha_first = (first & _ALPHA) != 0
+    if alpha_first.any():
+        second, third = cls(starts + 1), cls(starts + 2)
+        alpha2 = alpha_first & ((second & _ALPHA) != 0)
+        alpha2_digit = alpha2 & ((third & _DIGIT) != 0)
+        nino_start = alpha2 & ((third & (_DIGIT | _WS)) != 0)
+        xyz = ((first & _XYZ) != 0) & ((second & _DIGIT) != 0)
+    else:
+        alpha2_digit = nino_start = xyz = none
+    ends_with_number = (last & _DIGIT) != 0
+    letter_digit_end = ((last & _ALPHA) != 0) & ((cls(ends - 2) & _DIGIT) != 0)
+    if numeric_start.any():
+        card, ssn, ipv4 = digit & within(13, 34), digit & within(9, 11), digit & within(7, 15)
+        phone = numeric_start & ((first & _MINUS) == 0) & (lens >= 6)
+        geo = numeric_start & (lens >= 13)
+        house_first = digit & (lens >= 6)
+    else:
+        card = ssn = ipv4 = phone = geo = house_first = none
     return {
         PiiKind.EMAIL: has(64),
-        PiiKind.PAYMENT_CARD: digit & within(13, 34),
-        PiiKind.IBAN: ((alpha2 & _is_digit(third)) | ws) & within(15, 68),
-        PiiKind.US_SSN: digit & within(9, 11),
-        PiiKind.UK_NINO: ((alpha2 & (_is_digit(third) | (third == 32))) | ws) & within(9, 13),
+        PiiKind.PAYMENT_CARD: card,
+        PiiKind.IBAN: (alpha2_digit | ws) & within(15, 68),
+        PiiKind.US_SSN: ssn,
+        PiiKind.UK_NINO: (nino_start | ws) & within(9, 13),
         PiiKind.ES_DNI: (digit | xyz) & within(9, 11),
-        PiiKind.IP_ADDRESS: (digit & within(7, 15)) | has(58),
-        PiiKind.PHONE: (digit | (first == 43) | (first == 40)) & (lens >= 6),
-        PiiKind.GEOLOCATION: (digit | (first == 45) | (first == 43) | (first == 40)) & (lens >= 13),
-        PiiKind.STREET_ADDRESS: (digit & (lens >= 6)) | ((_is_alpha(first) | (first >= 0xC0) | ws) & (
-            _is_digit(last) | (_is_alpha(last) & _is_digit(lastbut)))),
+        # IPv6 text starts with a hex digit or ":" and ends with one (or an IPv4 digit): no scan needed.
+        PiiKind.IP_ADDRESS: ipv4 | ((((first & last & _HEX) != 0) | ws) & within(2, 45)),
+        PiiKind.PHONE: phone,
+        PiiKind.GEOLOCATION: geo,
+        PiiKind.STREET_ADDRESS: house_first | (((first & (_ALPHA | _HIGH | _WS)) != 0)
+                                               & (ends_with_number | letter_digit_end)),
     }
 
 
