@@ -12,7 +12,7 @@ numeric columns) run only on columns whose name gives one (see :func:`name_hints
 What the heuristics miss, by design:
 - person names and street addresses are recognized only in columns named like them (``name``,
   ``first_name``, ``address``, ``street``), or for addresses by a house number + street-type word
-  ("12 Main St", "5 rue de la Paix", "Hauptstraße 12" at the end of the value); a name inside free text, a name column
+  ("12 Main St", "5 rue de la Paix", "Hauptstraße 12" ending the value); a name inside free text, a name column
   called ``client``, or a product column called ``name`` holding "Blue Lamp" (flagged: single
   capitalized words look like names) are beyond a shape rule without a name list or a model;
 - personal data inside longer free text ("write to jane@x.org") is not counted: values must *be*
@@ -195,16 +195,17 @@ PERSON_NAME = rf"^\s*(?:{_NAME_WORDS}|{_LAST_FIRST})\s*$"
 
 _STREET_TYPES = ("street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|terrace|ter"
                  "|circle|cir|highway|hwy|parkway|pkwy|square|sq|close|crescent|cres|row|alley|trail|trl|mews|gardens")
+_GERMAN_ORDER = (r"\p{L}[\p{L}.'-]*(?:\s+\p{L}[\p{L}.'-]*){0,3}?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring"
+                 r"|damm|ufer|laan|straat|gracht|plein)\s+\d{1,5}")
 _ADDRESS_FORMS = (
     rf"\d{{1,6}}[A-Za-z]?,?\s+(?:[\p{{L}}.'-]+\s+){{0,5}}(?i:{_STREET_TYPES})\b\.?",
     r"\d{1,5}(?:\s*(?i:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|chemin|allée|allee|place|impasse|quai|route"
     r"|via|viale|piazza|calle|avenida|plaza|paseo|carrer)\s+\p{L}",
-    r"\p{L}[\p{L}.'-]*(?:\s+\p{L}[\p{L}.'-]*){0,3}?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer"
-    r"|laan|straat|gracht|plein)\s+\d{1,5}\s?[A-Za-z]?\b",
+    _GERMAN_ORDER + r"\s?[A-Za-z]?\b",
 )
-# Unhinted columns: the value starts with the address (German/Dutch order: and ends with the house number);
+# Unhinted columns: the value starts with the address (German/Dutch order: and ends with the house number's digits);
 # hinted ones may have a prefix ("Flat 2, 10 Downing St").
-ADDRESS_ANCHORED = r"^\s*(?:" + "|".join((*_ADDRESS_FORMS[:2], _ADDRESS_FORMS[2] + r"\s*$")) + ")"
+ADDRESS_ANCHORED = r"^\s*(?:" + "|".join((*_ADDRESS_FORMS[:2], _GERMAN_ORDER + r"\s*$")) + ")"
 ADDRESS_ANYWHERE = r"(?:^|[\s,])(?:" + "|".join(_ADDRESS_FORMS) + ")"
 
 
@@ -440,7 +441,7 @@ def street_address(s: pa.Array, hinted: bool) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- routing
-_DIGIT, _ALPHA, _WS, _PLUS, _PAREN, _MINUS, _HIGH, _XYZ, _HEX = (1 << k for k in range(9))
+_DIGIT, _ALPHA, _WS, _PLUS, _PAREN, _MINUS, _HIGH, _XYZ, _HEX, _CONT = (1 << k for k in range(10))
 
 
 def _byte_classes() -> np.ndarray:
@@ -450,7 +451,7 @@ def _byte_classes() -> np.ndarray:
         table[b] = ((_DIGIT if c.isdigit() and b < 128 else 0) | (_ALPHA if c.isascii() and c.isalpha() else 0)
                     | (_WS if c in " \t" else 0) | (_PLUS if c == "+" else 0) | (_PAREN if c == "(" else 0)
                     | (_MINUS if c == "-" else 0) | (_HIGH if b >= 0xC0 else 0) | (_XYZ if c in "XYZxyz" else 0)
-                    | (_HEX if c in "0123456789abcdefABCDEF:" else 0))
+                    | (_HEX if c in "0123456789abcdefABCDEF:" else 0) | (_CONT if 0x80 <= b < 0xC0 else 0))
     return table
 
 
@@ -462,7 +463,7 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
 
     Arrow runs a regex at ~100 ns per value whatever the pattern, so the regexes run only on
     values whose first, second, third or last bytes (classified through one 256-entry table),
-    length, or an ``@`` anywhere (a scan of the data buffer) fit the detector's format:
+    length, or an ``@`` / ``:`` anywhere (searched only in values that could be emails / IPv6) fit the format:
     words and sentences are rejected by a few numpy operations. Every route is a superset of
     what its regex accepts (a leading or trailing space or tab opens every route). Bytes read
     past a short value belong to its neighbour: harmless, as each route also bounds the length.
@@ -491,21 +492,43 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
             out[np.searchsorted(offsets, pos, side="right") - 1] = True
         return out
 
+    def containing(mask: np.ndarray, char: str) -> np.ndarray:
+        """``mask`` where the value also contains ``char``: one scan of the buffer, or a substring search of few values."""
+        share = np.count_nonzero(mask) / max(1, n)
+        if share > 0.25:
+            return mask & has(ord(char))
+        if share == 0:
+            return mask
+        idx = np.flatnonzero(mask)
+        out = np.zeros(n, dtype=bool)
+        out[idx] = np.asarray(pc.match_substring(s.take(pa.array(idx)), char).to_numpy(zero_copy_only=False))
+        return out
+
     def within(lo: int, hi: int) -> np.ndarray:
         return (lens >= lo) & ((lens <= hi) | ws)
 
     none = np.zeros(n, dtype=bool)
+
+    def narrowed(mask: np.ndarray, pos_of: np.ndarray, bits: int) -> np.ndarray:
+        """``mask`` where also the byte at ``pos_of`` has one of ``bits`` (read for the masked values only)."""
+        idx = np.flatnonzero(mask)
+        out = np.zeros(n, dtype=bool)
+        if len(idx):
+            out[idx] = (cls(pos_of[idx]) & bits) != 0
+        return out
+
+    # Letters first (the common case): the third byte decides (IBAN "DE89", NINO "AB12" / "AB 12"),
+    # the second only for the few candidates left.
     alpha_first = (first & _ALPHA) != 0
     if alpha_first.any():
-        second, third = cls(starts + 1), cls(starts + 2)
-        alpha2 = alpha_first & ((second & _ALPHA) != 0)
-        alpha2_digit = alpha2 & ((third & _DIGIT) != 0)
-        nino_start = alpha2 & ((third & (_DIGIT | _WS)) != 0)
-        xyz = ((first & _XYZ) != 0) & ((second & _DIGIT) != 0)
+        third_ok = narrowed(alpha_first & (lens >= 9), starts + 2, _DIGIT | _WS)
+        alpha2 = narrowed(third_ok, starts + 1, _ALPHA)
+        alpha2_digit = narrowed(alpha2, starts + 2, _DIGIT)
+        nino_start = alpha2
+        xyz = narrowed((first & _XYZ) != 0, starts + 1, _DIGIT)
     else:
         alpha2_digit = nino_start = xyz = none
     ends_with_number = (last & _DIGIT) != 0
-    letter_digit_end = ((last & _ALPHA) != 0) & ((cls(ends - 2) & _DIGIT) != 0)
     if numeric_start.any():
         card, ssn, ipv4 = digit & within(13, 34), digit & within(9, 11), digit & within(7, 15)
         phone = numeric_start & ((first & _MINUS) == 0) & (lens >= 6)
@@ -513,19 +536,21 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
         house_first = digit & (lens >= 6)
     else:
         card = ssn = ipv4 = phone = geo = house_first = none
+    # An email ends with its top-level domain: a letter (or the last byte of a non-ASCII one).
+    email = containing(within(6, 254) & (((last & (_ALPHA | _CONT)) != 0) | ws), "@")
+    # IPv6 text starts and ends with a hex digit or ":" (or an IPv4 digit), and has a ":".
+    ipv6 = containing((((first & last & _HEX) != 0) | ws) & within(2, 45), ":")
     return {
-        PiiKind.EMAIL: has(64),
+        PiiKind.EMAIL: email,
         PiiKind.PAYMENT_CARD: card,
         PiiKind.IBAN: (alpha2_digit | ws) & within(15, 68),
         PiiKind.US_SSN: ssn,
         PiiKind.UK_NINO: (nino_start | ws) & within(9, 13),
         PiiKind.ES_DNI: (digit | xyz) & within(9, 11),
-        # IPv6 text starts with a hex digit or ":" and ends with one (or an IPv4 digit): no scan needed.
-        PiiKind.IP_ADDRESS: ipv4 | ((((first & last & _HEX) != 0) | ws) & within(2, 45)),
+        PiiKind.IP_ADDRESS: ipv4 | ipv6,
         PiiKind.PHONE: phone,
         PiiKind.GEOLOCATION: geo,
-        PiiKind.STREET_ADDRESS: house_first | (((first & (_ALPHA | _HIGH | _WS)) != 0)
-                                               & (ends_with_number | letter_digit_end)),
+        PiiKind.STREET_ADDRESS: house_first | (((first & (_ALPHA | _HIGH | _WS)) != 0) & (ends_with_number | ws)),
     }
 
 
