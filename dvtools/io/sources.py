@@ -32,10 +32,10 @@ import glob
 import io
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-import pandas as pd
 import pyarrow as pa
 
 from dvtools.errors import DataLoadError, UsageError
@@ -434,7 +434,8 @@ def _file_like_input(f: Any, name: str | None) -> ByteInput | str:
 
 def _parts(source: Any, name: str | None, format: str | None, opts: dict[str, Any],
            warnings: list[str]) -> list[Part]:
-    if isinstance(source, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # a DataFrame exists only once pandas is imported: no start-up cost
+    if pd is not None and isinstance(source, pd.DataFrame):
         label = name or "DataFrame"
         try:
             table = table_from_pandas(source, label, warnings)

@@ -447,7 +447,7 @@ def _castable_to_string(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         t = t.value_type
     try:
-        pa.array([], type=t).cast(pa.string())
+        pa.nulls(0, t).cast(pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return True

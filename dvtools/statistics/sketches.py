@@ -269,7 +269,7 @@ class ValueCounter:
 
     def __init__(self, value_type: pa.DataType) -> None:
         self._type = value_type
-        self._values: pa.Array = pa.array([], type=value_type)
+        self._values: pa.Array = pa.nulls(0, value_type)  # not pa.array([]): it imports pandas (start-up)
         self._counts: np.ndarray = np.zeros(0, dtype=np.int64)
         self._pending: list[tuple[pa.Array, np.ndarray]] = []
         self._pending_rows = 0
