@@ -32,15 +32,17 @@ class _Progress:
         self.last = 0.0
         self.shown = False
 
-    def __call__(self, rows: int, total_bytes: int | None) -> None:
-        if total_bytes is not None and total_bytes < self.min_bytes:
+    def __call__(self, p: Any) -> None:  # a dvtools.statistics.engine.Progress
+        if p.total_bytes is not None and p.total_bytes < self.min_bytes:
             return
         now = time.perf_counter()
         if now - self.last < 0.25:
             return
         self.last = now
-        rate = rows / max(now - self.t0, 1e-9)
-        self.stream.write(f"\r{self.label}: {rows:,} rows ({rate:,.0f} rows/s)")
+        rate = p.rows / max(now - self.t0, 1e-9)
+        share = f" {p.fraction:.0%}" if p.fraction is not None else ""
+        files = f", file {min(p.parts_done + 1, p.total_parts)}/{p.total_parts}" if p.total_parts > 1 else ""
+        self.stream.write(f"\r{self.label}:{share} {p.rows:,} rows ({rate:,.0f} rows/s){files}")
         self.stream.flush()
         if not self.shown:
             _open_progress.append(self)

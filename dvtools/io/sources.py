@@ -181,6 +181,7 @@ class BatchStream:
         if self.num_rows == 0:
             raise load_error(_names(self._parts), "no data rows")
         self.bytes_read = 0
+        self.parts_done = 0  # parts fully read by the current pass (progress)
         self._unify()
 
     def _unify(self) -> None:
@@ -230,7 +231,7 @@ class BatchStream:
     def _pass(self) -> Iterator[pa.RecordBatch]:
         """One pass over all parts, conformed to the current schema; may raise Restart."""
         target, size = self._schema, self.batch_size
-        self.bytes_read = done = 0
+        self.bytes_read = done = self.parts_done = 0
         for part in self._parts:
             for batch in self._read(part, target, size):
                 self.bytes_read = done + part.bytes_read
@@ -241,6 +242,7 @@ class BatchStream:
                         yield batch.slice(offset, size)
             done += part.size or 0
             self.bytes_read = done
+            self.parts_done += 1
         for part in self._parts:
             part.complete = True
 
