@@ -311,7 +311,8 @@ _MASK64 = (1 << 64) - 1
 
 def _levels_from_datasketches(raw: bytes, n: int) -> list[np.ndarray]:
     """Levels of a DataSketches ``kll_doubles_sketch`` (statistics written by dvtools <= 0.1)."""
-    
+    from datasketches import kll_doubles_sketch
+
     sk = kll_doubles_sketch.deserialize(raw)
     if sk.n != n:
         raise ValueError(f"KLL sketch holds n={sk.n}, declares n={n}")
