@@ -115,7 +115,7 @@ def _cmd_stats(a: argparse.Namespace) -> int:
     progress = _Progress("reading", sys.stderr)
     source: Any = a.data[0] if len(a.data) == 1 else a.data
     stats = compute_statistics(source, slice_by=a.slice_by, engine=a.engine, scheduler=a.scheduler,
-                               progress=progress, batch_size=a.batch_size)
+                               progress=progress, batch_size=a.batch_size, workers=a.workers)
     progress.done()
     save_statistics(stats, a.output, a.format)
     print(summary_table(stats))
@@ -216,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--slice-by", default=None, metavar="COL", help="also compute statistics per value of COL")
     s.add_argument("--engine", choices=["local", "dask"], default="local")
     s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT); default: local cluster")
+    s.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="threads folding batches (default: the cores, at most 4; the result does not depend on it)")
     s.add_argument("--batch-size", type=int, default=131_072, help=argparse.SUPPRESS)
     s.set_defaults(func=_cmd_stats)
 

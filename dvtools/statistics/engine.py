@@ -285,7 +285,13 @@ class _OrderedFold:
 
 
 def default_workers() -> int:
-    """Threads used by default: the machine's cores, at most 4."""
+    """Threads used by default: ``DVTOOLS_WORKERS`` if set, else the machine's cores, at most 4."""
+    env = os.environ.get("DVTOOLS_WORKERS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise UsageError(f"DVTOOLS_WORKERS must be a positive integer, got {env!r}") from None
     return max(1, min(4, os.cpu_count() or 1))
 
 
