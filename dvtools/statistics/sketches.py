@@ -1,9 +1,12 @@
 """Mergeable summaries for what is too costly to keep exactly.
 
 * :class:`QuantileSketch`: every finite value exactly up to ``EXACT_QUANTILE_LIMIT`` values; beyond
-  that an Apache DataSketches KLL sketch with ``k = 1000`` (normalized rank error <= 0.28 % at 99 %
-  confidence for a single query, well within the 1 % budget; k = 400 (0.68 %) left enough noise to
-  move a normalized Wasserstein distance by 0.026 at 1M rows).
+  that a KLL sketch (Karnin, Lang, Liberty 2016) on numpy arrays with top capacity ``k = 1000``
+  (normalized rank error <= 0.28 % at 99 % confidence for a single query, as Apache DataSketches'
+  KLL at the same k, well within the 1 % budget; measured ~0.1 % over 199 quantiles at once, and a
+  deterministic worst case, :attr:`QuantileSketch.rank_error_bound`, that stays under 1 % at 10M
+  values). Sorting and compacting are numpy calls that release the GIL, and compaction coins are
+  a hash of the sketch's history, so the same values in the same order give the same bytes.
 * :class:`ValueCounter`: exact value counts while the number of distinct values stays within
   ``EXACT_DISTINCT_LIMIT``; beyond that a Misra-Gries frequent-items summary with
   ``FREQUENT_ITEMS_CAPACITY`` counters (each count under-estimated by at most
