@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-
 from typing import TYPE_CHECKING
 
 import pyarrow as pa

@@ -467,8 +467,11 @@ def _as_float(x: float | int) -> float:
 
 
 def _beyond(x: float | int, bound: float | int, side: str) -> bool:
-    """``x`` above a max (``side="max"``) or below a min: exactly when both are ints (INT statistics
-    keep exact int extremes), else in float64 (the bound rounded as the statistics were)."""
+    """Whether ``x`` is above a max (``side="max"``) or below a min.
+
+    Exactly when both are ints (INT statistics keep exact int extremes), else in float64 (the bound
+    rounded as the statistics were).
+    """
     if isinstance(x, int) and isinstance(bound, int):
         return x > bound if side == "max" else x < bound
     fx, fb = _as_float(x), _as_float(bound)
