@@ -33,7 +33,6 @@ cluster's workers must have dvtools installed (the same version as the client).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
