@@ -19,7 +19,6 @@ _API = {
     "comparison_to_text": "dvtools.comparison.report",
     "concept_shift": "dvtools.comparison.concept",
     "feature_skew": "dvtools.comparison.feature_skew",
-    "skew_anomalies": "dvtools.comparison.feature_skew",
     "split_spans": "dvtools.comparison.spans",
 }
 

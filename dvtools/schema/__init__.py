@@ -10,6 +10,7 @@ from dvtools._lazy import attach
 
 # name -> module: imported on first use (see dvtools._lazy).
 _API = {
+    "FeatureRole": "dvtools.schema.model",
     "Schema": "dvtools.schema.model",
     "Feature": "dvtools.schema.model",
     "FeatureType": "dvtools.schema.model",

@@ -100,6 +100,11 @@ class QuantileSketch:
             return sum(int(a.size) for a in self._exact)
         return sum(int(a.size) for a in self._levels)
 
+    @property
+    def from_histogram(self) -> bool:
+        """True for a :class:`HistogramSketch` (statistics imported from TFDV: no values behind it)."""
+        return False
+
     def update(self, values: np.ndarray) -> None:
         """Add finite float64 values."""
         if values.size == 0:
@@ -267,6 +272,8 @@ class QuantileSketch:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> QuantileSketch:
         """Inverse of :meth:`to_dict` (also reads the DataSketches KLL bytes of earlier versions)."""
+        if d.get("kind") == "histogram":
+            return HistogramSketch.from_dict(d)
         sk = cls()
         sk._n = int(d["n"])
         kind = d["kind"]
@@ -327,6 +334,113 @@ def _levels_from_datasketches(raw: bytes, n: int) -> list[np.ndarray]:
         by_level.setdefault(h, []).append(item)
     top = max(by_level, default=0)
     return [np.sort(np.asarray(by_level.get(h, []), dtype=np.float64)) for h in range(top + 1)]
+
+
+class HistogramSketch(QuantileSketch):
+    """A stand-in for a quantile sketch, interpolated from a histogram: statistics imported from TFDV.
+
+    TFDV's statistics keep histograms (10 equal-mass QUANTILES buckets, 10 equal-width STANDARD
+    ones), not a sketch, so the CDF and quantiles here are the piecewise-linear interpolation of
+    the histogram's cumulative counts (values assumed uniform within a bucket, as TFDV assumes):
+    never exact (:attr:`is_exact` is False, :attr:`from_histogram` True). What needs the values
+    (KS, Wasserstein, exact quantiles, dvtools' quantile bins) is not computed from it; see
+    :mod:`dvtools.statistics.tfdv`. The TFDV STANDARD histogram is kept as it was
+    (``standard``: ``(low, high, count)`` buckets; ``num_nan``), so TFDV's own Jensen-Shannon
+    divergence can be reproduced. It cannot be updated or merged.
+    """
+
+    __slots__ = ("_cum", "_edges", "num_nan", "standard")
+
+    def __init__(self, edges: list[float] | np.ndarray = (), counts: list[float] | np.ndarray = (), *,
+                 standard: list[tuple[float, float, float]] | None = None, num_nan: float = 0.0) -> None:
+        super().__init__()
+        e = np.asarray(edges, dtype=np.float64)
+        c = np.clip(np.asarray(counts, dtype=np.float64), 0.0, None)
+        self._edges = e
+        total = float(c.sum())
+        self._cum = np.concatenate([[0.0], np.cumsum(c) / total]) if total > 0 else np.zeros(e.size)
+        self._n = int(round(total))
+        self.standard = list(standard or [])
+        self.num_nan = float(num_nan)
+
+    @property
+    def is_exact(self) -> bool:
+        """Never: the values are not known."""
+        return False
+
+    @property
+    def from_histogram(self) -> bool:
+        """True: interpolated from a histogram."""
+        return True
+
+    def update(self, values: np.ndarray) -> None:
+        """Refused: no values can be added to imported statistics."""
+        raise TypeError("statistics imported from TFDV cannot be updated")
+
+    def merge(self, other: QuantileSketch) -> None:
+        """Refused: imported histograms cannot be merged exactly."""
+        raise TypeError("statistics imported from TFDV cannot be merged")
+
+    def quantiles(self, qs: np.ndarray | list[float]) -> np.ndarray:
+        """Values at levels ``qs``, interpolated in the histogram's cumulative counts."""
+        q = np.asarray(qs, dtype=np.float64)
+        if self._n == 0 or self._edges.size == 0:
+            return np.full(q.shape, np.nan)
+        return np.interp(q, self._cum, self._edges)
+
+    def cdf(self, points: np.ndarray | list[float], *, inclusive: bool = True) -> np.ndarray:
+        """Interpolated share of values ``<= x`` (``< x`` when not inclusive: differs only at a point bucket)."""
+        x = np.asarray(points, dtype=np.float64)
+        e, cum = self._edges, self._cum
+        if self._n == 0 or e.size == 0:
+            return np.zeros(x.shape)
+        i = np.searchsorted(e, x, side="right" if inclusive else "left")  # edges <= x (< x)
+        inside = (i > 0) & (i < e.size)
+        j = np.clip(i, 1, e.size - 1)
+        lo, hi = e[j - 1], e[j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(hi > lo, (x - lo) / (hi - lo), 1.0)
+        interp = cum[j - 1] + np.clip(frac, 0.0, 1.0) * (cum[j] - cum[j - 1])
+        return np.where(inside, interp, np.where(i >= e.size, 1.0, 0.0))
+
+    def histogram(self, edges: np.ndarray) -> np.ndarray:
+        """Interpolated counts in ``[e0,e1), ..., [e_{k-1}, e_k]``."""
+        e = np.asarray(edges, dtype=np.float64)
+        if self._n == 0 or e.size < 2:
+            return np.zeros(max(e.size - 1, 0))
+        left = self.cdf(e[:-1], inclusive=False)
+        right = np.append(left[1:], self.cdf(e[-1:], inclusive=True))
+        return np.clip(right - left, 0.0, None) * self._n
+
+    def _values(self) -> np.ndarray:
+        raise TypeError("statistics imported from TFDV keep no values")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``kind: histogram``)."""
+        from dvtools.jsonsafe import json_float
+
+        cum = np.diff(self._cum) * self._n if self._cum.size else np.zeros(0)
+        return {"kind": "histogram", "n": self._n, "edges": [json_float(x) for x in self._edges],
+                "counts": cum.tolist(), "num_nan": self.num_nan,
+                "standard": [[json_float(lo), json_float(hi), c] for lo, hi, c in self.standard]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> HistogramSketch:
+        """Inverse of :meth:`to_dict`."""
+        def f(x: Any) -> float:
+            return float(x)  # json_float's strings "Infinity", "-Infinity", "NaN" parse as floats
+
+        return cls([f(x) for x in d["edges"]], [float(c) for c in d["counts"]],
+                   standard=[(f(lo), f(hi), float(c)) for lo, hi, c in d.get("standard", [])],
+                   num_nan=float(d.get("num_nan", 0.0)))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self.to_dict()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        other = HistogramSketch.from_dict(state)
+        for name in (*QuantileSketch.__slots__, *HistogramSketch.__slots__):
+            setattr(self, name, getattr(other, name))
 
 
 # ---- hashing for HyperLogLog ------------------------------------------------------------------

@@ -17,6 +17,7 @@ _API = {
     "accept_anomaly": "dvtools.validation.accept",
     "anomalies_table": "dvtools.validation.validate",
     "anomalies_to_json": "dvtools.validation.validate",
+    "skew_anomalies": "dvtools.validation.skew",
     "validate_statistics": "dvtools.validation.validate",
 }
 
