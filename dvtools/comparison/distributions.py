@@ -253,22 +253,24 @@ def quantile_edges(n, num_bins: int = QUANTILE_BINS, *, integer: bool = False) -
     quantile sketch: exact up to 100k values, KLL beyond with a rank error far below a bin's
     ``1/B`` mass). Ties collapse: repeated quantiles become one edge. A value holding at least
     ``1/(2B)`` of the mass (an *atom*: the zeros of a tips column, each value of a low-cardinality
-    integer column) gets a bin of its own, ``[v, next float after v)``, so a change of its share
-    is not averaged with its neighbours'; the maximum's own bin is ``[float before max, max]``.
+    integer column; found among the quantiles at levels ``k/(4B)``) gets a bin of its own,
+    ``[v, next float after v)`` (integers: ``[v, v + 1)``), so a change of its share is not
+    averaged with its neighbours'; the maximum's own bin is ``[float before max, max]``.
     Integer columns get integer interior edges (``[a, b)`` then holds ``a, ..., b - 1``).
     ``n`` must have at least two distinct finite values.
     """
     sk, lo, hi = n.sketch, float(n.min), float(n.max)
-    levels = np.arange(1, num_bins) / num_bins
-    inner = np.asarray(sk.quantiles(levels), dtype=np.float64)
+    inner = np.asarray(sk.quantiles(np.arange(1, num_bins) / num_bins), dtype=np.float64)
     inner = inner[np.isfinite(inner)]
     if integer:
         inner = np.ceil(inner)
-    cand = np.unique(np.clip(np.concatenate([[lo], inner, [hi]]), lo, hi))
-    # Atoms: point masses of at least half a bin, among the candidate edges (a heavy value is
-    # always a quantile, so it is among them).
-    mass = sk.cdf(cand, inclusive=True) - sk.cdf(cand, inclusive=False)
-    atoms = cand[mass >= 0.5 / num_bins]
+    # Atoms: a value holding at least 1/(2B) of the mass spans more than one step of 1/(4B) in the
+    # CDF, so it is a quantile at one of the levels k/(4B): look for them there.
+    fine = np.asarray(sk.quantiles(np.arange(1, 4 * num_bins) / (4 * num_bins)), dtype=np.float64)
+    fine = np.unique(np.clip(np.concatenate([[lo], fine[np.isfinite(fine)], [hi]]), lo, hi))
+    mass = sk.cdf(fine, inclusive=True) - sk.cdf(fine, inclusive=False)
+    atoms = fine[mass >= 0.5 / num_bins]
+    cand = np.unique(np.clip(np.concatenate([[lo], inner, atoms, [hi]]), lo, hi))
     extra = [(a + 1.0 if integer else np.nextafter(a, np.inf)) for a in atoms if a < hi]
     if hi in atoms:
         extra.append(np.nextafter(hi, -np.inf))
