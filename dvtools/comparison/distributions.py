@@ -224,7 +224,8 @@ def shared_bins(
         edges = np.linspace(basis.min, basis.max, (num_bins or DEFAULT_BINS) + 1)
         if not np.all(np.isfinite(edges)):  # the range overflows float64: interpolate halves
             edges = np.linspace(basis.min / 2, basis.max / 2, (num_bins or DEFAULT_BINS) + 1) * 2
-    return SharedBins(edges, _counts(rn, edges), _counts(cn, edges), binning, integer=_is_integer(reference))
+    integer = binning == "quantile" and _is_integer(reference)  # integer edges: labels name the integers
+    return SharedBins(edges, _counts(rn, edges), _counts(cn, edges), binning, integer=integer)
 
 
 def _is_integer(f: FeatureStatistics) -> bool:
