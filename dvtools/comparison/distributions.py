@@ -254,23 +254,33 @@ def quantile_edges(n, num_bins: int = QUANTILE_BINS, *, integer: bool = False) -
     quantile sketch: exact up to 100k values, KLL beyond with a rank error far below a bin's
     ``1/B`` mass). Ties collapse: repeated quantiles become one edge. A value holding at least
     ``1/(2B)`` of the mass (an *atom*: the zeros of a tips column, each value of a low-cardinality
-    integer column; found among the quantiles at levels ``k/(4B)``) gets a bin of its own,
+    integer column; counted exactly on an exact sketch, found among the quantiles at levels
+    ``k/(4B)`` of a KLL sketch) gets a bin of its own,
     ``[v, next float after v)`` (integers: ``[v, v + 1)``), so a change of its share is not
     averaged with its neighbours'; the maximum's own bin is ``[float before max, max]``.
     Integer columns get integer interior edges (``[a, b)`` then holds ``a, ..., b - 1``).
     ``n`` must have at least two distinct finite values.
     """
     sk, lo, hi = n.sketch, float(n.min), float(n.max)
-    inner = np.asarray(sk.quantiles(np.arange(1, num_bins) / num_bins), dtype=np.float64)
+    exact = sketch_values(sk)
+    if exact is not None:
+        inner = np.asarray(sk.quantiles(np.arange(1, num_bins) / num_bins), dtype=np.float64)
+        # Atoms, exactly: runs of equal values in the sorted sample.
+        starts = np.flatnonzero(np.r_[True, exact[1:] != exact[:-1]])
+        counts = np.diff(np.r_[starts, exact.size])
+        atoms = exact[starts][counts / exact.size >= 0.5 / num_bins]
+    else:
+        # A KLL sketch returns kept items as quantiles, and a value holding at least 1/(2B) of the
+        # mass spans more than one step of 1/(4B) in the CDF: it is the quantile at one of the
+        # levels k/(4B) (every fourth of which is a bin edge k/B, the same float).
+        fine = np.asarray(sk.quantiles(np.arange(1, 4 * num_bins) / (4 * num_bins)), dtype=np.float64)
+        inner = fine[3::4]
+        fine = np.unique(np.clip(np.concatenate([[lo], fine[np.isfinite(fine)], [hi]]), lo, hi))
+        mass = sk.cdf(fine, inclusive=True) - sk.cdf(fine, inclusive=False)
+        atoms = fine[mass >= 0.5 / num_bins]
     inner = inner[np.isfinite(inner)]
     if integer:
         inner = np.ceil(inner)
-    # Atoms: a value holding at least 1/(2B) of the mass spans more than one step of 1/(4B) in the
-    # CDF, so it is a quantile at one of the levels k/(4B): look for them there.
-    fine = np.asarray(sk.quantiles(np.arange(1, 4 * num_bins) / (4 * num_bins)), dtype=np.float64)
-    fine = np.unique(np.clip(np.concatenate([[lo], fine[np.isfinite(fine)], [hi]]), lo, hi))
-    mass = sk.cdf(fine, inclusive=True) - sk.cdf(fine, inclusive=False)
-    atoms = fine[mass >= 0.5 / num_bins]
     cand = np.unique(np.clip(np.concatenate([[lo], inner, atoms, [hi]]), lo, hi))
     extra = [(a + 1.0 if integer else np.nextafter(a, np.inf)) for a in atoms if a < hi]
     if hi in atoms:
