@@ -32,17 +32,19 @@ class _Progress:
         self.last = 0.0
         self.shown = False
 
-    def __call__(self, rows: int, total_bytes: int | None) -> None:
-        if total_bytes is not None and total_bytes < self.min_bytes:
+    def __call__(self, p: Any) -> None:  # a dvtools.statistics.engine.Progress
+        if p.total_bytes is not None and p.total_bytes < self.min_bytes:
             return
         now = time.perf_counter()
         if now - self.last < 0.25:
             return
         self.last = now
-        rate = rows / max(now - self.t0, 1e-9)
+        rate = p.rows / max(now - self.t0, 1e-9)
+        share = f" {p.fraction:.0%}" if p.fraction is not None else ""
+        files = f", file {min(p.parts_done + 1, p.total_parts)}/{p.total_parts}" if p.total_parts > 1 else ""
         from dvtools.terminal import raw_stream
 
-        raw_stream(self.stream).write(f"\r{self.label}: {rows:,} rows ({rate:,.0f} rows/s)")
+        raw_stream(self.stream).write(f"\r{self.label}:{share} {p.rows:,} rows ({rate:,.0f} rows/s){files}")
         self.stream.flush()
         if not self.shown:
             _open_progress.append(self)
@@ -118,7 +120,7 @@ def _cmd_stats(a: argparse.Namespace) -> int:
     progress = _Progress("reading", sys.stderr)
     source: Any = a.data[0] if len(a.data) == 1 else a.data
     stats = compute_statistics(source, slice_by=a.slice_by, engine=a.engine, scheduler=a.scheduler,
-                               progress=progress, batch_size=a.batch_size)
+                               progress=progress, batch_size=a.batch_size, workers=a.workers)
     progress.done()
     save_statistics(stats, a.output, a.format)
     print(summary_table(stats))
@@ -222,7 +224,8 @@ def _parse_method_thresholds(items: list[str] | None) -> dict[str, float]:
 def _thresholds(a: argparse.Namespace, cls: Any, **extra: Any) -> Any:
     """The comparator layers of ``validate`` and ``compare`` from the shared flags (one set of defaults)."""
     return cls(policy=a.policy, linf=a.linf_threshold, js=a.js_threshold,
-               methods=_parse_method_thresholds(a.threshold), **extra)
+               methods=_parse_method_thresholds(a.threshold), categorical_method=a.categorical_method,
+               numeric_method=a.numeric_method, **extra)
 
 
 def _add_comparator_flags(p: argparse.ArgumentParser) -> None:
@@ -235,6 +238,10 @@ def _add_comparator_flags(p: argparse.ArgumentParser) -> None:
                    help="the role of the compared data: skew (it is serving data for the baseline's training data: "
                         "the schema's skew_comparator applies) or drift (default: evaluation data or the next span, "
                         "drift_comparator)")
+    p.add_argument("--categorical-method", default=None, metavar="METHOD",
+                   help="judge every categorical feature by this method (default: the policy's)")
+    p.add_argument("--numeric-method", default=None, metavar="METHOD",
+                   help="judge every numeric feature by this method (default: the policy's)")
     p.add_argument("--threshold", action="append", default=None, metavar="METHOD=VALUE",
                    help="global threshold of a method wherever it decides, e.g. psi=0.2 (repeatable)")
     p.add_argument("--linf-threshold", type=float, default=None,
@@ -293,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--slice-by", default=None, metavar="COL", help="also compute statistics per value of COL")
     s.add_argument("--engine", choices=["local", "dask"], default="local")
     s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT); default: local cluster")
+    s.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="threads folding batches (default: the cores, at most 4; the result does not depend on it)")
     s.add_argument("--batch-size", type=int, default=131_072, help=argparse.SUPPRESS)
     s.set_defaults(func=_cmd_stats)
 

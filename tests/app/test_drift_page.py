@@ -45,15 +45,17 @@ def test_drift_renders_and_the_threshold_moves_the_verdicts(demo):
     assert {"temperature_c", "distance_km", "device_os"} <= set(table.loc[table["verdict"] == "drift", "feature"])
     assert {"l_infinity", "jensen_shannon_divergence", "psi"} <= set(table.columns)  # every distance
     assert set(table["threshold_source"]) == {"policy"}
-    demo.slider(key="cmp_thr_numeric_normalized_wasserstein").set_value(5.0).run()
+    demo.slider(key="cmp_thr_numeric_normalized_wasserstein").set_value(4.0).run()
     assert not demo.exception
-    assert _drifted(demo)[0] < n
+    fewer = _drifted(demo)[0]
+    assert fewer < n
     assert set(_frame(demo, "feature", "threshold_source")["threshold_source"]) == {"policy", "global"}
     demo.slider(key="cmp_thr_categorical_jensen_shannon_distance").set_value(0.005).run()
-    assert _drifted(demo)[0] > _drifted(demo)[0] - 1 >= 0
-    captions = " ".join(c.value for c in demo.caption)
-    assert "Not compared: key column: run\\_id; identifier: runner\\_id; timestamp: run\\_date" in captions
-    assert "only in training: weather" in captions and "only in the compared data: app\\_version" in captions
+    assert _drifted(demo)[0] > fewer  # more categorical features drift at 0.005 than at 0.1
+    captions = " ".join(c.value for c in demo.caption).replace("\\", "")  # Markdown escapes
+    assert ("Not compared: key column: run_id; identifier: runner_id; timestamp: run_date; "
+            "not in environment SERVING: completed") in captions
+    assert "only in training: weather" in captions and "only in the compared data: app_version" in captions
 
 
 @pytest.mark.parametrize("policy", ["auto", "tfdv"])
