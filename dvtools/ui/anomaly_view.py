@@ -500,7 +500,7 @@ UNBOUNDED_METHODS = frozenset({"psi", "normalized_wasserstein", "wasserstein", "
 KIND_METHODS = {
     "categorical": ("l_infinity", "jensen_shannon_distance", "jensen_shannon_divergence", "psi", "hellinger",
                     "chi_square"),
-    "numeric": ("normalized_wasserstein", "jensen_shannon_distance", "jensen_shannon_divergence", "psi", "hellinger",
+    "numeric": ("jensen_shannon_distance", "normalized_wasserstein", "jensen_shannon_divergence", "psi", "hellinger",
                 "ks"),
 }
 

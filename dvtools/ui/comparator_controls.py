@@ -17,8 +17,9 @@ from dvtools.ui import anomaly_view, state
 from dvtools.ui.format import md_escape
 
 POLICY_RULE = "policy rule"
-POLICY_HELP = ("auto (default, as the CLI): Evidently's defaults (a statistical test on a small reference, else an "
-               "effect size: normalized Wasserstein for numbers, Jensen-Shannon distance for categories). "
+POLICY_HELP = ("auto (default, as the CLI): a statistical test on a small reference (<= 1000 rows), else the "
+               "Jensen-Shannon distance (categories; numbers on the reference's quantile bins), counted only when "
+               "a chi-square test on the same counts is significant. A method's threshold applies wherever it decides. "
                "tfdv: TensorFlow Data Validation's comparators (L-infinity for categories, Jensen-Shannon "
                "divergence for numbers, threshold 0.1, strictly above).")
 KIND_LABELS = {"categorical": "Categorical features", "numeric": "Numeric features"}

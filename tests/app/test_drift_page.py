@@ -45,11 +45,12 @@ def test_drift_renders_and_the_threshold_moves_the_verdicts(demo):
     assert {"temperature_c", "distance_km", "device_os"} <= set(table.loc[table["verdict"] == "drift", "feature"])
     assert {"l_infinity", "jensen_shannon_divergence", "psi"} <= set(table.columns)  # every distance
     assert set(table["threshold_source"]) == {"policy"}
-    demo.slider(key="cmp_thr_numeric_normalized_wasserstein").set_value(4.0).run()
+    demo.slider(key="cmp_thr_numeric_jensen_shannon_distance").set_value(0.9).run()
     assert not demo.exception
     fewer = _drifted(demo)[0]
     assert fewer < n
-    assert set(_frame(demo, "feature", "threshold_source")["threshold_source"]) == {"policy", "global"}
+    # auto decides both kinds by the JS distance: its global threshold applies wherever it decides.
+    assert set(_frame(demo, "feature", "threshold_source")["threshold_source"]) == {"global"}
     demo.slider(key="cmp_thr_categorical_jensen_shannon_distance").set_value(0.005).run()
     assert _drifted(demo)[0] > fewer  # more categorical features drift at 0.005 than at 0.1
     captions = " ".join(c.value for c in demo.caption).replace("\\", "")  # Markdown escapes
@@ -180,8 +181,8 @@ def test_empty_state_and_literal_names(app, csv_ref, markdown_texts):
 
 
 def test_threshold_range_follows_the_method(demo):
-    slider = demo.slider(key="cmp_thr_numeric_normalized_wasserstein")  # auto: unbounded, so at least 2
-    assert slider.max >= 2.0 and slider.value == pytest.approx(0.1)
+    slider = demo.slider(key="cmp_thr_numeric_jensen_shannon_distance")  # auto: bounded in [0, 1]
+    assert (slider.min, slider.max) == (0.0, 1.0) and slider.value == pytest.approx(0.1)
     demo.selectbox(key="cmp_method_numeric").set_value("psi").run()
     slider = demo.slider(key="cmp_thr_numeric_psi")
     assert not demo.exception and slider.min == 0.0 and slider.max >= 2.0 and slider.value == pytest.approx(0.2)
@@ -190,9 +191,9 @@ def test_threshold_range_follows_the_method(demo):
     assert slider.max >= 1.2 * psi[psi < float("inf")].max() - 1e-9
     slider.set_value(1.5).run()
     assert not demo.exception and demo.session_state["thresholds"].methods["psi"] == 1.5
-    demo.selectbox(key="cmp_method_numeric").set_value("jensen_shannon_distance").run()
-    slider = demo.slider(key="cmp_thr_numeric_jensen_shannon_distance")
-    assert not demo.exception and (slider.min, slider.max) == (0.0, 1.0)
+    demo.selectbox(key="cmp_method_numeric").set_value("normalized_wasserstein").run()
+    slider = demo.slider(key="cmp_thr_numeric_normalized_wasserstein")  # unbounded, so at least 2
+    assert not demo.exception and slider.max >= 2.0 and slider.value == pytest.approx(0.1)
 
 
 def test_p_value_threshold_range(app, csv_ref):

@@ -49,6 +49,8 @@ def test_bulk_shift_of_heavy_tail_is_flagged(n):
     assert d["psi"] >= PSI_THRESHOLD
     fc = compare_statistics(ref, cur)["x"]
     assert fc.distances["jensen_shannon_distance"] == pytest.approx(d["js_distance"], rel=1e-12)
+    # The default policy's verdict: drift, decided by the quantile-binned JS distance.
+    assert (fc.primary_method, fc.verdict.value) == ("jensen_shannon_distance", "drift")
     # The former equal-width bins were blind to it: nearly every value sits in the first bin.
     assert binned(ref, cur, "equal-width")["js_distance"] < JS_DISTANCE_THRESHOLD / 2
 
@@ -62,6 +64,8 @@ def test_random_splits_of_heavy_tail_are_never_flagged(seed):
     mask[half] = True
     d = binned(data[mask], data[~mask])
     assert d["js_distance"] < JS_DISTANCE_THRESHOLD / 2
+    fc = compare_statistics(stats_of({"x": data[mask]}), stats_of({"x": data[~mask]}))["x"]
+    assert fc.verdict.value == "no drift"
     assert d["psi"] < PSI_THRESHOLD / 2
     assert d["hellinger"] < JS_DISTANCE_THRESHOLD / 2
 
@@ -311,3 +315,16 @@ def test_quantile_bins_partition_both_sides(ref, cur, integer):
             # position of the bin holding v: [e[i-1], e[i]), the last one closed
             i = len(e) - 1 if v == e[-1] else int(np.searchsorted(e, v, side="right"))
             assert sb.reference[i] == pytest.approx(k), (v, sb.labels[i])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_few_hundred_current_rows_of_the_same_distribution_are_not_drift(seed):
+    # 300 serving rows against 50,000 training rows: 21 bins of ~15 values each differ by a JS
+    # distance near 0.1 by chance alone; the significance gate (chi-square on the same bins) keeps
+    # that noise from being a drift verdict, while a real shift of the same size sample passes it.
+    rng = np.random.default_rng(5000 + seed)
+    ref = stats_of({"x": fares(rng, 50_000)})
+    same = compare_statistics(ref, stats_of({"x": fares(rng, 300)}))["x"]
+    assert same.spec.gated and same.verdict.value != "drift", (same.statistic, same.gate_p_value)
+    shifted = compare_statistics(ref, stats_of({"x": fares(rng, 300, scale=1.6)}))["x"]
+    assert shifted.verdict.value == "drift", (shifted.statistic, shifted.gate_p_value)

@@ -66,7 +66,12 @@ def test_numeric_distances_match_scipy(numeric_pair):
     assert fc.below_range_share == pytest.approx((cur < ref.min()).mean(), abs=1e-12)
     assert fc.above_range_share == pytest.approx((cur > ref.max()).mean(), abs=1e-12)
     assert fc.out_of_range_share == pytest.approx(((cur < ref.min()) | (cur > ref.max())).mean(), abs=1e-12)
-    assert "l_infinity" not in d and "chi_square" not in d
+    assert "l_infinity" not in d
+    # The auto policy's significance gate: a chi-square test of homogeneity on the same bins.
+    table = np.vstack([hp, hq])
+    chi = stats.chi2_contingency(table[:, table.sum(axis=0) > 0], correction=False)
+    assert d["chi_square"] == pytest.approx(chi.statistic, rel=1e-9)
+    assert p["chi_square"] == pytest.approx(chi.pvalue, rel=1e-9, abs=1e-300)
 
 
 def test_integer_ties_match_scipy():
@@ -130,7 +135,8 @@ def test_policy_primary_methods():
     assert (auto_small["x"].primary_method, auto_small["c"].primary_method) == ("ks", "chi_square")
     auto_large = compare_statistics(s_large, s_large)
     assert (auto_large["x"].primary_method, auto_large["c"].primary_method) == (
-        "normalized_wasserstein", "jensen_shannon_distance")
+        "jensen_shannon_distance", "jensen_shannon_distance")
+    assert auto_large["x"].spec.gated and auto_large["x"].spec.binning == "quantile"
     tfdv = compare_statistics(s_small, s_small, policy="tfdv")
     assert (tfdv["x"].primary_method, tfdv["c"].primary_method) == ("jensen_shannon_divergence", "l_infinity")
     assert tfdv["x"].threshold == tfdv["c"].threshold == 0.1
@@ -143,7 +149,7 @@ def test_policy_primary_methods():
 CASES = [
     ("auto", 800, "numeric", "ks"),
     ("auto", 800, "categorical", "chi_square"),
-    ("auto", 20_000, "numeric", "normalized_wasserstein"),
+    ("auto", 20_000, "numeric", "jensen_shannon_distance"),
     ("auto", 20_000, "categorical", "jensen_shannon_distance"),
     ("tfdv", 20_000, "numeric", "jensen_shannon_divergence"),
     ("tfdv", 20_000, "categorical", "l_infinity"),

@@ -71,7 +71,7 @@ def test_random_settings_give_one_drifted_set(setting) -> None:  # noqa: ANN001
                                     **th.comparison_options())
     assert {a.feature for a in anomalies if a.type in DRIFT_TYPES} == {f.feature for f in comparison.drifted}
     for f in comparison.features:
-        assert f.verdict == f.spec.verdict(f.statistic)
+        assert f.verdict == f.spec.verdict(f.statistic, f.gate_p_value)
         o = th.per_feature.get(f.feature)
         tfdv = "l_infinity" if f.kind == "categorical" else "jensen_shannon_divergence"
         if o is not None and (o.linf if f.kind == "categorical" else o.js) is not None:
