@@ -4,8 +4,8 @@ from dvtools.validation.accept import AnomalyNotAcceptable, accept_anomaly
 from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
 from dvtools.validation.checks import CHECKS, CheckContext
 from dvtools.validation.explanations import EXPLANATIONS, Explanation
-from dvtools.validation.thresholds import FeatureThresholds, Thresholds
 from dvtools.validation.skew import skew_anomalies
+from dvtools.validation.thresholds import FeatureThresholds, Thresholds
 from dvtools.validation.validate import anomalies_table, anomalies_to_json, validate_statistics
 
 __all__ = [

@@ -17,9 +17,9 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+from dvtools.comparison.comparators import Comparison
 from dvtools.errors import UsageError
 from dvtools.jsonsafe import jsonable
-from dvtools.comparison.comparators import Comparison
 from dvtools.schema.model import Feature, FeatureRole, Schema
 from dvtools.statistics.model import DatasetStatistics
 from dvtools.validation.anomalies import Anomaly, Severity
