@@ -134,6 +134,9 @@ __all__ = [
     "Policy",
     "Rule",
     "compare_statistics",
+    "judge_comparison",
+    "measure_statistics",
+    "resolve_spec",
 ]
 
 L_INFINITY = "l_infinity"
@@ -712,9 +715,8 @@ _MAX_VALUE = {
 }
 
 
-def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: float,
-                rule: Rule) -> FeatureComparison:
-    """One or both sides have no values: nothing to measure; one-sided is the worst drift."""
+def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: float) -> FeatureComparison:
+    """One or both sides have no values: nothing to measure; one-sided is the worst drift (see :func:`_judge`)."""
     one_sided = (n_ref == 0) != (n_cur == 0)
     for m in sorted(wanted):
         if m == PSI:
@@ -725,14 +727,18 @@ def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: fl
             fc.p_values[m] = math.nan if one_sided else 1.0
     side = "reference" if n_ref == 0 else "current"
     fc.notes.append(f"no values in {side} data" if one_sided else "no values on either side")
-    fc.statistic = fc.p_values[rule.method] if rule.is_test else fc.distances[rule.method]
-    fc.verdict = DriftVerdict.DRIFT if one_sided else DriftVerdict.NO_DRIFT
+    fc.evidence["empty"] = "one side" if one_sided else "both sides"
     return fc
 
 
-def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: FeatureStatistics, *,
-                     hint: bool | None, layers: Layers, reference_rows: int,
-                     methods: set[str] | None) -> FeatureComparison | str:
+def _measure_feature(name: str, ref_outer: FeatureStatistics, cur_outer: FeatureStatistics, *,
+                     hint: bool | None, binning: str, methods: set[str] | None,
+                     deciding: Any = None) -> FeatureComparison | str:
+    """Everything about one feature that does not depend on thresholds: kind, distances, findings.
+
+    ``methods``: the methods to compute (None: all that apply); ``deciding(kind)``: the method that
+    will decide (always computed). The verdict is :func:`_judge`'s.
+    """
     ref, cur = ref_outer.value_view, cur_outer.value_view
     ref_null, cur_null = ref.logical_type == LogicalType.NULL, cur.logical_type == LogicalType.NULL
     if ref_null and cur_null:
@@ -742,22 +748,19 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     if isinstance(kind_or_reason, str):
         return kind_or_reason
     kind, low_card = kind_or_reason
-    policy = POLICIES[layers.policy]
-    rule = resolve_spec(name, kind, reference_rows, layers)
     applicable = set(CATEGORICAL_METHODS if kind == "categorical" else NUMERIC_METHODS)
     rn, cn = _numeric_of(ref), _numeric_of(cur)
     if low_card and rn is not None and cn is not None:
         applicable |= {KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN}
-    wanted = (applicable if methods is None else applicable & methods) | {rule.method}
+    wanted = applicable if methods is None else (applicable & methods) | {deciding(kind)}
     fc = FeatureComparison(
-        feature=name, kind=kind, logical_type=ref_outer.logical_type.value, primary_method=rule.method,
-        threshold=rule.threshold, statistic=math.nan, verdict=DriftVerdict.NO_DRIFT, low_cardinality=low_card,
+        feature=name, kind=kind, logical_type=ref_outer.logical_type.value, primary_method="",
+        threshold=math.nan, statistic=math.nan, verdict=DriftVerdict.NO_DRIFT, low_cardinality=low_card,
         missing_share_reference=ref_outer.missing_fraction, missing_share_current=cur_outer.missing_fraction,
-        spec=rule,
     )
     if ref_null or cur_null:
         fc.num_present_reference, fc.num_present_current = ref.num_present, cur.num_present
-        return _fill_empty(fc, wanted, float(ref.num_present), float(cur.num_present), rule)
+        return _fill_empty(fc, wanted, float(ref.num_present), float(cur.num_present))
     if ref_outer.logical_type != cur_outer.logical_type:
         fc.notes.append(f"type changed: {ref_outer.logical_type.value} in reference, "
                         f"{cur_outer.logical_type.value} in current")
@@ -777,14 +780,13 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
             return fc
         _category_findings(fc, labels, r, c, has_other, ref.values.exact, cur.values.exact)
         _category_evidence(fc, labels, r, c)
-        if (policy.high_cardinality_gate and rule.source in _GATED_SOURCES and not low_card and n_ref and n_cur
-                and len(labels) > HIGH_CARDINALITY_TOP + 1
+        if (not low_card and n_ref and n_cur and len(labels) > HIGH_CARDINALITY_TOP + 1
                 and len(labels) > HIGH_CARDINALITY_RATIO * min(n_ref, n_cur)):
             high_card = len(labels)
             # Distances stay on every category (disjoint values must still read as disjoint);
-            # the significance gate is a chi-square test on the top categories + (other).
+            # the significance gate (policies with high_cardinality_gate) is a chi-square test on the
+            # top categories + (other).
             top_r, top_c = _top_categories(r, c, has_other)
-            wanted.add(CHI_SQUARE)
     else:
         assert rn is not None and cn is not None
         n_ref, n_cur = float(rn.num_finite), float(cn.num_finite)
@@ -792,7 +794,7 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     if rn is not None and cn is not None:
         fc.approximate = fc.approximate or not (rn.sketch.is_exact and cn.sketch.is_exact)
         if rn.num_finite and cn.num_finite:
-            bins = shared_bins(ref, cur, binning=rule.binning)
+            bins = shared_bins(ref, cur, binning=binning)
             if kind == "numeric":
                 fc.evidence.update(bins=bins.labels, edges=[float(e) for e in bins.edges],
                                    reference_counts=bins.reference.tolist(), current_counts=bins.current.tolist())
@@ -809,27 +811,49 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     fc.num_present_reference, fc.num_present_current = int(n_ref), int(n_cur)
 
     if n_ref == 0 or n_cur == 0:
-        return _fill_empty(fc, wanted, n_ref, n_cur, rule)
+        return _fill_empty(fc, wanted, n_ref, n_cur)
 
     if kind == "categorical":
         fc.distances.update(_vector_distances(r, c, wanted, categorical=True))
         if CHI_SQUARE in wanted:
-            stat, p, _dof = chi_square(top_r, top_c) if high_card else chi_square(r, c)
+            stat, p, _dof = chi_square(r, c)
             fc.distances[CHI_SQUARE] = stat
             fc.p_values[CHI_SQUARE] = p
+        if high_card:
+            stat, p, _dof = chi_square(top_r, top_c)
+            fc.evidence["high_cardinality"] = (high_card, float(stat), float(p))
     else:
         assert bins is not None
         fc.distances.update(_vector_distances(bins.reference, bins.current, wanted, categorical=False))
     if rn is not None and cn is not None and rn.num_finite and cn.num_finite and wanted & {
             KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN}:
         _numeric_tests(rn, cn, wanted, fc.distances, fc.p_values)
-    fc.statistic = fc.p_values[rule.method] if rule.is_test else fc.distances[rule.method]
-    fc.verdict = rule.verdict(fc.statistic)
-    if high_card:
-        p = fc.p_values[CHI_SQUARE]
-        fc.notes.append(f"high-cardinality ({high_card:,} categories): significance tested on the top "
+    return fc
+
+
+def _judge(measured: FeatureComparison, spec: ComparatorSpec, policy: Policy) -> FeatureComparison:
+    """THE verdict of one feature: ``spec`` applied to its measurements (a new object; ``measured`` is kept)."""
+    fc = replace(measured, distances=dict(measured.distances), p_values=dict(measured.p_values),
+                 notes=list(measured.notes), spec=spec, primary_method=spec.method, threshold=spec.threshold)
+    if fc.kind == "identifier":
+        return fc
+    high = fc.evidence.get("high_cardinality")
+    gated = high is not None and policy.high_cardinality_gate and spec.source in _GATED_SOURCES
+    if gated and CHI_SQUARE in fc.distances:
+        # The significance of a high-cardinality feature is tested on its top categories + (other).
+        fc.distances[CHI_SQUARE], fc.p_values[CHI_SQUARE] = high[1], high[2]
+    values = fc.p_values if spec.is_test else fc.distances
+    fc.statistic = float(values.get(spec.method, math.nan))
+    empty = fc.evidence.get("empty")
+    if empty is not None:
+        fc.verdict = DriftVerdict.DRIFT if empty == "one side" else DriftVerdict.NO_DRIFT
+        return fc
+    fc.verdict = spec.verdict(fc.statistic)
+    if gated:
+        n, _, p = high
+        fc.notes.append(f"high-cardinality ({n:,} categories): significance tested on the top "
                         f"{HIGH_CARDINALITY_TOP} + (other); chi-square p = {p:.3g}")
-        if not rule.is_test and fc.verdict != DriftVerdict.NO_DRIFT and not p < HIGH_CARDINALITY_ALPHA:
+        if not spec.is_test and fc.verdict != DriftVerdict.NO_DRIFT and not p < HIGH_CARDINALITY_ALPHA:
             fc.verdict = DriftVerdict.NO_DRIFT
             fc.notes.append("difference within sampling noise: no drift")
     return fc
@@ -943,6 +967,40 @@ def compare_statistics(
     layers = Layers(policy=policy, thresholds=dict(thresholds or {}), categorical_method=categorical_method,
                     numeric_method=numeric_method, schema=schema, comparator=comparator,
                     overrides=dict(overrides or {}))
+
+    def deciding(name: str) -> Any:
+        return lambda kind: resolve_spec(name, kind, reference.num_examples, layers).method
+
+    measured = measure_statistics(reference, current, binning=POLICIES[policy].binning, methods=wanted,
+                                  categorical=categorical, exclude=exclude, schema=schema, environment=environment,
+                                  compare={n: o.compare for n, o in layers.overrides.items() if o.compare is not None},
+                                  roles=roles, deciding=deciding if wanted is not None else None)
+    return judge_comparison(measured, layers, correction=correction, drift_share_threshold=drift_share_threshold)
+
+
+def measure_statistics(
+    reference: DatasetStatistics,
+    current: DatasetStatistics,
+    *,
+    binning: str = "quantile",
+    methods: Collection[str] | None = None,
+    categorical: Collection[str] | Mapping[str, bool] | None = None,
+    exclude: Collection[str] = (),
+    schema: Schema | None = None,
+    environment: str | None = None,
+    compare: Mapping[str, bool] | None = None,
+    roles: Mapping[str, str] | None = None,
+    deciding: Any = None,
+) -> Comparison:
+    """The threshold-independent half of :func:`compare_statistics`: which features, their kinds and distances.
+
+    The result has no verdicts yet (:func:`judge_comparison` gives them), so a dashboard caches it
+    and a threshold change costs a judgement only. Arguments as in :func:`compare_statistics`
+    (``compare``: name -> the per-feature "compare anyway" setting; ``deciding(name)(kind)``: the
+    method that will decide, computed even when ``methods`` leaves it out).
+    """
+    wanted = None if methods is None else set(methods)
+    skips = Layers(schema=schema, overrides={n: FeatureOverride(compare=v) for n, v in (compare or {}).items()})
     excluded = set(exclude)
     features: list[FeatureComparison] = []
     not_compared: dict[str, str] = {}
@@ -951,30 +1009,43 @@ def compare_statistics(
             if name in excluded and name in current.features:
                 not_compared[name] = "key column"
             continue
-        reason = _skip_reason(name, ref_f, layers, environment, roles)
+        reason = _skip_reason(name, ref_f, skips, environment, roles)
         if reason is not None:
             not_compared[name] = reason
             continue
-        out = _compare_feature(name, ref_f, current.features[name], hint=_hint(name, categorical, schema),
-                               layers=layers, reference_rows=reference.num_examples, methods=wanted)
+        out = _measure_feature(name, ref_f, current.features[name], hint=_hint(name, categorical, schema),
+                               binning=binning, methods=wanted, deciding=deciding(name) if deciding else None)
         if isinstance(out, str):
             not_compared[name] = out
         else:
             features.append(out)
-    if correction is not None:
-        _correct(features, correction)
     return Comparison(
         features=features,
-        policy=policy,
+        policy="",
         num_examples_reference=reference.num_examples,
         num_examples_current=current.num_examples,
-        drift_share_threshold=drift_share_threshold,
-        correction=correction,
         only_in_reference=[n for n in reference.features if n not in current.features and n not in excluded],
         only_in_current=[n for n in current.features if n not in reference.features and n not in excluded],
         not_compared=not_compared,
-        comparator=comparator,
     )
+
+
+def judge_comparison(measured: Comparison, layers: Layers, *, correction: str | None = None,
+                     drift_share_threshold: float = 0.5) -> Comparison:
+    """THE function that applies the comparators: each feature's :func:`resolve_spec`, then its verdict.
+
+    ``measured``: from :func:`measure_statistics` (kept unchanged); returns a new :class:`Comparison`.
+    """
+    policy = POLICIES[layers.policy]
+    features = [_judge(f, resolve_spec(f.feature, "categorical" if f.kind == "identifier" else f.kind,
+                                       measured.num_examples_reference, layers), policy)
+                for f in measured.features]
+    if correction is not None:
+        _correct(features, correction)
+    return replace(measured, features=features, policy=layers.policy, correction=correction,
+                   drift_share_threshold=drift_share_threshold, comparator=layers.comparator,
+                   only_in_reference=list(measured.only_in_reference), only_in_current=list(measured.only_in_current),
+                   not_compared=dict(measured.not_compared))
 
 
 def _skip_reason(name: str, ref: FeatureStatistics, layers: Layers, environment: str | None,
