@@ -32,17 +32,19 @@ class _Progress:
         self.last = 0.0
         self.shown = False
 
-    def __call__(self, rows: int, total_bytes: int | None) -> None:
-        if total_bytes is not None and total_bytes < self.min_bytes:
+    def __call__(self, p: Any) -> None:  # a dvtools.statistics.engine.Progress
+        if p.total_bytes is not None and p.total_bytes < self.min_bytes:
             return
         now = time.perf_counter()
         if now - self.last < 0.25:
             return
         self.last = now
-        rate = rows / max(now - self.t0, 1e-9)
+        rate = p.rows / max(now - self.t0, 1e-9)
+        share = f" {p.fraction:.0%}" if p.fraction is not None else ""
+        files = f", file {min(p.parts_done + 1, p.total_parts)}/{p.total_parts}" if p.total_parts > 1 else ""
         from dvtools.terminal import raw_stream
 
-        raw_stream(self.stream).write(f"\r{self.label}: {rows:,} rows ({rate:,.0f} rows/s)")
+        raw_stream(self.stream).write(f"\r{self.label}:{share} {p.rows:,} rows ({rate:,.0f} rows/s){files}")
         self.stream.flush()
         if not self.shown:
             _open_progress.append(self)
@@ -118,7 +120,7 @@ def _cmd_stats(a: argparse.Namespace) -> int:
     progress = _Progress("reading", sys.stderr)
     source: Any = a.data[0] if len(a.data) == 1 else a.data
     stats = compute_statistics(source, slice_by=a.slice_by, engine=a.engine, scheduler=a.scheduler,
-                               progress=progress, batch_size=a.batch_size)
+                               progress=progress, batch_size=a.batch_size, workers=a.workers)
     progress.done()
     save_statistics(stats, a.output, a.format)
     print(summary_table(stats))
@@ -228,9 +230,9 @@ def _thresholds(a: argparse.Namespace, cls: Any, **extra: Any) -> Any:
 
 def _add_comparator_flags(p: argparse.ArgumentParser) -> None:
     """``--policy``, ``--comparator``, ``--threshold``, ``--linf-threshold``, ``--js-threshold`` (validate and compare)."""
-    from dvtools.comparison.comparators import DEFAULT_POLICY, POLICIES
+    from dvtools.defaults import DEFAULT_POLICY, POLICY_NAMES
 
-    p.add_argument("--policy", choices=list(POLICIES), default=DEFAULT_POLICY,
+    p.add_argument("--policy", choices=list(POLICY_NAMES), default=DEFAULT_POLICY,
                    help=f"drift/skew policy (default {DEFAULT_POLICY}, as the dashboard)")
     p.add_argument("--comparator", choices=["drift", "skew"], default="drift",
                    help="the role of the compared data: skew (it is serving data for the baseline's training data: "
@@ -298,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--slice-by", default=None, metavar="COL", help="also compute statistics per value of COL")
     s.add_argument("--engine", choices=["local", "dask"], default="local")
     s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT); default: local cluster")
+    s.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="threads folding batches (default: the cores, at most 4; the result does not depend on it)")
     s.add_argument("--batch-size", type=int, default=131_072, help=argparse.SUPPRESS)
     s.set_defaults(func=_cmd_stats)
 

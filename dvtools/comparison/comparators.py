@@ -117,6 +117,7 @@ from dvtools.comparison.distances import (
     wasserstein_from_quantiles,
 )
 from dvtools.comparison.distributions import aligned_categories, shared_bins, sketch_values
+from dvtools.defaults import DEFAULT_POLICY, POLICY_NAMES
 from dvtools.errors import UsageError
 from dvtools.schema.inference import infer_role, is_categorical_int
 from dvtools.schema.model import FeatureRole, FeatureType, Schema
@@ -208,8 +209,6 @@ METHOD_DEFAULT_THRESHOLDS: dict[str, float] = {
     KS: 0.05, NORMALIZED_WASSERSTEIN: 0.1,
 }
 
-#: The policy used when none is given: the CLI (``compare``, ``validate``), the API and the dashboard.
-DEFAULT_POLICY = "auto"
 
 
 @dataclass(frozen=True)
@@ -301,6 +300,9 @@ POLICIES: dict[str, Policy] = {
         binning="quantile",
     ),
 }
+
+
+assert tuple(POLICIES) == POLICY_NAMES, "dvtools.defaults.POLICY_NAMES must name the policies"
 
 
 @dataclass(frozen=True)
@@ -801,6 +803,7 @@ def _measure_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
             imported = rn.sketch.from_histogram or cn.sketch.from_histogram
             if imported:
                 fc.notes.append(_TFDV_NOTE)
+                fc.evidence["imported"] = True
             elif bins.binning == "tfdv":
                 # TFDV's bins span both ranges: the shares outside the reference range come from the CDF.
                 fc.below_range_share = float(cn.sketch.cdf([rn.min], inclusive=False)[0])
@@ -831,8 +834,11 @@ def _measure_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     return fc
 
 
-def _judge(measured: FeatureComparison, spec: ComparatorSpec, policy: Policy) -> FeatureComparison:
-    """THE verdict of one feature: ``spec`` applied to its measurements (a new object; ``measured`` is kept)."""
+def _judge(measured: FeatureComparison, spec: ComparatorSpec, policy: Policy) -> FeatureComparison | str:
+    """THE verdict of one feature: ``spec`` applied to its measurements (a new object; ``measured`` is kept).
+
+    A string: why the feature cannot be judged by ``spec`` (it then counts as not compared).
+    """
     fc = replace(measured, distances=dict(measured.distances), p_values=dict(measured.p_values),
                  notes=list(measured.notes), spec=spec, primary_method=spec.method, threshold=spec.threshold)
     if fc.kind == "identifier":
@@ -844,6 +850,10 @@ def _judge(measured: FeatureComparison, spec: ComparatorSpec, policy: Policy) ->
         fc.distances[CHI_SQUARE], fc.p_values[CHI_SQUARE] = high[1], high[2]
     values = fc.p_values if spec.is_test else fc.distances
     fc.statistic = float(values.get(spec.method, math.nan))
+    if math.isnan(fc.statistic) and spec.method in _SKETCH_METHODS and fc.evidence.get("imported"):
+        # Not guessed: TFDV's statistics carry histograms, which do not determine KS or Wasserstein.
+        return (f"{spec.method} needs dvtools sketches: statistics imported from TFDV carry histograms "
+                "(the tfdv policy compares them on TFDV's terms)")
     empty = fc.evidence.get("empty")
     if empty is not None:
         fc.verdict = DriftVerdict.DRIFT if empty == "one side" else DriftVerdict.NO_DRIFT
@@ -863,6 +873,7 @@ _TFDV_NOTE = ("statistics imported from TFDV: JS/PSI/Hellinger on TFDV's histogr
               "not computed (no sketch)")
 
 
+_SKETCH_METHODS = frozenset({KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN})
 _GATED_SOURCES = frozenset({ThresholdSource.POLICY.value, ThresholdSource.GLOBAL.value})
 
 
@@ -1037,15 +1048,22 @@ def judge_comparison(measured: Comparison, layers: Layers, *, correction: str | 
     ``measured``: from :func:`measure_statistics` (kept unchanged); returns a new :class:`Comparison`.
     """
     policy = POLICIES[layers.policy]
-    features = [_judge(f, resolve_spec(f.feature, "categorical" if f.kind == "identifier" else f.kind,
-                                       measured.num_examples_reference, layers), policy)
-                for f in measured.features]
+    features: list[FeatureComparison] = []
+    not_compared = dict(measured.not_compared)
+    for f in measured.features:
+        spec = resolve_spec(f.feature, "categorical" if f.kind == "identifier" else f.kind,
+                            measured.num_examples_reference, layers)
+        out = _judge(f, spec, policy)
+        if isinstance(out, str):
+            not_compared[f.feature] = out
+        else:
+            features.append(out)
     if correction is not None:
         _correct(features, correction)
     return replace(measured, features=features, policy=layers.policy, correction=correction,
                    drift_share_threshold=drift_share_threshold, comparator=layers.comparator,
                    only_in_reference=list(measured.only_in_reference), only_in_current=list(measured.only_in_current),
-                   not_compared=dict(measured.not_compared))
+                   not_compared=not_compared)
 
 
 def _skip_reason(name: str, ref: FeatureStatistics, layers: Layers, environment: str | None,

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from enum import StrEnum
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -59,7 +60,7 @@ HINT_ONLY = frozenset({PiiKind.PERSON_NAME, PiiKind.DATE_OF_BIRTH})
 # Column-name words (after splitting snake_case / camelCase, and joining neighbours: first_name -> firstname).
 _HINT_WORDS: dict[PiiKind, frozenset[str]] = {
     PiiKind.EMAIL: frozenset({"email", "mail", "emailaddress", "courriel"}),
-    PiiKind.PHONE: frozenset({"phone", "tel", "telephone", "mobile", "cell", "cellphone", "fax", "msisdn",
+    PiiKind.PHONE: frozenset({"phone", "tel", "telephone", "mobile", "cellphone", "cellnumber", "fax", "msisdn",
                               "phonenumber", "telefon", "handy"}),
     PiiKind.PAYMENT_CARD: frozenset({"card", "cc", "pan", "creditcard", "cardnumber", "ccnumber", "ccnum"}),
     PiiKind.IBAN: frozenset({"iban", "bankaccount", "accountnumber"}),
@@ -69,7 +70,7 @@ _HINT_WORDS: dict[PiiKind, frozenset[str]] = {
     PiiKind.ES_DNI: frozenset({"dni", "nie", "nif"}),
     PiiKind.DATE_OF_BIRTH: frozenset({"dob", "birth", "birthday", "birthdate", "dateofbirth", "born", "bday",
                                       "geburtsdatum", "naissance"}),
-    PiiKind.GEOLOCATION: frozenset({"lat", "latitude", "lon", "lng", "long", "longitude", "geo", "geolocation",
+    PiiKind.GEOLOCATION: frozenset({"lat", "latitude", "lon", "lng", "longitude", "geo", "geolocation",
                                     "location", "coordinates", "coords", "coord", "gps", "latlon", "latlng"}),
     PiiKind.PERSON_NAME: frozenset({"name", "fullname", "firstname", "lastname", "surname", "givenname",
                                     "familyname", "forename", "middlename", "maidenname", "nom", "prenom",
@@ -87,12 +88,14 @@ _NOT_PERSON = frozenset({"product", "file", "filename", "company", "brand", "cit
 _NOT_ADDRESS = frozenset({"ip", "email", "mail", "mac", "ipv4", "ipv6", "web", "url", "wallet", "remote", "server",
                           "memory", "hardware", "bluetooth", "eth"})
 _LAT_WORDS = frozenset({"lat", "latitude"})
-_LON_WORDS = frozenset({"lon", "lng", "long", "longitude"})
+_LON_WORDS = frozenset({"lon", "lng", "longitude"})
 
 
 def _tokens(name: str) -> list[str]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
     words = [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+    # "long" is a longitude only as the last word ("pickup_long"), not in "long_description".
+    words = [("lon" if w == "long" and i == len(words) - 1 else w) for i, w in enumerate(words)]
     return words + ["".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, min(len(words), i + 4) + 1)]
 
 
@@ -120,8 +123,10 @@ def geo_axis(column: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- patterns
-EMAIL = (r"^\s*[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-         r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\s*$")
+# RFC 5321 dot-atom local part and host name, with the Unicode letters of RFC 6531 / IDNA ("élodie@exemple.fr").
+_ATOM = r"[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?"
+EMAIL = rf"^\s*{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+\p{{L}}{{2,63}}\s*$"
 
 PHONE_SHAPE = r"^\s*(?:\+|00)?\s*(?:\(\s*\d{1,5}\s*\)|\d)[\d ()./-]{4,24}\d\s*$"
 # Dates, decimal numbers, dotted quads and dotted versions with a one-digit part ("0.17.3021.45") have
@@ -185,7 +190,7 @@ GEO_PAIR = (r"^\s*\(?\s*(?P<lat>[-+]?\d{1,2}\.\d{4,})\s*[,; ]\s*(?P<lon>[-+]?\d{
 _WORD = r"\p{Lu}[\p{L}'’.-]*"
 _PARTICLE = r"(?:van|von|de|da|di|del|der|den|du|le|la|bin|al|el|dos|das|ter|zu)"
 _NAME_WORDS = rf"(?:{_PARTICLE}\s+)*{_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_WORD}){{0,3}}"
-_LAST_FIRST = rf"{_WORD}(?:\s+{_WORD})?,\s*{_WORD}(?:\s+{_WORD})?"
+_LAST_FIRST = rf"(?:{_PARTICLE}\s+)*{_WORD}(?:\s+{_WORD})?,\s*{_WORD}(?:\s+{_WORD})?"
 PERSON_NAME = rf"^\s*(?:{_NAME_WORDS}|{_LAST_FIRST})\s*$"
 
 _STREET_TYPES = ("street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|terrace|ter"
@@ -215,6 +220,61 @@ def _match(arr: pa.Array, pattern: str) -> np.ndarray:
     return _np(pc.match_substring_regex(arr, pattern))
 
 
+_ASCII_CLASSES = {r"\p{L}": ("A-Za-z", "[A-Za-z]"), r"\p{Lu}": ("A-Z", "[A-Z]"), r"\p{N}": ("0-9", "[0-9]")}
+
+
+@lru_cache(maxsize=64)
+def ascii_only(pattern: str) -> str:
+    r"""``pattern`` with ``\p{L}``, ``\p{Lu}``, ``\p{N}`` narrowed to ASCII: the same answers on ASCII values.
+
+    RE2 builds far larger automata for Unicode classes (an email regex ran 100x slower), so
+    :func:`_match_text` runs this form instead.
+    """
+    out, i, depth = [], 0, 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            for cls, (inside, outside) in _ASCII_CLASSES.items():
+                if pattern.startswith(cls, i):
+                    out.append(inside if depth else outside)
+                    i += len(cls)
+                    break
+            else:
+                out.append(pattern[i:i + 2])
+                i += 2
+            continue
+        if pattern[i] == "[" and not depth:
+            depth = 1
+        elif pattern[i] == "]" and depth and out and out[-1] != "[":
+            depth = 0
+        out.append(pattern[i])
+        i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=64)
+def _folded_pattern(pattern: str) -> str:
+    return re.sub(r"[^\x00-\x7f]", "X", ascii_only(pattern))
+
+
+def _match_text(arr: pa.Array, pattern: str) -> np.ndarray:
+    """:func:`_match` of a pattern with Unicode classes, fast.
+
+    ASCII values run the ASCII form (same answers). In other values every non-ASCII character
+    becomes ``X`` (and so do the pattern's non-ASCII literals, ``straße`` -> ``straXe``) before the
+    ASCII form runs: non-ASCII characters count as letters, of either case. Running the Unicode
+    pattern itself costs 10-50 us per value in RE2.
+    """
+    ascii_values = _np(pc.string_is_ascii(arr))
+    if ascii_values.all():
+        return _match(arr, ascii_only(pattern))
+    out = np.zeros(len(arr), dtype=bool)
+    if ascii_values.any():
+        out[ascii_values] = _match(_subset(arr, ascii_values), ascii_only(pattern))
+    folded = pc.replace_substring_regex(_subset(arr, ~ascii_values), r"[^\x00-\x7f]", "X")
+    out[~ascii_values] = _match(folded, _folded_pattern(pattern))
+    return out
+
+
 def _subset(arr: pa.Array, mask: np.ndarray) -> pa.Array:
     return arr.filter(pa.array(mask, type=pa.bool_()))
 
@@ -235,7 +295,7 @@ def _refine(arr: pa.Array, mask: np.ndarray, check) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- detectors
 def email(s: pa.Array, hinted: bool) -> np.ndarray:
     """Addresses ``local@domain.tld`` (RFC 5321 dot-atom local part, at most 254 characters)."""
-    m = _match(s, EMAIL)
+    m = _match_text(s, EMAIL)
     return _refine(s, m, lambda sub: _np(pc.less_equal(pc.utf8_length(pc.utf8_trim_whitespace(sub)), 254)))
 
 
@@ -253,9 +313,12 @@ def phone(s: pa.Array, hinted: bool, regions: Sequence[str] = phones.DEFAULT_NAT
     def check(sub: pa.Array) -> np.ndarray:
         trimmed = pc.utf8_trim_whitespace(sub)
         digits = pc.replace_substring_regex(trimmed, r"[^\d]", "")
-        plus = _np(pc.starts_with(trimmed, "+"))
-        zeros = _np(pc.starts_with(trimmed, "00")) & ~plus
-        separated = hinted | _match(sub, PHONE_SEPARATED)
+        # E.164 allows 15 digits at most (17 with a "00" prefix); the shortest valid numbers have 5 or 6.
+        ndigits = np.asarray(pc.utf8_length(digits).to_numpy(zero_copy_only=False))
+        plausible = (ndigits >= 5) & (ndigits <= 17)
+        plus = _np(pc.starts_with(trimmed, "+")) & plausible
+        zeros = _np(pc.starts_with(trimmed, "00")) & ~plus & plausible
+        separated = (hinted | _match(sub, PHONE_SEPARATED)) & plausible
         ok = np.zeros(len(sub), dtype=bool)
         if plus.any():
             ok[plus] = phones.valid_international(_subset(digits, plus))
@@ -306,8 +369,8 @@ def iban(s: pa.Array, hinted: bool) -> np.ndarray:
 
 def ip_address(s: pa.Array, hinted: bool) -> np.ndarray:
     """IPv4 dotted quads (no leading zeros, as Python's ``ipaddress``) and IPv6 (RFC 4291 text forms, no zone)."""
-    v4 = _match(s, IPV4)
-    shape6 = _match(s, IPV6_SHAPE)
+    v4 = _refine(s, _np(pc.match_substring(s, ".")), lambda sub: _match(sub, IPV4))
+    shape6 = _refine(s, _np(pc.match_substring(s, ":")), lambda sub: _match(sub, IPV6_SHAPE))
     v6 = _refine(s, shape6, lambda sub: _match(sub, IPV6))
     return v4 | v6
 
@@ -367,12 +430,13 @@ def precise_coordinate(values: np.ndarray, axis: str) -> np.ndarray:
 
 def person_name(s: pa.Array, hinted: bool) -> np.ndarray:
     """Capitalized words without digits ("Ada Lovelace", "van der Berg", "Lovelace, Ada"); hinted columns only."""
-    return _match(s, PERSON_NAME)
+    return _match_text(s, PERSON_NAME)
 
 
 def street_address(s: pa.Array, hinted: bool) -> np.ndarray:
     """House number + street-type word, in English, French/Spanish/Italian or German/Dutch order."""
-    return _match(s, ADDRESS_ANYWHERE if hinted else ADDRESS_ANCHORED)
+    spaced = _np(pc.match_substring_regex(s, r"\s"))
+    return _refine(s, spaced, lambda sub: _match_text(sub, ADDRESS_ANYWHERE if hinted else ADDRESS_ANCHORED))
 
 
 # ---------------------------------------------------------------------------------------------- routing
@@ -407,7 +471,7 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
 
     first, second, third = (byte_at(starts + k, lens > k) for k in range(3))
     last, lastbut = byte_at(ends - 1, lens > 0), byte_at(ends - 2, lens > 1)
-    ws = (first == 32) | (first == 9)
+    ws = (first == 32) | (first == 9) | (last == 32) | (last == 9)  # padded values: lengths say nothing
     seg = data[offsets[0]:offsets[-1]] if offsets[-1] > offsets[0] else np.zeros(0, np.uint8)
 
     def has(byte: int) -> np.ndarray:
@@ -420,14 +484,18 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
     digit = _is_digit(first) | ws
     alpha2 = _is_alpha(first) & _is_alpha(second)
     xyz = ((first | 32) >= 120) & ((first | 32) <= 122) & _is_digit(second)
+
+    def within(lo: int, hi: int) -> np.ndarray:
+        return ((lens >= lo) & (lens <= hi)) | (ws & (lens >= lo))
+
     return {
         PiiKind.EMAIL: has(64),
-        PiiKind.PAYMENT_CARD: digit & (lens >= 13),
-        PiiKind.IBAN: ((alpha2 & _is_digit(third)) | ws) & (lens >= 15),
-        PiiKind.US_SSN: digit & (lens >= 9),
-        PiiKind.UK_NINO: ((alpha2 & (_is_digit(third) | (third == 32))) | ws) & (lens >= 9),
-        PiiKind.ES_DNI: (digit | xyz) & (lens >= 9),
-        PiiKind.IP_ADDRESS: (digit & (lens >= 7)) | has(58),
+        PiiKind.PAYMENT_CARD: digit & within(13, 34),
+        PiiKind.IBAN: ((alpha2 & _is_digit(third)) | ws) & within(15, 68),
+        PiiKind.US_SSN: digit & within(9, 11),
+        PiiKind.UK_NINO: ((alpha2 & (_is_digit(third) | (third == 32))) | ws) & within(9, 13),
+        PiiKind.ES_DNI: (digit | xyz) & within(9, 11),
+        PiiKind.IP_ADDRESS: (digit & within(7, 15)) | has(58),
         PiiKind.PHONE: (digit | (first == 43) | (first == 40)) & (lens >= 6),
         PiiKind.GEOLOCATION: (digit | (first == 45) | (first == 43) | (first == 40)) & (lens >= 13),
         PiiKind.STREET_ADDRESS: (digit & (lens >= 6)) | ((_is_alpha(first) | (first >= 0xC0) | ws) & (

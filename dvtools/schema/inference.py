@@ -300,15 +300,19 @@ def _show_time(v: float, unit: str | None) -> str:
         return str(v)
 
 
-def _int_floor(x: float) -> int:
+def _int_floor(x: float | int) -> int:
     """Largest int <= every integer that could have produced the float64 ``x`` (int64-clamped)."""
+    if isinstance(x, int):  # exact int statistics (INT min/max)
+        return max(_INT64_MIN, min(_INT64_MAX, x))
     if abs(x) >= _EXACT_FLOAT_INT:
         x = math.nextafter(x, -math.inf)
     return max(_INT64_MIN, min(_INT64_MAX, math.floor(x)))
 
 
-def _int_ceil(x: float) -> int:
+def _int_ceil(x: float | int) -> int:
     """Smallest int >= every integer that could have produced the float64 ``x`` (int64-clamped)."""
+    if isinstance(x, int):  # exact int statistics (INT min/max)
+        return max(_INT64_MIN, min(_INT64_MAX, x))
     if abs(x) >= _EXACT_FLOAT_INT:
         x = math.nextafter(x, math.inf)
     return max(_INT64_MIN, min(_INT64_MAX, math.ceil(x)))

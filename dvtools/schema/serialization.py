@@ -424,12 +424,15 @@ def load_schema(source: str | os.PathLike[str] | bytes | bytearray | Any, name: 
 
 
 def _parse(data: bytes, fmt: str | None) -> Schema:
-    from dvtools.schema.tfdv import schema_from_binary_proto, schema_from_pbtxt
+    def tfdv():  # noqa: ANN202 - imported only for proto files: tensorflow-metadata costs start-up time
+        from dvtools.schema import tfdv
+
+        return tfdv
 
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if fmt == "pb":
-        return schema_from_binary_proto(data)
+        return tfdv().schema_from_binary_proto(data)
     if not data.strip():
         raise SchemaError("schema file is empty")
     if fmt == "json":
@@ -439,12 +442,12 @@ def _parse(data: bytes, fmt: str | None) -> Schema:
     except UnicodeDecodeError:
         if fmt == "pbtxt":
             raise SchemaError("schema file is not UTF-8 text") from None
-        return schema_from_binary_proto(data)
+        return tfdv().schema_from_binary_proto(data)
     if fmt == "pbtxt":
-        return schema_from_pbtxt(text)
+        return tfdv().schema_from_pbtxt(text)
     # unknown extension: sniff
     if text.lstrip().startswith("{"):
         return schema_from_json(text)
     if any(ord(c) < 9 or 13 < ord(c) < 32 for c in text[:4096]):
-        return schema_from_binary_proto(data)
-    return schema_from_pbtxt(text)
+        return tfdv().schema_from_binary_proto(data)
+    return tfdv().schema_from_pbtxt(text)

@@ -469,6 +469,18 @@ def _as_float(x: float | int) -> float:
         return math.inf if x > 0 else -math.inf
 
 
+def _beyond(x: float | int, bound: float | int, side: str) -> bool:
+    """Whether ``x`` is above a max (``side="max"``) or below a min.
+
+    Exactly when both are ints (INT statistics keep exact int extremes), else in float64 (the bound
+    rounded as the statistics were).
+    """
+    if isinstance(x, int) and isinstance(bound, int):
+        return x > bound if side == "max" else x < bound
+    fx, fb = _as_float(x), _as_float(bound)
+    return fx > fb if side == "max" else fx < fb
+
+
 def _rank(ns: NumericStatistics, x: float, *, inclusive: bool) -> float:
     """Count the finite values <= x (< x when not inclusive): exact while the sketch is."""
     r = float(ns.sketch.cdf([x], inclusive=inclusive)[0]) * ns.num_finite
@@ -504,25 +516,25 @@ def check_range(ctx: CheckContext) -> list[Anomaly]:
         bound = getattr(dom, side)
         if bound is None:
             continue
-        # The statistics hold float64 figures: compare with the bound rounded the same way (rounding
-        # is monotonic, so an integer within an exact int bound never rounds beyond the rounded bound;
-        # comparing float64 with the exact int flagged int64 max or ns epochs against their own range).
+        # INT statistics keep exact int extremes, compared exactly; float figures are compared with the
+        # bound rounded the same way (rounding is monotonic, so an integer within an exact int bound never
+        # rounds beyond the rounded bound). Shares come from the float64 sketch.
         fbound = _as_float(bound)
         if side == "max":
             extreme = math.inf if pos_inf else ns.max
-            if not extreme > fbound:
+            if not _beyond(extreme, bound, side):
                 continue
             finite_out = 0.0
-            if ns.num_finite and ns.max > fbound:
+            if ns.num_finite and _beyond(ns.max, bound, side):
                 finite_out = max(ns.num_finite - _rank(ns, fbound, inclusive=True), 1.0)
             n_out = finite_out + pos_inf
             type_, word = big, "above"
         else:
             extreme = -math.inf if neg_inf else ns.min
-            if not extreme < fbound:
+            if not _beyond(extreme, bound, side):
                 continue
             finite_out = 0.0
-            if ns.num_finite and ns.min < fbound:
+            if ns.num_finite and _beyond(ns.min, bound, side):
                 finite_out = max(_rank(ns, fbound, inclusive=False), 1.0)
             n_out = finite_out + neg_inf
             type_, word = small, "below"
