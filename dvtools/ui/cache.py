@@ -75,20 +75,29 @@ def _measured(ref_digest: str, cur_digest: str, measure_key: str, _ref: DatasetS
 
 
 def schema_digest(schema: Schema | None) -> str:
-    """A digest of a schema's content (its JSON form)."""
+    """A digest of what a measurement reads from a schema.
+
+    Per feature its type, categorical flag, role, deprecation and environments, and the default
+    environments; comparator thresholds are judged later and domains and presence are validation's,
+    so editing a domain or a threshold measures nothing again.
+    """
     import hashlib
 
-    from dvtools.schema.serialization import schema_to_json
-
-    return hashlib.blake2b(schema_to_json(schema).encode(), digest_size=16).hexdigest() if schema is not None else ""
+    if schema is None:
+        return ""
+    parts = [repr(schema.default_environments)]
+    parts += [repr((f.name, str(f.type), f.is_categorical, str(f.role), f.deprecated, f.in_environment,
+                    f.not_in_environment)) for f in schema.features]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
 def measure_key(schema: Schema | None = None, environment: str | None = None, comparator: str = "drift",
                 thresholds: Any = None, exclude: tuple[str, ...] = (), schema_key: str | None = None) -> str:
     """A digest of what the measurement depends on (thresholds and the comparator are judged later).
 
-    The schema by content (its categorical flags, roles and environments pick what is compared
-    how), the environment, the key columns, the policy's binning and the "compare anyway" settings.
+    The schema's :func:`schema_digest` (its categorical flags, roles and environments pick what is
+    compared how), the environment, the key columns, the policy's binning and the "compare anyway"
+    settings.
     """
     import hashlib
 
@@ -110,7 +119,9 @@ def _judged(ref_digest: str, cur_digest: str, ref_stats: DatasetStatistics, cur_
     measured = _measured(ref_digest, cur_digest, mkey, ref_stats, cur_stats, options)
     th = options["thresholds"]
     # The same judgement is asked for several times per rerun (badge, page, validation): once per session.
-    key = (ref_digest, cur_digest, mkey, id(measured), options["comparator"],
+    schema = options["schema"]
+    comparators = [] if schema is None else [(f.name, f.skew_comparator, f.drift_comparator) for f in schema.features]
+    key = (ref_digest, cur_digest, mkey, id(measured), options["comparator"], repr(comparators),
            repr(sorted(th.comparison_options().items())) if th is not None else "")
     memo = st.session_state.get(_JUDGED_MEMO)
     if memo is not None and memo[0] == key:
