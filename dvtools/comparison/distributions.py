@@ -257,7 +257,8 @@ def quantile_edges(n, num_bins: int = QUANTILE_BINS, *, integer: bool = False) -
     integer column; counted exactly on an exact sketch, found among the quantiles at levels
     ``k/(4B)`` of a KLL sketch) gets a bin of its own,
     ``[v, next float after v)`` (integers: ``[v, v + 1)``), so a change of its share is not
-    averaged with its neighbours'; the maximum's own bin is ``[float before max, max]``.
+    averaged with its neighbours'; the maximum's own bin is ``[float before max, max]`` (which also
+    holds the float before the maximum: no bin fits between two adjacent floats).
     Integer columns get integer interior edges (``[a, b)`` then holds ``a, ..., b - 1``).
     ``n`` must have at least two distinct finite values.
     """

@@ -304,6 +304,8 @@ def test_quantile_bins_partition_both_sides(ref, cur, integer):
     assert sb.current[0] == pytest.approx((c < r.min()).sum()) and sb.current[-1] == pytest.approx((c > r.max()).sum())
     assert len(sb.labels) == len(sb.reference) == len(sb.current)
     values, counts = np.unique(r, return_counts=True)
+    # No float lies between two adjacent floats: at the top, the last closed bin holds both.
+    assume(values.size < 2 or values[-2] != np.nextafter(values[-1], -np.inf))
     for v, k in zip(values, counts, strict=True):  # a value with >= 1/40 of the mass is a bin of its own
         if k / r.size >= 0.5 / QUANTILE_BINS and r.min() != r.max():
             # position of the bin holding v: [e[i-1], e[i]), the last one closed

@@ -209,7 +209,7 @@ def test_data_files_are_not_taken_for_statistics(data, name):
 
 
 def test_crc32c_known_value():
-    from dvtools.statistics.tfdv import _crc32c
+    from dvtools.statistics.tfrecord import _crc32c
 
     assert _crc32c(b"123456789") == 0xE3069283  # the CRC-32C check value (RFC 3720)
 
