@@ -230,9 +230,9 @@ def _thresholds(a: argparse.Namespace, cls: Any, **extra: Any) -> Any:
 
 def _add_comparator_flags(p: argparse.ArgumentParser) -> None:
     """``--policy``, ``--comparator``, ``--threshold``, ``--linf-threshold``, ``--js-threshold`` (validate and compare)."""
-    from dvtools.comparison.comparators import DEFAULT_POLICY, POLICIES
+    from dvtools.defaults import DEFAULT_POLICY, POLICY_NAMES
 
-    p.add_argument("--policy", choices=list(POLICIES), default=DEFAULT_POLICY,
+    p.add_argument("--policy", choices=list(POLICY_NAMES), default=DEFAULT_POLICY,
                    help=f"drift/skew policy (default {DEFAULT_POLICY}, as the dashboard)")
     p.add_argument("--comparator", choices=["drift", "skew"], default="drift",
                    help="the role of the compared data: skew (it is serving data for the baseline's training data: "

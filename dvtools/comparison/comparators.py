@@ -50,14 +50,14 @@ categorical features and on the reference's quantile bins of numeric ones
 (:func:`~dvtools.comparison.distributions.shared_bins`), so both kinds share one scale from 0
 (same) to 1 (disjoint). Not Evidently's normalized Wasserstein for numeric features: it divides by
 the reference's standard deviation, which a few extreme values inflate, so a shift of the bulk
-of a heavy-tailed column (fares, durations) reads as nearly 0 (``bench/distance_bench.py``:
-0.011 for a bulk scaled by 1.3, where the quantile-binned JS distance reads 0.105); it is still
-computed and reported, and ``numeric_method="normalized_wasserstein"`` restores it. A distance
-verdict of ``auto`` also needs a significant chi-square test on the same counts (``p < 0.05``;
-*significance gate*): with a few hundred current rows two samples of one distribution already
-differ by a JS distance near 0.1 (about ``sqrt((K - 1) (1/n_ref + 1/n_cur) / (8 ln 2))`` for
-``K`` bins), and an effect the samples cannot tell from noise is not drift. p-values are reported
-as secondary evidence.
+of a heavy-tailed column can read as nearly 0 (``bench/distance_bench.py``, lognormal with
+outliers, bulk scaled by 1.3: 0.011, where the quantile-binned JS distance reads 0.105); it is
+still computed and reported, and ``numeric_method="normalized_wasserstein"`` restores it. A
+distance verdict of ``auto`` also needs a significant chi-square test on the same counts
+(``p < 0.05``; the *significance gate*, :attr:`ComparatorSpec.gated`): with a few hundred current
+rows two samples of one distribution already differ by a JS distance near 0.1 (about
+``sqrt((K - 1) (1/n_ref + 1/n_cur) / (8 ln 2))`` for ``K`` bins), and an effect the samples cannot
+tell from noise is not drift. p-values are reported as secondary evidence.
 
 ``correction`` (``"bonferroni"`` or ``"fdr"``, Benjamini-Hochberg) adjusts the p-values of the
 features whose primary method is a test, across those features; the verdict then uses the
@@ -126,6 +126,7 @@ from dvtools.comparison.distances import (
     wasserstein_from_quantiles,
 )
 from dvtools.comparison.distributions import aligned_categories, shared_bins, sketch_values
+from dvtools.defaults import DEFAULT_POLICY, POLICY_NAMES
 from dvtools.errors import UsageError
 from dvtools.schema.inference import infer_role, is_categorical_int
 from dvtools.schema.model import FeatureRole, FeatureType, Schema
@@ -143,6 +144,9 @@ __all__ = [
     "Policy",
     "Rule",
     "compare_statistics",
+    "judge_comparison",
+    "measure_statistics",
+    "resolve_spec",
 ]
 
 L_INFINITY = "l_infinity"
@@ -214,8 +218,6 @@ METHOD_DEFAULT_THRESHOLDS: dict[str, float] = {
     KS: 0.05, NORMALIZED_WASSERSTEIN: 0.1,
 }
 
-#: The policy used when none is given: the CLI (``compare``, ``validate``), the API and the dashboard.
-DEFAULT_POLICY = "auto"
 
 
 @dataclass(frozen=True)
@@ -313,6 +315,9 @@ POLICIES: dict[str, Policy] = {
         binning="quantile",
     ),
 }
+
+
+assert tuple(POLICIES) == POLICY_NAMES, "dvtools.defaults.POLICY_NAMES must name the policies"
 
 
 @dataclass(frozen=True)
@@ -443,7 +448,8 @@ class FeatureComparison:
     @property
     def gate_p_value(self) -> float | None:
         """The significance gate's chi-square p-value when the comparator is gated, else None."""
-        return self.p_values.get(CHI_SQUARE) if self.spec is not None and self.spec.gated else None
+        gate = self.evidence.get("gate")
+        return gate[1] if gate is not None and self.spec is not None and self.spec.gated else None
 
     @property
     def missing_share_change(self) -> float:
@@ -732,9 +738,8 @@ _MAX_VALUE = {
 }
 
 
-def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: float,
-                rule: Rule) -> FeatureComparison:
-    """One or both sides have no values: nothing to measure; one-sided is the worst drift."""
+def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: float) -> FeatureComparison:
+    """One or both sides have no values: nothing to measure; one-sided is the worst drift (see :func:`_judge`)."""
     one_sided = (n_ref == 0) != (n_cur == 0)
     for m in sorted(wanted):
         if m == PSI:
@@ -745,14 +750,18 @@ def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: fl
             fc.p_values[m] = math.nan if one_sided else 1.0
     side = "reference" if n_ref == 0 else "current"
     fc.notes.append(f"no values in {side} data" if one_sided else "no values on either side")
-    fc.statistic = fc.p_values[rule.method] if rule.is_test else fc.distances[rule.method]
-    fc.verdict = DriftVerdict.DRIFT if one_sided else DriftVerdict.NO_DRIFT
+    fc.evidence["empty"] = "one side" if one_sided else "both sides"
     return fc
 
 
-def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: FeatureStatistics, *,
-                     hint: bool | None, layers: Layers, reference_rows: int,
-                     methods: set[str] | None) -> FeatureComparison | str:
+def _measure_feature(name: str, ref_outer: FeatureStatistics, cur_outer: FeatureStatistics, *,
+                     hint: bool | None, binning: str, methods: set[str] | None,
+                     deciding: Any = None) -> FeatureComparison | str:
+    """Everything about one feature that does not depend on thresholds: kind, distances, findings.
+
+    ``methods``: the methods to compute (None: all that apply); ``deciding(kind)``: the method that
+    will decide (always computed). The verdict is :func:`_judge`'s.
+    """
     ref, cur = ref_outer.value_view, cur_outer.value_view
     ref_null, cur_null = ref.logical_type == LogicalType.NULL, cur.logical_type == LogicalType.NULL
     if ref_null and cur_null:
@@ -762,35 +771,24 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     if isinstance(kind_or_reason, str):
         return kind_or_reason
     kind, low_card = kind_or_reason
-    policy = POLICIES[layers.policy]
-    rule = resolve_spec(name, kind, reference_rows, layers)
     applicable = set(CATEGORICAL_METHODS if kind == "categorical" else NUMERIC_METHODS)
     rn, cn = _numeric_of(ref), _numeric_of(cur)
     if low_card and rn is not None and cn is not None:
         applicable |= {KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN}
-    wanted = (applicable if methods is None else applicable & methods) | {rule.method}
+    wanted = applicable if methods is None else (applicable & methods) | {deciding(kind)}
     fc = FeatureComparison(
-        feature=name, kind=kind, logical_type=ref_outer.logical_type.value, primary_method=rule.method,
-        threshold=rule.threshold, statistic=math.nan, verdict=DriftVerdict.NO_DRIFT, low_cardinality=low_card,
+        feature=name, kind=kind, logical_type=ref_outer.logical_type.value, primary_method="",
+        threshold=math.nan, statistic=math.nan, verdict=DriftVerdict.NO_DRIFT, low_cardinality=low_card,
         missing_share_reference=ref_outer.missing_fraction, missing_share_current=cur_outer.missing_fraction,
-        spec=rule,
     )
     if ref_null or cur_null:
         fc.num_present_reference, fc.num_present_current = ref.num_present, cur.num_present
-        return _fill_empty(fc, wanted, float(ref.num_present), float(cur.num_present), rule)
+        return _fill_empty(fc, wanted, float(ref.num_present), float(cur.num_present))
     if ref_outer.logical_type != cur_outer.logical_type:
         fc.notes.append(f"type changed: {ref_outer.logical_type.value} in reference, "
                         f"{cur_outer.logical_type.value} in current")
     high_card = 0
     top_r = top_c = np.zeros(0)
-    # The significance gate (``auto``): a distance verdict of the policy's or a global method needs
-    # a significant chi-square test on the same counts, so that sampling noise of a small side
-    # (a few hundred serving rows against a large training set) is not drift. TFDV's comparators
-    # (L-infinity, JS divergence, strictly above) keep TFDV's meaning: no gate.
-    gated = policy.significance_gate and rule.source in _GATED_SOURCES and not rule.is_test and not rule.strict
-    if gated:
-        wanted.add(CHI_SQUARE)
-        rule = fc.spec = replace(rule, gated=True)
     if kind == "categorical":
         assert ref.values is not None and cur.values is not None
         al = aligned_categories(ref, cur)
@@ -805,14 +803,13 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
             return fc
         _category_findings(fc, labels, r, c, has_other, ref.values.exact, cur.values.exact)
         _category_evidence(fc, labels, r, c)
-        if (gated and not low_card and n_ref and n_cur
-                and len(labels) > HIGH_CARDINALITY_TOP + 1
+        if (not low_card and n_ref and n_cur and len(labels) > HIGH_CARDINALITY_TOP + 1
                 and len(labels) > HIGH_CARDINALITY_RATIO * min(n_ref, n_cur)):
             high_card = len(labels)
             # Distances stay on every category (disjoint values must still read as disjoint);
-            # the significance gate is a chi-square test on the top categories + (other).
+            # the significance gate (policies with significance_gate) is a chi-square test on the
+            # top categories + (other).
             top_r, top_c = _top_categories(r, c, has_other)
-            wanted.add(CHI_SQUARE)
     else:
         assert rn is not None and cn is not None
         n_ref, n_cur = float(rn.num_finite), float(cn.num_finite)
@@ -820,13 +817,14 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     if rn is not None and cn is not None:
         fc.approximate = fc.approximate or not (rn.sketch.is_exact and cn.sketch.is_exact)
         if rn.num_finite and cn.num_finite:
-            bins = shared_bins(ref, cur, binning=rule.binning)
+            bins = shared_bins(ref, cur, binning=binning)
             if kind == "numeric":
                 fc.evidence.update(bins=bins.labels, edges=[float(e) for e in bins.edges],
                                    reference_counts=bins.reference.tolist(), current_counts=bins.current.tolist())
             imported = rn.sketch.from_histogram or cn.sketch.from_histogram
             if imported:
                 fc.notes.append(_TFDV_NOTE)
+                fc.evidence["imported"] = True
             elif bins.binning == "tfdv":
                 # TFDV's bins span both ranges: the shares outside the reference range come from the CDF.
                 fc.below_range_share = float(cn.sketch.cdf([rn.min], inclusive=False)[0])
@@ -837,38 +835,71 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     fc.num_present_reference, fc.num_present_current = int(n_ref), int(n_cur)
 
     if n_ref == 0 or n_cur == 0:
-        return _fill_empty(fc, wanted, n_ref, n_cur, rule)
+        return _fill_empty(fc, wanted, n_ref, n_cur)
 
     if kind == "categorical":
         fc.distances.update(_vector_distances(r, c, wanted, categorical=True))
         if CHI_SQUARE in wanted:
-            stat, p, _dof = chi_square(top_r, top_c) if high_card else chi_square(r, c)
+            stat, p, _dof = chi_square(r, c)
             fc.distances[CHI_SQUARE] = stat
             fc.p_values[CHI_SQUARE] = p
+        if high_card:
+            stat, p, _dof = chi_square(top_r, top_c)
+            fc.evidence["high_cardinality"] = (high_card, float(stat), float(p))
+            fc.evidence["gate"] = (float(stat), float(p))
+        else:
+            fc.evidence["gate"] = (fc.distances[CHI_SQUARE], fc.p_values[CHI_SQUARE]) if CHI_SQUARE in wanted else (
+                tuple(float(v) for v in chi_square(r, c)[:2]))
     else:
         assert bins is not None
         fc.distances.update(_vector_distances(bins.reference, bins.current, wanted, categorical=False))
-        if gated:
-            # On the shared bins (counts estimated from a KLL sketch beyond 100k values: the test
-            # is then approximate, and marked so).
-            stat, p, _dof = chi_square(bins.reference, bins.current)
-            fc.distances[CHI_SQUARE] = stat
-            fc.p_values[CHI_SQUARE] = p
+        # The significance gate's test on the same bins (counts estimated from a KLL sketch beyond
+        # 100k values: the test is then approximate, as the feature says).
+        stat, p, _dof = chi_square(bins.reference, bins.current)
+        fc.evidence["gate"] = (float(stat), float(p))
     if rn is not None and cn is not None and rn.num_finite and cn.num_finite and wanted & {
             KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN}:
         _numeric_tests(rn, cn, wanted, fc.distances, fc.p_values)
-    fc.statistic = fc.p_values[rule.method] if rule.is_test else fc.distances[rule.method]
-    if (math.isnan(fc.statistic) and rule.method in _SKETCH_METHODS and rn is not None and cn is not None
-            and (rn.sketch.from_histogram or cn.sketch.from_histogram)):
+    return fc
+
+
+def _judge(measured: FeatureComparison, spec: ComparatorSpec, policy: Policy) -> FeatureComparison | str:
+    """THE verdict of one feature: ``spec`` applied to its measurements (a new object; ``measured`` is kept).
+
+    A string: why the feature cannot be judged by ``spec`` (it then counts as not compared).
+    """
+    fc = replace(measured, distances=dict(measured.distances), p_values=dict(measured.p_values),
+                 notes=list(measured.notes), spec=spec, primary_method=spec.method, threshold=spec.threshold)
+    if fc.kind == "identifier":
+        return fc
+    high = fc.evidence.get("high_cardinality")
+    # The significance gate (``auto``): a distance verdict of the policy's or a global method needs a
+    # significant chi-square test on the same counts, so that the sampling noise of a small side (a
+    # few hundred serving rows against a large training set) is not drift. TFDV's comparators
+    # (L-infinity, JS divergence, strictly above) keep TFDV's meaning: no gate.
+    gated = (policy.significance_gate and spec.source in _GATED_SOURCES and not spec.is_test and not spec.strict
+             and "gate" in fc.evidence)
+    if gated:
+        spec = fc.spec = replace(spec, gated=True)
+    if high is not None and policy.significance_gate and spec.source in _GATED_SOURCES and CHI_SQUARE in fc.distances:
+        # The significance of a high-cardinality feature is tested on its top categories + (other).
+        fc.distances[CHI_SQUARE], fc.p_values[CHI_SQUARE] = high[1], high[2]
+    values = fc.p_values if spec.is_test else fc.distances
+    fc.statistic = float(values.get(spec.method, math.nan))
+    if math.isnan(fc.statistic) and spec.method in _SKETCH_METHODS and fc.evidence.get("imported"):
         # Not guessed: TFDV's statistics carry histograms, which do not determine KS or Wasserstein.
-        return (f"{rule.method} needs dvtools sketches: statistics imported from TFDV carry histograms "
+        return (f"{spec.method} needs dvtools sketches: statistics imported from TFDV carry histograms "
                 "(the tfdv policy compares them on TFDV's terms)")
+    empty = fc.evidence.get("empty")
+    if empty is not None:
+        fc.verdict = DriftVerdict.DRIFT if empty == "one side" else DriftVerdict.NO_DRIFT
+        return fc
     gate_p = fc.gate_p_value
-    fc.verdict = rule.verdict(fc.statistic, gate_p)
-    if high_card:
-        fc.notes.append(f"high-cardinality ({high_card:,} categories): significance tested on the top "
-                        f"{HIGH_CARDINALITY_TOP} + (other); chi-square p = {fc.p_values[CHI_SQUARE]:.3g}")
-    if gate_p is not None and fc.verdict != replace(rule, gated=False).verdict(fc.statistic):
+    fc.verdict = spec.verdict(fc.statistic, gate_p)
+    if high is not None and policy.significance_gate and spec.source in _GATED_SOURCES:
+        fc.notes.append(f"high-cardinality ({high[0]:,} categories): significance tested on the top "
+                        f"{HIGH_CARDINALITY_TOP} + (other); chi-square p = {high[2]:.3g}")
+    if gate_p is not None and fc.verdict != replace(spec, gated=False).verdict(fc.statistic):
         fc.notes.append(f"difference within sampling noise (chi-square p = {gate_p:.3g}): no drift")
     return fc
 
@@ -982,6 +1013,40 @@ def compare_statistics(
     layers = Layers(policy=policy, thresholds=dict(thresholds or {}), categorical_method=categorical_method,
                     numeric_method=numeric_method, schema=schema, comparator=comparator,
                     overrides=dict(overrides or {}))
+
+    def deciding(name: str) -> Any:
+        return lambda kind: resolve_spec(name, kind, reference.num_examples, layers).method
+
+    measured = measure_statistics(reference, current, binning=POLICIES[policy].binning, methods=wanted,
+                                  categorical=categorical, exclude=exclude, schema=schema, environment=environment,
+                                  compare={n: o.compare for n, o in layers.overrides.items() if o.compare is not None},
+                                  roles=roles, deciding=deciding if wanted is not None else None)
+    return judge_comparison(measured, layers, correction=correction, drift_share_threshold=drift_share_threshold)
+
+
+def measure_statistics(
+    reference: DatasetStatistics,
+    current: DatasetStatistics,
+    *,
+    binning: str = "quantile",
+    methods: Collection[str] | None = None,
+    categorical: Collection[str] | Mapping[str, bool] | None = None,
+    exclude: Collection[str] = (),
+    schema: Schema | None = None,
+    environment: str | None = None,
+    compare: Mapping[str, bool] | None = None,
+    roles: Mapping[str, str] | None = None,
+    deciding: Any = None,
+) -> Comparison:
+    """The threshold-independent half of :func:`compare_statistics`: which features, their kinds and distances.
+
+    The result has no verdicts yet (:func:`judge_comparison` gives them), so a dashboard caches it
+    and a threshold change costs a judgement only. Arguments as in :func:`compare_statistics`
+    (``compare``: name -> the per-feature "compare anyway" setting; ``deciding(name)(kind)``: the
+    method that will decide, computed even when ``methods`` leaves it out).
+    """
+    wanted = None if methods is None else set(methods)
+    skips = Layers(schema=schema, overrides={n: FeatureOverride(compare=v) for n, v in (compare or {}).items()})
     excluded = set(exclude)
     features: list[FeatureComparison] = []
     not_compared: dict[str, str] = {}
@@ -990,30 +1055,50 @@ def compare_statistics(
             if name in excluded and name in current.features:
                 not_compared[name] = "key column"
             continue
-        reason = _skip_reason(name, ref_f, layers, environment, roles)
+        reason = _skip_reason(name, ref_f, skips, environment, roles)
         if reason is not None:
             not_compared[name] = reason
             continue
-        out = _compare_feature(name, ref_f, current.features[name], hint=_hint(name, categorical, schema),
-                               layers=layers, reference_rows=reference.num_examples, methods=wanted)
+        out = _measure_feature(name, ref_f, current.features[name], hint=_hint(name, categorical, schema),
+                               binning=binning, methods=wanted, deciding=deciding(name) if deciding else None)
         if isinstance(out, str):
             not_compared[name] = out
         else:
             features.append(out)
-    if correction is not None:
-        _correct(features, correction)
     return Comparison(
         features=features,
-        policy=policy,
+        policy="",
         num_examples_reference=reference.num_examples,
         num_examples_current=current.num_examples,
-        drift_share_threshold=drift_share_threshold,
-        correction=correction,
         only_in_reference=[n for n in reference.features if n not in current.features and n not in excluded],
         only_in_current=[n for n in current.features if n not in reference.features and n not in excluded],
         not_compared=not_compared,
-        comparator=comparator,
     )
+
+
+def judge_comparison(measured: Comparison, layers: Layers, *, correction: str | None = None,
+                     drift_share_threshold: float = 0.5) -> Comparison:
+    """THE function that applies the comparators: each feature's :func:`resolve_spec`, then its verdict.
+
+    ``measured``: from :func:`measure_statistics` (kept unchanged); returns a new :class:`Comparison`.
+    """
+    policy = POLICIES[layers.policy]
+    features: list[FeatureComparison] = []
+    not_compared = dict(measured.not_compared)
+    for f in measured.features:
+        spec = resolve_spec(f.feature, "categorical" if f.kind == "identifier" else f.kind,
+                            measured.num_examples_reference, layers)
+        out = _judge(f, spec, policy)
+        if isinstance(out, str):
+            not_compared[f.feature] = out
+        else:
+            features.append(out)
+    if correction is not None:
+        _correct(features, correction)
+    return replace(measured, features=features, policy=layers.policy, correction=correction,
+                   drift_share_threshold=drift_share_threshold, comparator=layers.comparator,
+                   only_in_reference=list(measured.only_in_reference), only_in_current=list(measured.only_in_current),
+                   not_compared=not_compared)
 
 
 def _skip_reason(name: str, ref: FeatureStatistics, layers: Layers, environment: str | None,

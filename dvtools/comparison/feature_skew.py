@@ -39,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dvtools.comparison._common import fmt, jsonable, open_stream, pct
+from dvtools.comparison._common import jsonable, open_stream
 from dvtools.errors import UsageError
 from dvtools.io.spill import SpillDirectory
 from dvtools.statistics.sketches import hash_array

@@ -156,7 +156,29 @@ def comparison_options(data: Loaded) -> dict[str, Any]:
     schema = schema_in_use(data) if data.reference_stats is not None else None
     keys = tuple(sorted(dict.fromkeys(str(k) for k in state.get_option("keys") or [])))
     return {"schema": schema, "environment": state.get_option("environment"), "comparator": comparator_role(),
-            "thresholds": state.get_thresholds(), "exclude": keys}
+            "thresholds": state.get_thresholds(), "exclude": keys, "schema_key": _schema_key(schema)}
+
+
+_SCHEMA_KEYS: dict[int, tuple[Schema, int, str]] = {}  # id -> (the schema, its version, digest); a few entries
+
+
+def _schema_key(schema: Schema | None) -> str:
+    """The schema's content digest, computed once per schema object and version.
+
+    Schemas change through ``state.set_schema``; the entry holds the object, so its id cannot be
+    reused while remembered.
+    """
+    if schema is None:
+        return ""
+    version = state.schema_version()
+    memo = _SCHEMA_KEYS.get(id(schema))
+    if memo is not None and memo[0] is schema and memo[1] == version:
+        return memo[2]
+    key = cache.schema_digest(schema)
+    if len(_SCHEMA_KEYS) >= 16:
+        _SCHEMA_KEYS.clear()
+    _SCHEMA_KEYS[id(schema)] = (schema, version, key)
+    return key
 
 
 def comparison(data: Loaded) -> Any:

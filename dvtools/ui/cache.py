@@ -66,52 +66,102 @@ def inferred_schema_for(ref: DatasetRef, label: str | None) -> Schema:
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _comparison(ref_digest: str, cur_digest: str, options_key: str, _ref: DatasetStatistics, _cur: DatasetStatistics,
-                _options: dict[str, Any]) -> Any:
-    from dvtools.validation.validate import drift_comparison
+def _measured(ref_digest: str, cur_digest: str, measure_key: str, _ref: DatasetStatistics, _cur: DatasetStatistics,
+              _options: dict[str, Any]) -> Any:
+    from dvtools.validation.validate import drift_measurement
 
-    return drift_comparison(_ref, _cur, **_options)
+    return drift_measurement(_ref, _cur, _options["schema"], environment=_options["environment"],
+                             thresholds=_options["thresholds"], exclude=_options["exclude"])
 
 
-def options_key(schema: Schema | None = None, environment: str | None = None, comparator: str = "drift",
-                thresholds: Any = None, exclude: tuple[str, ...] = ()) -> str:
-    """A digest of everything that changes a comparison (the schema by content: it is edited in place)."""
+def schema_digest(schema: Schema | None) -> str:
+    """A digest of what a measurement reads from a schema.
+
+    Per feature its type, categorical flag, role, deprecation and environments, and the default
+    environments; comparator thresholds are judged later and domains and presence are validation's,
+    so editing a domain or a threshold measures nothing again.
+    """
     import hashlib
 
-    from dvtools.schema.serialization import schema_to_json
+    if schema is None:
+        return ""
+    parts = [repr(schema.default_environments)]
+    parts += [repr((f.name, str(f.type), f.is_categorical, str(f.role), f.deprecated, f.in_environment,
+                    f.not_in_environment)) for f in schema.features]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
-    parts = [schema_to_json(schema) if schema is not None else "", str(environment), comparator,
-             repr(sorted(thresholds.comparison_options().items())) if thresholds is not None else "",
+
+def measure_key(schema: Schema | None = None, environment: str | None = None, comparator: str = "drift",
+                thresholds: Any = None, exclude: tuple[str, ...] = (), schema_key: str | None = None) -> str:
+    """A digest of what the measurement depends on (thresholds and the comparator are judged later).
+
+    The schema's :func:`schema_digest` (its categorical flags, roles and environments pick what is
+    compared how), the environment, the key columns, the policy's binning and the "compare anyway"
+    settings.
+    """
+    import hashlib
+
+    from dvtools.comparison.comparators import POLICIES
+
+    compare = sorted((n, ft.compare) for n, ft in thresholds.per_feature.items()
+                     if ft.compare is not None) if thresholds is not None else []
+    binning = POLICIES[thresholds.policy].binning if thresholds is not None else ""
+    parts = [schema_key if schema_key is not None else schema_digest(schema), str(environment), binning, repr(compare),
              repr(tuple(sorted(set(exclude))))]
     return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).hexdigest()
 
 
+def _judged(ref_digest: str, cur_digest: str, ref_stats: DatasetStatistics, cur_stats: DatasetStatistics,
+            options: dict[str, Any]) -> Any:
+    from dvtools.validation.validate import drift_comparison
+
+    mkey = measure_key(**options)
+    measured = _measured(ref_digest, cur_digest, mkey, ref_stats, cur_stats, options)
+    th = options["thresholds"]
+    # The same judgement is asked for several times per rerun (badge, page, validation): once per session.
+    schema = options["schema"]
+    comparators = [] if schema is None else [(f.name, f.skew_comparator, f.drift_comparator) for f in schema.features]
+    key = (ref_digest, cur_digest, mkey, id(measured), options["comparator"], repr(comparators),
+           repr(sorted(th.comparison_options().items())) if th is not None else "")
+    memo = st.session_state.get(_JUDGED_MEMO)
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    judged = drift_comparison(ref_stats, cur_stats, options["schema"], environment=options["environment"],
+                            thresholds=options["thresholds"], comparator=options["comparator"],
+                            exclude=options["exclude"], measured=measured)
+    st.session_state[_JUDGED_MEMO] = (key, judged)
+    return judged
+
+
+_JUDGED_MEMO = "_judged_comparison_memo"
+
+
 def comparison_for(reference: DatasetRef, current: DatasetRef, *, schema: Schema | None = None,
                    environment: str | None = None, comparator: str = "drift", thresholds: Any = None,
-                   exclude: tuple[str, ...] = ()) -> Any:
+                   exclude: tuple[str, ...] = (), schema_key: str | None = None) -> Any:
     """THE comparison of the two datasets for the dashboard (one engine: what ``dvtools validate`` computes).
 
     ``schema`` (comparators, roles, categorical features, environments), ``environment``,
     ``comparator`` (``skew`` for serving, ``drift`` for evaluation), ``thresholds`` (the session's
     :class:`~dvtools.validation.thresholds.Thresholds`: policy, global thresholds, per-feature
     overrides) and ``exclude`` (key columns) go to
-    :func:`~dvtools.validation.validate.drift_comparison`; the result is cached per content digest
-    and options.
+    :func:`~dvtools.validation.validate.drift_comparison`. The distances are measured once per
+    content digest and options (cached); a threshold change re-judges them (milliseconds).
+    ``schema_key``: the schema's :func:`schema_digest` when the caller has it (else computed).
     """
     options = {"schema": schema, "environment": environment, "comparator": comparator, "thresholds": thresholds,
-               "exclude": tuple(sorted(set(exclude)))}
-    return _comparison(reference.digest, current.digest, options_key(**options), statistics_for(reference),
-                       statistics_for(current), options)
+               "exclude": tuple(sorted(set(exclude))), "schema_key": schema_key}
+    return _judged(reference.digest, current.digest, statistics_for(reference), statistics_for(current), options)
 
 
 def slice_comparison_for(reference: DatasetRef, current: DatasetRef, slice_by: str, label: str,
                          reference_stats: DatasetStatistics, current_stats: DatasetStatistics, **options: Any) -> Any:
     """:func:`comparison_for` of one slice of both datasets (``*_stats``: that slice's statistics)."""
     tag = f"|slice|{slice_by}|{label}"
-    opts = {"schema": None, "environment": None, "comparator": "drift", "thresholds": None, "exclude": ()} | options
+    opts = {"schema": None, "environment": None, "comparator": "drift", "thresholds": None, "exclude": (),
+            "schema_key": None} | options
     opts["exclude"] = tuple(sorted(set(opts["exclude"])))
-    return _comparison(reference.digest + tag, current.digest + tag, options_key(**opts), reference_stats,
-                       current_stats, opts)
+    return _judged(reference.digest + tag, current.digest + tag, reference_stats, current_stats, opts)
 
 
 def _rows_source(ref: DatasetRef) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from dvtools.comparison.comparators import POLICIES, TEST_METHODS
+from dvtools.comparison.comparators import POLICIES, STRICT_METHODS, TEST_METHODS
 from dvtools.ui import anomaly_view, state
 from dvtools.ui.format import md_escape
 
@@ -61,7 +61,7 @@ def render(reference_rows: int, comparison: Any | None = None) -> None:
         if chosen is None and kind == "numeric" and th.js is not None:
             chosen = "jensen_shannon_divergence"
         policy_method = POLICIES[th.policy].rule(kind, reference_rows).method
-        options = [POLICY_RULE, *[m for m in anomaly_view.KIND_METHODS[kind]]]
+        options = [POLICY_RULE, *anomaly_view.KIND_METHODS[kind]]
         st.session_state[f"cmp_method_{kind}"] = chosen if chosen in options else POLICY_RULE
         st.selectbox(f"{KIND_LABELS[kind]}: decided by", options, key=f"cmp_method_{kind}",
                      format_func=lambda m, pm=policy_method: f"policy rule ({pm})" if m == POLICY_RULE else m,
@@ -71,8 +71,9 @@ def render(reference_rows: int, comparison: Any | None = None) -> None:
         bounds = anomaly_view.slider_range(method, observed.get(method, ()))
         key = f"cmp_thr_{kind}_{method}"
         st.session_state[key] = bounds.clamp(value)
+        strict = method in STRICT_METHODS
         label = (f"{method}: significance level (p below it: drift)" if method in TEST_METHODS
-                 else f"{method}: threshold ({'above' if method in ('l_infinity', 'jensen_shannon_divergence') else 'at or above'} it: drift)")
+                 else f"{method}: threshold ({'above' if strict else 'at or above'} it: drift)")
         st.slider(label, bounds.low, bounds.high, step=bounds.step, format=bounds.format, key=key,
                   on_change=_set_threshold, args=(method, key))
     st.caption(PRECEDENCE)

@@ -17,16 +17,17 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+from dvtools.comparison.comparators import Comparison
 from dvtools.errors import UsageError
 from dvtools.jsonsafe import jsonable
-from dvtools.comparison.comparators import Comparison
 from dvtools.schema.model import Feature, FeatureRole, Schema
 from dvtools.statistics.model import DatasetStatistics
 from dvtools.validation.anomalies import Anomaly, Severity
 from dvtools.validation.checks import CHECKS, SUPERSEDES, CheckContext, accepted_notes
 from dvtools.validation.thresholds import Thresholds
 
-__all__ = ["anomalies_table", "anomalies_to_json", "drift_comparison", "exit_code", "validate_statistics"]
+__all__ = ["anomalies_table", "anomalies_to_json", "drift_comparison", "drift_measurement", "exit_code",
+           "validate_statistics"]
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1}
 
@@ -151,18 +152,38 @@ def validate_statistics(
 
 def drift_comparison(reference: DatasetStatistics, current: DatasetStatistics, schema: Schema | None, *,
                      environment: str | None = None, thresholds: Thresholds | None = None,
-                     comparator: str = "drift", exclude: tuple[str, ...] = ()) -> Comparison:
+                     comparator: str = "drift", exclude: tuple[str, ...] = (),
+                     measured: Comparison | None = None) -> Comparison:
     """The engine's comparison for a validation: the schema's comparators, roles and environment, the thresholds' layers.
 
     The dashboard and ``dvtools validate`` call this (``dvtools compare`` calls
     :func:`~dvtools.comparison.comparators.compare_statistics` with the same options), so the
-    drifted features are the same everywhere.
+    drifted features are the same everywhere. ``measured``: :func:`drift_measurement` of the same
+    inputs, kept by a caller (the dashboard) so that a threshold change only re-judges.
     """
-    from dvtools.comparison.comparators import compare_statistics
+    from dvtools.comparison.comparators import Layers, compare_statistics, judge_comparison
 
     t = thresholds if thresholds is not None else Thresholds()
-    return compare_statistics(reference, current, schema=schema, environment=environment, comparator=comparator,
-                              exclude=exclude, **t.comparison_options())
+    opts = t.comparison_options()
+    if measured is None:
+        return compare_statistics(reference, current, schema=schema, environment=environment, comparator=comparator,
+                                  exclude=exclude, **opts)
+    layers = Layers(policy=opts["policy"], thresholds=opts["thresholds"], categorical_method=opts["categorical_method"],
+                    numeric_method=opts["numeric_method"], schema=schema, comparator=comparator,
+                    overrides=opts["overrides"])
+    return judge_comparison(measured, layers)
+
+
+def drift_measurement(reference: DatasetStatistics, current: DatasetStatistics, schema: Schema | None, *,
+                      environment: str | None = None, thresholds: Thresholds | None = None,
+                      exclude: tuple[str, ...] = ()) -> Comparison:
+    """The threshold-independent part of :func:`drift_comparison` (its ``measured`` argument)."""
+    from dvtools.comparison.comparators import POLICIES, measure_statistics
+
+    t = thresholds if thresholds is not None else Thresholds()
+    compare = {n: ft.compare for n, ft in t.per_feature.items() if ft.compare is not None}
+    return measure_statistics(reference, current, binning=POLICIES[t.policy].binning, exclude=exclude, schema=schema,
+                              environment=environment, compare=compare)
 
 
 # --------------------------------------------------------------------------- output

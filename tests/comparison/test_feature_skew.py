@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 
 from dvtools.comparison import feature_skew
-from dvtools.validation import skew_anomalies
 from dvtools.errors import UsageError
+from dvtools.validation import skew_anomalies
 from dvtools.validation.anomalies import AnomalyType, Severity
 
 

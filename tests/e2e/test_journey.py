@@ -67,7 +67,8 @@ def test_upload_validate_threshold_download(page, app_url, artifacts, tmp_path):
     assert before > 0
     page.screenshot(path=str(artifacts / "03_anomalies.png"), full_page=True)
 
-    # Move the L-infinity threshold to its maximum: categorical drift anomalies disappear.
+    # Move the first drift threshold (categorical features, the default policy's JS distance) to its
+    # maximum: categorical drift anomalies disappear.
     slider = page.get_by_role("slider").first
     slider.focus()
     slider.press("End")
