@@ -35,6 +35,11 @@ def _stars(s: str) -> str:
     return "*" * len(s)
 
 
+def _first_then_stars(part: str) -> str:
+    # A one-character part shown "as its first letter" would be shown whole.
+    return _stars(part) if len(part) < 2 else part[:1] + _stars(part[1:])
+
+
 def mask_email(value: str) -> str:
     """``john.doe@mail.example.com`` -> ``j*******@m***.e******.com``: first letters and the top-level domain stay."""
     value = value.strip()
@@ -42,8 +47,8 @@ def mask_email(value: str) -> str:
     if not at:
         return mask_generic(value)
     labels = domain.split(".")
-    masked = [lab[:1] + _stars(lab[1:]) for lab in labels[:-1]] + labels[-1:]
-    return f"{local[:1]}{_stars(local[1:])}@{'.'.join(masked)}"
+    masked = [_first_then_stars(lab) for lab in labels[:-1]] + labels[-1:]
+    return f"{_first_then_stars(local)}@{'.'.join(masked)}"
 
 
 def _mask_digits_keep_last(value: str, keep: int) -> str:
@@ -165,21 +170,44 @@ def rare_label(n: int) -> str:
     return f"({n:,} rare value{'s' if n != 1 else ''})"
 
 
+def _split_rare(counts: Sequence[tuple[str, int]] | Mapping[str, int], k: int) -> tuple[list[tuple[str, int]], list[int]]:
+    """The rows seen at least ``k`` times (in order), and the counts of the rarer ones: the one k-anonymity rule."""
+    if k < 1:
+        raise UsageError(f"k must be at least 1, got {k}")
+    items = list(counts.items()) if isinstance(counts, Mapping) else list(counts)
+    return [(v, c) for v, c in items if c >= k], [c for _, c in items if c < k]
+
+
 def aggregate_rare(counts: Sequence[tuple[str, int]] | Mapping[str, int], k: int = DEFAULT_K) -> list[tuple[str, int]]:
     """k-anonymity of a value-count table: categories seen fewer than ``k`` times are aggregated.
 
     They become one ``("(N rare values)", their total count)`` row at the end; the others keep their order.
-
     No row reveals a value that fewer than ``k`` records share; the total count is unchanged.
     """
-    if k < 1:
-        raise UsageError(f"k must be at least 1, got {k}")
-    items = list(counts.items()) if isinstance(counts, Mapping) else list(counts)
-    kept = [(v, c) for v, c in items if c >= k]
-    rare = [c for _, c in items if c < k]
-    if rare:
-        kept.append((rare_label(len(rare)), sum(rare)))
-    return kept
+    kept, rare = _split_rare(counts, k)
+    return kept + ([(rare_label(len(rare)), sum(rare))] if rare else [])
+
+
+def redact_counts(counts: Sequence[tuple[str, int]] | Mapping[str, int], kind: PiiKind | str | None = None, *,
+                  k: int = DEFAULT_K, salt: bytes | None = None) -> list[tuple[str, int]]:
+    """A value-count table of a sensitive feature with no raw value left, the total count unchanged.
+
+    First k-anonymity on the raw values (a value fewer than ``k`` records share is not shown even
+    masked: a mask keeps a first letter and a length); then every kept value is masked for its
+    detector ``kind`` (the generic mask when None) or, given ``salt``, replaced by its
+    :func:`salted_hash` so that domain checks still work; equal masks add up. Ordered by count
+    (then label), the "(N rare values)" row last.
+    """
+    kept, rare = _split_rare(counts, k)
+    out: dict[str, int] = {}
+    for value, count in kept:
+        if salt is not None:
+            label = salted_hash(value, salt)
+        else:
+            label = mask_value(kind, value) if kind is not None else mask_generic(value)
+        out[label] = out.get(label, 0) + count
+    rows = sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))
+    return rows + ([(rare_label(len(rare)), sum(rare))] if rare else [])
 
 
 def _decimals(granularity: float) -> int:

@@ -30,6 +30,7 @@ from dvtools.privacy.phones import DEFAULT_NATIONAL_REGIONS
 _DAYS_PER_YEAR = 365.2425
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d")
 _ORDER = {kind: i for i, kind in enumerate(PiiKind)}
+EXAMPLE_CHARS = 120
 
 
 def _today() -> dt.date:
@@ -101,7 +102,10 @@ class PiiTally:
         chosen = values.filter(pa.array(mask, type=pa.bool_()))
         if not pa.types.is_string(chosen.type):
             chosen = pc.cast(chosen, pa.string())
-        smallest = pc.min(pc.utf8_trim_whitespace(chosen)).as_py()
+        # Truncation keeps the order (a <= b implies prefix(a) <= prefix(b)), so the example stays the
+        # smallest value's prefix whatever the batches, and its memory is bounded.
+        chosen = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(chosen), 0, EXAMPLE_CHARS)
+        smallest = pc.min(chosen).as_py()
         old = self._examples.get(kind)
         if old is None or smallest < old:
             self._examples[kind] = smallest

@@ -25,6 +25,7 @@ from dvtools.privacy import (
     mask_phone,
     mask_ssn,
     mask_value,
+    redact_counts,
     resolve_salt,
     round_to,
     salted_hash,
@@ -34,6 +35,7 @@ from dvtools.privacy import (
 @pytest.mark.parametrize(("fn", "value", "masked"), [
     (mask_email, "john@gmail.com", "j***@g****.com"),
     (mask_email, "a.b@mail.example.co.uk", "a**@m***.e******.c*.uk"),
+    (mask_email, "0@a.ac", "*@*.ac"),
     (mask_card, "4242 4242 4242 4242", "**** **** **** 4242"),
     (mask_card, "4242424242424242", "************4242"),
     (mask_ssn, "123-45-6789", "***-**-6789"),
@@ -133,3 +135,26 @@ def test_rounding_examples():
         round_to(1.0, 0)
     with pytest.raises(UsageError):
         round_to(1.0, 1, "sideways")
+
+
+def test_redact_counts_masks_aggregates_and_keeps_the_total():
+    counts = [("john@gmail.com", 40), ("jane@gmail.com", 30), ("ada@example.org", 12), ("rare1@x.io", 3),
+              ("rare2@y.io", 1)]
+    out = redact_counts(counts, PiiKind.EMAIL)
+    assert out == [("j***@g****.com", 70), ("a**@e******.org", 12), ("(2 rare values)", 4)]
+    text = repr(out)
+    assert all(v not in text for v, _ in counts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.emails(), st.integers(1, 50), max_size=30), st.integers(1, 20))
+def test_redact_counts_never_shows_a_raw_value(counts, k):
+    salt = b"s" * 16
+    for out in (redact_counts(counts, PiiKind.EMAIL, k=k), redact_counts(counts, k=k, salt=salt)):
+        assert sum(c for _, c in out) == sum(counts.values())
+        labels = {label for label, _ in out}
+        assert not labels & {v for v in counts if "*" not in v}
+    hashed = dict(redact_counts(counts, k=k, salt=salt))
+    for value, c in counts.items():
+        if c >= k:
+            assert hashed[salted_hash(value, salt)] >= c
