@@ -3,6 +3,7 @@
 
     python bench/compare_peers.py [--rows 1000000 10000000] [--data-dir /tmp/benchdata]
         [--formats parquet csv] [--tools dvtools pyarrow duckdb ...] [--repeat 3] [--markdown]
+    python bench/compare_peers.py --startup      # import dvtools, --version, stats/validate of 3 rows
 
 Every figure is a whole process as a user or a CI job waits for it: interpreter start, imports,
 reading the file and the tool's work. Per tool and file: wall seconds, CPU seconds (user + system,
@@ -284,6 +285,35 @@ def _median_run(runs: list[dict]) -> dict:
     return r
 
 
+def startup_table(repeat: int) -> list[tuple[str, float, float]]:
+    """Whole-process (median wall, median CPU) of dvtools' quick commands next to ``python -c pass``."""
+    with tempfile.TemporaryDirectory() as d:
+        tiny = os.path.join(d, "tiny.csv")
+        with open(tiny, "w") as f:
+            f.write("a,b,c\n1,x,2.5\n2,y,3.5\n3,z,\n")
+        env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        cli = [sys.executable, "-m", "dvtools.cli"]
+        subprocess.run([*cli, "schema", "infer", tiny, "-o", os.path.join(d, "schema.json")], check=True,
+                       capture_output=True, env=env)
+        cases = [
+            ("python -c pass", [sys.executable, "-c", "pass"]),
+            ("python -c 'import dvtools'", [sys.executable, "-c", "import dvtools"]),
+            ("dvtools --version", [*cli, "--version"]),
+            ("dvtools stats tiny.csv (3 rows)", [*cli, "stats", tiny, "-o", os.path.join(d, "s.json")]),
+            ("dvtools validate tiny.csv --schema", [*cli, "validate", tiny, "--schema", os.path.join(d, "schema.json")]),
+        ]
+        out = []
+        for label, cmd in cases:
+            walls, cpus = [], []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=d)
+                walls.append(time.perf_counter() - t0)
+                cpus.append(_last_child_usage()["cpu"])
+            out.append((label, statistics.median(walls), statistics.median(cpus)))
+        return out
+
+
 def machine() -> str:
     """CPU model, cores, memory and the load average (the machine may be shared)."""
     model = "unknown CPU"
@@ -312,6 +342,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="alternated runs of the fast tools; the median is shown")
     ap.add_argument("--startup-repeat", type=int, default=3, help="runs of each tool on the 3-row file")
     ap.add_argument("--markdown", action="store_true", help="also print the table as Markdown (for the README)")
+    ap.add_argument("--startup", action="store_true",
+                    help="only time dvtools' quick commands (import, --version, stats/validate of a 3-row file)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--path", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -320,6 +352,13 @@ def main() -> None:
         return
     pythons = peer_pythons(args.peer_python)
     print(f"machine: {machine()}", flush=True)
+    if args.startup:
+        _last_child_usage()
+        print(f"{'command (whole process)':<38} {'median wall s':>13} {'CPU s':>7}   ({args.startup_repeat * 2} runs each)")
+        for label, wall, cpu in startup_table(args.startup_repeat * 2):
+            print(f"{label:<38} {wall:>13.3f} {cpu:>7.3f}", flush=True)
+        print(f"machine at the end: {machine()}", flush=True)
+        return
     header = (f"{'data':<24} {'tool':<28} {'version':<8} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} "
               f"{'start s':>7} {'x bare':>6}")
     print(header, flush=True)

@@ -30,3 +30,16 @@ def attach(package: str, api: dict[str, str]) -> tuple[Callable[[str], Any], Cal
         return list(names)
 
     return __getattr__, __dir__, names
+
+
+class LazyModule:
+    """A module imported on first attribute access (for heavy modules used by few functions of a module)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._module is None:
+            self._module = import_module(self._name)
+        return getattr(self._module, attr)

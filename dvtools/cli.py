@@ -284,8 +284,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for docs and tests)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser (exposed for docs and tests).
+
+    ``command``: the subcommand about to be parsed, if known; the comparison flags of ``validate``
+    and ``compare`` (whose defaults import the comparison package) are then added only to it.
+    """
+    full = command not in {"stats", "schema"}
     p = _Parser(prog="dvtools", description="Data validation for ML: statistics, schema, anomalies, drift.")
     from dvtools import __version__
 
@@ -329,7 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--baseline", default=None, help="reference data or statistics for comparators")
     v.add_argument("--environment", default=None, help="e.g. SERVING: skips features not in that environment")
     v.add_argument("--key", nargs="+", default=None, metavar="COL", help="join with --baseline on COL for feature skew")
-    _add_comparator_flags(v)
+    if full:
+        _add_comparator_flags(v)
     v.add_argument("--min-examples-ratio", type=float, default=None)
     v.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
                    help="exit 1 on ERROR anomalies (default), on any anomaly (warning), or never (report only)")
@@ -341,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("current", help="serving/current data or statistics")
     c.add_argument("--label", default=None, help="label column: enables concept-shift analysis (needs data)")
     c.add_argument("--key", nargs="+", default=None, metavar="COL", help="id columns: enables feature skew (needs data)")
-    _add_comparator_flags(c)
+    if full:
+        _add_comparator_flags(c)
     c.add_argument("--schema", default=None, help="schema.json or schema.pbtxt: its comparators, roles and "
                                                   "categorical features (default: inferred from the statistics)")
     c.add_argument("--environment", default=None, help="with --schema: features not expected there are not compared")
@@ -360,7 +367,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args == ["--version"]:  # answered before the parser imports the comparison defaults (start-up)
+        from dvtools import __version__
+
+        print(f"dvtools {__version__}")
+        return EXIT_OK
+    parser = build_parser(next((x for x in args if not x.startswith("-")), None))
     a = parser.parse_args(argv)
     out = getattr(a, "output", None)
     if isinstance(out, str) and not Path(out).parent.exists():

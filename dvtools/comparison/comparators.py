@@ -107,10 +107,9 @@ import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from dvtools.comparison._common import jsonable
 from dvtools.comparison.distances import (
@@ -131,6 +130,9 @@ from dvtools.errors import UsageError
 from dvtools.schema.inference import infer_role, is_categorical_int
 from dvtools.schema.model import FeatureRole, FeatureType, Schema
 from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType, NumericStatistics
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CATEGORICAL_METHODS",
@@ -590,6 +592,8 @@ class Comparison:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per compared feature: method, threshold, statistic, verdict, findings, every distance."""
+        import pandas as pd  # only here: pandas costs start-up time
+
         rows = []
         for f in self.features:
             row: dict[str, Any] = {

@@ -39,14 +39,14 @@ This is said once, as a warning of the loaded statistics.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import zlib
 
 import numpy as np
 import pyarrow as pa
-from google.protobuf import text_format
-from tensorflow_metadata.proto.v0 import statistics_pb2 as sp
 
+from dvtools._lazy import LazyModule
 from dvtools.errors import StatisticsFormatError
 from dvtools.statistics.model import (
     QUANTILE_LEVELS,
@@ -67,18 +67,27 @@ __all__ = [
     "to_tfdv_text",
 ]
 
+# protobuf and tensorflow-metadata load on first use: telling a TFDV file from data by its name or
+# first bytes (which every `dvtools stats` and `validate` asks) must not cost their import.
+text_format = LazyModule("google.protobuf.text_format")
+sp = LazyModule("tensorflow_metadata.proto.v0.statistics_pb2")
+
 ALL_EXAMPLES = "All Examples"
 
-_TYPES = {
-    LogicalType.INT: sp.FeatureNameStatistics.INT,
-    LogicalType.BOOL: sp.FeatureNameStatistics.INT,
-    LogicalType.TIMESTAMP: sp.FeatureNameStatistics.INT,
-    LogicalType.FLOAT: sp.FeatureNameStatistics.FLOAT,
-    LogicalType.STRING: sp.FeatureNameStatistics.STRING,
-    LogicalType.BYTES: sp.FeatureNameStatistics.BYTES,
-    LogicalType.STRUCT: sp.FeatureNameStatistics.STRUCT,
-    LogicalType.NULL: sp.FeatureNameStatistics.STRING,
-}
+
+@functools.cache
+def _types() -> dict[LogicalType, int]:
+    """TFDV feature type of each logical type (built on first use: the protos load lazily)."""
+    return {
+        LogicalType.INT: sp.FeatureNameStatistics.INT,
+        LogicalType.BOOL: sp.FeatureNameStatistics.INT,
+        LogicalType.TIMESTAMP: sp.FeatureNameStatistics.INT,
+        LogicalType.FLOAT: sp.FeatureNameStatistics.FLOAT,
+        LogicalType.STRING: sp.FeatureNameStatistics.STRING,
+        LogicalType.BYTES: sp.FeatureNameStatistics.BYTES,
+        LogicalType.STRUCT: sp.FeatureNameStatistics.STRUCT,
+        LogicalType.NULL: sp.FeatureNameStatistics.STRING,
+    }
 
 
 def _num(x: float) -> float:
@@ -148,7 +157,7 @@ def feature_to_proto(f: FeatureStatistics, out: sp.FeatureNameStatistics, top_k:
     """Fill one ``FeatureNameStatistics`` (string features: ``top_k`` top values, ``rank_k`` ranks)."""
     out.path.step.append(f.name)
     inner = f.value_view
-    out.type = _TYPES.get(inner.logical_type, sp.FeatureNameStatistics.STRING)
+    out.type = _types().get(inner.logical_type, sp.FeatureNameStatistics.STRING)
     lt = inner.logical_type
     if lt in (LogicalType.INT, LogicalType.FLOAT, LogicalType.TIMESTAMP, LogicalType.BOOL):
         _common(f, out.num_stats.common_stats)
@@ -349,8 +358,11 @@ def _values_from(ss: sp.StringStatistics, total: int, value_type: pa.DataType) -
     return ValueCounts.from_counter(counter)
 
 
-_NUMERIC_TYPES = {sp.FeatureNameStatistics.INT: (LogicalType.INT, "int64"),
-                  sp.FeatureNameStatistics.FLOAT: (LogicalType.FLOAT, "double")}
+@functools.cache
+def _numeric_types() -> dict[int, tuple[LogicalType, str]]:
+    """Logical and arrow type of TFDV's numeric feature types."""
+    return {sp.FeatureNameStatistics.INT: (LogicalType.INT, "int64"),
+            sp.FeatureNameStatistics.FLOAT: (LogicalType.FLOAT, "double")}
 
 
 def feature_from_proto(f: sp.FeatureNameStatistics, num_examples: int) -> FeatureStatistics | None:
@@ -364,8 +376,8 @@ def feature_from_proto(f: sp.FeatureNameStatistics, num_examples: int) -> Featur
     num_values = int(cs.tot_num_values) or int(round(cs.avg_num_values * present))
     is_list = cs.max_num_values > 1 or (present and cs.min_num_values != 1) or num_values != present
     which = f.WhichOneof("stats")
-    if which == "num_stats" and f.type in _NUMERIC_TYPES:
-        lt, arrow = _NUMERIC_TYPES[f.type]
+    if which == "num_stats" and f.type in _numeric_types():
+        lt, arrow = _numeric_types()[f.type]
         inner = FeatureStatistics(name, arrow, lt, num_values, 0, numeric=_numeric_from(f.num_stats, num_values))
     elif which == "string_stats":
         ss = f.string_stats
