@@ -23,9 +23,15 @@ from dvtools.ui.schema_grid import (
 require_frame()  # deep links run through app.py's navigation
 
 GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, editor epoch kept)
-GRID_ORDER = ("name", "type", "required", "min_fraction", "min_count", "min", "max", "allow_nan", "allow_inf",
-              "categorical", "values", "not_in_environments", "drift_linf", "drift_js", "skew_linf", "skew_js",
-              "deprecated", "notes")
+# Two grids over the same rows, each narrow enough to show every column of every feature without scrolling:
+# what a value must look like, then where and how strictly it is compared.
+GRID_PARTS = (
+    ("Type, presence and values", ("name", "type", "required", "min_fraction", "min_count", "min", "max",
+                                   "allow_nan", "allow_inf", "categorical", "values")),
+    ("Environments, drift and skew thresholds", ("name", "not_in_environments", "drift_linf", "drift_js",
+                                                 "skew_linf", "skew_js", "deprecated", "notes")),
+)
+ROW_HEIGHT = 35  # st.data_editor's row height in pixels: grids are as tall as their rows
 BOUND_HELP = ("A number; for a date or timestamp feature a date (2024-06-01) or a date and time "
               "(2024-06-01 12:30:00, UTC).")
 ORIGIN_TEXT = {
@@ -97,7 +103,9 @@ def _bound_width(rows: pd.DataFrame) -> int:
 
 def _column_config(schema: Schema, bound_width: int | None = None) -> dict[str, object]:
     cc = st.column_config
-    share = {"min_value": 0.0, "max_value": 1.0, "format": "%.4g"}
+    # No min/max on the widget: an out-of-range value reaches rows_to_schema, which says what is wrong
+    # (a widget bound would revert it silently).
+    share = {"format": "%g"}
     return {
         "name": cc.TextColumn("feature", disabled=True, pinned=True),
         "type": cc.SelectboxColumn("type", options=list(TYPES), required=True),
@@ -145,13 +153,20 @@ def _grid(schema: Schema, data: analysis.Loaded) -> None:
     # Dates and timestamps show as ISO text, in the unit of the training data's column.
     types = time_types(data.reference_stats)
     rows = schema_to_rows(schema, types)
-    height = min(3 + 35 * (len(rows) + 1), 640)
-    edited = st.data_editor(rows, key=key, hide_index=True, num_rows="fixed", disabled=["name", "notes"],
-                            column_config=_column_config(schema, _bound_width(rows)), column_order=GRID_ORDER,
-                            height=height)
+    height = 3 + ROW_HEIGHT * (len(rows) + 1)  # every feature visible: the page scrolls, not the grid
+    config = _column_config(schema, _bound_width(rows))
+    edited = rows.copy()
+    for i, (title, columns) in enumerate(GRID_PARTS):
+        st.markdown(f"**{title}**")
+        part = st.data_editor(rows[list(columns)], key=f"{key}_{'ab'[i]}", hide_index=True, num_rows="fixed",
+                              disabled=[c for c in ("name", "notes") if c in columns],
+                              column_config={c: config[c] for c in columns},
+                              height=height, width="stretch")
+        for c in columns[1:]:
+            edited[c] = part[c]
     new, errors = rows_to_schema(edited, schema, types)
     if errors:
-        st.error("Not applied (the previous values are kept):\n\n"
+        st.error("Not applied: the schema keeps the previous values of these features until the cell is fixed:\n\n"
                  + "\n".join(f"- {md_escape(e)}" for e in errors), icon=":material/error:")
     if new != schema:
         state.set_schema(new, "edited")
