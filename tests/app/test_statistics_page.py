@@ -318,3 +318,26 @@ def test_charts_of_list_and_timestamp_features(app):
     app.radio(key="stats_buckets").set_value("quantiles").run()
     assert not app.exception
     assert len(app.get("plotly_chart")) == 4
+
+
+def test_sparklines_expand_all_and_quantile_view(demo_page):
+    import json
+
+    at = demo_page(STATS)
+    assert not at.exception
+    num = _tables(at)["numeric"]
+    assert all(isinstance(v, list | np.ndarray) and len(v) > 0 for v in num["distribution"])  # every row
+    labels = [e.label for e in at.expander]
+    # The most changed features first, identifier-like columns (run_id, runner_id) never among the first.
+    assert not any(lab.startswith(("run\\_id", "runner\\_id")) for lab in labels[:3])
+    assert "JS distance" in labels[0]
+    at.toggle(key="stats_expand_all").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == len(at.expander) == 10  # every chart of the page open
+    at.radio(key="stats_view").set_value("quantiles").run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    titles = {s["layout"]["xaxis"]["title"]["text"] for s in specs}
+    assert "quantile (% of values at or below)" in titles  # numeric: Facets' quantile view
+    assert "number of most frequent values (log scale)" in titles  # categorical: cumulative value frequency
+    assert all(s["layout"]["yaxis"]["title"]["text"] for s in specs)  # axis titles everywhere
