@@ -15,7 +15,7 @@ from dvtools.statistics.overview import DATASETS, SORT_KEYS, overview_long, sort
 from dvtools.statistics.quality import MISSING_HIGHLIGHT, ZEROS_HIGHLIGHT, feature_alerts
 from dvtools.ui import analysis, cache, components, state, stats_view
 from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR
-from dvtools.ui.format import human_number, human_percent, md_escape, truncate
+from dvtools.ui.format import human_number, human_percent, md_escape, time_text, truncate
 from dvtools.ui.frame import require_frame
 
 require_frame()  # deep links run through app.py's navigation
@@ -104,8 +104,8 @@ def _column_config(figures: tuple[str, ...], time_rows: bool = False) -> dict:
     }
     for fig in figures:
         width = FIGURE_WIDTHS.get(fig, 80)
-        if time_rows and fig in TIME_FIGURES:
-            width = 150  # "2024-06-14 11:32:03" in full
+        if time_rows and fig == "mean":
+            width = 140  # "2024-06-14 11:32:03" in full (a mean is rarely a midnight)
         cfg[fig] = components.text_column(FIGURE_LABELS.get(fig, fig), FIGURE_HELP.get(fig, fig), width=width)
     return cfg
 
@@ -134,7 +134,7 @@ def _table(frame: pd.DataFrame, figures: tuple[str, ...], has_distance: bool,
     time_rows = _time_units(shown, by_dataset)
     for row, unit in time_rows.items():
         for fig in TIME_FIGURES & set(figures):
-            styler = styler.format(lambda v, u=unit: components.format_time(v, u), subset=pd.IndexSlice[[row], [fig]])
+            styler = styler.format(lambda v, u=unit: time_text(v, u, "auto"), subset=pd.IndexSlice[[row], [fig]])
         if "std" in figures:
             styler = styler.format(lambda v, u=unit: components.format_duration(v, u),
                                    subset=pd.IndexSlice[[row], ["std"]])

@@ -98,7 +98,7 @@ def _toolbar(schema: Schema | None, data: analysis.Loaded) -> None:
 def _bound_width(rows: pd.DataFrame) -> int:
     """Pixels for the min/max text columns: room for their longest text (a date, a date and time)."""
     longest = max((len(str(v)) for c in ("min", "max") for v in rows[c]), default=0)
-    return max(70, min(170, 16 + 8 * longest))
+    return max(70, min(170, 16 + 7 * longest))
 
 
 def _column_config(schema: Schema, bound_width: int | None = None) -> dict[str, object]:
@@ -107,24 +107,24 @@ def _column_config(schema: Schema, bound_width: int | None = None) -> dict[str, 
     # (a widget bound would revert it silently).
     share = {"format": "%g"}
     return {
-        "name": cc.TextColumn("feature", disabled=True, pinned=True),
-        "type": cc.SelectboxColumn("type", options=list(TYPES), required=True),
-        "required": cc.CheckboxColumn("required", help="Must be present in every example (TFDV: presence)."),
-        "min_fraction": cc.NumberColumn("min fraction", step=0.0001, help="Least share of examples with a value.",
+        "name": cc.TextColumn("feature", disabled=True, pinned=True, width=130),
+        "type": cc.SelectboxColumn("type", options=list(TYPES), required=True, width=96),
+        "required": cc.CheckboxColumn("required", width=74, help="Must be present in every example (TFDV: presence)."),
+        "min_fraction": cc.NumberColumn("min fraction", step=0.0001, width=92, help="Least share of examples with a value.",
                                         **share),
-        "min_count": cc.NumberColumn("min count", min_value=0, step=1, format="%d",
+        "min_count": cc.NumberColumn("min count", min_value=0, step=1, format="%d", width=84,
                                      help="Least number of examples with a value."),
-        "categorical": cc.CheckboxColumn("categorical", help="Compare as categories (L-infinity) rather than "
+        "categorical": cc.CheckboxColumn("categorical", width=92, help="Compare as categories (L-infinity) rather than "
                                                              "as numbers."),
-        "values": cc.TextColumn("allowed values", width="medium",
+        "values": cc.TextColumn("allowed values", width=140,
                                 help='Comma-separated allowed strings; quote a value holding a comma, a quote or '
                                      'edge spaces ("1,300 ft", "boston "). Blank: any value.'),
         "min": cc.TextColumn("min", help="Smallest allowed value (blank: unbounded). " + BOUND_HELP,
                              width=bound_width, alignment="right"),
         "max": cc.TextColumn("max", help="Largest allowed value (blank: unbounded). " + BOUND_HELP,
                              width=bound_width, alignment="right"),
-        "allow_nan": cc.CheckboxColumn("NaN ok", help="FLOAT features: NaN values are allowed."),
-        "allow_inf": cc.CheckboxColumn("inf ok", help="FLOAT features: infinite values are allowed."),
+        "allow_nan": cc.CheckboxColumn("NaN ok", width=66, help="FLOAT features: NaN values are allowed."),
+        "allow_inf": cc.CheckboxColumn("inf ok", width=60, help="FLOAT features: infinite values are allowed."),
         "not_in_environments": cc.MultiselectColumn("not in environments", options=environment_options(schema),
                                                     accept_new_options=True,
                                                     help="Environments where the feature is not expected "
@@ -222,6 +222,8 @@ def _anomaly_count(data: analysis.Loaded) -> None:
 
 def main() -> None:
     """Render the page."""
+    # Both grids fit a 1400 px window beside the sidebar with 2rem side padding (this page only).
+    st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem}</style>")
     st.title("Schema")
     data = analysis.loaded()
     components.show_messages([f"{role}: {msg}" for role, msg in data.errors.items()], "error")

@@ -68,8 +68,10 @@ def sparklines(reference: FeatureStatistics | None, current: FeatureStatistics |
         keep = np.ones(len(r), dtype=bool)
         keep[0], keep[-1] = r[0] + c[0] > 0, r[-1] + c[-1] > 0
         r, c = r[keep], c[keep]
-        if one is not ref:  # only the serving side has the feature: its counts are in "reference"
+        if one is not ref:  # only the serving side has numbers: its counts are in "reference"
             r, c = np.zeros_like(r), r
+        elif other is one and cur is not None:  # serving has the feature but no numbers
+            c = np.zeros_like(r)
     else:
         empty = FeatureStatistics(base.name, base.arrow_type, base.logical_type, 0, 0)
         ac = aligned_categories(ref or empty, cur or empty)
@@ -79,8 +81,11 @@ def sparklines(reference: FeatureStatistics | None, current: FeatureStatistics |
         r, c = r[order], c[order]
     rs, cs = r / (r.sum() or 1), c / (c.sum() or 1)
     top = max(float(rs.max(initial=0)), float(cs.max(initial=0))) or 1.0
-    return ([round(float(v) / top, 4) for v in rs] if ref is not None else [],
-            [round(float(v) / top, 4) for v in cs] if cur is not None else [])
+    # A side without numbers of its own (text where the other side has numbers) gets no bars.
+    has_ref = ref is not None and (not numeric or ref.numeric is not None)
+    has_cur = cur is not None and (not numeric or cur.numeric is not None)
+    return ([round(float(v) / top, 4) for v in rs] if has_ref else [],
+            [round(float(v) / top, 4) for v in cs] if has_cur else [])
 
 
 def chart_order(features: Iterable[str], distances: Mapping[str, float],

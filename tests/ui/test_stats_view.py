@@ -64,3 +64,11 @@ def test_chart_order_most_changed_first_identifiers_last() -> None:
     order = chart_order(["run_id", "a", "b", "c", "d"], {"run_id": 1.0, "a": 0.1, "b": 0.7, "c": float("nan")},
                         identifiers=["run_id"])
     assert order == ["b", "a", "c", "d", "run_id"]
+
+
+def test_text_on_one_side_gets_no_numeric_bars() -> None:
+    # elevation_ft of the demo: numbers in training, text ("26 ft") in serving
+    ref = _stats(pd.DataFrame({"e": [1, 2, 3, 4, 5] * 10}))
+    cur = _stats(pd.DataFrame({"e": ["26 ft", "30 ft"] * 25}))
+    r, c = sparklines(ref.features["e"], cur.features["e"])
+    assert r and c == []
