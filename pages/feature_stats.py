@@ -22,7 +22,7 @@ require_frame()  # deep links run through app.py's navigation
 
 ALL_SLICES = "(all)"
 PAGE_SIZES = (25, 50, 100, 200)
-OPEN_CHARTS = 3  # charts open by default: the most changed features
+OPEN_CHARTS = 0  # charts open on demand: plotly is loaded and drawn only for an opened chart
 CHARTS_PER_PAGE = 10
 ROW_HEIGHT = 35  # st.dataframe's row height in pixels: tables are as tall as their rows (none hidden)
 NUMERIC_FIGURES = ("count", "missing", "mean", "std", "zeros", "min", "median", "max")
@@ -152,7 +152,14 @@ def _table(frame: pd.DataFrame, figures: tuple[str, ...], has_distance: bool,
 def _sparkline_column(frame: pd.DataFrame, by_dataset: dict[str, DatasetStatistics]) -> list[list[float]]:
     """The ``distribution`` sparkline of each row (its dataset's bars on the feature's shared bins)."""
     ref_stats, cur_stats = by_dataset.get(DATASETS[0]), by_dataset.get(DATASETS[1])
-    memo: dict[str, tuple[list[float], list[float]]] = {}
+    # Remembered per pair of statistics objects (cached by content, so their ids are stable): a sort
+    # or a new page does not bin anything again.
+    key = (id(ref_stats), id(cur_stats))
+    held = st.session_state.get("_stats_sparklines")
+    if held is None or held[0] != key or held[1] is not ref_stats or held[2] is not cur_stats:
+        held = (key, ref_stats, cur_stats, {})
+        st.session_state["_stats_sparklines"] = held
+    memo: dict[str, tuple[list[float], list[float]]] = held[3]
     out = []
     for name, dataset in zip(frame["feature"], frame["dataset"], strict=True):
         if name not in memo:
@@ -353,8 +360,9 @@ def _charts(data: analysis.Loaded, overview: pd.DataFrame, distances: dict[str, 
     start, stop = components.paginate(len(order), page_size=CHARTS_PER_PAGE, key="stats_chart_page",
                                       noun="charts")
     first = "the most changed first" if distances else "in feature order"
-    st.caption(f"Features {first}; identifier-like columns (a distinct value per row) last. The first "
-               f"{OPEN_CHARTS} are open. Training in blue, serving in orange.")
+    opened = f"the first {OPEN_CHARTS} are open" if OPEN_CHARTS else "open one to draw its chart, or expand all"
+    st.caption(f"Features {first}; identifier-like columns (a distinct value per row) last; {opened}. "
+               "Training in blue, serving in orange.")
     epoch = "_all" if expand_all else ""
     for i, name in enumerate(order[start:stop], start=start):
         d = distances.get(name)

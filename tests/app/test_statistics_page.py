@@ -133,11 +133,15 @@ def test_charts_only_for_open_panels(page):
     at = page(STATS, reference=REF, current=CUR)
     assert not at.exception
     assert len(at.expander) == 4  # one panel per feature, not per row
-    assert len(at.get("plotly_chart")) == 3  # the first three panels are open, the others lazy
+    assert len(at.get("plotly_chart")) == 0  # closed panels build nothing (plotly loads on demand)
+    first = at.expander[0]
+    at.session_state[first.key] = True  # the user opens one
+    at.run()
+    assert len(at.get("plotly_chart")) == 1
     at.radio(key="stats_buckets").set_value("quantiles").run()
     at.toggle(key="stats_log").set_value(True).run()
     at.toggle(key="stats_percent").set_value(False).run()
-    assert not at.exception and len(at.get("plotly_chart")) == 3
+    assert not at.exception and len(at.get("plotly_chart")) == 1
 
 
 def test_pagination_keeps_many_features_usable(page):
@@ -146,7 +150,7 @@ def test_pagination_keeps_many_features_usable(page):
     at = page(STATS, reference=wide)
     assert not at.exception
     assert len(_tables(at)["numeric"]) == 50
-    assert len(at.expander) == 10 and len(at.get("plotly_chart")) == 3  # charts: 10 a page, the first 3 open
+    assert len(at.expander) == 10 and len(at.get("plotly_chart")) == 0  # charts: 10 a page, opened on demand
     at.number_input(key="stats_page").set_value(3).run()
     num = _tables(at)["numeric"]
     assert list(num["feature"]) == [f"f{i:03d}" for i in range(100, 120)]
@@ -302,11 +306,8 @@ def test_charts_of_list_and_timestamp_features(app):
     app.run()
     app.switch_page(STATS).run()
     assert not app.exception
-    assert len(app.get("plotly_chart")) == 3  # the first three panels are open
-    shown = {json.loads(c.proto.spec)["layout"]["title"]["text"] for c in app.get("plotly_chart")}
-    closed = next(e for e in app.expander if e.label.split(" ")[0] in {"tags", "words", "ts", "day"} - shown)
-    app.session_state[closed.key] = True  # open the fourth
-    app.run()
+    assert len(app.get("plotly_chart")) == 0  # charts are built when opened
+    app.toggle(key="stats_expand_all").set_value(True).run()
     assert not app.exception
     figures = {f["layout"]["title"]["text"]: f for f in (json.loads(c.proto.spec) for c in app.get("plotly_chart"))}
     assert set(figures) == {"tags", "words", "ts", "day"}
