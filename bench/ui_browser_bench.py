@@ -18,7 +18,7 @@ loaded with ``-- --reference PATH --current PATH``).
 Actions (one repetition runs them in this order, in one session):
   open         demo: click "Open the demo" -> Data page settled with its summary; wide: page load -> settled
   statistics   first visit of Statistics  (sidebar link -> title and tables shown)
-  sort         Statistics "Sort by" changed -> the table and charts in the new order
+  sort         Statistics "Sort by" changed -> its run done, the box showing the new key (the tables are a canvas)
   schema       first visit of Schema
   schema_edit  one cell of the schema grid edited (min fraction of the first feature) -> applied
   anomalies    first visit of Anomalies
@@ -29,8 +29,8 @@ Actions (one repetition runs them in this order, in one session):
 
 Settled (one definition, :func:`settled`): Streamlit's script is idle -- the app root's
 ``data-test-script-state`` is not ``running``, the status widget (``[data-testid="stStatusWidget"]``,
-"Running...") is absent and no element is a loading skeleton (``stSkeleton``) -- AND a script run has started since the action (a widget may show its new value
-before its rerun begins) AND the element the action changes shows its new value (the action's own
+"Running...") is absent and no element is a loading skeleton (``stSkeleton``) -- AND a script run has
+started since the action (a widget may show its new value before its rerun begins) AND the element the action changes shows its new value (the action's own
 check), all true at the same poll. Polls every 25 ms. Targets (issue 11): slider <= 400 ms median;
 accept / schema edit / sort <= 600 ms; a first visit <= 1.5 s once statistics exist; demo open <= 4 s.
 
@@ -81,7 +81,6 @@ IDLE_JS = """() => {
 
 
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
-
 
 # Counts the script runs the page has seen start (window.__dvRuns): "settled" after an action needs one
 # more run than before it, so a widget that shows its new value before the rerun has begun does not count.
@@ -351,9 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
 
-    from playwright.sync_api import sync_playwright
-
     import streamlit
+    from playwright.sync_api import sync_playwright
 
     print(f"streamlit {streamlit.__version__}, {os.cpu_count()} cores, {a.reps} repetitions, "
           f"load {os.getloadavg()[0]:.1f}")
