@@ -31,8 +31,9 @@ Settled (one definition, :func:`settled`): Streamlit's script is idle -- the app
 ``data-test-script-state`` is not ``running``, the status widget (``[data-testid="stStatusWidget"]``,
 "Running...") is absent and no element is a loading skeleton (``stSkeleton``) -- AND a script run has
 started since the action (a widget may show its new value before its rerun begins) AND the element
-the action changes shows its new value (the action's own check), all true at the same poll. Polls every 25 ms. Targets (issue 11): slider <= 400 ms median;
-accept / schema edit / sort <= 600 ms; a first visit <= 1.5 s once statistics exist; demo open <= 4 s.
+the action changes shows its new value (the action's own check), all true at the same poll. Polls every
+25 ms. Targets (issue 11): slider <= 400 ms median; accept / schema edit / sort <= 600 ms; a first visit
+<= 1.5 s once statistics exist; demo open <= 4 s.
 
 Figures are printed, not asserted: a benchmark, not a test. The machine's other jobs show in the maxima.
 """
