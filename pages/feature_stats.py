@@ -354,8 +354,11 @@ def _charts(data: analysis.Loaded, overview: pd.DataFrame, distances: dict[str, 
     options = {"buckets": buckets, "log_y": log_y, "percent": percent, "view": view}
     groups = {name: rows for name, rows in overview.groupby("feature", sort=False)}
     ref_stats, cur_stats = data.reference_stats, data.current_stats
-    identifiers = [n for n in groups if stats_view.is_identifier(
-        ref_stats.features.get(n) if ref_stats else None, cur_stats.features.get(n) if cur_stats else None)]
+    schema = analysis.schema_in_use(data) if ref_stats is not None else None
+    roles = {f.name: str(getattr(f.role, "value", f.role)) for f in schema.features} if schema else {}
+    # The schema's role when it names one (Schema page), else what the statistics suggest.
+    identifiers = [n for n in groups if roles.get(n) == "identifier" or (n not in roles and stats_view.is_identifier(
+        ref_stats.features.get(n) if ref_stats else None, cur_stats.features.get(n) if cur_stats else None))]
     order = stats_view.chart_order(groups, distances, identifiers)
     start, stop = components.paginate(len(order), page_size=CHARTS_PER_PAGE, key="stats_chart_page",
                                       noun="charts")
