@@ -7,7 +7,7 @@ import streamlit as st
 
 from dvtools.errors import DvtoolsError
 from dvtools.schema import load_schema, schema_to_json, schema_to_pbtxt
-from dvtools.schema.model import Schema
+from dvtools.schema.model import FeatureRole, Schema
 from dvtools.ui import analysis, components, state
 from dvtools.ui.format import md_escape
 from dvtools.ui.frame import require_frame, validation_error
@@ -23,9 +23,15 @@ from dvtools.ui.schema_grid import (
 require_frame()  # deep links run through app.py's navigation
 
 GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, editor epoch kept)
-GRID_ORDER = ("name", "type", "required", "min_fraction", "min_count", "min", "max", "allow_nan", "allow_inf",
-              "categorical", "values", "not_in_environments", "drift_linf", "drift_js", "skew_linf", "skew_js",
-              "deprecated", "notes")
+# Two grids over the same rows, each narrow enough to show every column of every feature without scrolling:
+# what a value must look like, then where and how strictly it is compared.
+GRID_PARTS = (
+    ("Type, presence and values", ("name", "type", "required", "min_fraction", "min_count", "min", "max",
+                                   "allow_nan", "allow_inf", "categorical", "values")),
+    ("Role, environments, drift and skew thresholds", ("name", "role", "not_in_environments", "drift_linf", "drift_js",
+                                                 "skew_linf", "skew_js", "deprecated", "notes")),
+)
+ROW_HEIGHT = 35  # st.data_editor's row height in pixels: grids are as tall as their rows
 BOUND_HELP = ("A number; for a date or timestamp feature a date (2024-06-01) or a date and time "
               "(2024-06-01 12:30:00, UTC).")
 ORIGIN_TEXT = {
@@ -92,31 +98,36 @@ def _toolbar(schema: Schema | None, data: analysis.Loaded) -> None:
 def _bound_width(rows: pd.DataFrame) -> int:
     """Pixels for the min/max text columns: room for their longest text (a date, a date and time)."""
     longest = max((len(str(v)) for c in ("min", "max") for v in rows[c]), default=0)
-    return max(70, min(170, 16 + 8 * longest))
+    return max(70, min(170, 16 + 7 * longest))
 
 
 def _column_config(schema: Schema, bound_width: int | None = None) -> dict[str, object]:
     cc = st.column_config
-    share = {"min_value": 0.0, "max_value": 1.0, "format": "%.4g"}
+    # No min/max on the widget: an out-of-range value reaches rows_to_schema, which says what is wrong
+    # (a widget bound would revert it silently).
+    share = {"format": "%g"}
     return {
-        "name": cc.TextColumn("feature", disabled=True, pinned=True),
-        "type": cc.SelectboxColumn("type", options=list(TYPES), required=True),
-        "required": cc.CheckboxColumn("required", help="Must be present in every example (TFDV: presence)."),
-        "min_fraction": cc.NumberColumn("min fraction", step=0.0001, help="Least share of examples with a value.",
+        "name": cc.TextColumn("feature", disabled=True, pinned=True, width=130),
+        "type": cc.SelectboxColumn("type", options=list(TYPES), required=True, width=96),
+        "role": cc.SelectboxColumn("role", options=[r.value for r in FeatureRole], required=True, width=96,
+                                   help="feature, label, identifier or timestamp: identifiers and timestamps are "
+                                        "not judged as distributions."),
+        "required": cc.CheckboxColumn("required", width=74, help="Must be present in every example (TFDV: presence)."),
+        "min_fraction": cc.NumberColumn("min fraction", step=0.0001, width=92, help="Least share of examples with a value.",
                                         **share),
-        "min_count": cc.NumberColumn("min count", min_value=0, step=1, format="%d",
+        "min_count": cc.NumberColumn("min count", min_value=0, step=1, format="%d", width=84,
                                      help="Least number of examples with a value."),
-        "categorical": cc.CheckboxColumn("categorical", help="Compare as categories (L-infinity) rather than "
+        "categorical": cc.CheckboxColumn("categorical", width=92, help="Compare as categories (L-infinity) rather than "
                                                              "as numbers."),
-        "values": cc.TextColumn("allowed values", width="medium",
+        "values": cc.TextColumn("allowed values", width=140,
                                 help='Comma-separated allowed strings; quote a value holding a comma, a quote or '
                                      'edge spaces ("1,300 ft", "boston "). Blank: any value.'),
         "min": cc.TextColumn("min", help="Smallest allowed value (blank: unbounded). " + BOUND_HELP,
                              width=bound_width, alignment="right"),
         "max": cc.TextColumn("max", help="Largest allowed value (blank: unbounded). " + BOUND_HELP,
                              width=bound_width, alignment="right"),
-        "allow_nan": cc.CheckboxColumn("NaN ok", help="FLOAT features: NaN values are allowed."),
-        "allow_inf": cc.CheckboxColumn("inf ok", help="FLOAT features: infinite values are allowed."),
+        "allow_nan": cc.CheckboxColumn("NaN ok", width=66, help="FLOAT features: NaN values are allowed."),
+        "allow_inf": cc.CheckboxColumn("inf ok", width=60, help="FLOAT features: infinite values are allowed."),
         "not_in_environments": cc.MultiselectColumn("not in environments", options=environment_options(schema),
                                                     accept_new_options=True,
                                                     help="Environments where the feature is not expected "
@@ -145,13 +156,20 @@ def _grid(schema: Schema, data: analysis.Loaded) -> None:
     # Dates and timestamps show as ISO text, in the unit of the training data's column.
     types = time_types(data.reference_stats)
     rows = schema_to_rows(schema, types)
-    height = min(3 + 35 * (len(rows) + 1), 640)
-    edited = st.data_editor(rows, key=key, hide_index=True, num_rows="fixed", disabled=["name", "notes"],
-                            column_config=_column_config(schema, _bound_width(rows)), column_order=GRID_ORDER,
-                            height=height)
+    height = 3 + ROW_HEIGHT * (len(rows) + 1)  # every feature visible: the page scrolls, not the grid
+    config = _column_config(schema, _bound_width(rows))
+    edited = rows.copy()
+    for i, (title, columns) in enumerate(GRID_PARTS):
+        st.markdown(f"**{title}**")
+        part = st.data_editor(rows[list(columns)], key=f"{key}_{'ab'[i]}", hide_index=True, num_rows="fixed",
+                              disabled=[c for c in ("name", "notes") if c in columns],
+                              column_config={c: config[c] for c in columns},
+                              height=height, width="stretch")
+        for c in columns[1:]:
+            edited[c] = part[c]
     new, errors = rows_to_schema(edited, schema, types)
     if errors:
-        st.error("Not applied (the previous values are kept):\n\n"
+        st.error("Not applied: the schema keeps the previous values of these features until the cell is fixed:\n\n"
                  + "\n".join(f"- {md_escape(e)}" for e in errors), icon=":material/error:")
     if new != schema:
         state.set_schema(new, "edited")
@@ -207,6 +225,8 @@ def _anomaly_count(data: analysis.Loaded) -> None:
 
 def main() -> None:
     """Render the page."""
+    # Both grids fit a 1400 px window beside the sidebar with 2rem side padding (this page only).
+    st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem}</style>")
     st.title("Schema")
     data = analysis.loaded()
     components.show_messages([f"{role}: {msg}" for role, msg in data.errors.items()], "error")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -27,15 +28,27 @@ def _inner(f: FeatureStatistics | None) -> FeatureStatistics | None:
     return f.value_view if f is not None else None
 
 
-def _layout(fig: go.Figure, title: str, *, log_y: bool, percent: bool, height: int) -> go.Figure:
+#: The legend sits above the plot, right-aligned: rotated tick labels below can never run into it.
+LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1.0}
+
+
+def _layout(fig: go.Figure, title: str, *, log_y: bool, percent: bool, height: int,
+            x_title: str = "value") -> go.Figure:
+    y_title = "share of the dataset's values" if percent else "count of values"
+    yaxis: dict = {"type": "log" if log_y else "linear", "title": {"text": y_title}, "automargin": True}
+    if log_y:
+        # One labelled tick per decade (a log axis labelled "2 10 5 2 1 5" reads as noise).
+        yaxis |= {"dtick": 1, "tickformat": ".0%" if percent else "~s", "minor": {"showgrid": False}}
+    elif percent:
+        yaxis["tickformat"] = "~%"
     fig.update_layout(
-        title={"text": title, "font": {"size": 14}},
+        title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
         barmode="group",
         height=height,
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
-        legend={"orientation": "h", "y": -0.25},
-        yaxis={"type": "log" if log_y else "linear", "title": "share" if percent else "count",
-               "tickformat": "~%" if percent and not log_y else None},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend=LEGEND,
+        yaxis=yaxis,
+        xaxis={"title": {"text": x_title}, "automargin": True},
         bargap=0.15,
     )
     return fig
@@ -85,7 +98,8 @@ def numeric_figure(reference: FeatureStatistics | None, current: FeatureStatisti
             counts = f.numeric.sketch.histogram(edges) if len(edges) > 1 else np.array([f.numeric.num_finite])
             fig.add_bar(x=labels or [fmt(edges[0])], y=_norm(np.asarray(counts, float), percent), name=label,
                         marker_color=color)
-        return _layout(fig, f"{name} (reference deciles)", log_y=log_y, percent=percent, height=height)
+        return _layout(fig, f"{name} (reference deciles)", log_y=log_y, percent=percent, height=height,
+                       x_title="training decile bins")
     other = cur if cur is not None and cur.numeric is not None else ref
     assert other is not None
     # The standard chart is a histogram: the reference's equal-width bins (the drift engine's own bins,
@@ -106,7 +120,60 @@ def numeric_figure(reference: FeatureStatistics | None, current: FeatureStatisti
         fig.add_bar(x=x, y=_norm(sb.reference, percent)[keep], name=REFERENCE_NAME, marker_color=REFERENCE_COLOR)
     if cur is not None and cur.numeric is not None:
         fig.add_bar(x=x, y=_norm(sb.current, percent)[keep], name=CURRENT_NAME, marker_color=CURRENT_COLOR)
-    return _layout(fig, name, log_y=log_y, percent=percent, height=height)
+    return _layout(fig, name, log_y=log_y, percent=percent, height=height,
+                   x_title="date bins" if base.logical_type == LogicalType.TIMESTAMP else "value bins")
+
+
+QUANTILE_LEVELS = tuple(i / 20 for i in range(21))  # 0 %, 5 %, ..., 100 %
+
+
+def quantile_figure(reference: FeatureStatistics | None, current: FeatureStatistics | None = None, *,
+                    height: int = 300, title: str | None = None) -> go.Figure:
+    """Facets' quantile view: the value at each 5 % level of every dataset, as lines (a shift reads as a gap)."""
+    ref, cur = _inner(reference), _inner(current)
+    base = ref if ref is not None else cur
+    fig = go.Figure()
+    is_time = base is not None and base.logical_type == LogicalType.TIMESTAMP
+    for f, label, color in ((ref, REFERENCE_NAME, REFERENCE_COLOR), (cur, CURRENT_NAME, CURRENT_COLOR)):
+        if f is None or f.numeric is None or not f.numeric.num_finite:
+            continue
+        values = f.numeric.sketch.quantiles(list(QUANTILE_LEVELS))
+        fmt = _edge_formatter(f)
+        fig.add_scatter(x=[q * 100 for q in QUANTILE_LEVELS], y=values, mode="lines+markers", name=label,
+                        line={"color": color}, customdata=[fmt(v) for v in values],
+                        hovertemplate="%{x:.0f}%: %{customdata}<extra></extra>")
+    fig.update_layout(title={"text": title if title is not None else html.escape(base.name if base else ""),
+                             "font": {"size": 14}, "x": 0, "xanchor": "left"},
+                      height=height, margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend=LEGEND,
+                      xaxis={"title": {"text": "quantile (% of values at or below)"}, "ticksuffix": "%",
+                             "automargin": True},
+                      yaxis={"title": {"text": "value" + (" (epoch units)" if is_time else "")}, "automargin": True})
+    return fig
+
+
+def cumulative_figure(reference: FeatureStatistics | None, current: FeatureStatistics | None = None, *,
+                      height: int = 300, title: str | None = None) -> go.Figure:
+    """Facets' cumulative value-frequency chart: share of rows covered by the k most frequent values."""
+    ref, cur = _inner(reference), _inner(current)
+    base = ref if ref is not None else cur
+    fig = go.Figure()
+    for f, label, color in ((ref, REFERENCE_NAME, REFERENCE_COLOR), (cur, CURRENT_NAME, CURRENT_COLOR)):
+        if f is None or f.values is None:
+            continue
+        counts = np.sort(np.asarray([c for _, c in f.values.top(10_000)], dtype=float))[::-1]
+        total = float(f.values.counter.total) or float(counts.sum()) or 1.0
+        if not len(counts):
+            continue
+        fig.add_scatter(x=np.arange(1, len(counts) + 1), y=np.cumsum(counts) / total, mode="lines", name=label,
+                        line={"color": color, "shape": "hv"})
+    fig.update_layout(title={"text": title if title is not None else html.escape(base.name if base else ""),
+                             "font": {"size": 14}, "x": 0, "xanchor": "left"},
+                      height=height, margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend=LEGEND,
+                      xaxis={"title": {"text": "number of most frequent values (log scale)"}, "type": "log",
+                             "automargin": True},
+                      yaxis={"title": {"text": "share of values covered"}, "tickformat": "~%", "range": [0, 1.02],
+                             "automargin": True})
+    return fig
 
 
 def categorical_figure(reference: FeatureStatistics | None, current: FeatureStatistics | None = None, *,
@@ -130,16 +197,24 @@ def categorical_figure(reference: FeatureStatistics | None, current: FeatureStat
     if cur is not None:
         y = ac.current[order] / total_c if percent and total_c else ac.current[order]
         fig.add_bar(x=labels, y=y, name=CURRENT_NAME, marker_color=CURRENT_COLOR)
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", tickangle=-35 if max((len(t) for t in labels), default=0) > 8 else 0)
+    # Long labels take room below the bars: grow the figure rather than squash the plot.
+    longest = min(max((len(t) for t in labels), default=0), 40)
     return _layout(fig, title if title is not None else html.escape(base.name), log_y=log_y, percent=percent,
-                   height=height)
+                   height=max(height, 240 + 5 * longest), x_title=f"most frequent values (top {top})")
 
 
 def feature_figure(reference: FeatureStatistics | None, current: FeatureStatistics | None = None,
-                   **kwargs: object) -> go.Figure:
-    """The right chart for the feature's kind."""
+                   view: str = "distribution", **kwargs: object) -> go.Figure:
+    """The right chart for the feature's kind; ``view``: ``distribution``, ``quantiles`` (numeric) or ``cumulative``."""
     base = _inner(reference if reference is not None else current)
-    if base is not None and base.numeric is not None and base.logical_type.is_numeric:
+    numeric = base is not None and base.numeric is not None and base.logical_type.is_numeric
+    if view in ("quantiles", "cumulative"):
+        keep = {k: v for k, v in kwargs.items() if k in ("height", "title")}
+        if numeric:
+            return quantile_figure(reference, current, **keep)  # type: ignore[arg-type]
+        return cumulative_figure(reference, current, **keep)  # type: ignore[arg-type]
+    if numeric:
         return numeric_figure(reference, current, **kwargs)  # type: ignore[arg-type]
     kwargs.pop("buckets", None)
     return categorical_figure(reference, current, **kwargs)  # type: ignore[arg-type]
@@ -150,21 +225,57 @@ def distance_figure(features: list[str], values: list[float], threshold: float, 
     """Per-feature distance bars with the threshold drawn as a line; bars above it in orange."""
     colors = [CURRENT_COLOR if v >= threshold else REFERENCE_COLOR for v in values]
     fig = go.Figure(go.Bar(x=features, y=values, marker_color=colors, name=method))
+    # The label right of the plot area, on a background: never hidden behind the first bar.
     fig.add_hline(y=threshold, line_dash="dash", line_color="#d62728",
-                  annotation_text=f"threshold {threshold:g}", annotation_position="top left")
-    fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 30, "b": 80}, yaxis_title=method,
-                      xaxis={"type": "category"}, showlegend=False)
+                  annotation_position="top right", annotation={"text": f"threshold {threshold:g}", "xanchor": "right",
+                              "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"color": "#d62728"}})
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      yaxis={"title": {"text": method}, "automargin": True},
+                      xaxis={"type": "category", "title": {"text": "feature"}, "automargin": True}, showlegend=False)
     return fig
 
 
-def timeline_figure(spans: list[str], series: dict[str, list[float]], threshold: float | None = None, *,
-                    title: str = "distance to reference", height: int = 320) -> go.Figure:
-    """Distance of each span per feature, as lines; the threshold as a dashed line."""
+def span_times(spans: list[Any]) -> list[Any] | None:
+    """Span labels as datetimes (a real time axis), or None when they are not all times.
+
+    Accepts ISO text (``2024-06-03``), datetimes and pandas Periods/Timestamps (a period's start).
+    """
+    import pandas as pd
+
+    out = []
+    for s in spans:
+        if isinstance(s, pd.Period):
+            out.append(s.start_time.to_pydatetime())
+            continue
+        text = str(s).split("/")[0].strip()  # "2024-06-03/2024-06-09": the span's start
+        try:
+            out.append(pd.Timestamp(text).to_pydatetime())
+        except (ValueError, TypeError):
+            return None
+    return out
+
+
+def timeline_figure(spans: list[Any], series: dict[str, list[float | None]], threshold: float | None = None, *,
+                    title: str = "distance to reference", y_title: str = "distance to the training data",
+                    height: int = 320) -> go.Figure:
+    """Distance of each span per feature, as lines on a real time axis (gaps between spans show as gaps).
+
+    Spans that are not times (labels such as ``span 1``) are drawn in order on a category axis.
+    Missing values (``None``) break the line rather than joining across a span without data.
+    """
+    times = span_times(spans)
+    x = times if times is not None else [str(s) for s in spans]
     fig = go.Figure()
     for name, ys in series.items():
-        fig.add_scatter(x=spans, y=ys, mode="lines+markers", name=name)
+        fig.add_scatter(x=x, y=ys, mode="lines+markers", name=name, connectgaps=False)
     if threshold is not None:
-        fig.add_hline(y=threshold, line_dash="dash", line_color="#d62728")
-    fig.update_layout(title=title, height=height, margin={"l": 40, "r": 10, "t": 40, "b": 40},
-                      xaxis={"type": "category"})
+        fig.add_hline(y=threshold, line_dash="dash", line_color="#d62728",
+                      annotation_position="top right", annotation={"text": f"threshold {threshold:g}", "xanchor": "right",
+                                  "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)",
+                                  "font": {"color": "#d62728"}})
+    fig.update_layout(title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"}, height=height,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend=LEGEND,
+                      xaxis={"type": "date" if times is not None else "category",
+                             "title": {"text": "span start"}, "automargin": True},
+                      yaxis={"title": {"text": y_title}, "automargin": True, "rangemode": "tozero"})
     return fig

@@ -21,12 +21,23 @@ def demo(demo_page) -> AppTest:  # noqa: ANN001
 
 
 def _edit(at: AppTest, feature: str, **cells: object) -> AppTest:
-    """Edit cells of ``feature``'s row the way the browser does (the editor's edit state), and rerun."""
-    grid = at.data_editor[0]
-    df = grid.value
-    i = int(df.index[df["name"] == feature][0])
-    at.session_state[grid.key] = {"edited_rows": {i: cells}, "added_rows": [], "deleted_rows": []}
+    """Edit cells of ``feature``'s row the way the browser does (each grid's edit state), and rerun."""
+    for grid in at.data_editor:
+        df = grid.value
+        mine = {c: v for c, v in cells.items() if c in df.columns}
+        if mine:
+            i = int(df.index[df["name"] == feature][0])
+            at.session_state[grid.key] = {"edited_rows": {i: mine}, "added_rows": [], "deleted_rows": []}
     return at.run()
+
+
+def _grid(at: AppTest) -> pd.DataFrame:
+    """Every column of the schema grid (the page shows it as two grids over the same rows)."""
+    parts = [g.value for g in at.data_editor]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.join(p.drop(columns="name"))
+    return out
 
 
 def _anomalies(at: AppTest) -> set[tuple[str | None, str]]:
@@ -39,9 +50,8 @@ def _anomalies(at: AppTest) -> set[tuple[str | None, str]]:
 
 
 def test_grid_shows_the_inferred_schema(demo):
-    grid = demo.data_editor[0]
-    assert grid.key.startswith("schema_grid_")
-    df = grid.value
+    assert len(demo.data_editor) == 2 and demo.data_editor[0].key.startswith("schema_grid_")
+    df = _grid(demo)
     assert list(df["name"])[:3] == ["run_id", "runner_id", "run_date"]
     assert len(df) == 17
     row = df.set_index("name").loc["device_os"]
@@ -92,10 +102,31 @@ def test_invalid_edit_is_shown_and_not_applied(demo):
     assert demo.session_state["schema"] == before
 
 
+def test_out_of_range_share_is_an_error_not_a_silent_revert(demo):
+    # issue 11 #7: "min fraction 2" was clamped/reverted by the widget without a word.
+    before = demo.session_state["schema"].copy()
+    _edit(demo, "age", min_fraction=2)
+    assert not demo.exception
+    assert len(demo.error) == 1
+    assert "min_fraction must be within [0, 1], got 2" in demo.error[0].value.replace("\\", "")
+    assert demo.session_state["schema"] == before
+
+
+def test_every_row_and_column_is_visible(demo):
+    # issue 11 #4: a fixed-height grid hid rows, a wide one hid environments and thresholds.
+    from dvtools.ui.schema_grid import COLUMNS
+
+    grids = list(demo.data_editor)
+    shown = [c for g in grids for c in g.value.columns]
+    assert set(shown) == set(COLUMNS)
+    assert all(len(g.value.columns) <= 11 for g in grids)  # each part fits the page's width
+    assert all(len(g.value) == 17 for g in grids)  # every feature in both (heights: see the e2e screenshots)
+
+
 def test_dates_show_as_dates_and_edits_parse_back(demo):
     from dvtools.statistics.model import parse_timestamp
 
-    row = demo.data_editor[0].value.set_index("name").loc["run_date"]
+    row = _grid(demo).set_index("name").loc["run_date"]
     assert (row["min"], row["max"]) == ("2024-06-01", "2024-06-28")  # not 19875 / 19902 (days since 1970)
     domain = demo.session_state["schema"].feature("run_date").domain
     us = "timestamp[us]"  # the unit of date/timestamp statistics, so of the inferred range
@@ -113,7 +144,7 @@ def test_dates_show_as_dates_and_edits_parse_back(demo):
     assert (domain.min, domain.max) == (parse_timestamp("2024-06-01", us), parse_timestamp("2024-12-31", us))
     assert isinstance(domain.max, int)
     assert ("run_date", "INT_TYPE_BIG_INT") not in _anomalies(demo)
-    assert demo.data_editor[0].value.set_index("name").loc["run_date", "max"] == "2024-12-31"
+    assert _grid(demo).set_index("name").loc["run_date", "max"] == "2024-12-31"
 
 
 @pytest.mark.parametrize("text", ["31/12/2024", "2024-02-30", "19999", "2024-12-31 25:00"])
@@ -134,7 +165,7 @@ def test_reset_to_inferred(demo):
     assert not demo.exception
     assert demo.session_state["schema_origin"] == "inferred"
     assert demo.session_state["schema"].feature("age").domain.max == 70
-    assert demo.data_editor[0].value.set_index("name").loc["age", "max"] == "70"  # the grid refreshed
+    assert _grid(demo).set_index("name").loc["age", "max"] == "70"  # the grid refreshed
 
 
 def test_dataset_constraints(demo):
@@ -159,7 +190,7 @@ def test_upload_json_and_pbtxt_and_bad_upload(demo):
     assert not demo.exception
     assert demo.session_state["schema_origin"] == "uploaded"
     assert demo.session_state["schema"].feature("age").domain.max == 130
-    assert demo.data_editor[0].value.set_index("name").loc["age", "max"] == "130"
+    assert _grid(demo).set_index("name").loc["age", "max"] == "130"
     demo.file_uploader(key="schema_upload").set_value(("schema.pbtxt", schema_to_pbtxt(schema).encode(),
                                                        "text/plain")).run()
     assert not demo.exception and demo.session_state["schema_origin"] == "uploaded"
@@ -185,7 +216,7 @@ def test_names_from_data_show_literally(app, csv_ref, markdown_texts):
     app.run()
     app.switch_page(PAGE).run()
     assert not app.exception
-    grid = app.data_editor[0].value
+    grid = _grid(app)
     assert NASTY in list(grid["name"])
     assert grid.set_index("name").loc[NASTY, "values"] == "*x*, <b>y</b>"
     for text in markdown_texts(app):

@@ -61,7 +61,7 @@ def test_reference_only_figures(page):
     num, cat = t["numeric"], t["categorical"]
     assert list(num["feature"]) == ["alpha", "beta", "gamma_share"]  # one dataset: one row per feature
     assert set(num["dataset"]) == {"training"}
-    assert list(num.columns) == ["feature", "type", "dataset", "count", "missing", "mean", "std", "zeros", "min",
+    assert list(num.columns) == ["feature", "type", "dataset", "distribution", "count", "missing", "mean", "std", "zeros", "min",
                                  "median", "max", "alerts"]
     a = _row(num, "alpha")
     assert a["count"] == 5
@@ -87,7 +87,7 @@ def test_both_sides_one_row_each_and_sort_by_missing(page):
     # Facets layout: a training row then a serving row per feature, one column per figure.
     assert list(num["feature"]) == ["alpha", "alpha", "beta", "beta", "gamma_share", "gamma_share"]
     assert list(num["dataset"]) == ["training", "serving"] * 3
-    assert list(num.columns) == ["feature", "type", "dataset", "count", "missing", "mean", "std", "zeros", "min",
+    assert list(num.columns) == ["feature", "type", "dataset", "distribution", "count", "missing", "mean", "std", "zeros", "min",
                                  "median", "max", "alerts", "distance"]
     assert _row(num, "beta")["mean"] == pytest.approx(30.0)
     assert _row(num, "beta", "serving")["mean"] == pytest.approx(130.0)
@@ -133,11 +133,15 @@ def test_charts_only_for_open_panels(page):
     at = page(STATS, reference=REF, current=CUR)
     assert not at.exception
     assert len(at.expander) == 4  # one panel per feature, not per row
-    assert len(at.get("plotly_chart")) == 3  # the first three panels are open, the others lazy
+    assert len(at.get("plotly_chart")) == 0  # closed panels build nothing (plotly loads on demand)
+    first = at.expander[0]
+    at.session_state[first.key] = True  # the user opens one
+    at.run()
+    assert len(at.get("plotly_chart")) == 1
     at.radio(key="stats_buckets").set_value("quantiles").run()
     at.toggle(key="stats_log").set_value(True).run()
     at.toggle(key="stats_percent").set_value(False).run()
-    assert not at.exception and len(at.get("plotly_chart")) == 3
+    assert not at.exception and len(at.get("plotly_chart")) == 1
 
 
 def test_pagination_keeps_many_features_usable(page):
@@ -146,7 +150,7 @@ def test_pagination_keeps_many_features_usable(page):
     at = page(STATS, reference=wide)
     assert not at.exception
     assert len(_tables(at)["numeric"]) == 50
-    assert len(at.expander) == 50 and len(at.get("plotly_chart")) == 3
+    assert len(at.expander) == 10 and len(at.get("plotly_chart")) == 0  # charts: 10 a page, opened on demand
     at.number_input(key="stats_page").set_value(3).run()
     num = _tables(at)["numeric"]
     assert list(num["feature"]) == [f"f{i:03d}" for i in range(100, 120)]
@@ -302,10 +306,8 @@ def test_charts_of_list_and_timestamp_features(app):
     app.run()
     app.switch_page(STATS).run()
     assert not app.exception
-    assert len(app.get("plotly_chart")) == 3  # the first three panels are open
-    closed = next(e for e in app.expander if e.label.startswith("day"))
-    app.session_state[closed.key] = True  # open the fourth
-    app.run()
+    assert len(app.get("plotly_chart")) == 0  # charts are built when opened
+    app.toggle(key="stats_expand_all").set_value(True).run()
     assert not app.exception
     figures = {f["layout"]["title"]["text"]: f for f in (json.loads(c.proto.spec) for c in app.get("plotly_chart"))}
     assert set(figures) == {"tags", "words", "ts", "day"}
@@ -317,3 +319,28 @@ def test_charts_of_list_and_timestamp_features(app):
     app.radio(key="stats_buckets").set_value("quantiles").run()
     assert not app.exception
     assert len(app.get("plotly_chart")) == 4
+
+
+def test_sparklines_expand_all_and_quantile_view(demo_page):
+    import json
+
+    at = demo_page(STATS)
+    assert not at.exception
+    num = _tables(at)["numeric"]
+    numbers = num[num["type"] != "STRING"]  # elevation_ft is text in serving: no numeric bars for that row
+    assert len(numbers) == len(num) - 1
+    assert all(isinstance(v, list | np.ndarray) and len(v) > 0 for v in numbers["distribution"])
+    labels = [e.label for e in at.expander]
+    # The most changed features first, identifier-like columns (run_id, runner_id) never among the first.
+    assert not any(lab.startswith(("run\\_id", "runner\\_id")) for lab in labels[:3])
+    assert "JS distance" in labels[0]
+    at.toggle(key="stats_expand_all").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == len(at.expander) == 10  # every chart of the page open
+    at.radio(key="stats_view").set_value("quantiles").run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    titles = {s["layout"]["xaxis"]["title"]["text"] for s in specs}
+    assert "quantile (% of values at or below)" in titles  # numeric: Facets' quantile view
+    assert "number of most frequent values (log scale)" in titles  # categorical: cumulative value frequency
+    assert all(s["layout"]["yaxis"]["title"]["text"] for s in specs)  # axis titles everywhere
