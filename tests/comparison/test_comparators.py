@@ -70,8 +70,9 @@ def test_numeric_distances_match_scipy(numeric_pair):
     # The auto policy's significance gate: a chi-square test of homogeneity on the same bins.
     table = np.vstack([hp, hq])
     chi = stats.chi2_contingency(table[:, table.sum(axis=0) > 0], correction=False)
-    assert d["chi_square"] == pytest.approx(chi.statistic, rel=1e-9)
-    assert p["chi_square"] == pytest.approx(chi.pvalue, rel=1e-9, abs=1e-300)
+    assert fc.evidence["gate"][0] == pytest.approx(chi.statistic, rel=1e-9)
+    assert fc.evidence["gate"][1] == pytest.approx(chi.pvalue, rel=1e-9, abs=1e-300)
+    assert fc.spec.gated and fc.gate_p_value == fc.evidence["gate"][1]
 
 
 def test_integer_ties_match_scipy():
