@@ -181,9 +181,15 @@ class BatchStream:
         if self.num_rows == 0:
             raise load_error(_names(self._parts), "no data rows")
         self.bytes_read = 0
-        self._unify()
+        self.refresh_schema()
 
-    def _unify(self) -> None:
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """The inputs (one per file, upload or table), in order; for partitioning (``io.partitions``)."""
+        return tuple(self._parts)
+
+    def refresh_schema(self) -> None:
+        """Unify the parts' schemas again, after a part widened a column or changed encoding."""
         self._schema, self._unify_warnings = unify_schemas(self._parts)
         self._max_restarts = 8 + 4 * len(self._schema)
 
@@ -218,7 +224,7 @@ class BatchStream:
         raise load_error(_names(self._parts), "column types did not settle after repeated widening")
 
     @staticmethod
-    def _read(part: Part, target: pa.Schema, size: int) -> Iterator[pa.RecordBatch]:
+    def read_part(part: Part, target: pa.Schema, size: int) -> Iterator[pa.RecordBatch]:
         """``part``'s batches conformed to ``target``; unexpected errors become DataLoadError."""
         try:
             for batch in part.batches(target, size):
@@ -232,7 +238,7 @@ class BatchStream:
         target, size = self._schema, self.batch_size
         self.bytes_read = done = 0
         for part in self._parts:
-            for batch in self._read(part, target, size):
+            for batch in self.read_part(part, target, size):
                 self.bytes_read = done + part.bytes_read
                 if batch.num_rows <= size:
                     yield batch
@@ -258,7 +264,7 @@ class BatchStream:
                     if out is not None:
                         acc = out
             except Restart:
-                self._unify()
+                self.refresh_schema()
                 continue
             return acc
         raise AssertionError("unreachable")
@@ -269,11 +275,11 @@ class BatchStream:
             try:
                 for part in self._parts:
                     if not part.complete:
-                        for _batch in self._read(part, self._schema, self.batch_size):
+                        for _batch in self.read_part(part, self._schema, self.batch_size):
                             pass
                         part.complete = True
             except Restart:
-                self._unify()
+                self.refresh_schema()
                 continue
             return self._schema
         raise AssertionError("unreachable")
@@ -288,7 +294,7 @@ class BatchStream:
                     yielded = True
                     yield batch
             except Restart:
-                self._unify()
+                self.refresh_schema()
                 if yielded:
                     raise load_error(
                         _names(self._parts), "column types changed while iterating; use BatchStream.fold"
@@ -308,7 +314,7 @@ class BatchStream:
                     if rows >= n:
                         break
             except Restart:
-                self._unify()
+                self.refresh_schema()
                 continue
             return pa.Table.from_batches(batches, schema=self._schema)
         raise AssertionError("unreachable")
@@ -366,9 +372,10 @@ def _part(inp: ByteInput, fmt: str, opts: dict[str, Any]) -> Part:
         raise load_error(inp.name, f"{inp.compression} decompression is not available in this pyarrow")
     if fmt in ("csv", "tsv"):
         return CsvPart(inp, default_delimiter="\t" if fmt == "tsv" else ",", delimiter=opts["delimiter"],
-                       block_size=opts["block_size"], null_values=opts["null_values"])
+                       block_size=opts["block_size"], null_values=opts["null_values"],
+                       max_record_bytes=opts["max_record_bytes"])
     if fmt == "jsonl":
-        return JsonPart(inp, block_size=opts["block_size"])
+        return JsonPart(inp, block_size=opts["block_size"], max_record_bytes=opts["max_record_bytes"])
     if fmt == "parquet":
         return ParquetPart(inp)
     return IpcPart(inp)
@@ -488,6 +495,7 @@ def open_source(
     null_values: Sequence[str] = DEFAULT_NULL_VALUES,
     block_size: int | None = None,
     delimiter: str | None = None,
+    max_record_bytes: int | None = None,
 ) -> BatchStream:
     """Open ``source`` as a :class:`BatchStream`; bad input raises a one-line ``DataLoadError``.
 
@@ -495,6 +503,8 @@ def open_source(
     format). ``format``: one of ``SUPPORTED_FORMATS`` (or an alias such as ``feather``), overriding
     extensions. ``block_size``: bytes per CSV/JSON block (default 4 MiB). ``delimiter``: CSV field
     separator (default: sniffed from the first 64 KB among comma, tab, semicolon, pipe).
+    ``max_record_bytes``: longest CSV row or JSON line (default: ``dvtools.limits.max_record_bytes()``,
+    64 MiB or ``DVTOOLS_MAX_RECORD_BYTES``); a longer one is a one-line DataLoadError.
     """
     if isinstance(source, BatchStream):
         return source
@@ -502,6 +512,7 @@ def open_source(
         "null_values": _null_markers(null_values),
         "block_size": block_size or DEFAULT_BLOCK_SIZE,
         "delimiter": delimiter,
+        "max_record_bytes": max_record_bytes,
     }
     warnings: list[str] = []
     try:
