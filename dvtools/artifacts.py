@@ -12,17 +12,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dvtools.errors import DataLoadError, StatisticsFormatError, UsageError
-from dvtools.io.files import write_bytes
-from dvtools.statistics.model import FORMAT, DatasetStatistics
+from dvtools.errors import StatisticsFormatError, UsageError
+from dvtools.io.files import looks_like_statistics, read_bytes, write_bytes
+from dvtools.limits import MAX_STATISTICS_FILE_BYTES
+from dvtools.statistics.model import DatasetStatistics
 
 STATS_FORMATS = ("json", "tfdv", "tfdv-text")
-
-
-def looks_like_statistics(head: bytes) -> bool:
-    """True when the bytes start a dvtools statistics JSON document."""
-    text = head[:4096].decode("utf-8", errors="ignore").lstrip()
-    return text.startswith("{") and f'"format": "{FORMAT}"' in text.replace('":"', '": "')
 
 
 def is_statistics_file(path: str | os.PathLike[str]) -> bool:
@@ -37,10 +32,9 @@ def is_statistics_file(path: str | os.PathLike[str]) -> bool:
 def load_statistics(path: str | os.PathLike[str]) -> DatasetStatistics:
     """Read a statistics JSON file (one-line errors naming the file)."""
     p = Path(path)
-    if not p.is_file():
-        raise DataLoadError(f"{p}: file not found")
+    data = read_bytes(p, limit=MAX_STATISTICS_FILE_BYTES, what="statistics file")
     try:
-        return DatasetStatistics.from_json(p.read_bytes())
+        return DatasetStatistics.from_json(data)
     except StatisticsFormatError as e:
         raise StatisticsFormatError(f"{p.name}: {e}") from None
 
@@ -75,6 +69,10 @@ def statistics_of(inputs: list[str] | str, **kwargs: Any) -> tuple[DatasetStatis
     paths = [inputs] if isinstance(inputs, str) else list(inputs)
     if len(paths) == 1 and is_statistics_file(paths[0]):
         return load_statistics(paths[0]), False
+    for p in paths:
+        if is_statistics_file(p):
+            raise UsageError(f"{p} is a dvtools statistics file: it cannot be read with data files "
+                             "(pass it alone, or as the reference/--baseline)")
     from dvtools.statistics.engine import compute_statistics
 
     source: Any = paths[0] if len(paths) == 1 else paths

@@ -33,6 +33,7 @@ from dvtools.io._base import (
     one_line,
     type_name,
 )
+from dvtools.io.files import looks_like_statistics
 
 SNIFF_BYTES = 64 * 1024
 _WHY = "invalid JSON or not an object"
@@ -124,6 +125,9 @@ class JsonPart(Part):
         problem = binary_problem(head[3:] if bom else head)
         if problem:
             raise load_error(self.name, problem)
+        if looks_like_statistics(head):
+            raise load_error(self.name, "this is a dvtools statistics file, not data: pass it alone where "
+                                        "statistics are accepted (validate, compare, schema infer, --baseline)")
         self._mode = "array" if body.startswith(b"[") else "python" if bom else "fast"
         whole = len(head) < SNIFF_BYTES
         self.complete = (whole and len(head) <= block_size) or (

@@ -34,6 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from datasketches import kll_doubles_sketch
 
+from dvtools import limits
+
 EXACT_QUANTILE_LIMIT = 100_000
 KLL_K = 1000
 EXACT_DISTINCT_LIMIT = 100_000
@@ -51,8 +53,15 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(zlib.compress(data, 1)).decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
-    return zlib.decompress(base64.b64decode(text.encode("ascii")))
+def _unb64(text: str, limit: int) -> bytes:
+    """Decode a payload, refusing one that inflates beyond ``limit`` bytes (a zlib bomb) or is truncated."""
+    d = zlib.decompressobj()
+    out = d.decompress(base64.b64decode(text.encode("ascii"), validate=True), limit + 1)
+    if len(out) > limit or d.unconsumed_tail:
+        raise ValueError(f"sketch payload inflates beyond {limit:,} bytes, the size its declared parameters allow")
+    if not d.eof:
+        raise ValueError("sketch payload is truncated")
+    return out
 
 
 class QuantileSketch:
@@ -182,13 +191,19 @@ class QuantileSketch:
         """Inverse of :meth:`to_dict`."""
         sk = cls()
         sk._n = int(d["n"])
-        raw = _unb64(d["data"])
         if d["kind"] == "exact":
+            raw = _unb64(d["data"], limits.exact_sketch_bytes_limit(min(sk._n, limits.MAX_EXACT_SKETCH_VALUES)))
             arr = np.frombuffer(raw, dtype=np.float64).copy()
+            if arr.size != sk._n:
+                raise ValueError(f"exact sketch holds {arr.size:,} values but declares n = {sk._n:,}")
             sk._exact = [arr] if arr.size else []
             sk._sorted = arr
         else:
-            sk._kll = kll_doubles_sketch.deserialize(raw)
+            if int(d.get("k", KLL_K)) != KLL_K:
+                raise ValueError(f"KLL sketch has k = {d.get('k')}, expected {KLL_K}")
+            sk._kll = kll_doubles_sketch.deserialize(_unb64(d["data"], limits.kll_serialized_bytes_limit(KLL_K)))
+            if sk._kll.n != sk._n or sk._kll.k != KLL_K:
+                raise ValueError(f"KLL sketch holds n = {sk._kll.n:,}, k = {sk._kll.k} but declares n = {sk._n:,}")
         return sk
 
     def __getstate__(self) -> dict[str, Any]:
@@ -427,7 +442,10 @@ class ValueCounter:
         vc.total = int(d["total"])
         vc.error_bound = int(d["error_bound"])
         if d.get("hll"):
-            vc._hll = HyperLogLog(np.frombuffer(_unb64(d["hll"]), dtype=np.uint8).copy())
+            registers = np.frombuffer(_unb64(d["hll"], limits.HLL_REGISTER_BYTES), dtype=np.uint8).copy()
+            if registers.size != limits.HLL_REGISTER_BYTES:
+                raise ValueError(f"HyperLogLog has {registers.size:,} registers, expected {limits.HLL_REGISTER_BYTES:,}")
+            vc._hll = HyperLogLog(registers)
             vc.hash_version = d.get("hash")
         vc._distinct_floor = int(d.get("distinct_floor", 0))
         return vc
