@@ -12,9 +12,9 @@ invalid byte replaced by U+FFFD (counted, warned) when the file has a BOM or the
 UTF-8 (it is a UTF-8 file with a few bad bytes: latin-1 would garble every other non-ASCII value and
 name), else as latin-1 (an ASCII head is no evidence; cp1252 exports look like that).
 
-Quoted empty cells: in a column whose other values are all numbers, booleans or dates (e.g. written
-with ``csv.QUOTE_ALL``), ``""`` and quoted null markers are missing, as unquoted ones; in a text
-column ``""`` stays an empty string. Such columns are read as text and converted here.
+Quoted empty cells: in a column whose other values are all numbers, booleans or dates, or that has
+no other value (e.g. written with ``csv.QUOTE_ALL``), ``""`` and quoted null markers are missing, as
+unquoted ones; in a text column ``""`` stays an empty string. Such columns are read as text and converted here.
 
 Record size: a row must fit in a block; a longer one grows the block (up to the record-size limit of
 :mod:`dvtools.limits`) and restarts; beyond the limit, a one-line error names it.
@@ -136,13 +136,22 @@ def misfit(message: str) -> tuple[int, str] | None:
     return (int(m[1]), m[3]) if m else None
 
 
+def _cast_text(arr: pa.Array, t: pa.DataType) -> pa.Array:
+    """Cast text to ``t``; to the null type only when every value is missing."""
+    if pa.types.is_null(t):
+        if arr.null_count != len(arr):
+            raise pa.ArrowInvalid("not all values are missing")
+        return pa.nulls(len(arr))
+    return arr.cast(t)
+
+
 def _first_bad(arr: pa.Array, t: pa.DataType) -> str:
     """A value of ``arr`` that does not cast to ``t`` (bisection: log2(n) casts)."""
     lo, hi = 0, len(arr)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         try:
-            arr.slice(lo, mid - lo).cast(t)
+            _cast_text(arr.slice(lo, mid - lo), t)
             lo = mid
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             hi = mid
@@ -368,7 +377,7 @@ class CsvPart(Part):
             raw.close()
         for name in text:
             t = typed.field(name).type
-            if any(test(t) for test in _QUOTED_TYPES):
+            if pa.types.is_null(t) or any(test(t) for test in _QUOTED_TYPES):
                 self._quoted[name] = t
                 schema = schema.set(schema.get_field_index(name), pa.field(name, t))
         return schema
@@ -396,7 +405,7 @@ class CsvPart(Part):
             arr = batch.column(i)
             arr = pc.if_else(pc.is_in(arr, value_set=markers), pa.scalar(None, pa.string()), arr)
             try:
-                converted = arr.cast(t)
+                converted = _cast_text(arr, t)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 value = _first_bad(arr, t).replace("'", "")
                 raise pa.ArrowInvalid(f"In CSV column #{self._names.index(name)}: CSV conversion error to {t}: "
@@ -498,7 +507,7 @@ class CsvPart(Part):
     @staticmethod
     def _cast_fits(value: str, t: pa.DataType) -> bool:
         try:
-            pa.array([value], pa.string()).cast(t)
+            _cast_text(pa.array([value], pa.string()), t)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return False
         return True

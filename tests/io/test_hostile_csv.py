@@ -177,3 +177,11 @@ def test_csv_ranges_read_quoted_all_file_like_the_local_reader(tmp_path: Path) -
     ranged = pa.Table.from_batches(batches, schema=stream.schema)
     assert ranged.equals(read_table(str(path)))
     assert ranged["p"].null_count == 20_000
+
+
+def test_quoted_column_with_nothing_but_empty_cells_is_missing(tmp_path: Path) -> None:
+    path = tmp_path / "empty_quoted.csv"
+    path.write_text('"a","b"\n"",""\n"","x"\n')
+    stats = _stats(path)
+    assert stats["a"].num_missing == 2
+    assert stats["b"].num_missing == 0 and stats["b"].logical_type.value == "STRING"
