@@ -312,8 +312,7 @@ class RecordGuard(io.RawIOBase):
         super().close()
 
     def _fail(self, what: str, line: int) -> DataLoadError:
-        where = f"line {line}" if self._lines else "the document"
-        return load_error(self._name, f"{where}: {what}")
+        return load_error(self._name, f"line {line}: {what}" if self._lines else what)
 
     def _check(self, a: np.ndarray) -> None:
         cls = _EVENTS[a]

@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 from datasketches import kll_doubles_sketch
 
 from dvtools import limits
+from dvtools.errors import StatisticsFormatError
 
 EXACT_QUANTILE_LIMIT = 100_000
 KLL_K = 1000
@@ -58,9 +59,10 @@ def _unb64(text: str, limit: int) -> bytes:
     d = zlib.decompressobj()
     out = d.decompress(base64.b64decode(text.encode("ascii"), validate=True), limit + 1)
     if len(out) > limit or d.unconsumed_tail:
-        raise ValueError(f"sketch payload inflates beyond {limit:,} bytes, the size its declared parameters allow")
+        raise StatisticsFormatError(
+            f"sketch payload inflates beyond {limit:,} bytes, the size its declared parameters allow")
     if not d.eof:
-        raise ValueError("sketch payload is truncated")
+        raise StatisticsFormatError("sketch payload is truncated")
     return out
 
 
@@ -195,15 +197,16 @@ class QuantileSketch:
             raw = _unb64(d["data"], limits.exact_sketch_bytes_limit(min(sk._n, limits.MAX_EXACT_SKETCH_VALUES)))
             arr = np.frombuffer(raw, dtype=np.float64).copy()
             if arr.size != sk._n:
-                raise ValueError(f"exact sketch holds {arr.size:,} values but declares n = {sk._n:,}")
+                raise StatisticsFormatError(f"exact sketch holds {arr.size:,} values but declares n = {sk._n:,}")
             sk._exact = [arr] if arr.size else []
             sk._sorted = arr
         else:
             if int(d.get("k", KLL_K)) != KLL_K:
-                raise ValueError(f"KLL sketch has k = {d.get('k')}, expected {KLL_K}")
+                raise StatisticsFormatError(f"KLL sketch has k = {d.get('k')}, expected {KLL_K}")
             sk._kll = kll_doubles_sketch.deserialize(_unb64(d["data"], limits.kll_serialized_bytes_limit(KLL_K)))
             if sk._kll.n != sk._n or sk._kll.k != KLL_K:
-                raise ValueError(f"KLL sketch holds n = {sk._kll.n:,}, k = {sk._kll.k} but declares n = {sk._n:,}")
+                raise StatisticsFormatError(
+                    f"KLL sketch holds n = {sk._kll.n:,}, k = {sk._kll.k} but declares n = {sk._n:,}")
         return sk
 
     def __getstate__(self) -> dict[str, Any]:
@@ -444,7 +447,8 @@ class ValueCounter:
         if d.get("hll"):
             registers = np.frombuffer(_unb64(d["hll"], limits.HLL_REGISTER_BYTES), dtype=np.uint8).copy()
             if registers.size != limits.HLL_REGISTER_BYTES:
-                raise ValueError(f"HyperLogLog has {registers.size:,} registers, expected {limits.HLL_REGISTER_BYTES:,}")
+                raise StatisticsFormatError(
+                    f"HyperLogLog has {registers.size:,} registers, expected {limits.HLL_REGISTER_BYTES:,}")
             vc._hll = HyperLogLog(registers)
             vc.hash_version = d.get("hash")
         vc._distinct_floor = int(d.get("distinct_floor", 0))

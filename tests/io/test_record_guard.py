@@ -125,7 +125,7 @@ def test_brackets_inside_strings_do_not_count(tmp_path: Path) -> None:
 def test_deep_json_array_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
     path.write_text("[" + '{"a": ' + "[" * 200 + "]" * 200 + "}]")
-    assert "the document: JSON nested deeper" in _stats_error(path)
+    assert _stats_error(path) == f"{path}: JSON nested deeper than {MAX_NESTING_DEPTH} levels, the nesting limit"
 
 
 def test_very_long_json_line_is_refused_with_the_record_size_limit(tmp_path: Path,
