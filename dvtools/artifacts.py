@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dvtools.errors import StatisticsFormatError, UsageError
-from dvtools.io.files import looks_like_statistics, read_bytes, write_bytes
+from dvtools.io.files import looks_like_statistics, read_bytes, read_head, write_bytes
 from dvtools.limits import MAX_STATISTICS_FILE_BYTES
 from dvtools.statistics.model import DatasetStatistics
 
@@ -25,8 +25,7 @@ def is_statistics_file(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
     if p.suffix.lower() != ".json" or not p.is_file():
         return False
-    with open(p, "rb") as fh:
-        return looks_like_statistics(fh.read(4096))
+    return looks_like_statistics(read_head(p, 4096))
 
 
 def load_statistics(path: str | os.PathLike[str]) -> DatasetStatistics:

@@ -76,6 +76,15 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None, what: 
         raise DataLoadError(f"{p}: cannot read file ({e.strerror or e})") from None
 
 
+def read_head(path: str | os.PathLike[str], n: int) -> bytes:
+    """The first ``n`` bytes of a file (b"" when it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    except OSError:
+        return b""
+
+
 def check_json_nesting(data: bytes, what: str, error: type[Exception] = DataLoadError) -> None:
     """Refuse a JSON document nested deeper than ``limits.MAX_NESTING_DEPTH`` before any parser recurses."""
     import pyarrow as pa
@@ -98,5 +107,5 @@ def looks_like_statistics(head: bytes) -> bool:
     return text.startswith("{") and '"format": "dvtools.statistics"' in text.replace('":"', '": "')
 
 
-__all__ = ["atomic_open", "check_json_nesting", "looks_like_statistics", "read_bytes", "write_bytes",
+__all__ = ["atomic_open", "check_json_nesting", "looks_like_statistics", "read_bytes", "read_head", "write_bytes",
            "write_text"]
