@@ -60,6 +60,7 @@ _ZONE_ERROR = re.compile(
     r"'(.*?)'(?:\. .*)?$", re.S
 )
 _INVALID_UTF8 = "invalid UTF8"
+_HEX = re.compile(rb"0[xX][0-9a-fA-F]")
 _STRADDLE = "straddl"  # "straddling object straddles two block boundaries": a row longer than a block
 _QUOTED_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_timestamp,
                  pa.types.is_date)
@@ -323,7 +324,7 @@ class CsvPart(Part):
                 self.warnings.append(f"{self.name}: empty column name{'s' if len(renamed) > 1 else ''} in the "
                                      f"header; named {', '.join(repr(n) for n in renamed)}")
                 continue
-            return self._detect_quoted(schema)
+            return self._detect_hex(self._detect_quoted(schema))
 
     def _probe_once(self) -> pa.Schema:
         counter = MalformedCounter()
@@ -360,6 +361,32 @@ class CsvPart(Part):
         finally:
             stream.close()
             raw.close()
+
+    def _detect_hex(self, schema: pa.Schema) -> pa.Schema:
+        """Integer columns whose first block holds hexadecimal text ("0x1F") are text, as pandas reads them.
+
+        pyarrow's integer parser accepts ``0x`` prefixes; a later block is not re-checked (the
+        first block decides, as for every inferred type).
+        """
+        ints = [f.name for f in schema if pa.types.is_integer(f.type)]
+        if not ints or not _HEX.search(self._inp.head(self._block_size)):
+            return schema
+        try:
+            reader, stream, raw = self._open(MalformedCounter(), {n: pa.string() for n in ints})
+        except pa.ArrowInvalid:
+            return schema
+        try:
+            first = reader.read_next_batch()
+        except (StopIteration, pa.ArrowInvalid):
+            return schema
+        finally:
+            stream.close()
+            raw.close()
+        for name in ints:
+            if pc.any(pc.match_substring_regex(first.column(name), r"^\s*[+-]?0[xX]")).as_py():
+                schema = schema.set(schema.get_field_index(name), pa.field(name, pa.string()))
+                self.warnings.append(f"{self.name}: column {name!r}: hexadecimal values; read as string")
+        return schema
 
     def _detect_quoted(self, schema: pa.Schema) -> pa.Schema:
         """Text columns that are typed once quoted empty cells and quoted null markers count as missing."""

@@ -185,3 +185,11 @@ def test_quoted_column_with_nothing_but_empty_cells_is_missing(tmp_path: Path) -
     stats = _stats(path)
     assert stats["a"].num_missing == 2
     assert stats["b"].num_missing == 0 and stats["b"].logical_type.value == "STRING"
+
+
+def test_hexadecimal_text_is_not_read_as_an_integer(tmp_path: Path) -> None:
+    path = tmp_path / "hex.csv"
+    path.write_text("h,n\n0x1F,1\n0x20,2\n")
+    table = read_table(str(path))
+    assert table["h"].to_pylist() == ["0x1F", "0x20"]
+    assert table["n"].type == pa.int64()
