@@ -9,12 +9,12 @@ message is one line. Random bytes named as a statistics or schema file get the s
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
 from _fuzz_budget import budget
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,8 +25,9 @@ from dvtools.schema import load_schema
 from dvtools.statistics.model import DatasetStatistics
 
 
-@pytest.fixture(scope="module")
-def stats_doc() -> dict[str, Any]:
+@functools.cache
+def _stats_doc() -> dict[str, Any]:
+    """A real statistics document (module-level, not a fixture: hypothesis would print its repr)."""
     rng = np.random.default_rng(1)
     n = 2_000
     df = pd.DataFrame({
@@ -37,11 +38,11 @@ def stats_doc() -> dict[str, Any]:
     return json.loads(dvtools.compute_statistics(df, slice_by="k").to_json())
 
 
-@pytest.fixture(scope="module")
-def schema_doc(stats_doc: dict[str, Any]) -> dict[str, Any]:
+@functools.cache
+def _schema_doc() -> dict[str, Any]:
     from dvtools.schema.serialization import schema_to_json
 
-    return json.loads(schema_to_json(dvtools.infer_schema(DatasetStatistics.from_dict(stats_doc))))
+    return json.loads(schema_to_json(dvtools.infer_schema(DatasetStatistics.from_dict(_stats_doc()))))
 
 
 _JUNK = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False),
@@ -94,8 +95,8 @@ def _one_line_or_ok(action: Any) -> Any:
 
 @settings(max_examples=budget(60))
 @given(_EDITS)
-def test_mutated_statistics_load_or_fail_with_one_line(stats_doc: dict[str, Any], edits: list[Any]) -> None:
-    d = mutated(stats_doc, edits)
+def test_mutated_statistics_load_or_fail_with_one_line(edits: list[Any]) -> None:
+    d = mutated(_stats_doc(), edits)
     stats = _one_line_or_ok(lambda: DatasetStatistics.from_json(json.dumps(d)))
     if stats is not None:
         schema = _one_line_or_ok(lambda: dvtools.infer_schema(stats))
@@ -106,8 +107,8 @@ def test_mutated_statistics_load_or_fail_with_one_line(stats_doc: dict[str, Any]
 
 @settings(max_examples=budget(40))
 @given(_EDITS)
-def test_mutated_schema_json_loads_or_fails_with_one_line(schema_doc: dict[str, Any], edits: list[Any]) -> None:
-    d = mutated(schema_doc, edits)
+def test_mutated_schema_json_loads_or_fails_with_one_line(edits: list[Any]) -> None:
+    d = mutated(_schema_doc(), edits)
     _one_line_or_ok(lambda: load_schema(json.dumps(d).encode(), name="schema.json"))
 
 
@@ -120,6 +121,6 @@ def test_random_bytes_as_schema_or_statistics_fail_with_one_line(data: bytes, ex
 
 @settings(max_examples=budget(20))
 @given(st.integers(1, 400))
-def test_truncated_statistics_file_fails_with_one_line(stats_doc: dict[str, Any], cut: int) -> None:
-    text = json.dumps(stats_doc)
+def test_truncated_statistics_file_fails_with_one_line(cut: int) -> None:
+    text = json.dumps(_stats_doc())
     assert _one_line_or_ok(lambda: DatasetStatistics.from_json(text[: len(text) * cut // 401])) is None
