@@ -1,8 +1,11 @@
 """Saving and loading dvtools artifacts: statistics files, and "data or statistics" inputs.
 
 Commands that accept ``DATA_OR_STATS`` take either a dataset (computed on the fly) or a
-statistics file written by ``dvtools stats`` (JSON, recognized by its format tag), so statistics
-computed once, e.g. on a Dask cluster, can be validated and compared without the raw data.
+statistics file: ours, written by ``dvtools stats`` (JSON, recognized by its format tag), or TFDV's
+(a ``DatasetFeatureStatisticsList``, binary or text, or the TFRecord file TFX StatisticsGen writes;
+recognized by content, see :func:`dvtools.statistics.tfdv.tfdv_format`), so statistics computed
+once, e.g. on a Dask cluster or by a TFX pipeline, can be validated and compared without the raw
+data. TFDV statistics load with a warning saying what they cannot carry.
 """
 
 from __future__ import annotations
@@ -13,33 +16,63 @@ from pathlib import Path
 from typing import Any
 
 from dvtools.errors import StatisticsFormatError, UsageError
-from dvtools.io.files import looks_like_statistics, read_bytes, read_head, write_bytes
+from dvtools.io.files import looks_like_statistics as looks_like_json_statistics
+from dvtools.io.files import read_bytes, read_head, write_bytes
 from dvtools.limits import MAX_STATISTICS_FILE_BYTES
 from dvtools.statistics.model import DatasetStatistics
 
 STATS_FORMATS = ("json", "tfdv", "tfdv-text")
 
 
+#: Bytes read to recognize a TFDV binary statistics file (its chain of messages is checked that far).
+_HEAD_BYTES = 1 << 16
+
+
+def _is_json_statistics(head: bytes) -> bool:
+    return looks_like_json_statistics(head)
+
+
+def statistics_format(head: bytes, name: str = "", size: int | None = None) -> str | None:
+    """``"json"`` (ours), ``"tfdv"``, ``"tfdv-text"``, ``"tfrecord"`` (TFDV's), or ``None`` for data.
+
+    ``head``: the first bytes of the file (all of it for an upload); ``size``: the file's size
+    (default ``len(head)``); ``name``: its name (data suffixes such as ``.csv`` are never statistics).
+    """
+    if _is_json_statistics(head):
+        return "json"
+    if name.lower().endswith(".json"):
+        return None
+    from dvtools.statistics.tfdv import tfdv_format
+
+    return tfdv_format(head, size, name)
+
+
+def looks_like_statistics(head: bytes, name: str = "", size: int | None = None) -> bool:
+    """True when the bytes start a statistics file: ours (JSON) or TFDV's (see :func:`statistics_format`)."""
+    return statistics_format(head, name, size) is not None
+
+
 def is_statistics_file(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` is a dvtools statistics JSON file."""
+    """True when ``path`` is a statistics file: dvtools JSON or TFDV (binary, text, TFRecord)."""
     p = Path(path)
-    if p.suffix.lower() != ".json" or not p.is_file():
+    if not p.is_file():
         return False
-    return looks_like_statistics(read_head(p, 4096))
+    return statistics_format(read_head(p, _HEAD_BYTES), p.name, p.stat().st_size) is not None
 
 
 def load_statistics(path: str | os.PathLike[str]) -> DatasetStatistics:
-    """Read a statistics JSON file (one-line errors naming the file)."""
+    """Read a statistics file, ours or TFDV's (one-line errors naming the file)."""
     p = Path(path)
-    data = read_bytes(p, limit=MAX_STATISTICS_FILE_BYTES, what="statistics file")
-    try:
-        return DatasetStatistics.from_json(data)
-    except StatisticsFormatError as e:
-        raise StatisticsFormatError(f"{p.name}: {e}") from None
+    return statistics_from_bytes(read_bytes(p, limit=MAX_STATISTICS_FILE_BYTES, what="statistics file"), p.name)
 
 
 def statistics_from_bytes(data: bytes, name: str) -> DatasetStatistics:
-    """Parse an uploaded statistics JSON file."""
+    """Parse a statistics file's bytes (an upload, or a file read whole): ours or TFDV's."""
+    fmt = statistics_format(data[:_HEAD_BYTES], name, len(data))
+    if fmt is not None and fmt != "json":
+        from dvtools.statistics.tfdv import statistics_from_tfdv
+
+        return statistics_from_tfdv(data, fmt, name)
     try:
         return DatasetStatistics.from_json(data)
     except StatisticsFormatError as e:
@@ -70,7 +103,7 @@ def statistics_of(inputs: list[str] | str, **kwargs: Any) -> tuple[DatasetStatis
         return load_statistics(paths[0]), False
     for p in paths:
         if is_statistics_file(p):
-            raise UsageError(f"{p} is a dvtools statistics file: it cannot be read with data files "
+            raise UsageError(f"{p} is a statistics file: it cannot be read with data files "
                              "(pass it alone, or as the reference/--baseline)")
     from dvtools.statistics.engine import compute_statistics
 

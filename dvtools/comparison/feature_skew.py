@@ -43,9 +43,8 @@ from dvtools.comparison._common import fmt, jsonable, open_stream, pct
 from dvtools.errors import UsageError
 from dvtools.io.spill import SpillDirectory
 from dvtools.statistics.sketches import hash_array
-from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
 
-__all__ = ["FeatureSkew", "FeatureSkewResult", "feature_skew", "skew_anomalies"]
+__all__ = ["FeatureSkew", "FeatureSkewResult", "feature_skew"]
 
 ROWS_PER_PARTITION = 2_000_000
 """Target maximum rows per side in one partition (what is held in memory at once)."""
@@ -601,33 +600,3 @@ def feature_skew(
         if n_null:
             result.warnings.append(f"{n_null:,} {side} rows have a null key and cannot be joined")
     return result
-
-
-def skew_anomalies(result: FeatureSkewResult, *, threshold: float = 0.0) -> list[Anomaly]:
-    """``SCHEMA_TRAINING_SERVING_SKEW`` errors for features whose mismatch share exceeds ``threshold``.
-
-    One anomaly per feature with mismatches (``observed``: mismatch share, ``expected``: the
-    threshold); the description gives the share and a mismatching example.
-    """
-    out: list[Anomaly] = []
-    key_text = ", ".join(result.key)
-    for f in result.features:
-        if f.num_mismatches == 0 or f.mismatch_share <= threshold:
-            continue
-        example = ""
-        if f.samples:
-            s = f.samples[0]
-            k = ", ".join(f"{n}={v!r}" for n, v in s["key"].items())
-            example = f"; e.g. {k}: reference {s['reference']!r}, current {s['current']!r}"
-        out.append(Anomaly(
-            feature=f.feature,
-            type=AnomalyType.SCHEMA_TRAINING_SERVING_SKEW,
-            severity=Severity.ERROR,
-            description=(f"{fmt(f.num_mismatches)} of {fmt(f.num_joined)} examples joined on {key_text} "
-                         f"({pct(f.mismatch_share)}) have a different value{example}"),
-            observed=f.mismatch_share,
-            expected=threshold,
-            details=jsonable({"num_mismatches": f.num_mismatches, "num_joined": f.num_joined,
-                              "comparison": f.comparison, "samples": f.samples[:5]}),
-        ))
-    return out

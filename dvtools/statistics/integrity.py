@@ -91,14 +91,22 @@ def _histogram(h: Any, where: str) -> None:
 
 def _sketch(s: Any, where: str) -> None:
     s = _dict(s, where, "sketch")
-    if s.get("kind") not in ("exact", "kll"):
-        raise _fail(where, f"sketch kind must be 'exact' or 'kll', got {_show(s.get('kind'))}")
+    kinds = ("exact", "kll-levels", "kll", "histogram")
+    if s.get("kind") not in kinds:
+        raise _fail(where, f"sketch kind must be one of {', '.join(kinds)}, got {_show(s.get('kind'))}")
     n = _int(s, "n", where)
+    if s["kind"] == "histogram":
+        _list(s.get("edges"), where, "sketch edges")
+        _list(s.get("counts"), where, "sketch counts")
+        return
     if not isinstance(s.get("data"), str):
         raise _fail(where, "sketch data must be text (base64)")
+    if s["kind"] == "kll-levels" and not all(isinstance(x, int) and not isinstance(x, bool)
+                                             for x in _list(s.get("levels"), where, "sketch levels")):
+        raise _fail(where, "sketch levels must be whole numbers")
     if s["kind"] == "exact" and n is not None and n > MAX_EXACT_SKETCH_VALUES:
         raise _fail(where, f"exact sketch declares {n:,} values, more than {MAX_EXACT_SKETCH_VALUES:,}")
-    if s["kind"] == "kll":
+    if s["kind"] in ("kll", "kll-levels") and "k" in s:
         _int(s, "k", where)
 
 

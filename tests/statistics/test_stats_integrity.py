@@ -97,7 +97,7 @@ def _bomb(size: int) -> str:
 def test_zlib_bomb_in_a_quantile_sketch_is_refused_without_inflating(doc: dict[str, Any]) -> None:
     d = json.loads(json.dumps(doc))
     sketch = _feature(d, "price")["numeric"]["sketch"]
-    assert sketch["kind"] == "kll"
+    assert sketch["kind"] in ("kll", "kll-levels")
     sketch["data"] = _bomb(1 << 30)  # 1 GiB of zeros in about 1 MB of base64
     with pytest.raises(StatisticsFormatError, match="inflates beyond"):
         _load(d)
@@ -152,6 +152,6 @@ def test_statistics_file_given_as_data_is_refused_not_merged(doc: dict[str, Any]
     capsys.readouterr()
     assert main(["validate", str(serve), str(base), "--schema", str(schema)]) == 2
     err = capsys.readouterr().err
-    assert "base.json is a dvtools statistics file" in err and "internal" not in err
+    assert "base.json is a statistics file" in err and "internal" not in err
     with pytest.raises(DataLoadError, match="dvtools statistics file, not data"):
         dvtools.compute_statistics([str(serve), str(base)])
