@@ -83,10 +83,12 @@ def _histogram(h: Any, where: str) -> None:
         raise _fail(where, "histogram kind must be text")
     if counts and len(edges) != len(counts) + 1:
         raise _fail(where, f"histogram has {len(counts)} counts but {len(edges)} edges (need counts + 1)")
+    if any(not math.isfinite(e) for e in edges):
+        raise _fail(where, "histogram edges must be finite numbers")
     if any(not _le(a, b) for a, b in zip(edges, edges[1:], strict=False)):
         raise _fail(where, "histogram edges are not in increasing order")
-    if any(c < 0 or math.isnan(c) for c in counts):
-        raise _fail(where, "histogram counts must not be negative")
+    if any(c < 0 or not math.isfinite(c) for c in counts):
+        raise _fail(where, "histogram counts must be finite and not negative")
 
 
 def _sketch(s: Any, where: str) -> None:

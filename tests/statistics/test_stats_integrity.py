@@ -155,3 +155,11 @@ def test_statistics_file_given_as_data_is_refused_not_merged(doc: dict[str, Any]
     assert "base.json is a statistics file" in err and "internal" not in err
     with pytest.raises(DataLoadError, match="dvtools statistics file, not data"):
         dvtools.compute_statistics([str(serve), str(base)])
+
+
+def test_nan_histogram_edge_is_refused_on_load_not_on_save(doc: dict[str, Any]) -> None:
+    """Found by the fuzzing suite: a "NaN" edge loaded fine, then writing the statistics failed."""
+    d = json.loads(json.dumps(doc))
+    _feature(d, "price")["numeric"]["histogram"]["edges"][1] = "NaN"
+    with pytest.raises(StatisticsFormatError, match="histogram edges must be finite"):
+        _load(d)
