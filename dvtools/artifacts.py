@@ -42,7 +42,7 @@ def statistics_format(head: bytes, name: str = "", size: int | None = None) -> s
         return "json"
     if name.lower().endswith(".json"):
         return None
-    from dvtools.statistics.tfdv import tfdv_format
+    from dvtools.statistics.tfrecord import tfdv_format
 
     return tfdv_format(head, size, name)
 

@@ -296,7 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("data", nargs="+", help="data files (CSV, TSV, Parquet, JSON Lines, Feather) or a glob")
     s.add_argument("-o", "--output", required=True, help="output file")
     s.add_argument("--format", choices=["json", "tfdv", "tfdv-text"], default="json",
-                   help="json (dvtools, default), tfdv (DatasetFeatureStatisticsList binary), tfdv-text")
+                   help="json (dvtools, default), tfdv (binary DatasetFeatureStatisticsList: "
+                        "tfdv.load_stats_binary), tfdv-text (tfdv.load_stats_text)")
     s.add_argument("--slice-by", default=None, metavar="COL", help="also compute statistics per value of COL")
     s.add_argument("--engine", choices=["local", "dask"], default="local")
     s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT); default: local cluster")
@@ -308,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("schema", help="schema commands")
     ssub = sc.add_subparsers(dest="schema_command", required=True)
     si = ssub.add_parser("infer", help="infer a schema from data or statistics")
-    si.add_argument("data", nargs="+", help="data files or a statistics JSON")
+    si.add_argument("data", nargs="+", help="data files or a statistics file (dvtools JSON or TFDV)")
     si.add_argument("-o", "--output", required=True, help="schema.json or schema.pbtxt (format by extension)")
     si.add_argument("--label", default=None, help="label column: marked as not present in SERVING")
     si.add_argument("--linf-threshold", type=float, default=None, help="set L-infinity drift/skew thresholds")
@@ -323,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     su.set_defaults(func=_cmd_schema_update)
 
     v = sub.add_parser("validate", help="validate data or statistics against a schema")
-    v.add_argument("data", nargs="+", help="data files or a statistics JSON")
+    v.add_argument("data", nargs="+", help="data files or a statistics file (dvtools JSON or TFDV)")
     v.add_argument("--schema", required=True, help="schema.json or schema.pbtxt")
     v.add_argument("--baseline", default=None, help="reference data or statistics for comparators")
     v.add_argument("--environment", default=None, help="e.g. SERVING: skips features not in that environment")

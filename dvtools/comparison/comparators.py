@@ -824,6 +824,11 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
             KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN}:
         _numeric_tests(rn, cn, wanted, fc.distances, fc.p_values)
     fc.statistic = fc.p_values[rule.method] if rule.is_test else fc.distances[rule.method]
+    if (math.isnan(fc.statistic) and rule.method in _SKETCH_METHODS and rn is not None and cn is not None
+            and (rn.sketch.from_histogram or cn.sketch.from_histogram)):
+        # Not guessed: TFDV's statistics carry histograms, which do not determine KS or Wasserstein.
+        return (f"{rule.method} needs dvtools sketches: statistics imported from TFDV carry histograms "
+                "(the tfdv policy compares them on TFDV's terms)")
     fc.verdict = rule.verdict(fc.statistic)
     if high_card:
         p = fc.p_values[CHI_SQUARE]
@@ -839,6 +844,7 @@ _TFDV_NOTE = ("statistics imported from TFDV: JS/PSI/Hellinger on TFDV's histogr
               "not computed (no sketch)")
 
 
+_SKETCH_METHODS = frozenset({KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN})
 _GATED_SOURCES = frozenset({ThresholdSource.POLICY.value, ThresholdSource.GLOBAL.value})
 
 

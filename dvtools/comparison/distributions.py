@@ -224,7 +224,8 @@ def shared_bins(
         edges = np.linspace(basis.min, basis.max, (num_bins or DEFAULT_BINS) + 1)
         if not np.all(np.isfinite(edges)):  # the range overflows float64: interpolate halves
             edges = np.linspace(basis.min / 2, basis.max / 2, (num_bins or DEFAULT_BINS) + 1) * 2
-    return SharedBins(edges, _counts(rn, edges), _counts(cn, edges), binning, integer=_is_integer(reference))
+    integer = binning == "quantile" and _is_integer(reference)  # integer edges: labels name the integers
+    return SharedBins(edges, _counts(rn, edges), _counts(cn, edges), binning, integer=integer)
 
 
 def _is_integer(f: FeatureStatistics) -> bool:
@@ -253,22 +254,35 @@ def quantile_edges(n, num_bins: int = QUANTILE_BINS, *, integer: bool = False) -
     quantile sketch: exact up to 100k values, KLL beyond with a rank error far below a bin's
     ``1/B`` mass). Ties collapse: repeated quantiles become one edge. A value holding at least
     ``1/(2B)`` of the mass (an *atom*: the zeros of a tips column, each value of a low-cardinality
-    integer column) gets a bin of its own, ``[v, next float after v)``, so a change of its share
-    is not averaged with its neighbours'; the maximum's own bin is ``[float before max, max]``.
+    integer column; counted exactly on an exact sketch, found among the quantiles at levels
+    ``k/(4B)`` of a KLL sketch) gets a bin of its own,
+    ``[v, next float after v)`` (integers: ``[v, v + 1)``), so a change of its share is not
+    averaged with its neighbours'; the maximum's own bin is ``[float before max, max]`` (which also
+    holds the float before the maximum: no bin fits between two adjacent floats).
     Integer columns get integer interior edges (``[a, b)`` then holds ``a, ..., b - 1``).
     ``n`` must have at least two distinct finite values.
     """
     sk, lo, hi = n.sketch, float(n.min), float(n.max)
-    levels = np.arange(1, num_bins) / num_bins
-    inner = np.asarray(sk.quantiles(levels), dtype=np.float64)
+    exact = sketch_values(sk)
+    if exact is not None:
+        inner = np.asarray(sk.quantiles(np.arange(1, num_bins) / num_bins), dtype=np.float64)
+        # Atoms, exactly: runs of equal values in the sorted sample.
+        starts = np.flatnonzero(np.r_[True, exact[1:] != exact[:-1]])
+        counts = np.diff(np.r_[starts, exact.size])
+        atoms = exact[starts][counts / exact.size >= 0.5 / num_bins]
+    else:
+        # A KLL sketch returns kept items as quantiles, and a value holding at least 1/(2B) of the
+        # mass spans more than one step of 1/(4B) in the CDF: it is the quantile at one of the
+        # levels k/(4B) (every fourth of which is a bin edge k/B, the same float).
+        fine = np.asarray(sk.quantiles(np.arange(1, 4 * num_bins) / (4 * num_bins)), dtype=np.float64)
+        inner = fine[3::4]
+        fine = np.unique(np.clip(np.concatenate([[lo], fine[np.isfinite(fine)], [hi]]), lo, hi))
+        mass = sk.cdf(fine, inclusive=True) - sk.cdf(fine, inclusive=False)
+        atoms = fine[mass >= 0.5 / num_bins]
     inner = inner[np.isfinite(inner)]
     if integer:
         inner = np.ceil(inner)
-    cand = np.unique(np.clip(np.concatenate([[lo], inner, [hi]]), lo, hi))
-    # Atoms: point masses of at least half a bin, among the candidate edges (a heavy value is
-    # always a quantile, so it is among them).
-    mass = sk.cdf(cand, inclusive=True) - sk.cdf(cand, inclusive=False)
-    atoms = cand[mass >= 0.5 / num_bins]
+    cand = np.unique(np.clip(np.concatenate([[lo], inner, atoms, [hi]]), lo, hi))
     extra = [(a + 1.0 if integer else np.nextafter(a, np.inf)) for a in atoms if a < hi]
     if hi in atoms:
         extra.append(np.nextafter(hi, -np.inf))

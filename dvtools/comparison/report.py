@@ -287,14 +287,15 @@ def _chart_figure(fc: FeatureComparison, ref: FeatureStatistics, cur: FeatureSta
     if fc.kind == "numeric":
         if ref.numeric is None or cur.numeric is None:
             return None
-        bins = shared_bins(ref, cur)
+        bins = shared_bins(ref, cur, binning=fc.spec.binning if fc.spec is not None else "quantile")
         labels = bins.labels
         r, c = bins.reference, bins.current
         if bins.current[0] == 0 and bins.reference[0] == 0:
             labels, r, c = labels[1:], r[1:], c[1:]
         if c[-1] == 0 and r[-1] == 0:
             labels, r, c = labels[:-1], r[:-1], c[:-1]
-        xtitle = "bins of the reference range (plus values below / above it)"
+        xtitle = {"quantile": "the reference's quantile bins (plus values below / above its range)",
+                  "tfdv": "TFDV's histogram buckets, aligned"}.get(bins.binning, "bins of the reference range")
     else:
         rd = ref.values.as_dict() if ref.values else {}
         cd = cur.values.as_dict() if cur.values else {}

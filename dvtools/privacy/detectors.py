@@ -12,7 +12,7 @@ numeric columns) run only on columns whose name gives one (see :func:`name_hints
 What the heuristics miss, by design:
 - person names and street addresses are recognized only in columns named like them (``name``,
   ``first_name``, ``address``, ``street``), or for addresses by a house number + street-type word
-  ("12 Main St", "5 rue de la Paix", "Hauptstraße 12" at the end of the value); a name inside free text, a name column
+  ("12 Main St", "5 rue de la Paix", "Hauptstraße 12" ending the value); a name inside free text, a name column
   called ``client``, or a product column called ``name`` holding "Blue Lamp" (flagged: single
   capitalized words look like names) are beyond a shape rule without a name list or a model;
 - personal data inside longer free text ("write to jane@x.org") is not counted: values must *be*
@@ -195,16 +195,17 @@ PERSON_NAME = rf"^\s*(?:{_NAME_WORDS}|{_LAST_FIRST})\s*$"
 
 _STREET_TYPES = ("street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|terrace|ter"
                  "|circle|cir|highway|hwy|parkway|pkwy|square|sq|close|crescent|cres|row|alley|trail|trl|mews|gardens")
+_GERMAN_ORDER = (r"\p{L}[\p{L}.'-]*(?:\s+\p{L}[\p{L}.'-]*){0,3}?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring"
+                 r"|damm|ufer|laan|straat|gracht|plein)\s+\d{1,5}")
 _ADDRESS_FORMS = (
     rf"\d{{1,6}}[A-Za-z]?,?\s+(?:[\p{{L}}.'-]+\s+){{0,5}}(?i:{_STREET_TYPES})\b\.?",
     r"\d{1,5}(?:\s*(?i:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|chemin|allée|allee|place|impasse|quai|route"
     r"|via|viale|piazza|calle|avenida|plaza|paseo|carrer)\s+\p{L}",
-    r"\p{L}[\p{L}.'-]*(?:\s+\p{L}[\p{L}.'-]*){0,3}?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer"
-    r"|laan|straat|gracht|plein)\s+\d{1,5}\s?[A-Za-z]?\b",
+    _GERMAN_ORDER + r"\s?[A-Za-z]?\b",
 )
-# Unhinted columns: the value starts with the address (German/Dutch order: and ends with the house number);
+# Unhinted columns: the value starts with the address (German/Dutch order: and ends with the house number's digits);
 # hinted ones may have a prefix ("Flat 2, 10 Downing St").
-ADDRESS_ANCHORED = r"^\s*(?:" + "|".join((*_ADDRESS_FORMS[:2], _ADDRESS_FORMS[2] + r"\s*$")) + ")"
+ADDRESS_ANCHORED = r"^\s*(?:" + "|".join((*_ADDRESS_FORMS[:2], _GERMAN_ORDER + r"\s*$")) + ")"
 ADDRESS_ANYWHERE = r"(?:^|[\s,])(?:" + "|".join(_ADDRESS_FORMS) + ")"
 
 
@@ -440,22 +441,32 @@ def street_address(s: pa.Array, hinted: bool) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- routing
-def _is_digit(b: np.ndarray) -> np.ndarray:
-    return (b >= 48) & (b <= 57)
+_DIGIT, _ALPHA, _WS, _PLUS, _PAREN, _MINUS, _HIGH, _XYZ, _HEX, _CONT = (1 << k for k in range(10))
 
 
-def _is_alpha(b: np.ndarray) -> np.ndarray:
-    return ((b | 32) >= 97) & ((b | 32) <= 122)
+def _byte_classes() -> np.ndarray:
+    table = np.zeros(256, dtype=np.uint16)
+    for b in range(256):
+        c = chr(b)
+        table[b] = ((_DIGIT if c.isdigit() and b < 128 else 0) | (_ALPHA if c.isascii() and c.isalpha() else 0)
+                    | (_WS if c in " \t" else 0) | (_PLUS if c == "+" else 0) | (_PAREN if c == "(" else 0)
+                    | (_MINUS if c == "-" else 0) | (_HIGH if b >= 0xC0 else 0) | (_XYZ if c in "XYZxyz" else 0)
+                    | (_HEX if c in "0123456789abcdefABCDEF:" else 0) | (_CONT if 0x80 <= b < 0xC0 else 0))
+    return table
+
+
+_CLASSES = _byte_classes()
 
 
 def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
     """Per value-shape detector, which values can possibly match it, from a few bytes of each value.
 
     Arrow runs a regex at ~100 ns per value whatever the pattern, so the regexes run only on
-    values whose first, second, third or last byte, length, or an ``@`` / ``:`` anywhere (one
-    numpy scan of the data buffer) fit the detector's format: words and sentences are rejected
-    at ~5 ns per value. Every route is a superset of what its regex accepts (a leading space
-    or tab opens every route).
+    values whose first, second, third or last bytes (classified through one 256-entry table),
+    length, or an ``@`` / ``:`` anywhere (searched only in values that could be emails / IPv6) fit the format:
+    words and sentences are rejected by a few numpy operations. Every route is a superset of
+    what its regex accepts (a leading or trailing space or tab opens every route). Bytes read
+    past a short value belong to its neighbour: harmless, as each route also bounds the length.
     """
     n = len(s)
     s = s.cast(pa.string())
@@ -464,14 +475,14 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
     data = np.frombuffer(raw, dtype=np.uint8) if raw is not None and raw.size else np.zeros(1, np.uint8)
     starts, ends = offsets[:-1], offsets[1:]
     lens = ends - starts
-    top = len(data) - 1
 
-    def byte_at(pos: np.ndarray, ok: np.ndarray) -> np.ndarray:
-        return np.where(ok, data[np.clip(pos, 0, top)], 0)
+    def cls(pos: np.ndarray) -> np.ndarray:
+        return _CLASSES[data.take(pos, mode="clip")]
 
-    first, second, third = (byte_at(starts + k, lens > k) for k in range(3))
-    last, lastbut = byte_at(ends - 1, lens > 0), byte_at(ends - 2, lens > 1)
-    ws = (first == 32) | (first == 9) | (last == 32) | (last == 9)  # padded values: lengths say nothing
+    first, last = cls(starts), cls(ends - 1)
+    ws = ((first | last) & _WS) != 0  # padded values: lengths say nothing
+    digit = ((first & (_DIGIT | _WS)) != 0)
+    numeric_start = (first & (_DIGIT | _WS | _PLUS | _PAREN | _MINUS)) != 0
     seg = data[offsets[0]:offsets[-1]] if offsets[-1] > offsets[0] else np.zeros(0, np.uint8)
 
     def has(byte: int) -> np.ndarray:
@@ -481,25 +492,65 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
             out[np.searchsorted(offsets, pos, side="right") - 1] = True
         return out
 
-    digit = _is_digit(first) | ws
-    alpha2 = _is_alpha(first) & _is_alpha(second)
-    xyz = ((first | 32) >= 120) & ((first | 32) <= 122) & _is_digit(second)
+    def containing(mask: np.ndarray, char: str) -> np.ndarray:
+        """``mask`` where the value also contains ``char``: one scan of the buffer, or a substring search of few values."""
+        share = np.count_nonzero(mask) / max(1, n)
+        if share > 0.25:
+            return mask & has(ord(char))
+        if share == 0:
+            return mask
+        idx = np.flatnonzero(mask)
+        out = np.zeros(n, dtype=bool)
+        out[idx] = np.asarray(pc.match_substring(s.take(pa.array(idx)), char).to_numpy(zero_copy_only=False))
+        return out
 
     def within(lo: int, hi: int) -> np.ndarray:
-        return ((lens >= lo) & (lens <= hi)) | (ws & (lens >= lo))
+        return (lens >= lo) & ((lens <= hi) | ws)
 
+    none = np.zeros(n, dtype=bool)
+
+    def narrowed(mask: np.ndarray, pos_of: np.ndarray, bits: int) -> np.ndarray:
+        """``mask`` where also the byte at ``pos_of`` has one of ``bits`` (read for the masked values only)."""
+        idx = np.flatnonzero(mask)
+        out = np.zeros(n, dtype=bool)
+        if len(idx):
+            out[idx] = (cls(pos_of[idx]) & bits) != 0
+        return out
+
+    # Letters first (the common case): the third byte decides (IBAN "DE89", NINO "AB12" / "AB 12"),
+    # the second only for the few candidates left.
+    alpha_first = (first & _ALPHA) != 0
+    if alpha_first.any():
+        third_ok = narrowed(alpha_first & (lens >= 9), starts + 2, _DIGIT | _WS)
+        alpha2 = narrowed(third_ok, starts + 1, _ALPHA)
+        alpha2_digit = narrowed(alpha2, starts + 2, _DIGIT)
+        nino_start = alpha2
+        xyz = narrowed((first & _XYZ) != 0, starts + 1, _DIGIT)
+    else:
+        alpha2_digit = nino_start = xyz = none
+    ends_with_number = (last & _DIGIT) != 0
+    if numeric_start.any():
+        card, ssn, ipv4 = digit & within(13, 34), digit & within(9, 11), digit & within(7, 15)
+        phone = numeric_start & ((first & _MINUS) == 0) & (lens >= 6)
+        geo = numeric_start & (lens >= 13)
+        house_first = digit & (lens >= 6)
+    else:
+        card = ssn = ipv4 = phone = geo = house_first = none
+    # An email ends with its top-level domain: a letter (or the last byte of a non-ASCII one).
+    email = containing(within(6, 254) & (((last & (_ALPHA | _CONT)) != 0) | ws), "@")
+    # IPv6 text starts and ends with a hex digit or ":" (or an IPv4 digit), and has a ":".
+    ipv6 = containing((((first & last & _HEX) != 0) | ws) & within(2, 45), ":")
     return {
-        PiiKind.EMAIL: has(64),
-        PiiKind.PAYMENT_CARD: digit & within(13, 34),
-        PiiKind.IBAN: ((alpha2 & _is_digit(third)) | ws) & within(15, 68),
-        PiiKind.US_SSN: digit & within(9, 11),
-        PiiKind.UK_NINO: ((alpha2 & (_is_digit(third) | (third == 32))) | ws) & within(9, 13),
+        PiiKind.EMAIL: email,
+        PiiKind.PAYMENT_CARD: card,
+        PiiKind.IBAN: (alpha2_digit | ws) & within(15, 68),
+        PiiKind.US_SSN: ssn,
+        PiiKind.UK_NINO: (nino_start | ws) & within(9, 13),
         PiiKind.ES_DNI: (digit | xyz) & within(9, 11),
-        PiiKind.IP_ADDRESS: (digit & within(7, 15)) | has(58),
-        PiiKind.PHONE: (digit | (first == 43) | (first == 40)) & (lens >= 6),
-        PiiKind.GEOLOCATION: (digit | (first == 45) | (first == 43) | (first == 40)) & (lens >= 13),
-        PiiKind.STREET_ADDRESS: (digit & (lens >= 6)) | ((_is_alpha(first) | (first >= 0xC0) | ws) & (
-            _is_digit(last) | (_is_alpha(last) & _is_digit(lastbut)))),
+        PiiKind.IP_ADDRESS: ipv4 | ipv6,
+        PiiKind.PHONE: phone,
+        PiiKind.GEOLOCATION: geo,
+        PiiKind.STREET_ADDRESS: house_first | (((first & (_ALPHA | _HIGH | _WS)) != 0) & (ends_with_number | ws)),
     }
 
 

@@ -88,7 +88,9 @@ def numeric_figure(reference: FeatureStatistics | None, current: FeatureStatisti
         return _layout(fig, f"{name} (reference deciles)", log_y=log_y, percent=percent, height=height)
     other = cur if cur is not None and cur.numeric is not None else ref
     assert other is not None
-    sb = shared_bins(ref if ref is not None and ref.numeric is not None else other, other)
+    # The standard chart is a histogram: the reference's equal-width bins (the drift engine's own bins,
+    # quantile or TFDV's, are in its comparison's evidence).
+    sb = shared_bins(ref if ref is not None and ref.numeric is not None else other, other, binning="equal-width")
     if base.logical_type == LogicalType.TIMESTAMP:
         # Time bins are labelled by their start: full ranges of datetimes do not fit an axis.
         e = sb.edges

@@ -92,6 +92,14 @@ def test_heavy_value_gets_a_bin_of_its_own():
     assert binned(tips, fewer)["js_distance"] >= JS_DISTANCE_THRESHOLD
 
 
+def test_a_three_percent_value_inside_a_quantile_bin_is_isolated():
+    rng = np.random.default_rng(8)
+    x = np.r_[rng.random(9700), np.full(300, 0.0725)]  # 3 %: between the 5 % and 10 % quantiles
+    sb = shared_bins(stats_of({"x": x})["x"], stats_of({"x": x})["x"])
+    i = sb.labels.index("= 0.0725")
+    assert sb.reference[i] == pytest.approx((x == 0.0725).sum())
+
+
 def test_low_cardinality_integers_one_bin_per_value():
     x = np.repeat(np.arange(5), [100, 300, 50, 500, 50])
     sb = shared_bins(stats_of({"i": x})["i"], stats_of({"i": np.r_[x, 9]})["i"])
@@ -276,3 +284,30 @@ def test_tfdv_align_matches_oracle_on_arbitrary_histograms(h1, h2):
     assert len(c1) == len(c2)
     assert jensen_shannon_divergence(c1, c2) == pytest.approx(_oracle_js(_proto(b1, n1), _proto(b2, n2)), abs=1e-9)
     assert c1.sum() == pytest.approx(sum(c for *_, c in b1) + (n1 if "NaN (reference)" in labels else 0))
+
+
+_samples = st.lists(st.one_of(st.integers(-5, 5).map(float), st.floats(-1e6, 1e6, allow_nan=False)), min_size=1,
+                    max_size=300)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_samples, _samples, st.booleans())
+def test_quantile_bins_partition_both_sides(ref, cur, integer):
+    r = np.round(ref).astype(np.int64) if integer else np.asarray(ref)
+    c = np.round(cur).astype(np.int64) if integer else np.asarray(cur)
+    sb = shared_bins(stats_of({"x": r})["x"], stats_of({"x": c})["x"])
+    e = sb.edges
+    assert len(e) == 2 and e[0] == e[1] if r.min() == r.max() else np.all(np.diff(e) > 0)
+    assert e[0] == r.min() and e[-1] == r.max()
+    assert sb.reference.sum() == pytest.approx(r.size) and sb.current.sum() == pytest.approx(c.size)
+    assert sb.reference[0] == 0 and sb.reference[-1] == 0  # nothing of the reference outside its own range
+    assert sb.current[0] == pytest.approx((c < r.min()).sum()) and sb.current[-1] == pytest.approx((c > r.max()).sum())
+    assert len(sb.labels) == len(sb.reference) == len(sb.current)
+    values, counts = np.unique(r, return_counts=True)
+    # No float lies between two adjacent floats: at the top, the last closed bin holds both.
+    assume(values.size < 2 or values[-2] != np.nextafter(values[-1], -np.inf))
+    for v, k in zip(values, counts, strict=True):  # a value with >= 1/40 of the mass is a bin of its own
+        if k / r.size >= 0.5 / QUANTILE_BINS and r.min() != r.max():
+            # position of the bin holding v: [e[i-1], e[i]), the last one closed
+            i = len(e) - 1 if v == e[-1] else int(np.searchsorted(e, v, side="right"))
+            assert sb.reference[i] == pytest.approx(k), (v, sb.labels[i])

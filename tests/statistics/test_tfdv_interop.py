@@ -179,6 +179,10 @@ def test_comparison_of_imported_statistics_uses_tfdv_histograms_and_skips_ks():
     assert fc.distances["jensen_shannon_divergence"] == pytest.approx(5 / 990, rel=1e-12)
     assert math.isnan(fc.distances["ks"]) and math.isnan(fc.distances["normalized_wasserstein"])
     assert any("imported from TFDV" in n for n in fc.notes)
+    # auto decides numeric features by KS or normalized Wasserstein, which histograms do not determine:
+    # not compared, with the reason, rather than a guessed "no drift".
+    auto = compare_statistics(stats, other, policy="auto")  # 1,000 rows: KS decides, equally undetermined
+    assert "fare" not in auto and "needs dvtools sketches" in auto.not_compared["fare"]
     # Round trip through our JSON keeps the imported histograms.
     again = DatasetStatistics.from_json(stats.to_json())
     assert again["fare"].numeric.sketch.from_histogram
@@ -205,7 +209,7 @@ def test_data_files_are_not_taken_for_statistics(data, name):
 
 
 def test_crc32c_known_value():
-    from dvtools.statistics.tfdv import _crc32c
+    from dvtools.statistics.tfrecord import _crc32c
 
     assert _crc32c(b"123456789") == 0xE3069283  # the CRC-32C check value (RFC 3720)
 
