@@ -15,9 +15,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dvtools.errors import DataLoadError, StatisticsFormatError, UsageError
-from dvtools.io.files import write_bytes
-from dvtools.statistics.model import FORMAT, DatasetStatistics
+from dvtools.errors import StatisticsFormatError, UsageError
+from dvtools.io.files import looks_like_statistics as looks_like_json_statistics
+from dvtools.io.files import read_bytes, read_head, write_bytes
+from dvtools.limits import MAX_STATISTICS_FILE_BYTES
+from dvtools.statistics.model import DatasetStatistics
 
 STATS_FORMATS = ("json", "tfdv", "tfdv-text")
 
@@ -27,8 +29,7 @@ _HEAD_BYTES = 1 << 16
 
 
 def _is_json_statistics(head: bytes) -> bool:
-    text = head[:4096].decode("utf-8", errors="ignore").lstrip()
-    return text.startswith("{") and f'"format": "{FORMAT}"' in text.replace('":"', '": "')
+    return looks_like_json_statistics(head)
 
 
 def statistics_format(head: bytes, name: str = "", size: int | None = None) -> str | None:
@@ -56,17 +57,13 @@ def is_statistics_file(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
     if not p.is_file():
         return False
-    with open(p, "rb") as fh:
-        head = fh.read(_HEAD_BYTES)
-    return statistics_format(head, p.name, p.stat().st_size) is not None
+    return statistics_format(read_head(p, _HEAD_BYTES), p.name, p.stat().st_size) is not None
 
 
 def load_statistics(path: str | os.PathLike[str]) -> DatasetStatistics:
     """Read a statistics file, ours or TFDV's (one-line errors naming the file)."""
     p = Path(path)
-    if not p.is_file():
-        raise DataLoadError(f"{p}: file not found")
-    return statistics_from_bytes(p.read_bytes(), p.name)
+    return statistics_from_bytes(read_bytes(p, limit=MAX_STATISTICS_FILE_BYTES, what="statistics file"), p.name)
 
 
 def statistics_from_bytes(data: bytes, name: str) -> DatasetStatistics:
@@ -104,6 +101,10 @@ def statistics_of(inputs: list[str] | str, **kwargs: Any) -> tuple[DatasetStatis
     paths = [inputs] if isinstance(inputs, str) else list(inputs)
     if len(paths) == 1 and is_statistics_file(paths[0]):
         return load_statistics(paths[0]), False
+    for p in paths:
+        if is_statistics_file(p):
+            raise UsageError(f"{p} is a statistics file: it cannot be read with data files "
+                             "(pass it alone, or as the reference/--baseline)")
     from dvtools.statistics.engine import compute_statistics
 
     source: Any = paths[0] if len(paths) == 1 else paths

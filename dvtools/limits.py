@@ -37,6 +37,9 @@ Bigger files open from the server's disk (``streamlit run app.py -- --reference 
 MAX_STATISTICS_FILE_BYTES = 2 * 1024 * 1024 * 1024
 """Largest statistics JSON read (file or upload). Its sketches are bounded separately, below."""
 
+MAX_SCHEMA_FILE_BYTES = 256 * 1024 * 1024
+"""Largest schema file read (JSON or ``schema.pbtxt``; read whole)."""
+
 MAX_EXACT_SKETCH_VALUES = 100_000
 """Values an exact quantile sketch may hold when loaded (``EXACT_QUANTILE_LIMIT`` of the sketches)."""
 
@@ -64,6 +67,7 @@ __all__ = [
     "HLL_REGISTER_BYTES",
     "MAX_EXACT_SKETCH_VALUES",
     "MAX_NESTING_DEPTH",
+    "MAX_SCHEMA_FILE_BYTES",
     "MAX_STATISTICS_FILE_BYTES",
     "MAX_UPLOAD_BYTES",
     "exact_sketch_bytes_limit",

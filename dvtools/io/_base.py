@@ -8,9 +8,12 @@ needs a wider type; they then update their schema and raise :class:`Restart`.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from dvtools.errors import DataLoadError
@@ -210,6 +213,28 @@ class Part:
         self.malformed_warning: str | None = None
         self.bytes_read = 0
 
+    _inp: ByteInput | None = None
+
+    @property
+    def path(self) -> str | None:
+        """The file on disk this part reads (None: an upload or in-memory data)."""
+        return self._inp.path if self._inp is not None else None
+
+    @property
+    def compressed(self) -> bool:
+        """Whether the stored bytes are compressed (gzip, bz2, zstd): no random access."""
+        return self._inp is not None and self._inp.compression is not None
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the part holds its data in memory (an upload, a table): shipped, not re-read from disk."""
+        return self._inp is None or self._inp.buffer is not None
+
+    def head(self, n: int) -> bytes:
+        """The first ``n`` decompressed bytes (text parts)."""
+        assert self._inp is not None
+        return self._inp.head(n)
+
     def batches(self, target: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
         """Yield the part's batches (own types, or the target's where cheap); may raise Restart."""
         raise NotImplementedError
@@ -236,3 +261,177 @@ class MalformedCounter:
             rows = "row" if self.count == 1 else "rows"
             where = f", first at line {self.first_line}" if self.first_line is not None else ""
             part.malformed_warning = f"{part.name}: {self.count} malformed {rows} skipped ({why}){where}"
+
+
+class RecordGuard(io.RawIOBase):
+    """A readable byte stream that enforces the record-size and nesting limits as bytes go by.
+
+    Wraps the decompressed stream of a JSON text part before any parser sees it: a line longer than
+    ``max_record`` bytes, or JSON nested deeper than ``max_depth`` (brackets outside strings, counted
+    exactly with escapes, per line; ``lines=False``: over the whole document, for a JSON array file),
+    raises a one-line :class:`DataLoadError` instead of reaching a recursive parser (pyarrow's crashes
+    the process at ~8,000 levels) or buffering an unbounded line. Vectorized with numpy, chunk by chunk.
+    """
+
+    def __init__(self, stream: pa.NativeFile, name: str, *, max_record: int, max_depth: int,
+                 lines: bool = True) -> None:
+        super().__init__()
+        self._stream = stream
+        self._name = name
+        self._max_record = max_record
+        self._max_depth = max_depth
+        self._lines = lines
+        self._line = 1  # current line number (1-based)
+        self._run = 0  # bytes since the last newline
+        self._depth = 0  # nesting depth at the end of the previous chunk
+        self._in_string = False
+        self._tail_bs = 0  # backslashes that ended the previous chunk
+        self._line_before = 1  # line number at the start of the current chunk
+        self._tracking = False  # the open line is being scanned exactly (state above carried)
+        self._carry_opens = 0  # opening brackets so far in the open line (the cheap bound)
+        self._partial: list[bytes] = []  # the open line's bytes so far (to scan it exactly if it must be)
+
+    def readable(self) -> bool:  # noqa: D102 - io API
+        return True
+
+    def readinto(self, b: Any) -> int:  # noqa: D102 - io API
+        data = self._stream.read(len(b))
+        n = len(data)
+        if n:
+            self._check(np.frombuffer(data, dtype=np.uint8))
+            b[:n] = data
+        return n
+
+    def read(self, size: int = -1) -> bytes:  # noqa: D102 - io API
+        data = self._stream.read() if size is None or size < 0 else self._stream.read(size)
+        if data:
+            self._check(np.frombuffer(data, dtype=np.uint8))
+        return bytes(data)
+
+    def close(self) -> None:  # noqa: D102 - io API
+        super().close()
+
+    def _fail(self, what: str, line: int) -> DataLoadError:
+        return load_error(self._name, f"line {line}: {what}" if self._lines else what)
+
+    def _check(self, a: np.ndarray) -> None:
+        cls = _EVENTS[a]
+        if not self._lines:  # one document (a JSON array file, read whole anyway): exact throughout
+            self._exact(np.where(cls == _NL, 0, cls).astype(np.uint8), self._line)
+            return
+        nl = np.flatnonzero(cls == _NL)
+        self._check_size(a.size, nl)
+        # Cheap bound first: a line cannot nest deeper than it has opening brackets. Only lines with
+        # more openings than the limit are scanned exactly (quotes, escapes), from their start.
+        opens = np.flatnonzero(cls == _OPEN)
+        counts = np.bincount(np.searchsorted(nl, opens), minlength=nl.size + 1)
+        tracked = self._tracking
+        if tracked:
+            counts[0] = 0
+            head_end = int(nl[0]) + 1 if nl.size else a.size
+            self._exact(cls[:head_end], self._line_before)
+            self._tracking = not nl.size
+        else:
+            counts[0] += self._carry_opens
+        suspects = np.flatnonzero(counts > self._max_depth)
+        if suspects.size:
+            j0, j1 = int(suspects[0]), int(suspects[-1])
+            start = 0 if j0 == 0 else int(nl[j0 - 1]) + 1
+            stop = int(nl[j1]) + 1 if j1 < nl.size else a.size
+            region = cls[start:stop]
+            if j0 == 0 and self._partial:
+                region = np.concatenate([_EVENTS[np.frombuffer(b"".join(self._partial), dtype=np.uint8)], region])
+            self._depth, self._in_string, self._tail_bs = 0, False, 0
+            self._exact(region, self._line_before + j0)
+            self._tracking = j1 == nl.size
+        if not self._tracking:
+            self._carry_opens = int(counts[nl.size]) if not (tracked and not nl.size) else 0
+        if nl.size:
+            self._partial = [a[int(nl[-1]) + 1:].tobytes()]
+        elif not self._tracking:
+            self._partial.append(a.tobytes())
+        else:
+            self._partial = []
+
+    def _exact(self, cls: np.ndarray, first_line: int) -> None:
+        """Exact nesting over event classes ``cls`` (see ``_EVENTS``), continuing the carried state."""
+        pos = np.flatnonzero(cls)
+        kind = cls[pos]
+        qp = pos[kind == _QUOTE]
+        bsp = pos[kind == _BACKSLASH]
+        escaped = np.zeros(qp.size, dtype=bool)
+        tail_bs = 0
+        if bsp.size:
+            starts = np.ones(bsp.size, dtype=bool)
+            starts[1:] = np.diff(bsp) != 1
+            first = np.flatnonzero(starts)
+            run_start = bsp[first]
+            run_end = np.append(bsp[first[1:] - 1], bsp[-1])
+            run_len = run_end - run_start + 1
+            if self._tail_bs and run_start[0] == 0:
+                run_len[0] += self._tail_bs
+            if qp.size:
+                j = np.minimum(np.searchsorted(run_end, qp - 1), run_end.size - 1)
+                escaped = (run_end[j] == qp - 1) & (run_len[j] % 2 == 1)
+            if run_end[-1] == cls.size - 1:
+                tail_bs = int(run_len[-1])
+        if qp.size and self._tail_bs and qp[0] == 0:  # a quote right after the previous chunk's backslashes
+            escaped[0] = self._tail_bs % 2 == 1
+        self._tail_bs = tail_bs
+        if escaped.any():
+            drop = np.zeros(pos.size, dtype=bool)
+            drop[np.searchsorted(pos, qp[escaped])] = True
+            kind = kind[~drop]
+        kind = kind[kind != _BACKSLASH]
+        if not kind.size:
+            return
+        is_nl = kind == _NL
+        seg = np.cumsum(is_nl)  # line of each event, relative; a newline starts the next one
+        last = int(seg[-1])
+        nl_at = np.flatnonzero(is_nl)
+        is_q = kind == _QUOTE
+        q = np.cumsum(is_q)
+        q_base = np.zeros(last + 1, dtype=np.int64)
+        q_base[1:] = q[nl_at]
+        quotes_before = q - is_q - q_base[seg] + np.where(seg == 0, int(self._in_string), 0)
+        in_string = quotes_before % 2 == 1
+        delta = np.where(in_string, 0, np.where(kind == _OPEN, 1, np.where(kind == _CLOSE, -1, 0)))
+        c = np.cumsum(delta)
+        c_base = np.zeros(last + 1, dtype=np.int64)
+        c_base[1:] = c[nl_at]
+        depth = c - c_base[seg] + np.where(seg == 0, self._depth, 0)
+        if int(depth.max()) > self._max_depth:
+            at = int(np.argmax(depth > self._max_depth))
+            raise self._fail(f"JSON nested deeper than {self._max_depth} levels, the nesting limit",
+                             first_line + int(seg[at]))
+        self._depth = int(depth[-1])
+        self._in_string = bool((quotes_before[-1] + is_q[-1]) % 2 == 1) and not is_nl[-1]
+
+    def _check_size(self, n: int, nl: np.ndarray) -> None:
+        self._line_before = self._line
+        if nl.size:
+            first = self._run + int(nl[0])
+            gaps = np.diff(nl) - 1
+            longest = max(first, int(gaps.max()) if gaps.size else 0, n - 1 - int(nl[-1]))
+            self._run = n - 1 - int(nl[-1])
+        else:
+            first = longest = self._run + n
+            self._run += n
+        if longest > self._max_record:
+            if first > self._max_record:
+                bad = self._line
+            else:
+                over = np.flatnonzero(np.diff(nl) - 1 > self._max_record)
+                bad = self._line + 1 + (int(over[0]) if over.size else int(nl.size) - 1)
+            raise self._fail(f"a record is longer than {self._max_record:,} bytes, the record-size limit "
+                             "(set DVTOOLS_MAX_RECORD_BYTES to raise it)", bad)
+        self._line += int(nl.size)
+
+
+_NL, _QUOTE, _BACKSLASH, _OPEN, _CLOSE = 1, 2, 3, 4, 5
+_EVENTS = np.zeros(256, dtype=np.uint8)
+_EVENTS[ord("\n")] = _NL
+_EVENTS[ord('"')] = _QUOTE
+_EVENTS[ord("\\")] = _BACKSLASH
+_EVENTS[[ord("["), ord("{")]] = _OPEN
+_EVENTS[[ord("]"), ord("}")]] = _CLOSE

@@ -62,6 +62,12 @@ class ParquetPart(Part):
         check_unique_names(schema.names, self.name)
         self.schema = normalize_schema(schema)
 
+    def row_group_sizes(self) -> tuple[list[str], list[int]]:
+        """(column names, uncompressed bytes per row group), from the footer only."""
+        with pq.ParquetFile(_source(self._inp)) as pf:
+            meta = pf.metadata
+            return pf.schema_arrow.names, [meta.row_group(g).total_byte_size for g in range(meta.num_row_groups)]
+
     def batches(self, target: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
         """Row group by row group."""
         self.bytes_read = rows = 0
@@ -116,6 +122,14 @@ class IpcPart(Part):
         check_unique_names(schema.names, self.name)
         self.schema = normalize_schema(schema)
 
+    def record_batch_sizes(self) -> list[int] | None:
+        """Bytes per record batch of an IPC *file* (random access); None for streams and Feather v1."""
+        if self._kind != "file":
+            return None
+        with self._open() as f:
+            reader = ipc.open_file(f)
+            return [reader.get_batch(b).nbytes for b in range(reader.num_record_batches)]
+
     def _open(self) -> pa.NativeFile:
         if self._inp.buffer is not None:
             return pa.BufferReader(self._inp.buffer)
@@ -155,6 +169,11 @@ class TablePart(Part):
         self.schema = normalize_schema(table.schema)
         self.num_rows = table.num_rows
         self.size = table.nbytes
+
+    @property
+    def table(self) -> pa.Table:
+        """The data (for row-slice partitions)."""
+        return self._table
 
     def batches(self, target: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
         """Zero-copy slices of at most ``batch_size`` rows."""

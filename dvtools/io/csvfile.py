@@ -4,8 +4,20 @@ pyarrow's streaming reader (``pyarrow.csv.open_csv``) infers column types from t
 fails when a later block does not fit (``CSV conversion error to int64: invalid value '1.5'``). This
 part then widens that column (null -> int64 -> float64 -> string; bool, date, time, timestamp ->
 string; timestamp[s] -> timestamp[ns]), records a warning and raises ``Restart``: the stream re-reads
-with the widened types forced through ``ConvertOptions.column_types``. Invalid UTF-8 found after the
-checked head likewise restarts the part as latin-1.
+with the widened types forced through ``ConvertOptions.column_types``.
+
+Encoding: a UTF-8 BOM declares UTF-8; UTF-16 needs its BOM; a head (first 4 MiB) that is not valid
+UTF-8 is read as latin-1. Invalid UTF-8 found *after* the head restarts the part: as UTF-8 with each
+invalid byte replaced by U+FFFD (counted, warned) when the file has a BOM or the head holds non-ASCII
+UTF-8 (it is a UTF-8 file with a few bad bytes: latin-1 would garble every other non-ASCII value and
+name), else as latin-1 (an ASCII head is no evidence; cp1252 exports look like that).
+
+Quoted empty cells: in a column whose other values are all numbers, booleans or dates, or that has
+no other value (e.g. written with ``csv.QUOTE_ALL``), ``""`` and quoted null markers are missing, as
+unquoted ones; in a text column ``""`` stays an empty string. Such columns are read as text and converted here.
+
+Record size: a row must fit in a block; a longer one grows the block (up to the record-size limit of
+:mod:`dvtools.limits`) and restarts; beyond the limit, a one-line error names it.
 """
 
 from __future__ import annotations
@@ -17,8 +29,11 @@ import re
 from collections.abc import Iterator, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from dvtools import limits
+from dvtools.errors import DataLoadError
 from dvtools.io._base import (
     HEAD_BYTES,
     ByteInput,
@@ -40,7 +55,16 @@ DELIMITERS: tuple[str, ...] = (",", "\t", ";", "|")
 _CONVERSION_ERROR = re.compile(
     r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error to (.+?): invalid value '(.*)'$", re.S
 )
+_ZONE_ERROR = re.compile(
+    r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error to (.+?): expected (?:a|no) zone offset in "
+    r"'(.*?)'(?:\. .*)?$", re.S
+)
 _INVALID_UTF8 = "invalid UTF8"
+_HEX = re.compile(rb"0[xX][0-9a-fA-F]")
+_STRADDLE = "straddl"  # "straddling object straddles two block boundaries": a row longer than a block
+_QUOTED_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_timestamp,
+                 pa.types.is_date)
+"""Types a column of quoted values (``csv.QUOTE_ALL``) can have, converted from text by this reader."""
 
 # Types pyarrow's CSV converter can produce from text (others are read as inferred, then cast).
 _CSV_READABLE = (
@@ -76,6 +100,9 @@ def sniff_delimiter(text: str, default: str, *, truncated: bool = True) -> str:
 def detect_encoding(head: bytes, *, whole: bool) -> str:
     """``utf8`` (BOM or not: pyarrow skips a UTF-8 BOM), ``utf-16`` (BOM), else ``latin-1``.
 
+    ``utf8-replace``: a UTF-8 BOM but invalid UTF-8 in ``head`` (the BOM declares UTF-8: invalid bytes
+    become U+FFFD, counted; latin-1 would turn the BOM into a first column named "ï»¿name").
+
     Raises ValueError with the problem if ``head`` is binary. ``whole``: ``head`` is the whole file.
     """
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -86,7 +113,7 @@ def detect_encoding(head: bytes, *, whole: bool) -> str:
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
     except UnicodeDecodeError:
-        return "latin-1"
+        return "utf8-replace" if head.startswith(codecs.BOM_UTF8) else "latin-1"
     return "utf8"
 
 
@@ -104,6 +131,77 @@ def _candidates(current: pa.DataType) -> list[pa.DataType]:
     return [pa.string()]
 
 
+def misfit(message: str) -> tuple[int, str] | None:
+    """(column index, value) when a reader error says a value does not fit its column's type, else None."""
+    m = _CONVERSION_ERROR.match(message) or _ZONE_ERROR.match(message)
+    return (int(m[1]), m[3]) if m else None
+
+
+def _cast_text(arr: pa.Array, t: pa.DataType) -> pa.Array:
+    """Cast text to ``t``; to the null type only when every value is missing."""
+    if pa.types.is_null(t):
+        if arr.null_count != len(arr):
+            raise pa.ArrowInvalid("not all values are missing")
+        return pa.nulls(len(arr))
+    return arr.cast(t)
+
+
+def _first_bad(arr: pa.Array, t: pa.DataType) -> str:
+    """A value of ``arr`` that does not cast to ``t`` (bisection: log2(n) casts)."""
+    lo, hi = 0, len(arr)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            _cast_text(arr.slice(lo, mid - lo), t)
+            lo = mid
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            hi = mid
+    return str(arr[lo].as_py())
+
+
+_REPLACED: dict[int, int] = {}
+"""Invalid UTF-8 bytes replaced so far, by replacing-codec key (see :func:`_replacing_codec`)."""
+
+
+def _replacing_codec(key: int) -> str:
+    """Register (once) and name a UTF-8 codec that replaces invalid bytes by U+FFFD and counts them."""
+    name = f"dvtools_utf8_replace_{key}"
+    if key in _REPLACED:
+        return name
+    _REPLACED[key] = 0
+
+    def handler(e: UnicodeError) -> tuple[str, int]:
+        assert isinstance(e, UnicodeDecodeError)
+        _REPLACED[key] += e.end - e.start
+        return "\ufffd", e.end
+
+    codecs.register_error(name, handler)
+
+    def incremental(errors: str = "strict") -> codecs.IncrementalDecoder:
+        return codecs.getincrementaldecoder("utf-8-sig")(errors=name)
+
+    info = codecs.CodecInfo(codecs.utf_8_encode, lambda b, errors="strict": codecs.utf_8_decode(b, name, True),
+                            incrementaldecoder=incremental, name=name)  # type: ignore[arg-type]
+    codecs.register(lambda n: info if n == name else None)
+    return name
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Empty header names become ``column_<position>`` (1-based), made unique."""
+    taken = set(names)
+    out = []
+    for i, n in enumerate(names):
+        if n == "":
+            base = candidate = f"column_{i + 1}"
+            k = 2
+            while candidate in taken:
+                candidate, k = f"{base}_{k}", k + 1
+            taken.add(candidate)
+            n = candidate
+        out.append(n)
+    return out
+
+
 class CsvPart(Part):
     """One CSV/TSV file or upload, read block by block."""
 
@@ -111,14 +209,18 @@ class CsvPart(Part):
 
     def __init__(
         self, inp: ByteInput, *, default_delimiter: str, delimiter: str | None, block_size: int,
-        null_values: Sequence[str],
+        null_values: Sequence[str], max_record_bytes: int | None = None,
     ) -> None:
         super().__init__()
         self.name = inp.name
         self.size = inp.size
         self._inp = inp
         self._block_size = block_size
+        self._max_record = max(block_size, max_record_bytes or limits.max_record_bytes())
         self._null_values = list(null_values)
+        self._quoted: dict[str, pa.DataType] = {}
+        self._header: list[str] | None = None  # column names to use instead of the file's (empty ones named)
+        self._codec_key = 0
         if inp.size == 0:
             raise load_error(self.name, "file is empty (0 bytes)")
         head_bytes = max(HEAD_BYTES, block_size)  # the first block is always within the checked head
@@ -132,8 +234,12 @@ class CsvPart(Part):
             raise load_error(self.name, e) from None
         if self.encoding == "latin-1":
             self.warnings.append(f"{self.name}: file is not valid UTF-8; read as latin-1")
+        elif self.encoding == "utf8-replace":
+            self._warn_replaced()
+        # Evidence that the file is UTF-8 (not an ASCII head of a cp1252 export): a BOM or non-ASCII text.
+        self._utf8_evidence = head.startswith(codecs.BOM_UTF8) or not head.isascii()
         sample = head[:SNIFF_BYTES].decode(
-            {"utf8": "utf-8-sig"}.get(self.encoding, self.encoding), errors="replace"
+            {"utf8": "utf-8-sig", "utf8-replace": "utf-8-sig"}.get(self.encoding, self.encoding), errors="replace"
         )
         self.delimiter = delimiter or sniff_delimiter(
             sample, default_delimiter, truncated=len(head) > SNIFF_BYTES
@@ -144,45 +250,91 @@ class CsvPart(Part):
         self.schema = self._probe()
 
     # -- options --------------------------------------------------------------------------------
+    def _arrow_encoding(self) -> str:
+        if self.encoding == "utf8-replace":
+            if not self._codec_key:
+                self._codec_key = id(self)
+            return _replacing_codec(self._codec_key)
+        return self.encoding
+
+    def _warn_replaced(self) -> None:
+        """(Re)state the warning about replaced invalid UTF-8 bytes, with the count of the last pass."""
+        prefix = f"{self.name}: invalid UTF-8"
+        self.warnings = [w for w in self.warnings if not w.startswith(prefix)]
+        count = _REPLACED.get(self._codec_key, 0) if self._codec_key else 0
+        counted = f"{count:,} invalid byte{'s' if count != 1 else ''}" if count else "invalid bytes"
+        self.warnings.append(f"{prefix}: read as UTF-8 with {counted} replaced by U+FFFD")
+
     def _options(
-        self, counter: MalformedCounter, column_types: dict[str, pa.DataType] | None = None
+        self, counter: MalformedCounter, column_types: dict[str, pa.DataType] | None = None,
+        *, quoted_nulls: bool = False,
     ) -> dict[str, object]:
         def on_invalid(row: pcsv.InvalidRow) -> str:
             counter.add(row.number)
             return "skip"
 
+        header = {"column_names": self._header, "skip_rows": 1} if self._header else {}
         return {
             "read_options": pcsv.ReadOptions(
-                use_threads=False, block_size=self._block_size, encoding=self.encoding
+                use_threads=False, block_size=self._block_size, encoding=self._arrow_encoding(), **header
             ),
             "parse_options": pcsv.ParseOptions(
                 delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
             ),
             "convert_options": pcsv.ConvertOptions(
                 null_values=self._null_values, strings_can_be_null=True,
-                quoted_strings_can_be_null=False, column_types=column_types
+                quoted_strings_can_be_null=quoted_nulls, column_types=column_types
             ),
         }
 
-    def _open(self, counter: MalformedCounter, column_types: dict[str, pa.DataType] | None = None
-              ) -> tuple[pcsv.CSVStreamingReader, pa.NativeFile, pa.NativeFile]:
+    def _open(self, counter: MalformedCounter, column_types: dict[str, pa.DataType] | None = None,
+              *, quoted_nulls: bool = False) -> tuple[pcsv.CSVStreamingReader, pa.NativeFile, pa.NativeFile]:
         stream, raw = self._inp.open()
         try:
-            reader = pcsv.open_csv(stream, **self._options(counter, column_types))  # type: ignore[arg-type]
+            reader = pcsv.open_csv(stream, **self._options(counter, column_types, quoted_nulls=quoted_nulls))  # type: ignore[arg-type]
         except BaseException:
             stream.close()
             raw.close()
             raise
         return reader, stream, raw
 
+    def _grow_block(self) -> bool:
+        """Make blocks larger for a row longer than a block; False when already at the record-size limit."""
+        if self._block_size >= self._max_record:
+            return False
+        self._block_size = min(self._block_size * 4, self._max_record)
+        return True
+
+    def _too_long(self) -> DataLoadError:
+        return load_error(self.name, f"a row is longer than {self._max_record:,} bytes, the record-size limit "
+                                     "(set DVTOOLS_MAX_RECORD_BYTES to raise it)")
+
     # -- probe: schema, header, "is there any data" ----------------------------------------------
     def _probe(self) -> pa.Schema:
+        while True:
+            try:
+                schema = self._probe_once()
+            except _Straddle:
+                if not self._grow_block():
+                    raise self._too_long() from None
+                continue
+            if self._header is None and "" in schema.names:
+                self._header = _unique_names(schema.names)
+                renamed = [n for n, old in zip(self._header, schema.names, strict=True) if old == ""]
+                self.warnings.append(f"{self.name}: empty column name{'s' if len(renamed) > 1 else ''} in the "
+                                     f"header; named {', '.join(repr(n) for n in renamed)}")
+                continue
+            return self._detect_hex(self._detect_quoted(schema))
+
+    def _probe_once(self) -> pa.Schema:
         counter = MalformedCounter()
         try:
             reader, stream, raw = self._open(counter)
         except pa.ArrowInvalid as e:
             if "Empty CSV file" in str(e):
                 raise load_error(self.name, "file has a header but no data rows") from None
+            if _STRADDLE in str(e):
+                raise _Straddle from None
             raise load_error(self.name, e) from None
         try:
             schema = reader.schema
@@ -195,7 +347,9 @@ class CsvPart(Part):
                 except StopIteration:
                     break
                 except pa.ArrowInvalid as e:
-                    if not (_CONVERSION_ERROR.match(str(e)) or _INVALID_UTF8 in str(e)):
+                    if _STRADDLE in str(e):
+                        raise _Straddle from None
+                    if not (misfit(str(e)) or _INVALID_UTF8 in str(e)):
                         raise load_error(self.name, e) from None
                     has_data = True  # a later block needs a wider type: there is data
             if not has_data and counter.count:
@@ -208,53 +362,182 @@ class CsvPart(Part):
             stream.close()
             raw.close()
 
+    def _detect_hex(self, schema: pa.Schema) -> pa.Schema:
+        """Integer columns whose first block holds hexadecimal text ("0x1F") are text, as pandas reads them.
+
+        pyarrow's integer parser accepts ``0x`` prefixes; a later block is not re-checked (the
+        first block decides, as for every inferred type).
+        """
+        ints = [f.name for f in schema if pa.types.is_integer(f.type)]
+        if not ints or not _HEX.search(self._inp.head(self._block_size)):
+            return schema
+        try:
+            reader, stream, raw = self._open(MalformedCounter(), {n: pa.string() for n in ints})
+        except pa.ArrowInvalid:
+            return schema
+        try:
+            first = reader.read_next_batch()
+        except (StopIteration, pa.ArrowInvalid):
+            return schema
+        finally:
+            stream.close()
+            raw.close()
+        for name in ints:
+            if pc.any(pc.match_substring_regex(first.column(name), r"^\s*[+-]?0[xX]")).as_py():
+                schema = schema.set(schema.get_field_index(name), pa.field(name, pa.string()))
+                self.warnings.append(f"{self.name}: column {name!r}: hexadecimal values; read as string")
+        return schema
+
+    def _detect_quoted(self, schema: pa.Schema) -> pa.Schema:
+        """Text columns that are typed once quoted empty cells and quoted null markers count as missing."""
+        text = [f.name for f in schema if pa.types.is_string(f.type)]
+        if not text or b'"' not in self._inp.head(self._block_size):
+            return schema
+        try:
+            reader, stream, raw = self._open(MalformedCounter(), quoted_nulls=True)
+        except pa.ArrowInvalid:
+            return schema
+        try:
+            typed = normalize_schema(reader.schema)
+        finally:
+            stream.close()
+            raw.close()
+        for name in text:
+            t = typed.field(name).type
+            if pa.types.is_null(t) or any(test(t) for test in _QUOTED_TYPES):
+                self._quoted[name] = t
+                schema = schema.set(schema.get_field_index(name), pa.field(name, t))
+        return schema
+
     # -- reading --------------------------------------------------------------------------------
+    def column_types(self, target: pa.Schema) -> dict[str, pa.DataType]:
+        """The types to force on pyarrow's CSV reader for ``target`` (quoted-value columns are read as text)."""
+        names = set(self._names)
+        out = {f.name: f.type for f in target if f.name in names and any(test(f.type) for test in _CSV_READABLE)}
+        for name in self._quoted:
+            if name in names:
+                out[name] = pa.string()
+        return out
+
+    def _convert_quoted(self, batch: pa.RecordBatch, target: pa.Schema) -> pa.RecordBatch:
+        """Quoted-value columns: quoted empties and null markers -> missing, then the column's type."""
+        if not self._quoted:
+            return batch
+        markers = pa.array(["", *self._null_values], type=pa.string())
+        for name in self._quoted:
+            i = batch.schema.get_field_index(name)
+            if i < 0:
+                continue
+            t = target.field(name).type if name in target.names else self.schema.field(name).type
+            arr = batch.column(i)
+            arr = pc.if_else(pc.is_in(arr, value_set=markers), pa.scalar(None, pa.string()), arr)
+            try:
+                converted = _cast_text(arr, t)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                value = _first_bad(arr, t).replace("'", "")
+                raise pa.ArrowInvalid(f"In CSV column #{self._names.index(name)}: CSV conversion error to {t}: "
+                                      f"invalid value '{value}'") from None
+            batch = batch.set_column(i, pa.field(name, t), converted)
+        return batch
+
+    def parse(self, source: pa.NativeFile, target: pa.Schema, counter: MalformedCounter) -> Iterator[pa.RecordBatch]:
+        """Parse CSV bytes from ``source`` with this part's options and ``target``'s types.
+
+        Used for the whole file (:meth:`batches`) and for byte ranges of it (``io.partitions``). A
+        value that does not fit, invalid UTF-8 or a row longer than a block raise ``pa.ArrowInvalid``;
+        :meth:`needs_restart` tells those apart from other errors and :meth:`widen` applies them.
+        """
+        reader = pcsv.open_csv(source, **self._options(counter, self.column_types(target)))  # type: ignore[arg-type]
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            yield self._convert_quoted(batch, target)
+
+    @staticmethod
+    def needs_restart(error: BaseException) -> bool:
+        """Whether a :meth:`parse` error is fixed by reading again differently (wider type, encoding, block)."""
+        msg = str(error)
+        return misfit(msg) is not None or _INVALID_UTF8 in msg or _STRADDLE in msg
+
     def batches(self, target: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
         """Read block by block; a value that does not fit widens its column and raises Restart."""
-        names = set(self._names)
-        column_types = {f.name: f.type for f in target
-                        if f.name in names and any(test(f.type) for test in _CSV_READABLE)}
         counter = MalformedCounter()
         self.bytes_read = 0
+        if self.encoding == "utf8-replace" and self._codec_key:
+            _REPLACED[self._codec_key] = 0
+        stream, raw = self._inp.open()
         try:
-            reader, stream, raw = self._open(counter, column_types)
-        except pa.ArrowInvalid as e:
-            raise load_error(self.name, e) from None
-        try:
+            batches = self.parse(stream, target, counter)
             while True:
                 try:
-                    batch = reader.read_next_batch()
+                    batch = next(batches)
                 except StopIteration:
                     break
                 except pa.ArrowInvalid as e:
-                    self._on_error(e, column_types)
+                    if self.widen(str(e), target):
+                        raise Restart from None
+                    raise load_error(self.name, e) from None
                 self.bytes_read = raw.tell()
                 yield batch
         finally:
             stream.close()
             raw.close()
         counter.commit(self, "wrong number of fields")
+        if self.encoding == "utf8-replace":
+            self._warn_replaced()
 
-    def _on_error(self, e: pa.ArrowInvalid, column_types: dict[str, pa.DataType]) -> None:
-        """Widen a column or switch to latin-1 (then raise Restart), else raise DataLoadError."""
-        msg = str(e)
-        if _INVALID_UTF8 in msg and self.encoding == "utf8":
-            self.encoding = "latin-1"
-            self.warnings.append(f"{self.name}: file is not valid UTF-8; read as latin-1")
-            raise Restart from None
-        m = _CONVERSION_ERROR.match(msg)
-        if m is None or int(m[1]) >= len(self._names):
-            raise load_error(self.name, msg) from None
-        column, value = self._names[int(m[1])], m[3]
-        current = column_types.get(column, self.schema.field(column).type)
-        new = next((t for t in _candidates(current) if self._fits(value, t)), pa.string())
+    def widen(self, message: str, target: pa.Schema) -> bool:
+        """Apply what a :meth:`parse` error asks for; True when the part now reads differently.
+
+        A value that does not fit widens its column (int -> float -> string, warned); invalid UTF-8
+        switches the encoding; a row longer than a block grows the block. False: nothing to change
+        (another range of the same file already widened the column); a row over the record-size
+        limit raises DataLoadError.
+        """
+        if _INVALID_UTF8 in message:
+            if self.encoding != "utf8":
+                return False
+            if self._utf8_evidence:
+                self.encoding = "utf8-replace"
+                self._warn_replaced()
+            else:
+                self.encoding = "latin-1"
+                self.warnings.append(f"{self.name}: file is not valid UTF-8; read as latin-1")
+            return True
+        if _STRADDLE in message:
+            if not self._grow_block():
+                raise self._too_long()
+            return True
+        found = misfit(message)
+        if found is None or found[0] >= len(self._names):
+            raise load_error(self.name, message)
+        column, value = self._names[found[0]], found[1]
+        current = target.field(column).type if column in target.names else self.schema.field(column).type
+        if self._fits(value, current) and not (column in self._quoted and not self._cast_fits(value, current)):
+            return False
+        new = next((t for t in _candidates(current) if self._fits(value, t) and
+                    (column not in self._quoted or self._cast_fits(value, t))), pa.string())
         i = self.schema.get_field_index(column)
         self.schema = self.schema.set(i, pa.field(column, new))
+        if pa.types.is_string(new):
+            self._quoted.pop(column, None)
+        elif column in self._quoted:
+            self._quoted[column] = new
         self.warnings.append(
             f"{self.name}: column {column!r}: type changed after the first block "
             f"({type_name(current)} -> {type_name(new)}); read as {type_name(new)}"
         )
-        raise Restart from None
+        return True
+
+    @staticmethod
+    def _cast_fits(value: str, t: pa.DataType) -> bool:
+        try:
+            _cast_text(pa.array([value], pa.string()), t)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return False
+        return True
 
     def _fits(self, value: str, t: pa.DataType) -> bool:
         """Tell whether pyarrow's CSV converter (same null markers) accepts ``value`` as ``t``."""
@@ -274,4 +557,8 @@ class CsvPart(Part):
         return True
 
 
-__all__ = ["CsvPart", "DELIMITERS", "detect_encoding", "sniff_delimiter"]
+class _Straddle(Exception):
+    """A row is longer than the block size (pyarrow: "straddling object")."""
+
+
+__all__ = ["CsvPart", "DELIMITERS", "detect_encoding", "misfit", "sniff_delimiter"]

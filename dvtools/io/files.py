@@ -76,11 +76,36 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int | None = None, what: 
         raise DataLoadError(f"{p}: cannot read file ({e.strerror or e})") from None
 
 
-@contextlib.contextmanager
-def scratch_directory(prefix: str = "dvtools-") -> Iterator[str]:
-    """A private temporary directory (mode 0700) for spill files, removed with its content afterwards."""
-    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        yield tmp
+def read_head(path: str | os.PathLike[str], n: int) -> bytes:
+    """The first ``n`` bytes of a file (b"" when it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    except OSError:
+        return b""
 
 
-__all__ = ["atomic_open", "read_bytes", "scratch_directory", "write_bytes", "write_text"]
+def check_json_nesting(data: bytes, what: str, error: type[Exception] = DataLoadError) -> None:
+    """Refuse a JSON document nested deeper than ``limits.MAX_NESTING_DEPTH`` before any parser recurses."""
+    import pyarrow as pa
+
+    from dvtools.io._base import RecordGuard
+    from dvtools.limits import MAX_NESTING_DEPTH
+
+    guard = RecordGuard(pa.BufferReader(data), what, max_record=len(data) + 1,
+                        max_depth=MAX_NESTING_DEPTH, lines=False)
+    try:
+        while guard.read(1 << 22):
+            pass
+    except DataLoadError as e:
+        raise error(str(e)) from None
+
+
+def looks_like_statistics(head: bytes) -> bool:
+    """True when the bytes start a dvtools statistics JSON document (written by ``dvtools stats``)."""
+    text = head[:4096].decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    return text.startswith("{") and '"format": "dvtools.statistics"' in text.replace('":"', '": "')
+
+
+__all__ = ["atomic_open", "check_json_nesting", "looks_like_statistics", "read_bytes", "read_head", "write_bytes",
+           "write_text"]

@@ -19,10 +19,12 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.json as pjson
 
+from dvtools import limits
 from dvtools.io._base import (
     ByteInput,
     MalformedCounter,
     Part,
+    RecordGuard,
     Restart,
     binary_problem,
     check_unique_names,
@@ -31,6 +33,7 @@ from dvtools.io._base import (
     one_line,
     type_name,
 )
+from dvtools.io.files import looks_like_statistics
 
 SNIFF_BYTES = 64 * 1024
 _WHY = "invalid JSON or not an object"
@@ -105,12 +108,13 @@ class JsonPart(Part):
 
     text = True
 
-    def __init__(self, inp: ByteInput, *, block_size: int) -> None:
+    def __init__(self, inp: ByteInput, *, block_size: int, max_record_bytes: int | None = None) -> None:
         super().__init__()
         self.name = inp.name
         self.size = inp.size
         self._inp = inp
         self._block_size = block_size
+        self._max_record = max_record_bytes or limits.max_record_bytes()
         if inp.size == 0:
             raise load_error(self.name, "file is empty (0 bytes)")
         head = inp.head(SNIFF_BYTES)
@@ -121,6 +125,9 @@ class JsonPart(Part):
         problem = binary_problem(head[3:] if bom else head)
         if problem:
             raise load_error(self.name, problem)
+        if looks_like_statistics(head):
+            raise load_error(self.name, "this is a dvtools statistics file, not data: pass it alone where "
+                                        "statistics are accepted (validate, compare, schema infer, --baseline)")
         self._mode = "array" if body.startswith(b"[") else "python" if bom else "fast"
         whole = len(head) < SNIFF_BYTES
         self.complete = (whole and len(head) <= block_size) or (
@@ -134,9 +141,16 @@ class JsonPart(Part):
                 self._mode = "python"
         self.schema = self._scan(None)
 
-    # -- fast path ------------------------------------------------------------------------------
-    def _open_fast(self) -> tuple[pjson.JSONStreamingReader, pa.NativeFile, pa.NativeFile]:
+    def _open_guarded(self) -> tuple[RecordGuard, pa.NativeFile]:
+        """(decompressed bytes behind the record-size and nesting limits, raw file for progress)."""
         stream, raw = self._inp.open()
+        guard = RecordGuard(stream, self.name, max_record=self._max_record, max_depth=limits.MAX_NESTING_DEPTH,
+                            lines=self._mode != "array")
+        return guard, raw
+
+    # -- fast path ------------------------------------------------------------------------------
+    def _open_fast(self) -> tuple[pjson.JSONStreamingReader, RecordGuard, pa.NativeFile]:
+        stream, raw = self._open_guarded()
         try:
             reader = pjson.open_json(
                 stream, read_options=pjson.ReadOptions(use_threads=False, block_size=self._block_size)
@@ -197,7 +211,7 @@ class JsonPart(Part):
             self.warnings.append(f"{self.name}: {_LATIN1}")
 
     def _records(self, counter: MalformedCounter) -> Iterator[dict[str, object]]:
-        stream, raw = self._inp.open()
+        stream, raw = self._open_guarded()
         try:
             if self._mode == "array":
                 data = stream.read()
@@ -217,7 +231,7 @@ class JsonPart(Part):
                     else:
                         counter.add(None)
                 return
-            lines = io.BufferedReader(stream, 1 << 20)  # type: ignore[arg-type]
+            lines = io.BufferedReader(stream, 1 << 20)
             for lineno, line in enumerate(lines, 1):
                 if not line.strip():
                     continue

@@ -39,13 +39,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pcsv
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from dvtools.io._base import MalformedCounter, Part, Restart, conform, load_error, one_line
 from dvtools.io.columnar import IpcPart, ParquetPart, TablePart
-from dvtools.io.csvfile import _CONVERSION_ERROR, _CSV_READABLE, _INVALID_UTF8, CsvPart
+from dvtools.io.csvfile import CsvPart
 from dvtools.io.sources import BatchStream
 
 DEFAULT_PARTITION_BYTES = 64 * 1024 * 1024
@@ -116,13 +115,12 @@ class WholePart(Partition):
     def __init__(self, index: int, part: int, obj: Part) -> None:
         super().__init__(index, part, obj.name)
         self._part = obj
-        inp = getattr(obj, "_inp", None)
-        self.heavy = getattr(obj, "_table", None) is not None or (inp is not None and inp.buffer is not None)
+        self.heavy = obj.in_memory
 
     def batches(self, target: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
         """The part's batches; a widening raises PartitionRestart with the part's new state."""
         try:
-            yield from BatchStream._read(self._part, target, batch_size)
+            yield from BatchStream.read_part(self._part, target, batch_size)
         except PartitionRestart:
             raise
         except Restart:
@@ -224,7 +222,7 @@ class CsvRange(Partition):
         self._counter = MalformedCounter()
 
     def _read_bytes(self) -> bytes:
-        path = self._part._inp.path
+        path = self._part.path
         assert path is not None
         with open(path, "rb") as f:
             if self.start > 0:
@@ -239,17 +237,13 @@ class CsvRange(Partition):
         return data
 
     def _fail(self, e: pa.ArrowInvalid) -> PartitionRestart:
-        msg = str(e)
-        if _CONVERSION_ERROR.match(msg) or _INVALID_UTF8 in msg:
-            return PartitionRestart(msg)
-        raise load_error(self.name, msg) from None
+        if CsvPart.needs_restart(e):
+            return PartitionRestart(str(e))
+        raise load_error(self.name, e) from None
 
     def batches(self, target: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
         """Parse the range with explicit column types; a misfit raises PartitionRestart(message)."""
         part = self._part
-        names = set(part._names)
-        column_types = {f.name: f.type for f in target
-                        if f.name in names and any(test(f.type) for test in _CSV_READABLE)}
         self._rows = 0
         self._counter = counter = MalformedCounter()
         try:
@@ -260,13 +254,10 @@ class CsvRange(Partition):
             return
         if self.start > 0:
             data = self.header + data
-        try:
-            reader = pcsv.open_csv(pa.BufferReader(data), **part._options(counter, column_types))  # type: ignore[arg-type]
-        except pa.ArrowInvalid as e:
-            raise self._fail(e) from None
+        batches = part.parse(pa.BufferReader(data), target, counter)
         while True:
             try:
-                batch = reader.read_next_batch()
+                batch = next(batches)
             except StopIteration:
                 break
             except pa.ArrowInvalid as e:
@@ -282,14 +273,14 @@ class CsvRange(Partition):
 
 # -- planning ------------------------------------------------------------------------------------
 
-def _parts(stream: BatchStream) -> list[Part]:
-    return stream._parts
+def _parts(stream: BatchStream) -> tuple[Part, ...]:
+    return stream.parts
 
 
 def _csv_header(part: CsvPart) -> bytes | None:
     """The raw header line (with its newline), or None if the file cannot be split by lines."""
-    assert part._inp.path is not None
-    with open(part._inp.path, "rb") as f:
+    assert part.path is not None
+    with open(part.path, "rb") as f:
         header = f.readline()
     if not header.endswith(b"\n") or not header.strip(b" \t\r\n\xef\xbb\xbf"):
         return None
@@ -298,7 +289,7 @@ def _csv_header(part: CsvPart) -> bytes | None:
 
 def has_quoted_newlines(part: CsvPart, nbytes: int = QUOTE_SCAN_BYTES) -> bool:
     """Whether the first ``nbytes`` of a CSV part hold a quoted field containing a newline."""
-    head = part._inp.head(nbytes)
+    head = part.head(nbytes)
     if b'"' not in head:
         return False
     if len(head) == nbytes and b"\n" in head:
@@ -314,29 +305,26 @@ def has_quoted_newlines(part: CsvPart, nbytes: int = QUOTE_SCAN_BYTES) -> bool:
 
 
 def _csv_ranges(first: int, i: int, part: CsvPart, partition_bytes: int, multiple: int) -> list[Partition] | None:
-    inp = part._inp
-    if inp.path is None or inp.compression is not None or inp.size is None:
+    if part.path is None or part.compressed or part.size is None:
         return None
-    if part.encoding not in ("utf8", "latin-1") or inp.size < 2 * partition_bytes:
+    if part.encoding not in ("utf8", "latin-1") or part.size < 2 * partition_bytes:
         return None
     header = _csv_header(part)
     if header is None or has_quoted_newlines(part):
         return None
-    n = max(2, round(inp.size / partition_bytes))
+    size = part.size
+    n = max(2, round(size / partition_bytes))
     n = math.ceil(n / multiple) * multiple  # as many ranges per worker (the ranges cost about the same)
-    step = math.ceil(inp.size / n)
-    return [CsvRange(first + k, i, part, k, s, min(s + step, inp.size), header)
-            for k, s in enumerate(range(0, inp.size, step))]
+    step = math.ceil(size / n)
+    return [CsvRange(first + k, i, part, k, s, min(s + step, size), header)
+            for k, s in enumerate(range(0, size, step))]
 
 
 def _parquet_groups(first: int, i: int, part: ParquetPart, partition_bytes: int) -> list[Partition] | None:
-    if part._inp.path is None:
+    path = part.path
+    if path is None:
         return None
-    path = part._inp.path
-    with pq.ParquetFile(path) as pf:
-        meta = pf.metadata
-        names = pf.schema_arrow.names
-        sizes = [meta.row_group(g).total_byte_size for g in range(meta.num_row_groups)]
+    names, sizes = part.row_group_sizes()
     if not sizes:
         return None
     out: list[Partition] = []
@@ -354,13 +342,9 @@ def _parquet_groups(first: int, i: int, part: ParquetPart, partition_bytes: int)
 
 
 def _ipc_batches(first: int, i: int, part: IpcPart, partition_bytes: int) -> list[Partition] | None:
-    if part._kind != "file" or part._inp.path is None:
-        return None
-    path = part._inp.path
-    with pa.memory_map(path) as f:
-        reader = ipc.open_file(f)
-        sizes = [reader.get_batch(b).nbytes for b in range(reader.num_record_batches)]
-    if not sizes:
+    path = part.path
+    sizes = part.record_batch_sizes() if path is not None else None
+    if not sizes or path is None:
         return None
     out: list[Partition] = []
     group: list[int] = []
@@ -377,7 +361,7 @@ def _ipc_batches(first: int, i: int, part: IpcPart, partition_bytes: int) -> lis
 
 
 def _table_slices(first: int, i: int, part: TablePart, partition_bytes: int) -> list[Partition]:
-    table = part._table
+    table = part.table
     rows = max(1, table.num_rows)
     per = max(1, int(partition_bytes * rows / max(1, table.nbytes)))
     return [TableSlice(first + k, i, part.name, table.slice(off, per))
@@ -463,24 +447,11 @@ def apply_restart(stream: BatchStream, partition: Partition, update: Any) -> Non
     if isinstance(update, dict):
         vars(part).update(update)
     elif isinstance(part, CsvPart) and isinstance(update, str):
-        names = set(part._names)
-        column_types = {f.name: f.type for f in stream.schema
-                        if f.name in names and any(test(f.type) for test in _CSV_READABLE)}
-        m = _CONVERSION_ERROR.match(update)
-        if m is not None and int(m[1]) < len(part._names):
-            column, value = part._names[int(m[1])], m[3]
-            current = column_types.get(column, part.schema.field(column).type)
-            if part._fits(value, current):
-                return
-        elif _INVALID_UTF8 in update and part.encoding != "utf8":
+        if not part.widen(update, stream.schema):
             return
-        try:
-            part._on_error(pa.ArrowInvalid(update), column_types)
-        except Restart:
-            pass
     else:
         raise TypeError(f"unexpected restart update {update!r} for {partition!r}")
-    stream._unify()
+    stream.refresh_schema()
 
 
 def commit_reports(stream: BatchStream, plan: Sequence[Partition], reports: dict[int, Any]) -> None:

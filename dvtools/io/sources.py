@@ -182,9 +182,15 @@ class BatchStream:
             raise load_error(_names(self._parts), "no data rows")
         self.bytes_read = 0
         self.parts_done = 0  # parts fully read by the current pass (progress)
-        self._unify()
+        self.refresh_schema()
 
-    def _unify(self) -> None:
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """The inputs (one per file, upload or table), in order; for partitioning (``io.partitions``)."""
+        return tuple(self._parts)
+
+    def refresh_schema(self) -> None:
+        """Unify the parts' schemas again, after a part widened a column or changed encoding."""
         self._schema, self._unify_warnings = unify_schemas(self._parts)
         self._max_restarts = 8 + 4 * len(self._schema)
 
@@ -219,7 +225,7 @@ class BatchStream:
         raise load_error(_names(self._parts), "column types did not settle after repeated widening")
 
     @staticmethod
-    def _read(part: Part, target: pa.Schema, size: int) -> Iterator[pa.RecordBatch]:
+    def read_part(part: Part, target: pa.Schema, size: int) -> Iterator[pa.RecordBatch]:
         """``part``'s batches conformed to ``target``; unexpected errors become DataLoadError."""
         try:
             for batch in part.batches(target, size):
@@ -233,7 +239,7 @@ class BatchStream:
         target, size = self._schema, self.batch_size
         self.bytes_read = done = self.parts_done = 0
         for part in self._parts:
-            for batch in self._read(part, target, size):
+            for batch in self.read_part(part, target, size):
                 self.bytes_read = done + part.bytes_read
                 if batch.num_rows <= size:
                     yield batch
@@ -260,7 +266,7 @@ class BatchStream:
                     if out is not None:
                         acc = out
             except Restart:
-                self._unify()
+                self.refresh_schema()
                 continue
             return acc
         raise AssertionError("unreachable")
@@ -271,11 +277,11 @@ class BatchStream:
             try:
                 for part in self._parts:
                     if not part.complete:
-                        for _batch in self._read(part, self._schema, self.batch_size):
+                        for _batch in self.read_part(part, self._schema, self.batch_size):
                             pass
                         part.complete = True
             except Restart:
-                self._unify()
+                self.refresh_schema()
                 continue
             return self._schema
         raise AssertionError("unreachable")
@@ -290,7 +296,7 @@ class BatchStream:
                     yielded = True
                     yield batch
             except Restart:
-                self._unify()
+                self.refresh_schema()
                 if yielded:
                     raise load_error(
                         _names(self._parts), "column types changed while iterating; use BatchStream.fold"
@@ -310,7 +316,7 @@ class BatchStream:
                     if rows >= n:
                         break
             except Restart:
-                self._unify()
+                self.refresh_schema()
                 continue
             return pa.Table.from_batches(batches, schema=self._schema)
         raise AssertionError("unreachable")
@@ -368,9 +374,10 @@ def _part(inp: ByteInput, fmt: str, opts: dict[str, Any]) -> Part:
         raise load_error(inp.name, f"{inp.compression} decompression is not available in this pyarrow")
     if fmt in ("csv", "tsv"):
         return CsvPart(inp, default_delimiter="\t" if fmt == "tsv" else ",", delimiter=opts["delimiter"],
-                       block_size=opts["block_size"], null_values=opts["null_values"])
+                       block_size=opts["block_size"], null_values=opts["null_values"],
+                       max_record_bytes=opts["max_record_bytes"])
     if fmt == "jsonl":
-        return JsonPart(inp, block_size=opts["block_size"])
+        return JsonPart(inp, block_size=opts["block_size"], max_record_bytes=opts["max_record_bytes"])
     if fmt == "parquet":
         return ParquetPart(inp)
     return IpcPart(inp)
@@ -491,6 +498,7 @@ def open_source(
     null_values: Sequence[str] = DEFAULT_NULL_VALUES,
     block_size: int | None = None,
     delimiter: str | None = None,
+    max_record_bytes: int | None = None,
 ) -> BatchStream:
     """Open ``source`` as a :class:`BatchStream`; bad input raises a one-line ``DataLoadError``.
 
@@ -498,6 +506,8 @@ def open_source(
     format). ``format``: one of ``SUPPORTED_FORMATS`` (or an alias such as ``feather``), overriding
     extensions. ``block_size``: bytes per CSV/JSON block (default 4 MiB). ``delimiter``: CSV field
     separator (default: sniffed from the first 64 KB among comma, tab, semicolon, pipe).
+    ``max_record_bytes``: longest CSV row or JSON line (default: ``dvtools.limits.max_record_bytes()``,
+    64 MiB or ``DVTOOLS_MAX_RECORD_BYTES``); a longer one is a one-line DataLoadError.
     """
     if isinstance(source, BatchStream):
         return source
@@ -505,6 +515,7 @@ def open_source(
         "null_values": _null_markers(null_values),
         "block_size": block_size or DEFAULT_BLOCK_SIZE,
         "delimiter": delimiter,
+        "max_record_bytes": max_record_bytes,
     }
     warnings: list[str] = []
     try:

@@ -19,7 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dvtools.errors import SchemaError, UsageError
+from dvtools.errors import DataLoadError, SchemaError, UsageError
+from dvtools.limits import MAX_SCHEMA_FILE_BYTES
 from dvtools.schema.model import (
     SCHEMA_FORMAT,
     SCHEMA_VERSION,
@@ -401,14 +402,16 @@ def load_schema(source: str | os.PathLike[str] | bytes | bytearray | Any, name: 
     elif isinstance(source, str | os.PathLike):
         p = Path(source)
         label = str(p)
+        from dvtools.io.files import read_bytes
+
+        if not p.exists():
+            raise SchemaError(f"schema file {label!r} does not exist")
+        if p.is_dir():
+            raise SchemaError(f"schema path {label!r} is a directory, not a file")
         try:
-            data = p.read_bytes()
-        except FileNotFoundError:
-            raise SchemaError(f"schema file {label!r} does not exist") from None
-        except IsADirectoryError:
-            raise SchemaError(f"schema path {label!r} is a directory, not a file") from None
-        except OSError as e:
-            raise SchemaError(f"cannot read schema file {label!r}: {e.strerror or e}") from None
+            data = read_bytes(p, limit=MAX_SCHEMA_FILE_BYTES, what="schema file")
+        except DataLoadError as e:
+            raise SchemaError(str(e)) from None
         name = name or p.name
     elif hasattr(source, "read"):
         raw = source.read()

@@ -410,6 +410,9 @@ class DatasetStatistics:
             raise StatisticsFormatError("not a dvtools statistics file (missing format tag)")
         if isinstance(d.get("version"), bool) or d.get("version") != FORMAT_VERSION:
             raise StatisticsFormatError(f"unsupported statistics format version {d.get('version')!r}")
+        from dvtools.statistics.integrity import check_statistics
+
+        check_statistics(d)
         try:
             feats = [FeatureStatistics.from_dict(f) for f in d["features"]]
             return cls(
@@ -435,7 +438,11 @@ class DatasetStatistics:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> DatasetStatistics:
-        """Parse what :meth:`to_json` wrote."""
+        """Parse what :meth:`to_json` wrote (nesting and consistency checked before anything is trusted)."""
+        from dvtools.io.files import check_json_nesting
+
+        check_json_nesting(text.encode("utf-8") if isinstance(text, str) else text, "statistics file",
+                           StatisticsFormatError)
         try:
             d = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:

@@ -37,6 +37,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dvtools import limits
+from dvtools.errors import StatisticsFormatError
+
 EXACT_QUANTILE_LIMIT = 100_000
 KLL_K = 1000
 EXACT_DISTINCT_LIMIT = 100_000
@@ -49,8 +52,20 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(zlib.compress(data, 1)).decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
-    return zlib.decompress(base64.b64decode(text.encode("ascii")))
+def _unb64(text: str, limit: int) -> bytes:
+    """Decode a payload, refusing one that inflates beyond ``limit`` bytes (a zlib bomb) or is truncated.
+
+    ``limit`` comes from the sketch's declared parameters (``dvtools.limits``), so a statistics file
+    can never make a load allocate more than its sketches could legitimately hold.
+    """
+    d = zlib.decompressobj()
+    out = d.decompress(base64.b64decode(text.encode("ascii"), validate=True), limit + 1)
+    if len(out) > limit or d.unconsumed_tail:
+        raise StatisticsFormatError(
+            f"sketch payload inflates beyond {limit:,} bytes, the size its declared parameters allow")
+    if not d.eof:
+        raise StatisticsFormatError("sketch payload is truncated")
+    return out
 
 
 class QuantileSketch:
@@ -278,7 +293,8 @@ class QuantileSketch:
         sk._n = int(d["n"])
         kind = d["kind"]
         if kind == "exact":
-            arr = np.frombuffer(_unb64(d["data"]), dtype=np.float64).copy()
+            limit = limits.exact_sketch_bytes_limit(min(sk._n, limits.MAX_EXACT_SKETCH_VALUES))
+            arr = np.frombuffer(_unb64(d["data"], limit), dtype=np.float64).copy()
             if arr.size != sk._n:
                 raise ValueError(f"exact sketch holds {arr.size} values, declares n={sk._n}")
             sk._exact = [arr] if arr.size else []
@@ -286,7 +302,10 @@ class QuantileSketch:
             sizes = [int(x) for x in d["levels"]]
             if any(x < 0 for x in sizes) or len(sizes) > 64:
                 raise ValueError("bad KLL level sizes")
-            arr = np.frombuffer(_unb64(d["data"]), dtype=np.float64)
+            limit = 8 * sum(sizes)
+            if limit > limits.kll_serialized_bytes_limit(KLL_K):
+                raise StatisticsFormatError(f"KLL sketch declares {sum(sizes):,} items, more than k = {KLL_K} allows")
+            arr = np.frombuffer(_unb64(d["data"], limit), dtype=np.float64)
             if arr.size != sum(sizes):
                 raise ValueError(f"KLL sketch holds {arr.size} values, its levels declare {sum(sizes)}")
             bounds = np.cumsum([0, *sizes])
@@ -298,7 +317,7 @@ class QuantileSketch:
             sk._error = int(d.get("error", 0))
             sk._flips = int(d.get("flips", 0))
         elif kind == "kll":
-            sk._levels = _levels_from_datasketches(_unb64(d["data"]), sk._n)
+            sk._levels = _levels_from_datasketches(_unb64(d["data"], limits.kll_serialized_bytes_limit(KLL_K)), sk._n)
         else:
             raise ValueError(f"unknown sketch kind {kind!r}")
         return sk
@@ -686,7 +705,11 @@ class ValueCounter:
         vc.total = int(d["total"])
         vc.error_bound = int(d["error_bound"])
         if d.get("hll"):
-            vc._hll = HyperLogLog(np.frombuffer(_unb64(d["hll"]), dtype=np.uint8).copy())
+            registers = np.frombuffer(_unb64(d["hll"], limits.HLL_REGISTER_BYTES), dtype=np.uint8).copy()
+            if registers.size != limits.HLL_REGISTER_BYTES:
+                raise StatisticsFormatError(
+                    f"HyperLogLog has {registers.size:,} registers, expected {limits.HLL_REGISTER_BYTES:,}")
+            vc._hll = HyperLogLog(registers)
             vc.hash_version = d.get("hash")
         vc._distinct_floor = int(d.get("distinct_floor", 0))
         return vc
