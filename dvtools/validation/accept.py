@@ -28,7 +28,9 @@
 * Ours (MISSING_SHARE_INCREASE, ZERO_AS_MISSING_MARKER, CONSTANT_COLUMN, ALL_NULL_COLUMN) have no
   schema field: an ``accept:<TYPE>`` entry in ``Feature.notes``, which validation honors.
   CATEGORY_VARIANTS adds one ``accept:CATEGORY_VARIANTS:<key>`` note per reported group, so new
-  variant groups still fire.
+  variant groups still fire. Group findings (GROUP_UNDERREPRESENTED, GROUP_SHARE_CHANGED,
+  LABEL_RATE_DISPARITY, GROUP_MISSING_DISPARITY) add ``accept:<TYPE>:<key>`` to the group
+  column's (or, for missing values, the feature's) notes, which ``group_report(schema=)`` honors.
 
 Types that cannot be accepted raise :class:`AnomalyNotAcceptable` (a ``ValueError``).
 """
@@ -51,7 +53,7 @@ from dvtools.schema.model import (
     ValueCount,
 )
 from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType
-from dvtools.validation.anomalies import Anomaly
+from dvtools.validation.anomalies import GROUP_TYPES, Anomaly
 from dvtools.validation.anomalies import AnomalyType as T
 from dvtools.validation.checks import ACCEPT_PREFIX
 
@@ -232,6 +234,8 @@ def accept_anomaly(schema: Schema, anomaly: Anomaly, *, current: DatasetStatisti
     elif t == T.CATEGORY_VARIANTS:
         for key in d.get("keys", []):
             _add_note(f.notes, f"{t.value}:{key}")
+    elif t in GROUP_TYPES:
+        _add_note(f.notes, f"{t.value}:{d['accept_key']}")
     elif t in _NOTE_TYPES:
         _add_note(f.notes, t.value)
     else:

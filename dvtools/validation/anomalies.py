@@ -48,6 +48,11 @@ class AnomalyType(StrEnum):
     CATEGORY_VARIANTS = "CATEGORY_VARIANTS"
     CONSTANT_COLUMN = "CONSTANT_COLUMN"
     ALL_NULL_COLUMN = "ALL_NULL_COLUMN"
+    # groups and labels (dvtools.fairness)
+    GROUP_UNDERREPRESENTED = "GROUP_UNDERREPRESENTED"
+    GROUP_SHARE_CHANGED = "GROUP_SHARE_CHANGED"
+    LABEL_RATE_DISPARITY = "LABEL_RATE_DISPARITY"
+    GROUP_MISSING_DISPARITY = "GROUP_MISSING_DISPARITY"
 
 
 OUR_TYPES = frozenset({
@@ -56,7 +61,19 @@ OUR_TYPES = frozenset({
     AnomalyType.CATEGORY_VARIANTS,
     AnomalyType.CONSTANT_COLUMN,
     AnomalyType.ALL_NULL_COLUMN,
+    AnomalyType.GROUP_UNDERREPRESENTED,
+    AnomalyType.GROUP_SHARE_CHANGED,
+    AnomalyType.LABEL_RATE_DISPARITY,
+    AnomalyType.GROUP_MISSING_DISPARITY,
 })
+
+GROUP_TYPES = frozenset({
+    AnomalyType.GROUP_UNDERREPRESENTED,
+    AnomalyType.GROUP_SHARE_CHANGED,
+    AnomalyType.LABEL_RATE_DISPARITY,
+    AnomalyType.GROUP_MISSING_DISPARITY,
+})
+"""Found by :func:`dvtools.fairness.group_report` (per group, not per feature check)."""
 
 
 @dataclass(frozen=True)

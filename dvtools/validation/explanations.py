@@ -224,4 +224,45 @@ EXPLANATIONS: dict[T, Explanation] = {
         (_BROKEN_JOIN, _UPSTREAM, _LOGGING, "a parsing or null-marker rule that turns every value into null"),
         "Treat as a pipeline failure: restore the values before training or serving on this data.",
     ),
+    T.GROUP_UNDERREPRESENTED: Explanation(
+        "Group under-represented",
+        "A group (a value of a group column such as gender, age band or country) has too few examples in "
+        "training to learn or evaluate it reliably, or appears in serving while training barely had it "
+        "(dvtools groups check).",
+        ("biased data collection (a source, region or channel that reaches few people of the group)",
+         _NEW_CAT + " (a new market or user population)",
+         "a sampling or filtering step that dropped the group", "a rater pool or labelling queue that skipped it"),
+        "Collect or up-weight examples of the group, or evaluate it separately with a confidence interval. "
+        "If the group is small by nature and that is understood, accept the anomaly.",
+    ),
+    T.GROUP_SHARE_CHANGED: Explanation(
+        "Group share changed",
+        "A group's share of the examples in serving (or evaluation) differs a lot from training: the model "
+        "now serves a different population (dvtools groups check).",
+        (_WORLD + " (a campaign or launch reaching a new audience)", _NEW_CAT,
+         "a sampling or logging change that keeps more or fewer examples of one group", _BROKEN_JOIN),
+        "Check the group's accuracy on recent data and retrain with the new mix if it persists. If the new "
+        "mix is expected, accept the anomaly.",
+    ),
+    T.LABEL_RATE_DISPARITY: Explanation(
+        "Label rate disparity",
+        "The share of a label value (or the mean label) differs between groups: the lowest group's rate "
+        "divided by the highest is below the threshold. The four-fifths line is a reference from hiring "
+        "guidance, not a verdict: a disparity can be real in the world or come from biased labels "
+        "(dvtools groups check).",
+        ("bias in human-labelled or collected data (raters judging one group differently)",
+         "a real difference between groups in the world", "a product that serves one group worse",
+         "labels produced by an earlier model or rule that was itself biased"),
+        "Find out whether the difference is in the world or in the labelling: compare rater agreement per "
+        "group, audit a sample of labels. If it is understood, accept the anomaly.",
+    ),
+    T.GROUP_MISSING_DISPARITY: Explanation(
+        "Missing mostly for one group",
+        "A feature is missing far more often for one group than overall: the model learns little about that "
+        "group from it, and imputation may hide the gap (dvtools groups check).",
+        (_LOGGING + " (a sensor that fails more often for some people or devices)",
+         "a form field or consent option that one group skips more often", _BROKEN_JOIN + " for one source"),
+        "Fix the collection for that group, or give the model a missing indicator and check the group's "
+        "accuracy. If the gap is expected, accept the anomaly.",
+    ),
 }
