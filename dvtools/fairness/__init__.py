@@ -6,5 +6,7 @@ duplicates and leakage, rater agreement).
 """
 
 from dvtools.fairness.groups import FOUR_FIFTHS, GroupReport, GroupThresholds, group_report
+from dvtools.fairness.labels import LabelReport, LabelThresholds, RaterAgreement, label_report
 
-__all__ = ["FOUR_FIFTHS", "GroupReport", "GroupThresholds", "group_report"]
+__all__ = ["FOUR_FIFTHS", "GroupReport", "GroupThresholds", "LabelReport", "LabelThresholds", "RaterAgreement",
+           "group_report", "label_report"]

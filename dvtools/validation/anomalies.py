@@ -53,6 +53,10 @@ class AnomalyType(StrEnum):
     GROUP_SHARE_CHANGED = "GROUP_SHARE_CHANGED"
     LABEL_RATE_DISPARITY = "LABEL_RATE_DISPARITY"
     GROUP_MISSING_DISPARITY = "GROUP_MISSING_DISPARITY"
+    LABEL_CONFLICT = "LABEL_CONFLICT"
+    DUPLICATE_EXAMPLES = "DUPLICATE_EXAMPLES"
+    DATASET_OVERLAP = "DATASET_OVERLAP"
+    RATER_DISAGREEMENT = "RATER_DISAGREEMENT"
 
 
 OUR_TYPES = frozenset({
@@ -65,15 +69,23 @@ OUR_TYPES = frozenset({
     AnomalyType.GROUP_SHARE_CHANGED,
     AnomalyType.LABEL_RATE_DISPARITY,
     AnomalyType.GROUP_MISSING_DISPARITY,
+    AnomalyType.LABEL_CONFLICT,
+    AnomalyType.DUPLICATE_EXAMPLES,
+    AnomalyType.DATASET_OVERLAP,
+    AnomalyType.RATER_DISAGREEMENT,
 })
 
-GROUP_TYPES = frozenset({
+FAIRNESS_TYPES = frozenset({
     AnomalyType.GROUP_UNDERREPRESENTED,
     AnomalyType.GROUP_SHARE_CHANGED,
     AnomalyType.LABEL_RATE_DISPARITY,
     AnomalyType.GROUP_MISSING_DISPARITY,
+    AnomalyType.LABEL_CONFLICT,
+    AnomalyType.DUPLICATE_EXAMPLES,
+    AnomalyType.DATASET_OVERLAP,
+    AnomalyType.RATER_DISAGREEMENT,
 })
-"""Found by :func:`dvtools.fairness.group_report` (per group, not per feature check)."""
+"""Found by :mod:`dvtools.fairness` (``group_report``, ``label_report``), not by a per-feature check."""
 
 
 @dataclass(frozen=True)

@@ -265,4 +265,41 @@ EXPLANATIONS: dict[T, Explanation] = {
         "Fix the collection for that group, or give the model a missing indicator and check the group's "
         "accuracy. If the gap is expected, accept the anomaly.",
     ),
+    T.LABEL_CONFLICT: Explanation(
+        "Conflicting labels",
+        "Rows with identical features (identifiers and timestamps left out) carry different labels: the "
+        "model is asked to learn two answers for one input (dvtools labels check).",
+        ("raters disagreeing on the same example", "an event logged twice with a different outcome",
+         "features that miss what decides the label (the label depends on something not recorded)",
+         "labels joined from the wrong row (a broken or many-to-many join)"),
+        "Look at the example groups: relabel or drop the conflicts, or add the missing feature. If the task "
+        "is noisy by nature, accept the anomaly.",
+    ),
+    T.DUPLICATE_EXAMPLES: Explanation(
+        "Duplicate examples",
+        "Rows repeat an earlier row exactly (features and label, identifiers and timestamps left out): they "
+        "weigh twice in training and can leak between splits (dvtools labels check).",
+        ("a retried upload or export appending the same data twice", "a join that multiplies rows",
+         "a logger that writes an event more than once"),
+        "Deduplicate before splitting into training and evaluation. If repeats are genuine (the same "
+        "situation really happens often), accept the anomaly.",
+    ),
+    T.DATASET_OVERLAP: Explanation(
+        "Rows shared with the reference",
+        "Rows of this dataset have the same features as rows of the reference: evaluation or serving "
+        "examples seen in training make the measured quality optimistic (leakage; dvtools labels check).",
+        ("a split made after duplication, or by row instead of by user/session",
+         "serving logs replayed into the training data", "the same source exported into both datasets"),
+        "Split by a grouping key (user, session, time) and deduplicate across the datasets. If the overlap is "
+        "expected (the same inputs recur in the world), accept the anomaly.",
+    ),
+    T.RATER_DISAGREEMENT: Explanation(
+        "Raters disagree",
+        "Raters agree little (Krippendorff's alpha below the threshold; 0.667 is the usual floor for tentative "
+        "conclusions), or much less on one group than overall (dvtools labels check).",
+        ("unclear labelling guidelines", "a rater who misunderstood the task or is biased against one group",
+         "a rater pool without the background to judge one group", "ambiguous examples"),
+        "Read the examples a rater disagrees on, clarify the guidelines, diversify the rater pool, and re-rate. "
+        "If the task is subjective by nature, accept the anomaly.",
+    ),
 }
