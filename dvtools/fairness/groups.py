@@ -669,7 +669,7 @@ def _base_details(grouping: tuple[str, ...], group: tuple[str, ...] | None, key:
 
 def _share_findings(gs: GroupShare, th: GroupThresholds, sides: list[str]) -> list[Anomaly]:
     out: list[Anomaly] = []
-    key = f"{grouping_name(gs.grouping)}={gs.name}"
+    key = gs.name
     feature = gs.grouping[0]
     n_ref, s_ref = gs.counts.get("reference", 0), gs.shares.get("reference", 0.0)
     tiny_ref = s_ref < th.min_share or n_ref < th.min_count
@@ -678,11 +678,11 @@ def _share_findings(gs: GroupShare, th: GroupThresholds, sides: list[str]) -> li
                 and gs.shares.get(r, 0.0) >= th.min_share]
     if newcomer:
         r = newcomer[0]
-        what = "absent from" if n_ref == 0 else f"tiny in ({_pct(s_ref)}, {n_ref:,} examples)"
+        what = "absent from training" if n_ref == 0 else f"tiny in training ({_pct(s_ref)}, {n_ref:,} examples)"
         out.append(Anomaly(
             feature, AnomalyType.GROUP_UNDERREPRESENTED, Severity.ERROR,
             f"group {gs.name} is {_pct(gs.shares[r])} of {SIDE_LABELS[r]} ({gs.counts[r]:,} examples) but "
-            f"{what} training: the model barely learned it",
+            f"{what}: the model barely learned it",
             observed=s_ref, expected=th.min_share,
             details=_base_details(gs.grouping, gs.group, key, side="reference", count=n_ref,
                                   reason="absent" if n_ref == 0 else "tiny", present_in=r,
@@ -736,5 +736,5 @@ def _missing_findings(m: GroupMissing, th: GroupThresholds) -> list[Anomaly]:
         f"{SIDE_LABELS[m.side]}: {m.feature} is missing in {_pct(m.missing_share)} of {name} against "
         f"{_pct(m.overall_share)} overall",
         observed=m.missing_share, expected=m.overall_share + th.max_missing_gap,
-        details=_base_details(m.grouping, m.group, f"{grouping_name(m.grouping)}={name}", side=m.side,
+        details=_base_details(m.grouping, m.group, name, side=m.side,
                               overall_share=m.overall_share, count=m.num_examples))]
