@@ -48,6 +48,8 @@ _API = {
     "compare_spans": "dvtools.comparison",
     "feature_skew": "dvtools.comparison",
     "concept_shift": "dvtools.comparison",
+    "group_report": "dvtools.fairness",
+    "label_report": "dvtools.fairness",
 }
 
 __all__ = sorted([*_API, "__version__"])
