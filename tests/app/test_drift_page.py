@@ -33,7 +33,7 @@ def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
 
 def test_drift_renders_and_the_threshold_moves_the_verdicts(demo):
     n, total = _drifted(demo)
-    assert total == 15  # 16 features on both sides, minus the run_id key
+    assert total == 16  # 17 features on both sides, minus the run_id key
     assert 0 < n < total
     table = _frame(demo, "feature", "method", "statistic", "threshold", "verdict", "policy_verdict")
     assert "run_id" not in set(table["feature"])
@@ -57,7 +57,7 @@ def test_every_page_counts_the_same_drifted_features(demo, policy):
     n, total = _drifted(demo)  # at the policy's default threshold
     verdict = next(m.value for m in demo.metric if m.label == "Policy verdict (default thresholds)")
     assert verdict == f"{n} drifted"  # the key column counts in neither
-    assert total == 15
+    assert total == 16
     # The Data page's summary uses the same comparison (policy, categorical features, keys excluded).
     demo.switch_page("pages/data.py").run()
     assert not demo.exception
