@@ -153,8 +153,9 @@ with labels_tab:
     if lr.anomalies:
         st.dataframe(fairness_view.findings_frame(lr.anomalies), hide_index=True, key="fair_label_findings",
                      column_config={"finding": components.text_column("finding", width="large")})
+    left_out = list(dict.fromkeys([*keys, *lr.identifiers]))
     st.caption("Rows compared on their features; left out: identifiers "
-               + (md_escape(", ".join(lr.identifiers)) or "none") + ", timestamps "
+               + (md_escape(", ".join(left_out)) or "none") + ", timestamps "
                + (md_escape(", ".join(lr.timestamps)) or "none") + ".")
     if use_label is not None:
         st.dataframe(lr.to_frame("labels"), hide_index=True, key="fair_label_dist",
@@ -162,7 +163,7 @@ with labels_tab:
                                     for c in ("share", "share_reference")})
     if lr.agreement is not None:
         st.subheader("Rater agreement")
-        st.dataframe(lr.to_frame("agreement"), hide_index=True, key="fair_agreement")
+        st.dataframe(lr.to_frame("agreement").dropna(axis=1, how="all"), hide_index=True, key="fair_agreement")
         st.caption("Krippendorff's alpha (missing ratings allowed; 0.667 is the usual floor), Fleiss' kappa over "
                    "items every rater rated, Cohen's kappa per pair, each rater's agreement with the others' majority.")
     for kind, rows in lr.examples.items():

@@ -493,11 +493,15 @@ class LabelReport:
             n = sum(self.label_distribution.values()) or 1
             m = sum(self.reference_distribution.values()) or 1
             keys = list(dict.fromkeys([*self.label_distribution, *self.reference_distribution]))
-            return pd.DataFrame([{"label": k, "count": self.label_distribution.get(k, 0),
-                                  "share": self.label_distribution.get(k, 0) / n,
-                                  "count_reference": self.reference_distribution.get(k, 0),
-                                  "share_reference": self.reference_distribution.get(k, 0) / m,
-                                  "ratio": self.class_ratio.get(k, math.nan)} for k in keys])
+            rows = [{"label": k, "count": self.label_distribution.get(k, 0), "share": self.label_distribution.get(k, 0) / n}
+                    for k in keys]
+            if self.num_examples_reference is not None:
+                for row in rows:
+                    k = row["label"]
+                    row.update({"count_reference": self.reference_distribution.get(k, 0),
+                                "share_reference": self.reference_distribution.get(k, 0) / m,
+                                "ratio": self.class_ratio.get(k, math.nan)})
+            return pd.DataFrame(rows)
         if kind == "agreement":
             rows = []
             for a in ([self.agreement] if self.agreement else []) + list(self.agreement_by_group):
@@ -872,7 +876,7 @@ def _findings(r: LabelReport, th: LabelThresholds) -> list[Anomaly]:
                 worst = min(g.majority_agreement.items(), key=lambda t: (t[1] if math.isfinite(t[1]) else 2.0, t[0]))
                 usual = a.majority_agreement.get(worst[0], math.nan)
                 out.append(Anomaly(
-                    r.raters[0], AnomalyType.RATER_DISAGREEMENT, Severity.WARNING,
+                    worst[0], AnomalyType.RATER_DISAGREEMENT, Severity.WARNING,
                     f"raters agree less on {r.group}={g.group}: alpha {g.alpha_nominal:.3f} against "
                     f"{a.alpha_nominal:.3f} overall; {worst[0]} agrees with the others' majority on "
                     f"{_pct(worst[1])} of its items there ({_pct(usual)} overall)",

@@ -186,10 +186,11 @@ def label_report_text(r: LabelReport) -> str:
                      f"{_plain(', '.join(r.identifiers)) or '-'}, timestamps {_plain(', '.join(r.timestamps)) or '-'}")
         df = r.to_frame("labels")
         rows = [[_plain(x["label"]), _num(int(x["count"])), _pct(x["share"])]
-                + ([_num(int(x["count_reference"])), _pct(x["share_reference"])] if r.num_examples_reference else [])
+                + ([_num(int(x["count_reference"])), _pct(x["share_reference"])]
+                   if r.num_examples_reference is not None else [])
                 for x in df.to_dict("records")]
-        header = ["label", "count", "share"] + (["reference count", "reference share"] if r.num_examples_reference
-                                                else [])
+        header = ["label", "count", "share"] + (["reference count", "reference share"]
+                                                if r.num_examples_reference is not None else [])
         parts.append(_text_table(header, rows))
         line = f"duplicates {r.duplicates:,} ({_pct(r.duplicate_share)}), conflicting labels {r.conflicts:,} " \
                f"({_pct(r.conflict_share)}, {r.conflict_groups:,} groups)"

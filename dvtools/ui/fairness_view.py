@@ -105,7 +105,7 @@ def rates_figure(report: GroupReport, grouping: tuple[str, ...], value: str | No
     what = f"share of {report.label}={value}" if value is not None else f"mean {report.label}"
     if top is not None and value is not None:
         fig.add_hline(y=FOUR_FIFTHS * top, line_dash="dot", line_color="#57606a",
-                      annotation_text="four-fifths of the highest training rate (reference, not a verdict)",
+                      annotation_text="four-fifths of the highest training rate",
                       annotation_position="top left")
     fig.update_layout(barmode="group", height=height, margin={"l": 40, "r": 10, "t": 40, "b": 40},
                       title={"text": html.escape(f"{what} by {grouping_name(grouping)}"), "font": {"size": 14}},
