@@ -3,9 +3,9 @@
 A *group* is the set of examples sharing a value of a group column (a sensitive attribute such as
 gender, age band, country or device); with two group columns, every *intersection* (female and
 18-30) is a group too. :func:`group_report` folds each dataset once into one
-:class:`~dvtools.statistics.DatasetAccumulator` per intersection cell (statistics by slice),
-merges cells into the groups of each column and into the whole dataset, and reads everything
-from those statistics:
+:class:`~dvtools.statistics.DatasetAccumulator` per group of each column (statistics by slice;
+an intersection cell keeps the label's statistics and every column's missing count), and reads
+everything from those statistics:
 
 * **share** of examples per group in training (reference), evaluation and serving (current), the
   change in share (L-infinity across a column's groups, and each group's ratio current/reference);
@@ -52,6 +52,8 @@ MISSING = "(missing)"
 FOUR_FIFTHS = 0.8
 """The four-fifths (80 %) line: a reference for rate ratios, not a verdict."""
 MAX_GROUPS = 50
+FLUSH_ROWS = 65_536
+PENDING_ROWS = 262_144
 SIDES = ("reference", "evaluation", "current")
 SIDE_LABELS = {"reference": "training", "evaluation": "evaluation", "current": "serving"}
 
@@ -323,7 +325,7 @@ def _numeric_edges(stream: Any, column: str, bins: int) -> tuple[float, ...] | N
                 few[0] = False
         acc.update(x)
 
-    sketch = stream.fold(create, step)
+    sketch = _one_column_fold(stream, column, create, step)
     if few[0] or sketch.n == 0:
         return None
     q = np.asarray(sketch.quantiles(np.linspace(0, 1, bins + 1)), dtype=float)
@@ -333,119 +335,240 @@ def _numeric_edges(stream: Any, column: str, bins: int) -> tuple[float, ...] | N
     return tuple(float(v) for v in edges)
 
 
+def _one_column_fold(stream: Any, column: str, create: Any, step: Any) -> Any:
+    """Fold one column: Parquet files are read for that column only, other inputs in full."""
+    import os
+
+    paths = list(getattr(stream, "sources", []))
+    if paths and all(str(p).lower().endswith(".parquet") and os.path.isfile(p) for p in paths):
+        import pyarrow.parquet as pq
+
+        acc = create(None)
+        for p in paths:
+            for batch in pq.ParquetFile(p).iter_batches(columns=[column], batch_size=DEFAULT_BATCH_SIZE):
+                step(acc, batch)
+        return acc
+    return stream.fold(create, step)
+
+
+class _Buckets:
+    """One :class:`DatasetAccumulator` per group value; a group's rows wait until ``FLUSH_ROWS`` can be folded at once.
+
+    Per-fold costs (value counts, sketch updates) would otherwise be paid once per group per batch;
+    at most ``PENDING_ROWS`` rows wait in all.
+    """
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.accs: dict[tuple[str, ...], DatasetAccumulator] = {}
+        self.pending: dict[tuple[str, ...], list[pa.RecordBatch]] = {}
+        self.pending_rows: dict[tuple[str, ...], int] = {}
+
+    def add(self, key: tuple[str, ...], part: pa.RecordBatch) -> None:
+        if key not in self.accs:
+            self.accs[key] = DatasetAccumulator(self.schema)
+        self.pending.setdefault(key, []).append(part)
+        self.pending_rows[key] = self.pending_rows.get(key, 0) + part.num_rows
+        if self.pending_rows[key] >= FLUSH_ROWS:
+            self._flush(key)
+        elif sum(self.pending_rows.values()) > PENDING_ROWS:
+            self.flush()
+
+    def add_sorted(self, batch: pa.RecordBatch, codes: np.ndarray, key_of: Any) -> None:
+        """Add each row of ``batch`` to the group of its code."""
+        present, counts = np.unique(codes, return_counts=True)
+        if len(present) == 1:
+            self.add(key_of(int(present[0])), batch)
+            return
+        order = np.argsort(codes, kind="stable")
+        sorted_batch = batch.take(pa.array(order))
+        start = 0
+        for code, n in zip(present.tolist(), counts.tolist(), strict=True):
+            self.add(key_of(code), sorted_batch.slice(start, n))
+            start += n
+
+    def _flush(self, key: tuple[str, ...]) -> None:
+        parts = self.pending.pop(key, [])
+        self.pending_rows.pop(key, None)
+        if parts:
+            self.accs[key].add_batch(parts[0] if len(parts) == 1 else pa.concat_batches(parts))
+
+    def flush(self) -> None:
+        """Fold every waiting row into its group."""
+        for key in list(self.pending):
+            self._flush(key)
+
+    def merge(self, other: _Buckets) -> None:
+        self.flush()
+        other.flush()
+        for key, acc in other.accs.items():
+            mine = self.accs.get(key)
+            if mine is None:
+                self.accs[key] = acc
+            else:
+                mine.merge(acc)
+
+
 class _Cells:
-    """One :class:`DatasetAccumulator` per intersection cell of the group columns (a mergeable accumulator)."""
+    """Full statistics per group of each group column; with two columns, light ones per intersection (mergeable).
+
+    An intersection cell gets the label's statistics and every column's missing count only: full
+    statistics of every cell, merged into each column's groups, cost three statistics passes on
+    high-cardinality columns; drift is compared per group of one column.
+    """
 
     def __init__(self, schema: pa.Schema, columns: list[str], edges: dict[str, tuple[float, ...] | None],
-                 max_groups: int) -> None:
+                 max_groups: int, label: str | None) -> None:
         self.schema = schema
         self.columns = columns
         self.edges = edges
         self.max_groups = max_groups
         self.num_rows = 0
-        self.cells: dict[tuple[str, ...], DatasetAccumulator] = {}
-
-    def _cell(self, key: tuple[str, ...]) -> DatasetAccumulator:
-        acc = self.cells.get(key)
-        if acc is None:
-            acc = self.cells[key] = DatasetAccumulator(self.schema)
-        return acc
+        self.by_column = [_Buckets(schema) for _ in columns]
+        self.light = [label] if label is not None and label in schema.names else []
+        self.cells = _Buckets(pa.schema([schema.field(c) for c in self.light])) if len(columns) == 2 else None
+        self.cell_rows: dict[tuple[str, ...], int] = {}
+        self.cell_missing: dict[tuple[str, ...], np.ndarray] = {}
 
     def check(self) -> None:
-        for i, c in enumerate(self.columns):
-            values = {k[i] for k in self.cells}
-            if len(values) > self.max_groups:
+        for c, b in zip(self.columns, self.by_column, strict=True):
+            if len(b.accs) > self.max_groups:
                 raise UsageError(f"group column {c!r} has more than {self.max_groups} values: pick a column with "
                                  "fewer values (numeric columns are bucketed, strings are not)")
 
+    def flush(self) -> None:
+        for b in self.by_column:
+            b.flush()
+        if self.cells is not None:
+            self.cells.flush()
+
     def add_batch(self, batch: pa.RecordBatch) -> None:
         self.num_rows += batch.num_rows
-        codes = np.zeros(batch.num_rows, dtype=np.int64)
-        dictionaries = []
-        for c in self.columns:
+        all_codes, dictionaries = [], []
+        for i, c in enumerate(self.columns):
             enc = pc.dictionary_encode(_label_array(batch.column(c), self.edges.get(c)))
             d = enc.dictionary.to_pylist()
-            codes = codes * len(d) + enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+            self.by_column[i].add_sorted(batch, codes, lambda code, d=d: (d[code],))
+            all_codes.append(codes)
             dictionaries.append(d)
-        sizes = [len(d) for d in dictionaries]
+        if self.cells is not None:
+            size = len(dictionaries[1])
+            codes = all_codes[0] * size + all_codes[1]
 
-        def key_of(code: int) -> tuple[str, ...]:
-            out = []
-            for d, size in zip(reversed(dictionaries), reversed(sizes), strict=True):
-                code, r = divmod(code, size)
-                out.append(d[r])
-            return tuple(reversed(out))
+            def key_of(code: int) -> tuple[str, ...]:
+                return dictionaries[0][code // size], dictionaries[1][code % size]
 
-        present, counts = np.unique(codes, return_counts=True)
-        if len(present) == 1:
-            self._cell(key_of(int(present[0]))).add_batch(batch)
-        else:
-            order = np.argsort(codes, kind="stable")
-            sorted_batch = batch.take(pa.array(order))
-            start = 0
-            for code, n in zip(present.tolist(), counts.tolist(), strict=True):
-                self._cell(key_of(code)).add_batch(sorted_batch.slice(start, n))
-                start += n
+            present, inverse = np.unique(codes, return_inverse=True)
+            rows = np.bincount(inverse, minlength=len(present))
+            missing = np.stack([np.bincount(inverse, weights=np.asarray(
+                pc.is_null(batch.column(j)).to_numpy(zero_copy_only=False), dtype=float), minlength=len(present))
+                for j in range(batch.num_columns)], axis=1)
+            for i, code in enumerate(present.tolist()):
+                key = key_of(code)
+                self.cell_rows[key] = self.cell_rows.get(key, 0) + int(rows[i])
+                prev = self.cell_missing.get(key)
+                self.cell_missing[key] = missing[i] if prev is None else prev + missing[i]
+            if self.light:
+                self.cells.add_sorted(batch.select(self.light), codes, key_of)
         self.check()
 
     def merge(self, other: _Cells) -> _Cells:
         self.num_rows += other.num_rows
-        for key, acc in other.cells.items():
-            mine = self.cells.get(key)
-            if mine is None:
-                self.cells[key] = acc
-            else:
-                mine.merge(acc)
+        for mine, theirs in zip(self.by_column, other.by_column, strict=True):
+            mine.merge(theirs)
+        if self.cells is not None and other.cells is not None:
+            self.cells.merge(other.cells)
+            for key, n in other.cell_rows.items():
+                self.cell_rows[key] = self.cell_rows.get(key, 0) + n
+                prev = self.cell_missing.get(key)
+                self.cell_missing[key] = other.cell_missing[key] if prev is None else prev + other.cell_missing[key]
         self.check()
         return self
+
+    def intersections(self, grouping: tuple[str, ...]) -> dict[tuple[str, ...], DatasetStatistics]:
+        """Light statistics per intersection cell: the label's, and every column's count and missing count."""
+        from dvtools.statistics.model import logical_type_of
+
+        assert self.cells is not None
+        out: dict[tuple[str, ...], DatasetStatistics] = {}
+        for key in sorted(self.cell_rows):
+            n = self.cell_rows[key]
+            feats: dict[str, FeatureStatistics] = {}
+            for j, f in enumerate(self.schema):
+                feats[f.name] = FeatureStatistics(name=f.name, arrow_type=str(f.type), logical_type=logical_type_of(f.type),
+                                                  count=n, num_missing=int(self.cell_missing[key][j]))
+            acc = self.cells.accs.get(key)
+            if acc is not None:
+                light = acc.finalize()
+                feats.update(light.features)
+            out[key] = DatasetStatistics(num_examples=n, features=feats, name=group_name(grouping, key))
+        return out
 
 
 # --------------------------------------------------------------------------- per dataset
 
 
-@dataclass
 class _Side:
-    """One dataset's statistics per group of every grouping, and its whole statistics."""
+    """One dataset's statistics per group of every grouping; its whole statistics on demand (a merge of the cells)."""
 
-    whole: DatasetStatistics
-    groups: dict[tuple[str, ...], dict[tuple[str, ...], DatasetStatistics]]
-    warnings: list[str]
+    def __init__(self, groups: dict[tuple[str, ...], dict[tuple[str, ...], DatasetStatistics]], warnings: list[str],
+                 names: list[str], num_examples: int, whole: DatasetStatistics | None = None,
+                 make_whole: Any = None) -> None:
+        self.groups = groups
+        self.warnings = warnings
+        self.names = set(names)
+        self.num_examples = num_examples
+        self._whole = whole
+        self._make_whole = make_whole
+
+    @property
+    def whole(self) -> DatasetStatistics:
+        """Statistics of the whole dataset (merged from the cells the first time it is asked for)."""
+        if self._whole is None:
+            self._whole = self._make_whole()
+            self._make_whole = None
+        return self._whole
+
+    def overall_missing(self, feature: str, partition: dict[tuple[str, ...], DatasetStatistics]) -> float:
+        """Missing share of ``feature`` in the whole dataset, from a partition into groups (or the whole)."""
+        if self._whole is not None:
+            return self._whole[feature].missing_fraction if feature in self._whole else 0.0
+        missing = sum(st[feature].num_missing for st in partition.values() if feature in st)
+        count = sum(st[feature].count for st in partition.values() if feature in st)
+        return missing / count if count else 0.0
 
 
 def _side_from_data(source: Any, role: str, columns: list[str], edges: dict[str, tuple[float, ...] | None],
                     groupings: list[tuple[str, ...]], max_groups: int, workers: int | None, batch_size: int,
-                    name: str | None) -> _Side:
+                    name: str | None, label: str | None) -> _Side:
     stream = open_stream(source, name=name, batch_size=batch_size)
     require_columns(stream.schema, columns, "group", ", ".join(stream.sources) or SIDE_LABELS[role])
     for c in columns:
         if pa.types.is_nested(stream.schema.field(c).type):
             raise UsageError(f"cannot group by {c!r}: it is a nested column ({stream.schema.field(c).type})")
-    cells = fold(stream, lambda schema: _Cells(schema, columns, edges, max_groups), workers=workers,
+    cells = fold(stream, lambda schema: _Cells(schema, columns, edges, max_groups, label), workers=workers,
                  batch_size=batch_size)
+    cells.flush()
     meta = {"sources": list(stream.sources), "warnings": list(stream.warnings),
             "num_malformed_rows": stream.num_malformed_rows}
-    whole = DatasetAccumulator(cells.schema)
-    for acc in cells.cells.values():
-        whole.merge(acc)
     out: dict[tuple[str, ...], dict[tuple[str, ...], DatasetStatistics]] = {}
     for g in groupings:
-        idx = [columns.index(c) for c in g]
-        if len(idx) == len(columns):
-            out[g] = {}
-            continue
-        merged: dict[tuple[str, ...], DatasetAccumulator] = {}
-        for key, acc in sorted(cells.cells.items()):
-            sub = tuple(key[i] for i in idx)
-            target = merged.get(sub)
-            if target is None:
-                target = merged[sub] = DatasetAccumulator(cells.schema)
-            target.merge(acc)
-        out[g] = {k: a.finalize(name=group_name(g, k)) for k, a in sorted(merged.items())}
-    full = tuple(columns)
-    if full in out:
-        out[full] = {k: a.finalize(name=group_name(full, k)) for k, a in sorted(cells.cells.items())}
-    whole_stats = whole.finalize(name=name or ", ".join(stream.sources), **meta)
-    return _Side(whole_stats, out, list(stream.warnings))
+        if len(g) == 1:
+            b = cells.by_column[columns.index(g[0])]
+            out[g] = {k: a.finalize(name=group_name(g, k)) for k, a in sorted(b.accs.items())}
+        else:
+            out[g] = cells.intersections(g)
+
+    # The whole dataset (for drift against the whole population) is merged from the first column's groups only
+    # when asked for; their accumulators stay alive for it, their statistics are final.
+    def make_whole() -> DatasetStatistics:
+        whole = DatasetAccumulator(cells.schema)
+        for acc in cells.by_column[0].accs.values():
+            whole.merge(acc)
+        return whole.finalize(name=name or ", ".join(stream.sources), **meta)
+
+    return _Side(out, list(stream.warnings), list(cells.schema.names), cells.num_rows, make_whole=make_whole)
 
 
 def _side_from_statistics(stats: DatasetStatistics, role: str, columns: list[str]) -> _Side:
@@ -460,7 +583,7 @@ def _side_from_statistics(stats: DatasetStatistics, role: str, columns: list[str
         warnings.append(f"the {SIDE_LABELS[role]} statistics keep only the first slices of {columns[0]!r}: "
                         "the other groups are not shown")
     groups = {(k,): v for k, v in stats.slices.items()}
-    return _Side(stats, {(columns[0],): groups}, warnings)
+    return _Side({(columns[0],): groups}, warnings, list(stats.features), stats.num_examples, whole=stats)
 
 
 # --------------------------------------------------------------------------- label rates
@@ -556,18 +679,18 @@ def group_report(
             sides[role] = _side_from_statistics(src, role, cols)
         else:
             sides[role] = _side_from_data(src, role, cols, edges, groupings, max_groups, workers, batch_size,
-                                          names.get(role))
+                                          names.get(role), label)
         warnings += [f"{SIDE_LABELS[role]}: {w}" for w in sides[role].warnings]
     if label is not None:
         for role, side in sides.items():
-            if label not in side.whole and role == "reference":
+            if label not in side.names and role == "reference":
                 raise UsageError(f"label column {label!r} is not in the training data")
 
     found: list[Anomaly] = []
     shares: list[GroupShare] = []
     share_change: dict[str, dict[str, float]] = {}
     ref = sides["reference"]
-    totals = {role: s.whole.num_examples for role, s in sides.items()}
+    totals = {role: s.num_examples for role, s in sides.items()}
     for g in groupings:
         gname = grouping_name(g)
         keys = sorted({k for s in sides.values() for k in s.groups.get(g, {})})
@@ -591,7 +714,7 @@ def group_report(
     disparities: list[Disparity] = []
     if label is not None:
         for role, side in sides.items():
-            if label not in side.whole:
+            if label not in side.names:
                 continue
             for g in groupings:
                 per_value: dict[str | None, list[tuple[tuple[str, ...], float, int]]] = {}
@@ -615,18 +738,19 @@ def group_report(
     missing: list[GroupMissing] = []
     skip = set(cols)
     for role, side in sides.items():
+        overall_share = {name: side.overall_missing(name, side.groups[groupings[0]]) for name in side.names}
         for g in groupings:
             for k, st in side.groups[g].items():
                 for fs in st:
-                    if fs.name in skip or fs.name not in side.whole:
+                    if fs.name in skip or fs.name not in side.names:
                         continue
-                    overall = side.whole[fs.name].missing_fraction
+                    overall = overall_share[fs.name]
                     gm = GroupMissing(g, k, role, fs.name, fs.missing_fraction, overall, st.num_examples)
                     missing.append(gm)
                     found += _missing_findings(gm, th)
 
     drift_rows: list[GroupDrift] = []
-    if drift and not isinstance(ref.whole, type(None)):
+    if drift and len(sides_in) > 1:
         from dvtools.comparison import compare_statistics
 
         ex = set(exclude) | set(cols)
@@ -635,6 +759,8 @@ def group_report(
                                          exclude=ex)
             overall_drifted = {f.feature for f in overall.drifted}
             for g in groupings:
+                if len(g) > 1:  # intersections carry light statistics: drift is compared per column's groups
+                    continue
                 for k, rst in ref.groups[g].items():
                     cst = sides[role].groups[g].get(k)
                     if cst is None or min(rst.num_examples, cst.num_examples) < max(th.min_count, 1):
