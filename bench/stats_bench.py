@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Speed and memory of ``compute_statistics`` next to a bare pyarrow pass (figures, not a test).
 
-    python bench/stats_bench.py [--rows 1000000 10000000] [--data-dir bench/data] [--formats parquet csv]
-                                [--workers 1 2] [--repeat 3]
+    python bench/stats_bench.py [--rows 1000000 10000000] [--data-dir /tmp/benchdata] [--formats parquet csv]
+                                [--workers 1 2] [--repeat 3] [--upload]
 
 Generates the benchmark dataset with ``../shared/bench/make_data.py`` when missing, then runs
-each measurement in its own process (so peak RSS is that run's alone) and prints a table:
-wall seconds, rows/s, peak RSS, and the ratio to the bare pass.
+each measurement in its own process (so peak RSS is that run's alone), the runs of one file
+alternated (bare, 1 thread, 2 threads, bare, ...) so that load on a shared machine hits all of
+them, and prints the medians: wall and CPU seconds of the call (imports excluded: see
+``compare_peers.py`` for whole processes), rows/s, peak RSS, the ratio to the bare pass and the
+speed-up of N threads over one. ``--upload`` also times what the dashboard does with an uploaded
+file: ``compute_statistics(bytes, name=...)`` on the whole file's bytes (CSV, already in memory).
 
 The bare pass is the floor for any statistics tool on this data: read the file and, per column,
 count, nulls, min, max and mean, plus value_counts per string column (one pyarrow pass, all
@@ -20,6 +24,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -40,7 +45,7 @@ def bare_pass(path: str) -> dict:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     table = pq.read_table(path) if path.endswith(".parquet") else pacsv.read_csv(path)
     t_read = time.perf_counter() - t0
     out = {}
@@ -57,16 +62,18 @@ def bare_pass(path: str) -> dict:
                 r["mean"] = pc.mean(col).as_py()
         out[name] = r
     total = time.perf_counter() - t0
-    return {"wall": total, "read": t_read, "compute": total - t_read, "rows": table.num_rows}
+    return {"wall": total, "cpu": time.process_time() - c0, "read": t_read, "compute": total - t_read,
+            "rows": table.num_rows}
 
 
-def dvtools_pass(path: str, workers: int | None) -> dict:
-    """compute_statistics, streaming."""
+def dvtools_pass(path: str, workers: int | None, upload: bool = False) -> dict:
+    """compute_statistics, streaming (``upload``: on the file's bytes, as the dashboard gets an upload)."""
     from dvtools.statistics import compute_statistics
 
-    t0 = time.perf_counter()
-    stats = compute_statistics(path, workers=workers)
-    return {"wall": time.perf_counter() - t0, "rows": stats.num_examples}
+    source = Path(path).read_bytes() if upload else path
+    t0, c0 = time.perf_counter(), time.process_time()
+    stats = compute_statistics(source, workers=workers, name=os.path.basename(path) if upload else None)
+    return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "rows": stats.num_examples}
 
 
 def _child(args: argparse.Namespace) -> None:
@@ -78,21 +85,26 @@ def _child(args: argparse.Namespace) -> None:
     if args.child == "bare":
         r = bare_pass(args.path)
     else:
-        r = dvtools_pass(args.path, args.workers)
+        r = dvtools_pass(args.path, args.workers, upload=args.child == "upload")
     r["peak_rss_mb"] = _peak_rss_mb()
     print(json.dumps(r))
 
 
-def _run(kind: str, path: str, workers: int | None = None, repeat: int = 1) -> dict:
-    """Best (lowest wall) of ``repeat`` runs, each in its own process (the machine may be shared)."""
+def _run_once(kind: str, path: str, workers: int | None = None) -> dict:
+    """One measurement in its own process."""
     cmd = [sys.executable, __file__, "--child", kind, "--path", path]
     if workers is not None:
         cmd += ["--workers", str(workers)]
-    runs = []
-    for _ in range(repeat):
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=HERE.parent)
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return min(runs, key=lambda r: r["wall"])
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=HERE.parent)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _median(runs: list[dict]) -> dict:
+    r = dict(runs[0])
+    for key in ("wall", "cpu", "peak_rss_mb", "read", "compute"):
+        if key in r:
+            r[key] = statistics.median(x[key] for x in runs)
+    return r
 
 
 def _ensure_data(rows: int, data_dir: Path, need_csv: bool) -> None:
@@ -112,35 +124,49 @@ def _ensure_data(rows: int, data_dir: Path, need_csv: bool) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
-    ap.add_argument("--data-dir", default=str(HERE / "data"))
+    ap.add_argument("--data-dir", default="/tmp/benchdata")
     ap.add_argument("--formats", nargs="+", default=["parquet"], choices=["parquet", "csv"])
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--repeat", type=int, default=1, help="runs per measurement; the best is shown")
+    ap.add_argument("--repeat", type=int, default=3, help="alternated runs per measurement; the median is shown")
+    ap.add_argument("--upload", action="store_true", help="also time compute_statistics on a CSV file's bytes")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--path", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        if args.child == "dvtools" and args.workers:
+        if args.child in ("dvtools", "upload") and args.workers:
             args.workers = args.workers[0]
         _child(args)
         return
     data_dir = Path(args.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    print(f"{'data':<28} {'run':<22} {'wall s':>8} {'rows/s':>12} {'peak RSS MB':>12} {'x bare':>7}")
+    load = os.getloadavg()
+    print(f"{os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; "
+          f"medians of {args.repeat} alternated runs")
+    print(f"{'data':<28} {'run':<24} {'wall s':>8} {'CPU s':>7} {'rows/s':>12} {'peak RSS MB':>12} {'x bare':>7} "
+          f"{'x 1 thread':>10}")
     for rows in args.rows:
         _ensure_data(rows, data_dir, "csv" in args.formats)
         for fmt in args.formats:
             path = str(data_dir / f"data_{rows}.{fmt}")
             label = f"{rows:,} rows {fmt} ({os.path.getsize(path) / 1e6:,.0f} MB)"
-            bare = _run("bare", path, repeat=args.repeat)
-            print(f"{label:<28} {'bare pyarrow pass':<22} {bare['wall']:>8.2f} {rows / bare['wall']:>12,.0f} "
-                  f"{bare['peak_rss_mb']:>12,.0f} {1.0:>7.2f}   (read {bare['read']:.2f} s + compute "
-                  f"{bare['compute']:.2f} s)", flush=True)
-            for w in args.workers:
-                r = _run("dvtools", path, w, repeat=args.repeat)
-                print(f"{label:<28} {f'dvtools ({w} thread' + ('s)' if w > 1 else ')'):<22} {r['wall']:>8.2f} "
-                      f"{rows / r['wall']:>12,.0f} {r['peak_rss_mb']:>12,.0f} {r['wall'] / bare['wall']:>7.2f}",
-                      flush=True)
+            kinds = [("bare", None), *(("dvtools", w) for w in args.workers)]
+            if args.upload and fmt == "csv":
+                kinds.append(("upload", max(args.workers)))
+            runs: dict[tuple[str, int | None], list[dict]] = {k: [] for k in kinds}
+            for _ in range(args.repeat):
+                for kind, w in kinds:
+                    runs[(kind, w)].append(_run_once(kind, path, w))
+            res = {k: _median(v) for k, v in runs.items()}
+            bare = res[("bare", None)]
+            one = res.get(("dvtools", 1))
+            for (kind, w), r in res.items():
+                name = ("bare pyarrow pass" if kind == "bare" else
+                        f"dvtools ({w} thread{'s' if w and w > 1 else ''})" if kind == "dvtools" else
+                        f"upload bytes ({w} threads)")
+                speed = f"{one['wall'] / r['wall']:>10.2f}" if one and kind == "dvtools" else f"{'':>10}"
+                extra = (f"   (read {r['read']:.2f} s + compute {r['compute']:.2f} s)" if kind == "bare" else "")
+                print(f"{label:<28} {name:<24} {r['wall']:>8.2f} {r['cpu']:>7.2f} {rows / r['wall']:>12,.0f} "
+                      f"{r['peak_rss_mb']:>12,.0f} {r['wall'] / bare['wall']:>7.2f} {speed}{extra}", flush=True)
 
 
 if __name__ == "__main__":

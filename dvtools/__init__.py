@@ -13,8 +13,7 @@ find anomalies, and measure skew and drift, from Python, the ``dvtools`` CLI or 
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from dvtools._lazy import attach
 
 __version__ = "0.1.0"
 
@@ -52,16 +51,8 @@ _API = {
     "label_report": "dvtools.fairness",
 }
 
-__all__ = sorted([*_API, "__version__"])
-
-
-def __getattr__(name: str) -> Any:
-    module = _API.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dvtools' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, _dir, _names = attach(__name__, _API)
+__all__ = sorted([*_names, "__version__"])
 
 
 def __dir__() -> list[str]:

@@ -1,8 +1,8 @@
 """The ``dvtools`` command line: a thin shell over the library, made for scripts and CI.
 
-Exit codes are a contract: ``0`` success (``validate``: no anomaly; ``compare``: no drift),
-``1`` anomalies or drift found, ``2`` error (bad file, bad schema, bad option), with one line on
-stderr and no traceback.
+Exit codes are a contract: ``0`` success (``validate``: no anomaly at the ``--fail-on`` level,
+ERROR by default; ``compare``: no drift), ``1`` anomalies or drift found, ``2`` error (bad file,
+bad schema, bad option, nothing compared), with one line on stderr and no traceback.
 """
 
 from __future__ import annotations
@@ -32,15 +32,19 @@ class _Progress:
         self.last = 0.0
         self.shown = False
 
-    def __call__(self, rows: int, total_bytes: int | None) -> None:
-        if total_bytes is not None and total_bytes < self.min_bytes:
+    def __call__(self, p: Any) -> None:  # a dvtools.statistics.engine.Progress
+        if p.total_bytes is not None and p.total_bytes < self.min_bytes:
             return
         now = time.perf_counter()
         if now - self.last < 0.25:
             return
         self.last = now
-        rate = rows / max(now - self.t0, 1e-9)
-        self.stream.write(f"\r{self.label}: {rows:,} rows ({rate:,.0f} rows/s)")
+        rate = p.rows / max(now - self.t0, 1e-9)
+        share = f" {p.fraction:.0%}" if p.fraction is not None else ""
+        files = f", file {min(p.parts_done + 1, p.total_parts)}/{p.total_parts}" if p.total_parts > 1 else ""
+        from dvtools.terminal import raw_stream
+
+        raw_stream(self.stream).write(f"\r{self.label}:{share} {p.rows:,} rows ({rate:,.0f} rows/s){files}")
         self.stream.flush()
         if not self.shown:
             _open_progress.append(self)
@@ -63,6 +67,9 @@ def _end_progress() -> None:
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
+    from dvtools.terminal import terminal_cell
+
+    rows = [[terminal_cell(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
@@ -113,7 +120,7 @@ def _cmd_stats(a: argparse.Namespace) -> int:
     progress = _Progress("reading", sys.stderr)
     source: Any = a.data[0] if len(a.data) == 1 else a.data
     stats = compute_statistics(source, slice_by=a.slice_by, engine=a.engine, scheduler=a.scheduler,
-                               progress=progress, batch_size=a.batch_size)
+                               progress=progress, batch_size=a.batch_size, workers=a.workers)
     progress.done()
     save_statistics(stats, a.output, a.format)
     print(summary_table(stats))
@@ -126,7 +133,9 @@ def _cmd_stats(a: argparse.Namespace) -> int:
 def _stats_of(paths: list[str]) -> Any:
     from dvtools.artifacts import statistics_of
 
-    stats, _ = statistics_of(paths)
+    stats, raw = statistics_of(paths)
+    for w in [] if raw else stats.warnings:  # a statistics file's load warnings (e.g. imported from TFDV)
+        print(f"dvtools: warning: {_one_line(w)}", file=sys.stderr)
     return stats
 
 
@@ -141,6 +150,19 @@ def _cmd_schema_infer(a: argparse.Namespace) -> int:
         schema = with_default_thresholds(schema, linf=a.linf_threshold, js=a.js_threshold)
     save_schema(schema, a.output)
     print(f"inferred {len(schema.features)} features from {stats.num_examples:,} examples; wrote {a.output}")
+    return EXIT_OK
+
+
+def _cmd_schema_update(a: argparse.Namespace) -> int:
+    from dvtools.schema import load_schema, save_schema
+    from dvtools.validation.update import update_schema
+
+    result = update_schema(load_schema(a.schema), _stats_of(a.data), environment=a.environment)
+    save_schema(result.schema, a.output)
+    for an in result.accepted:
+        print(f"widened {an.feature or '(dataset)'}: {an.type.value}")
+    left = ", ".join(sorted({an.type.value for an in result.kept}))
+    print(f"{len(result.accepted)} change(s); wrote {a.output}" + (f"; not schema changes, left: {left}" if left else ""))
     return EXIT_OK
 
 
@@ -159,11 +181,20 @@ def _cmd_validate(a: argparse.Namespace) -> int:
         check_raw_data("feature skew (--key)", [a.baseline, *a.data])
     stats = _stats_of(a.data)
     baseline = _stats_of([a.baseline]) if a.baseline else None
-    thresholds = Thresholds(linf=a.linf_threshold, js=a.js_threshold, min_examples_ratio=a.min_examples_ratio)
+    thresholds = _thresholds(a, Thresholds, min_examples_ratio=a.min_examples_ratio)
+    comparison = None
+    if baseline is not None:
+        from dvtools.validation.validate import drift_comparison
+
+        comparison = drift_comparison(baseline, stats, schema, environment=a.environment, thresholds=thresholds,
+                                      comparator=a.comparator)
+        if comparison.nothing_compared and not set(baseline.features) & set(stats.features):
+            raise DvtoolsError(comparison.nothing_compared_reason() + " with --baseline")
     anomalies = validate_statistics(stats, schema, reference=baseline, environment=a.environment,
-                                    thresholds=thresholds, comparator=a.comparator)
+                                    thresholds=thresholds, comparator=a.comparator, comparison=comparison)
     if a.key:
-        from dvtools.comparison.feature_skew import feature_skew, skew_anomalies
+        from dvtools.comparison.feature_skew import feature_skew
+        from dvtools.validation.skew import skew_anomalies
 
         anomalies = anomalies + skew_anomalies(feature_skew(a.baseline, a.data[0] if len(a.data) == 1 else a.data,
                                                             key=a.key))
@@ -171,7 +202,52 @@ def _cmd_validate(a: argparse.Namespace) -> int:
         print(anomalies_to_json(anomalies))
     else:
         print(anomalies_table(anomalies) if anomalies else "no anomalies")
-    return EXIT_FOUND if anomalies else EXIT_OK
+    from dvtools.validation.validate import exit_code
+
+    return exit_code(anomalies, a.fail_on)
+
+
+def _parse_method_thresholds(items: list[str] | None) -> dict[str, float]:
+    """``METHOD=VALUE`` pairs of ``--threshold`` (one-line errors)."""
+    out: dict[str, float] = {}
+    for item in items or []:
+        method, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[method.strip()] = float(value)
+        except ValueError:
+            raise DvtoolsError(f"--threshold {item!r}: expected METHOD=VALUE, e.g. psi=0.2") from None
+    return out
+
+
+def _thresholds(a: argparse.Namespace, cls: Any, **extra: Any) -> Any:
+    """The comparator layers of ``validate`` and ``compare`` from the shared flags (one set of defaults)."""
+    return cls(policy=a.policy, linf=a.linf_threshold, js=a.js_threshold,
+               methods=_parse_method_thresholds(a.threshold), categorical_method=a.categorical_method,
+               numeric_method=a.numeric_method, **extra)
+
+
+def _add_comparator_flags(p: argparse.ArgumentParser) -> None:
+    """``--policy``, ``--comparator``, ``--threshold``, ``--linf-threshold``, ``--js-threshold`` (validate and compare)."""
+    from dvtools.comparison.comparators import DEFAULT_POLICY, POLICIES
+
+    p.add_argument("--policy", choices=list(POLICIES), default=DEFAULT_POLICY,
+                   help=f"drift/skew policy (default {DEFAULT_POLICY}, as the dashboard)")
+    p.add_argument("--comparator", choices=["drift", "skew"], default="drift",
+                   help="the role of the compared data: skew (it is serving data for the baseline's training data: "
+                        "the schema's skew_comparator applies) or drift (default: evaluation data or the next span, "
+                        "drift_comparator)")
+    p.add_argument("--categorical-method", default=None, metavar="METHOD",
+                   help="judge every categorical feature by this method (default: the policy's)")
+    p.add_argument("--numeric-method", default=None, metavar="METHOD",
+                   help="judge every numeric feature by this method (default: the policy's)")
+    p.add_argument("--threshold", action="append", default=None, metavar="METHOD=VALUE",
+                   help="global threshold of a method wherever it decides, e.g. psi=0.2 (repeatable)")
+    p.add_argument("--linf-threshold", type=float, default=None,
+                   help="judge every categorical feature by L-infinity at this threshold (TFDV)")
+    p.add_argument("--js-threshold", type=float, default=None,
+                   help="judge every numeric feature by Jensen-Shannon divergence at this threshold (TFDV)")
 
 
 _IGNORED_WORDS = ("ignored", "not supported", "unsupported", "not understood", "not validated")
@@ -187,8 +263,18 @@ def _ignored_notes(schema: Any) -> list[str]:
 
 def _cmd_compare(a: argparse.Namespace) -> int:
     from dvtools.comparison.report import run_compare
+    from dvtools.validation import Thresholds
 
-    return run_compare(a)
+    options = _thresholds(a, Thresholds).comparison_options()
+    options["comparator"] = a.comparator
+    if a.schema:
+        from dvtools.schema import load_schema
+
+        options["schema"] = load_schema(a.schema)
+        options["environment"] = a.environment
+    elif a.environment:
+        raise DvtoolsError("--environment needs --schema (environments are declared in the schema)")
+    return run_compare(a, options)
 
 
 def _fail_code(anomalies: Any, fail_on: str) -> int:
@@ -275,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--slice-by", default=None, metavar="COL", help="also compute statistics per value of COL")
     s.add_argument("--engine", choices=["local", "dask"], default="local")
     s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT); default: local cluster")
+    s.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="threads folding batches (default: the cores, at most 4; the result does not depend on it)")
     s.add_argument("--batch-size", type=int, default=131_072, help=argparse.SUPPRESS)
     s.set_defaults(func=_cmd_stats)
 
@@ -288,19 +376,23 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("--js-threshold", type=float, default=None, help="set Jensen-Shannon drift/skew thresholds")
     si.set_defaults(func=_cmd_schema_infer)
 
+    su = ssub.add_parser("update", help="widen a schema so that new data or statistics conform (TFDV's update_schema)")
+    su.add_argument("schema", help="schema.json or schema.pbtxt")
+    su.add_argument("data", nargs="+", help="data files or a statistics file (dvtools JSON or TFDV)")
+    su.add_argument("-o", "--output", required=True, help="schema.json or schema.pbtxt (format by extension)")
+    su.add_argument("--environment", default=None, help="validate as in that environment (e.g. SERVING)")
+    su.set_defaults(func=_cmd_schema_update)
+
     v = sub.add_parser("validate", help="validate data or statistics against a schema")
     v.add_argument("data", nargs="+", help="data files or a statistics JSON")
     v.add_argument("--schema", required=True, help="schema.json or schema.pbtxt")
     v.add_argument("--baseline", default=None, help="reference data or statistics for comparators")
     v.add_argument("--environment", default=None, help="e.g. SERVING: skips features not in that environment")
     v.add_argument("--key", nargs="+", default=None, metavar="COL", help="join with --baseline on COL for feature skew")
-    v.add_argument("--comparator", choices=["drift", "skew"], default="drift",
-                   help="which schema comparator thresholds the --baseline comparison: drift (default; the "
-                        "baseline is a previous span) or skew (the baseline is the training data of this "
-                        "serving batch, TFDV's skew_comparator)")
-    v.add_argument("--linf-threshold", type=float, default=None)
-    v.add_argument("--js-threshold", type=float, default=None)
+    _add_comparator_flags(v)
     v.add_argument("--min-examples-ratio", type=float, default=None)
+    v.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
+                   help="exit 1 on ERROR anomalies (default), on any anomaly (warning), or never (report only)")
     v.add_argument("--format", choices=["text", "json"], default="text")
     v.set_defaults(func=_cmd_validate)
 
@@ -309,7 +401,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("current", help="serving/current data or statistics")
     c.add_argument("--label", default=None, help="label column: enables concept-shift analysis (needs data)")
     c.add_argument("--key", nargs="+", default=None, metavar="COL", help="id columns: enables feature skew (needs data)")
-    c.add_argument("--policy", choices=["tfdv", "auto"], default="auto")
+    _add_comparator_flags(c)
+    c.add_argument("--schema", default=None, help="schema.json or schema.pbtxt: its comparators, roles and "
+                                                  "categorical features (default: inferred from the statistics)")
+    c.add_argument("--environment", default=None, help="with --schema: features not expected there are not compared")
     c.add_argument("--format", choices=["text", "json", "html"], default="text")
     c.add_argument("-o", "--output", default=None, help="output file (html: default report.html)")
     c.set_defaults(func=_cmd_compare)
@@ -359,6 +454,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dvtools`` console script."""
+    from dvtools.terminal import safe_streams
+
+    with safe_streams():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
     out = getattr(a, "output", None)

@@ -228,8 +228,8 @@ def write_demo(folder: str, seed: int = SEED) -> tuple[str, str]:
     os.makedirs(folder, exist_ok=True)
     t, s = demo_csv_bytes(seed)
     tp, sp = os.path.join(folder, "train.csv"), os.path.join(folder, "serving.csv")
-    with open(tp, "wb") as fh:
-        fh.write(t)
-    with open(sp, "wb") as fh:
-        fh.write(s)
+    from dvtools.io.files import write_bytes
+
+    write_bytes(tp, t)
+    write_bytes(sp, s)
     return tp, sp

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dvtools.errors import DvtoolsError
 from dvtools.schema.model import Schema
-from dvtools.ui import analysis, anomaly_view, cache, components, state
+from dvtools.ui import analysis, anomaly_view, cache, comparator_controls, components, state
 from dvtools.ui.charts import SEVERITY_COLORS
 from dvtools.ui.format import human_count, md_escape
 from dvtools.ui.frame import require_frame, validation_error
@@ -37,8 +37,7 @@ def _apply_thresholds() -> None:
     ratio = float(ss.get("thr_min_examples", 0.0))
     try:
         new = anomaly_view.with_globals(
-            th, linf=float(ss["thr_linf"]), js=float(ss["thr_js"]),
-            missing_share_tolerance=float(ss["thr_missing"]), range_tolerance=float(ss["thr_range"]),
+            th, missing_share_tolerance=float(ss["thr_missing"]), range_tolerance=float(ss["thr_range"]),
             min_examples_ratio=ratio if ratio > 0 else None,
         )
     except DvtoolsError as e:
@@ -69,21 +68,15 @@ def _clear_override() -> None:
         state.set_thresholds(anomaly_view.without_override(state.get_thresholds(), feature))
 
 
-def _thresholds_panel(features: list[str]) -> None:
+def _thresholds_panel(features: list[str], reference_rows: int) -> None:
     th = state.get_thresholds()
     with st.sidebar:
+        st.subheader("Drift / skew")
+        comparator_controls.render(reference_rows)
         st.subheader("Validation thresholds")
-        _seed("thr_linf", th.linf if th.linf is not None else 1.0)
-        _seed("thr_js", th.js if th.js is not None else 1.0)
         _seed("thr_missing", th.missing_share_tolerance)
         _seed("thr_range", th.range_tolerance)
         _seed("thr_min_examples", th.min_examples_ratio or 0.0)
-        st.slider("L-infinity (categorical drift)", 0.0, 1.0, step=0.01, key="thr_linf", on_change=_apply_thresholds,
-                  help="COMPARATOR_L_INFTY_HIGH when the largest change of a category share is above this. "
-                       "A threshold in the schema (Schema page) wins for that feature.")
-        st.slider("Jensen-Shannon (numeric drift)", 0.0, 1.0, step=0.01, key="thr_js", on_change=_apply_thresholds,
-                  help="COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH when the divergence of the histograms is "
-                       "above this.")
         st.slider("Missing-share tolerance", 0.0, 1.0, step=0.01, key="thr_missing", on_change=_apply_thresholds,
                   help="MISSING_SHARE_INCREASE when the missing share rises by more than this (0.05 = 5 points).")
         st.slider("Range tolerance", 0.0, 0.5, step=0.005, key="thr_range", on_change=_apply_thresholds,
@@ -95,7 +88,8 @@ def _thresholds_panel(features: list[str]) -> None:
                 st.caption("No features.")
                 return
             st.selectbox("Feature", features, key="thr_feature")
-            st.caption("Blank = the global value (or the schema's).")
+            st.caption("Blank = the global value (or the schema's). L-infinity / Jensen-Shannon here win over "
+                       "every other layer for this feature.")
             c1, c2 = st.columns(2)
             c1.number_input("L-infinity", 0.0, 1.0, value=None, step=0.01, key="thr_feature_linf")
             c2.number_input("Jensen-Shannon", 0.0, 1.0, value=None, step=0.01, key="thr_feature_js")
@@ -249,15 +243,29 @@ def main() -> None:
     schema = analysis.schema_in_use(data)
     assert data.current_stats is not None
     features = list(dict.fromkeys([*(schema.feature_names if schema else []), *data.current_stats.features]))
-    _thresholds_panel(features)
+    assert data.reference_stats is not None
+    _thresholds_panel(features, data.reference_stats.num_examples)
     try:
         anomalies = analysis.anomalies(data)
     except Exception as e:  # noqa: BLE001 - any failure: one line here, "(!)" on the navigation badge
         components.show_messages([validation_error(e)], "error")
         return
     env = state.get_option("environment")
-    st.caption(f"Serving (current) data against the schema in use ({md_escape(state.schema_origin())}) and the "
-               f"training (reference) statistics" + (f"; environment {md_escape(env)}" if env else "") + ".")
+    compared = "Evaluation" if analysis.compared_role() == "evaluation" else "Serving (current)"
+    st.caption(f"{compared} data against the schema in use ({md_escape(state.schema_origin())}) and the "
+               f"training (reference) statistics" + (f"; environment {md_escape(env)}" if env else "")
+               + f"; {analysis.comparator_role()} comparators.")
+    try:
+        comparison = analysis.comparison(data)
+    except Exception:  # noqa: BLE001 - validation already reported a failure above, if any
+        comparison = None
+    if comparison is not None:
+        if comparison.nothing_compared:
+            st.warning(md_escape(comparison.nothing_compared_reason().capitalize() + ": no distribution checked."),
+                       icon=":material/warning:")
+        elif comparison.not_compared:
+            st.caption("Not compared: " + md_escape(anomaly_view.not_compared_text(comparison))
+                       + " (Skew & drift page: compare anyway).")
     if not anomalies:
         st.success("No anomalies: the serving data matches the schema and the reference within the thresholds.",
                    icon=":material/check_circle:")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dvtools.ui import analysis, components, state
+from dvtools.ui import analysis, anomaly_view, components, state
 from dvtools.ui.format import md_escape
 from dvtools.ui.frame import require_frame
 
@@ -12,7 +12,8 @@ require_frame()  # deep links run through app.py's navigation
 
 NONE = "(none)"
 ENVIRONMENTS = (NONE, "TRAINING", "SERVING")
-UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json", "feather", "arrow", "gz"]
+UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json", "feather", "arrow", "gz",
+                "pb", "binpb", "pbtxt", "textproto", "tfrecord", "tfrecords"]  # the last six: TFDV statistics
 LINKS = (
     ("pages/feature_stats.py", "Statistics: every feature side by side", ":material/bar_chart:"),
     ("pages/schema_editor.py", "Schema: review and edit what the data should look like", ":material/schema:"),
@@ -166,8 +167,13 @@ def _summary(data: analysis.Loaded) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric("Errors", f"{counts['ERROR']:,}")
     c2.metric("Warnings", f"{counts['WARNING']:,}")
-    if comparison is not None:
-        c3.metric("Drifted features", f"{len(comparison.drifted):,} of {len(comparison.features):,}")
+    if comparison is not None and comparison.nothing_compared:
+        c3.metric("Drifted features", "nothing compared", help=comparison.nothing_compared_reason())
+    elif comparison is not None:
+        c3.metric("Drifted features", f"{len(comparison.drifted):,} of {len(comparison.features):,}",
+                  help="The drift/skew engine's verdicts, as on the Anomalies and Skew & drift pages"
+                       + (f"; not compared: {anomaly_view.not_compared_text(comparison)}" if comparison.not_compared
+                          else ""))
     else:
         c3.metric("Drifted features", "–", help=why)
     if problem:

@@ -11,24 +11,17 @@ import streamlit as st
 
 from dvtools.errors import DvtoolsError
 from dvtools.statistics.model import LogicalType
-from dvtools.ui import analysis, anomaly_view, cache, components, state
+from dvtools.ui import analysis, anomaly_view, cache, comparator_controls, components, state
 from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR, distance_figure, feature_figure, timeline_figure
 from dvtools.ui.format import human_count, human_number, md_escape
 from dvtools.ui.frame import require_frame
 
 require_frame()  # deep links run through app.py's navigation
 
-POLICIES = analysis.POLICIES
-POLICY_HELP = ("auto: Evidently's defaults (a statistical test on a small reference, else an effect size: "
-               "normalized Wasserstein for numbers, Jensen-Shannon distance for categories). "
-               "tfdv: TensorFlow Data Validation's comparators (L-infinity for categories, Jensen-Shannon "
-               "divergence for numbers, threshold 0.1).")
 VERDICT_COLORS = {"drift": CURRENT_COLOR, "possible drift": "#f5c28f"}
 MAX_TIMELINE_FEATURES = 8
-
-
-def _set_policy() -> None:
-    state.set_option("policy", st.session_state["drift_policy"])
+ROLE_TEXT = {"skew": "serving vs training: the schema's skew comparators apply",
+             "drift": "evaluation vs training: the schema's drift comparators apply"}
 
 
 def _verdict_style(v: object) -> str:
@@ -39,50 +32,19 @@ def _verdict_style(v: object) -> str:
 # --------------------------------------------------------------------------- drift
 
 
-def _threshold_controls(comparison: Any) -> tuple[str | None, float]:
-    """The statistic (None = each feature's policy rule) and the threshold to judge it at."""
-    methods = anomaly_view.drift_methods(comparison)
-    options = [anomaly_view.POLICY_RULE, *methods]
-    c1, c2 = st.columns([1, 2])
-    choice = c1.selectbox("Decide by", options, key="drift_method",
-                          help="The policy's own statistic per feature, or one distance for every feature.")
-    method = None if choice == anomaly_view.POLICY_RULE else choice
-    tests = method is None and anomaly_view.uses_tests(comparison)
-    mode = (comparison.policy, choice)
-    if st.session_state.get("_drift_mode") != mode or "drift_threshold" not in st.session_state:
-        st.session_state["_drift_mode"] = mode
-        st.session_state["drift_threshold"] = float(anomaly_view.default_threshold(comparison, method))
-    # The range follows the statistic (p-values, distances in [0, 1], PSI and Wasserstein beyond 1);
-    # the value is kept inside it when the method or the data change.
-    bounds = anomaly_view.threshold_range(comparison, method)
-    clamped = bounds.clamp(float(st.session_state["drift_threshold"]))
-    if clamped != st.session_state["drift_threshold"]:
-        st.session_state["drift_threshold"] = clamped
-    if tests:
-        c2.slider("Significance level (p-value below it: drift)", bounds.low, bounds.high, step=bounds.step,
-                  format=bounds.format, key="drift_threshold")
-    else:
-        c2.slider("Threshold (statistic at or above it: drift)", bounds.low, bounds.high, step=bounds.step,
-                  format=bounds.format, key="drift_threshold",
-                  help="Re-evaluates the verdicts; nothing is recomputed.")
-    return method, float(st.session_state["drift_threshold"])
-
-
-def _drift_chart(table: pd.DataFrame, threshold: float, method: str | None, tests: bool) -> None:
-    shown = table[table["verdict"] != "n/a"]
+def _drift_chart(table: pd.DataFrame) -> None:
+    shown = table[pd.to_numeric(table["past"], errors="coerce").notna()]
     if shown.empty:
-        st.caption("No feature has this statistic.")
+        st.caption("No feature has a statistic.")
         return
-    label = method or ("p-value" if tests else "policy statistic")
-    fig = distance_figure([html.escape(str(f)) for f in shown["feature"]], shown["statistic"].astype(float).tolist(),
-                          threshold, method=label)
+    values = [min(float(v), 1e6) for v in shown["past"]]
+    fig = distance_figure([html.escape(str(f)) for f in shown["feature"]], values, 1.0,
+                          method="statistic ÷ threshold (tests: threshold ÷ p); 1 = the threshold")
     fig.data[0].marker.color = [VERDICT_COLORS.get(v, REFERENCE_COLOR) for v in shown["verdict"]]
-    values = shown["statistic"].astype(float)
-    if tests or (values.max() > 20 * max(threshold, 1e-9) and (values > 0).all()):
-        fig.update_yaxes(type="log")  # one huge statistic would flatten every other bar
+    if max(values) > 20 and min(values) > 0:
+        fig.update_yaxes(type="log")  # one huge ratio would flatten every other bar
         for ann in fig.layout.annotations:  # annotations on a log axis are placed in log10 units
-            if threshold > 0:
-                ann.y = math.log10(threshold)
+            ann.y = 0.0
     st.plotly_chart(fig, width="stretch", key="drift_chart", config={"displaylogo": False})
 
 
@@ -90,14 +52,17 @@ def _drift_table(table: pd.DataFrame) -> None:
     cc = st.column_config
     pct = {c: cc.NumberColumn(c.replace("_", " "), format="percent") for c in
            ("missing_reference", "missing_current", "missing_change", "out_of_range_share")}
-    st.dataframe(table.style.map(_verdict_style, subset=["verdict", "policy_verdict"]), hide_index=True,
+    st.dataframe(table.style.map(_verdict_style, subset=["verdict"]), hide_index=True,
                  column_config={"statistic": cc.NumberColumn(format="%.4g"),
-                                "threshold": cc.NumberColumn(format="%.4g"), **pct},
+                                "threshold": cc.NumberColumn(format="%.4g"),
+                                "threshold_source": cc.TextColumn("threshold from"),
+                                "past": cc.NumberColumn("past threshold", format="%.3g"), **pct},
                  height=min(38 + 35 * max(len(table), 1), 460))
 
 
 def _feature_detail(comparison: Any, data: analysis.Loaded, ordered: list[str]) -> None:
-    names = list(dict.fromkeys([*ordered, *comparison.only_in_reference, *comparison.only_in_current]))
+    names = list(dict.fromkeys([*ordered, *comparison.not_compared, *comparison.only_in_reference,
+                                *comparison.only_in_current]))
     if not names:
         return
     st.subheader("One feature")
@@ -113,54 +78,45 @@ def _feature_detail(comparison: Any, data: analysis.Loaded, ordered: list[str]) 
         if feature in comparison:
             st.markdown("\n".join(f"- **{md_escape(what)}**: {md_escape(text)}"
                                    for what, text in anomaly_view.feature_findings(comparison[feature])))
+        elif feature in comparison.not_compared:
+            st.info(md_escape(f"Not compared: {comparison.not_compared[feature]}."), icon=":material/info:")
         elif feature in comparison.only_in_reference:
             st.info("Only in the training (reference) data: nothing to compare.", icon=":material/info:")
         else:
-            st.info("Only in the serving (current) data: nothing to compare.", icon=":material/info:")
+            st.info("Only in the compared data: nothing to compare.", icon=":material/info:")
 
 
 def _drift(data: analysis.Loaded) -> None:
     st.subheader("Distribution skew / drift")
-    value = state.get_option("policy") or "auto"
-    if st.session_state.get("drift_policy") not in POLICIES or "drift_policy" not in st.session_state:
-        st.session_state["drift_policy"] = value if value in POLICIES else "auto"
-    policy = st.segmented_control("Policy", list(POLICIES), key="drift_policy", required=True,
-                                  on_change=_set_policy, help=POLICY_HELP) or "auto"
-    # The same options as the Data and Statistics pages (key columns excluded), so their counts agree.
-    options = analysis.comparison_options(data) | {"policy": policy}
     assert data.reference is not None and data.current is not None
     assert data.reference_stats is not None and data.current_stats is not None
     try:
-        comparison = cache.comparison_for(data.reference, data.current, **options)
+        comparison = analysis.comparison(data)
     except DvtoolsError as e:
         components.show_messages([f"comparison failed: {e}"], "error")
         return
-    if not comparison.features:
-        st.info("No feature is present in both datasets.", icon=":material/info:")
+    with st.expander("Thresholds (shared with the Anomalies page)", expanded=True, icon=":material/tune:"):
+        comparator_controls.render(data.reference_stats.num_examples, comparison)
+    st.caption(md_escape(f"Policy {comparison.policy}; {ROLE_TEXT[comparison.comparator]}."))
+    if comparison.nothing_compared:
+        st.warning(md_escape(comparison.nothing_compared_reason().capitalize() + "."), icon=":material/warning:")
+        comparator_controls.not_compared(comparison)
         return
-    method, threshold = _threshold_controls(comparison)
-    keys = [k for k in options["exclude"] if k in data.reference_stats and k in data.current_stats]
-    table = anomaly_view.drift_table(comparison, threshold, method)
-    tests = method is None and anomaly_view.uses_tests(comparison)
-    n_drift = int((table["verdict"] == "drift").sum())
-    n_possible = int((table["verdict"] == "possible drift").sum())
-    judged = int((table["verdict"] != "n/a").sum())
+    table = anomaly_view.drift_table(comparison)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Drifted features", f"{n_drift} of {judged}")
-    c2.metric("Possible drift", f"{n_possible}")
-    c3.metric("Policy verdict (default thresholds)", f"{len(comparison.drifted)} drifted",
-              help=md_escape(POLICY_HELP))
-    _drift_chart(table, threshold, method, tests)
+    c1.metric("Drifted features", f"{len(comparison.drifted)} of {len(comparison.features)}")
+    c2.metric("Possible drift", f"{len(comparison.possibly_drifted)}")
+    c3.metric("Not compared", f"{len(comparison.not_compared)}",
+              help="Identifiers, timestamps and key columns (and features without comparable values).")
+    _drift_chart(table)
     _drift_table(table)
-    if keys:
-        st.caption("Key columns not shown (every identifier differs by design): "
-                   + ", ".join(md_escape(k) for k in keys))
+    comparator_controls.not_compared(comparison)
     gone = [md_escape(n) for n in comparison.only_in_reference]
     new = [md_escape(n) for n in comparison.only_in_current]
     if gone or new:
-        st.caption("Not compared: " + "; ".join(
+        st.caption("Not in both datasets: " + "; ".join(
             ([f"only in training: {', '.join(gone)}"] if gone else [])
-            + ([f"only in serving: {', '.join(new)}"] if new else [])))
+            + ([f"only in the compared data: {', '.join(new)}"] if new else [])))
     _feature_detail(comparison, data, list(table["feature"]))
 
 
@@ -258,12 +214,13 @@ def _shift_style(v: object) -> str:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _spans(cur_digest: str, ref_digest: str, timestamp: str, freq: str, policy: str, _cur: Any, _ref_stats: Any) -> Any:
+def _spans(cur_digest: str, ref_digest: str, timestamp: str, freq: str, policy: str, thresholds_key: str, _cur: Any,
+           _ref_stats: Any, _thresholds: Any) -> Any:
     from dvtools.comparison import compare_spans, split_spans
 
     source = _cur.path if _cur.path is not None else cache.table_for(_cur)
     spans = split_spans(source, timestamp=timestamp, freq=freq)
-    return compare_spans(spans, reference=_ref_stats, policy=policy)
+    return compare_spans(spans, reference=_ref_stats, policy=policy, thresholds=_thresholds or None)
 
 
 def _timeline(data: analysis.Loaded) -> None:
@@ -286,8 +243,11 @@ def _timeline(data: analysis.Loaded) -> None:
         return
     try:
         with st.spinner("Computing statistics per span…"):
-            result = _spans(data.current.digest, data.reference.digest, ts, freq[0].upper(),
-                            "tfdv", data.current, data.reference_stats)
+            th = state.get_thresholds()  # the session's policy and global thresholds, as every page
+            global_thresholds = th.comparison_options()["thresholds"]
+            result = _spans(data.current.digest, data.reference.digest, ts, freq[0].upper(), th.policy,
+                            repr(sorted(global_thresholds.items())), data.current, data.reference_stats,
+                            global_thresholds)
     except DvtoolsError as e:
         components.show_messages([f"timeline failed: {e}"], "error")
         return
@@ -296,7 +256,8 @@ def _timeline(data: analysis.Loaded) -> None:
         st.caption("No span to show.")
         return
     fig = timeline_figure(spans, {html.escape(k): v for k, v in series.items()}, threshold,
-                          title=f"distance of each {freq} to the training data (TFDV comparators; most drifted features)")
+                          title=f"distance of each {freq} to the training data (policy {state.get_thresholds().policy}; "
+                                f"most drifted features)")
     st.plotly_chart(fig, width="stretch", key="drift_timeline_chart", config={"displaylogo": False})
     st.dataframe(result.spans_table, hide_index=True)
 

@@ -251,10 +251,11 @@ def test_usage_errors_are_one_line_exit_2(argv, capsys):
 
 def test_error_after_progress_starts_on_its_own_line(monkeypatch, capsys):
     import dvtools.cli as cli
+    from dvtools.statistics.engine import Progress
 
     def failing(_a):
         progress = cli._Progress("reading", sys.stderr, min_bytes=0)
-        progress(1000, None)
+        progress(Progress(rows=1000, bytes_read=0, total_bytes=None, total_rows=None, parts_done=0, total_parts=1))
         raise OSError("disk full")
 
     monkeypatch.setattr(cli, "_cmd_stats", failing)

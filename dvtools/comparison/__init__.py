@@ -1,33 +1,25 @@
 """Comparison of feature distributions between two datasets (skew and drift)."""
 
-from dvtools.comparison.comparators import (
-    POLICIES,
-    Comparison,
-    DriftVerdict,
-    FeatureComparison,
-    compare_statistics,
-)
-from dvtools.comparison.concept import ConceptShiftResult, ShiftVerdict, concept_shift
-from dvtools.comparison.feature_skew import FeatureSkewResult, feature_skew, skew_anomalies
-from dvtools.comparison.report import comparison_to_html, comparison_to_json, comparison_to_text
-from dvtools.comparison.spans import SpanComparison, compare_spans, split_spans
+from dvtools._lazy import attach
 
-__all__ = [
-    "POLICIES",
-    "Comparison",
-    "ConceptShiftResult",
-    "DriftVerdict",
-    "FeatureComparison",
-    "FeatureSkewResult",
-    "ShiftVerdict",
-    "SpanComparison",
-    "compare_spans",
-    "compare_statistics",
-    "comparison_to_html",
-    "comparison_to_json",
-    "comparison_to_text",
-    "concept_shift",
-    "feature_skew",
-    "skew_anomalies",
-    "split_spans",
-]
+# name -> module: imported on first use (see dvtools._lazy).
+_API = {
+    "POLICIES": "dvtools.comparison.comparators",
+    "Comparison": "dvtools.comparison.comparators",
+    "ConceptShiftResult": "dvtools.comparison.concept",
+    "DriftVerdict": "dvtools.comparison.comparators",
+    "FeatureComparison": "dvtools.comparison.comparators",
+    "FeatureSkewResult": "dvtools.comparison.feature_skew",
+    "ShiftVerdict": "dvtools.comparison.concept",
+    "SpanComparison": "dvtools.comparison.spans",
+    "compare_spans": "dvtools.comparison.spans",
+    "compare_statistics": "dvtools.comparison.comparators",
+    "comparison_to_html": "dvtools.comparison.report",
+    "comparison_to_json": "dvtools.comparison.report",
+    "comparison_to_text": "dvtools.comparison.report",
+    "concept_shift": "dvtools.comparison.concept",
+    "feature_skew": "dvtools.comparison.feature_skew",
+    "split_spans": "dvtools.comparison.spans",
+}
+
+__getattr__, __dir__, __all__ = attach(__name__, _API)

@@ -15,8 +15,9 @@ category): L-infinity, Jensen-Shannon divergence (base 2) and distance (its squa
 Low-cardinality numeric features also get KS and Wasserstein, as numeric features.
 
 *Numeric* features (INT, FLOAT, TIMESTAMP; finite values only, NaN/inf are not part of the
-distribution) are compared on *shared bins*: the reference's 10 equal-width bins plus an
-underflow and an overflow bin (:func:`~dvtools.comparison.distributions.shared_bins`): JS
+distribution) are compared on *shared bins*: the reference's 20 quantile bins (heavy values in
+a bin of their own) plus an underflow and an overflow bin
+(:func:`~dvtools.comparison.distributions.shared_bins`, binning ``quantile``): JS
 divergence and distance, PSI and Hellinger; and on their CDFs and quantile functions:
 
 * KS statistic and p-value (:func:`~dvtools.comparison.distances.ks_from_cdfs`, asymptotic
@@ -95,7 +96,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -117,6 +118,8 @@ from dvtools.comparison.distances import (
 )
 from dvtools.comparison.distributions import aligned_categories, shared_bins, sketch_values
 from dvtools.errors import UsageError
+from dvtools.schema.inference import infer_role, is_categorical_int
+from dvtools.schema.model import FeatureRole, FeatureType, Schema
 from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType, NumericStatistics
 
 __all__ = [
@@ -183,14 +186,45 @@ class DriftVerdict(StrEnum):
     DRIFT = "drift"
 
 
+class ThresholdSource(StrEnum):
+    """Which layer set a feature's comparator (see :func:`resolve_spec` for the precedence)."""
+
+    POLICY = "policy"
+    GLOBAL = "global"
+    SCHEMA = "schema"
+    OVERRIDE = "override"
+
+
+#: Distance methods whose threshold is exceeded only strictly (TFDV's comparators: ``stat > t``).
+STRICT_METHODS = frozenset({L_INFINITY, JS_DIVERGENCE})
+
+#: The threshold of a method when a layer picks it without giving one (the policies' values where
+#: they use the method; PSI's customary 0.2; significance 0.05 for tests).
+METHOD_DEFAULT_THRESHOLDS: dict[str, float] = {
+    L_INFINITY: 0.1, JS_DIVERGENCE: 0.1, JS_DISTANCE: 0.1, PSI: 0.2, CHI_SQUARE: 0.05, HELLINGER: 0.1,
+    KS: 0.05, NORMALIZED_WASSERSTEIN: 0.1,
+}
+
+#: The policy used when none is given: the CLI (``compare``, ``validate``), the API and the dashboard.
+DEFAULT_POLICY = "auto"
+
+
 @dataclass(frozen=True)
-class Rule:
-    """What decides a verdict: a distance (``stat >= threshold``) or a test (``p < threshold``)."""
+class ComparatorSpec:
+    """How one feature is compared: the deciding method, its threshold, strictness, binning, where it came from.
+
+    Distance methods: ``drift`` when ``stat >= threshold`` (``stat > threshold`` when ``strict``,
+    TFDV's comparators), ``possible drift`` from half the threshold. Test methods (``ks``,
+    ``chi_square``): ``drift`` when ``p < threshold``, ``possible drift`` when ``p < 2 threshold``.
+    ``binning``: how numeric features are binned for JS/PSI/Hellinger (``"quantile"`` or ``"tfdv"``).
+    ``source``: the layer that decided the method or threshold (:class:`ThresholdSource`).
+    """
 
     method: str
     threshold: float
     strict: bool = False
-    """Distance methods: drift only when the statistic is strictly above the threshold (TFDV)."""
+    binning: str = "quantile"
+    source: str = ThresholdSource.POLICY.value
 
     @property
     def is_test(self) -> bool:
@@ -211,29 +245,35 @@ class Rule:
         return DriftVerdict.POSSIBLE_DRIFT if value >= POSSIBLE_DISTANCE_FACTOR * t else DriftVerdict.NO_DRIFT
 
 
+#: The former name of :class:`ComparatorSpec` (kept for callers of the 0.x API).
+Rule = ComparatorSpec
+
+
 @dataclass(frozen=True)
 class Policy:
-    """Which rule applies to a feature, by kind and (optionally) by reference size."""
+    """Which comparator applies to a feature, by kind and (optionally) by reference size."""
 
     name: str
     description: str
-    categorical: Rule
-    numeric: Rule
-    small_categorical: Rule | None = None
-    small_numeric: Rule | None = None
+    categorical: ComparatorSpec
+    numeric: ComparatorSpec
+    small_categorical: ComparatorSpec | None = None
+    small_numeric: ComparatorSpec | None = None
     small_max_rows: int = SMALL_REFERENCE_ROWS
     high_cardinality_gate: bool = False
     """Compare high-cardinality categorical features on their top categories, gated by chi-square."""
+    binning: str = "quantile"
 
-    def rule(self, kind: str, reference_rows: int, overrides: Mapping[str, float] | None = None) -> Rule:
-        """Return the rule for a feature of ``kind`` with a reference of ``reference_rows`` rows."""
+    def rule(self, kind: str, reference_rows: int, overrides: Mapping[str, float] | None = None) -> ComparatorSpec:
+        """The policy's comparator for a feature of ``kind`` with a reference of ``reference_rows`` rows."""
         small = reference_rows <= self.small_max_rows
         if kind == "categorical":
             r = self.small_categorical if small and self.small_categorical else self.categorical
         else:
             r = self.small_numeric if small and self.small_numeric else self.numeric
+        r = replace(r, binning=self.binning)
         if overrides and r.method in overrides:
-            r = Rule(r.method, float(overrides[r.method]), r.strict)
+            r = replace(r, threshold=float(overrides[r.method]), source=ThresholdSource.GLOBAL.value)
         return r
 
 
@@ -241,21 +281,98 @@ POLICIES: dict[str, Policy] = {
     "tfdv": Policy(
         "tfdv",
         "TFDV comparators: L-infinity > 0.1 (categorical), Jensen-Shannon divergence > 0.1 (numeric)",
-        categorical=Rule(L_INFINITY, 0.1, strict=True),
-        numeric=Rule(JS_DIVERGENCE, 0.1, strict=True),
+        categorical=ComparatorSpec(L_INFINITY, 0.1, strict=True),
+        numeric=ComparatorSpec(JS_DIVERGENCE, 0.1, strict=True),
+        binning="tfdv",
     ),
     "auto": Policy(
         "auto",
         "Evidently defaults: reference <= 1000 rows: KS p < 0.05 (numeric), chi-square p < 0.05 "
         "(categorical); larger: normalized Wasserstein >= 0.1 (numeric), Jensen-Shannon distance >= 0.1 "
         "(categorical)",
-        categorical=Rule(JS_DISTANCE, 0.1),
-        numeric=Rule(NORMALIZED_WASSERSTEIN, 0.1),
-        small_categorical=Rule(CHI_SQUARE, 0.05),
-        small_numeric=Rule(KS, 0.05),
+        categorical=ComparatorSpec(JS_DISTANCE, 0.1),
+        numeric=ComparatorSpec(NORMALIZED_WASSERSTEIN, 0.1),
+        small_categorical=ComparatorSpec(CHI_SQUARE, 0.05),
+        small_numeric=ComparatorSpec(KS, 0.05),
         high_cardinality_gate=True,
+        binning="quantile",
     ),
 }
+
+
+@dataclass(frozen=True)
+class FeatureOverride:
+    """A per-feature setting, the highest layer: TFDV-style thresholds and "compare anyway".
+
+    ``linf`` (categorical) / ``js`` (numeric): judge this feature by L-infinity / Jensen-Shannon
+    divergence at this threshold, whatever the other layers say. ``compare``: True compares an
+    identifier or timestamp column anyway (they are not compared by default), False never compares
+    the feature, None follows its role.
+    """
+
+    linf: float | None = None
+    js: float | None = None
+    compare: bool | None = None
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Every input of :func:`resolve_spec` but the feature itself, lowest precedence first.
+
+    * ``policy``: the defaults (:data:`POLICIES`);
+    * global: ``categorical_method`` / ``numeric_method`` (judge every such feature by this method,
+      None = the policy's) and ``thresholds`` (method -> threshold wherever that method decides);
+    * ``schema``: its feature's ``drift_comparator`` or ``skew_comparator`` (``comparator``, the
+      second dataset's role: ``"skew"`` for serving, ``"drift"`` for evaluation or the next span);
+    * ``overrides``: per feature (:class:`FeatureOverride`).
+    """
+
+    policy: str = DEFAULT_POLICY
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    categorical_method: str | None = None
+    numeric_method: str | None = None
+    schema: Schema | None = None
+    comparator: str = "drift"
+    overrides: Mapping[str, FeatureOverride] = field(default_factory=dict)
+
+
+def resolve_spec(feature: str, kind: str, reference_rows: int, layers: Layers) -> ComparatorSpec:
+    """THE comparator of one feature: the one place that decides method, threshold and their source.
+
+    Precedence, lowest first (a higher layer replaces what it sets):
+
+    1. ``policy``: the policy's method and threshold for the feature's kind (and reference size);
+    2. ``global``: ``categorical_method``/``numeric_method`` pick the method (threshold from
+       ``thresholds`` or :data:`METHOD_DEFAULT_THRESHOLDS`); ``thresholds[method]`` sets the
+       threshold of whichever method decides;
+    3. ``schema``: the feature's skew (``comparator="skew"``) or drift comparator: L-infinity for
+       categorical features, Jensen-Shannon divergence for numeric ones (TFDV, strictly above);
+    4. ``override``: ``overrides[feature].linf`` / ``.js``, the same way.
+
+    ``kind`` is ``"categorical"`` or ``"numeric"``.
+    """
+    pol = POLICIES[layers.policy]
+    spec = pol.rule(kind, reference_rows)
+    categorical = kind == "categorical"
+    method = layers.categorical_method if categorical else layers.numeric_method
+    if method is not None and method != spec.method and method in (CATEGORICAL_METHODS if categorical
+                                                                   else NUMERIC_METHODS):
+        spec = ComparatorSpec(method, METHOD_DEFAULT_THRESHOLDS.get(method, 0.1), method in STRICT_METHODS,
+                              pol.binning, ThresholdSource.GLOBAL.value)
+    if spec.method in layers.thresholds:
+        spec = replace(spec, threshold=float(layers.thresholds[spec.method]), source=ThresholdSource.GLOBAL.value)
+    tfdv_method = L_INFINITY if categorical else JS_DIVERGENCE
+    f = layers.schema.get(feature) if layers.schema is not None else None
+    if f is not None:
+        comp = f.skew_comparator if layers.comparator == "skew" else f.drift_comparator
+        t = comp.infinity_norm_threshold if categorical else comp.jensen_shannon_divergence_threshold
+        if t is not None:
+            spec = ComparatorSpec(tfdv_method, float(t), True, pol.binning, ThresholdSource.SCHEMA.value)
+    o = layers.overrides.get(feature)
+    t = (o.linf if categorical else o.js) if o is not None else None
+    if t is not None:
+        spec = ComparatorSpec(tfdv_method, float(t), True, pol.binning, ThresholdSource.OVERRIDE.value)
+    return spec
 
 
 @dataclass
@@ -296,6 +413,17 @@ class FeatureComparison:
     below_range_share: float | None = None
     above_range_share: float | None = None
     notes: list[str] = field(default_factory=list)
+    spec: ComparatorSpec | None = None
+    """The comparator that decided the verdict (method, effective threshold, its source)."""
+    evidence: dict[str, Any] = field(default_factory=dict, repr=False)
+    """What a description of the verdict needs: the largest category changes (``largest_changes``:
+    ``[label, reference share, current share]``, up to 10) or the shared bins (``bins``,
+    ``edges``, ``reference_counts``, ``current_counts``)."""
+
+    @property
+    def threshold_source(self) -> str:
+        """Where the effective threshold came from: policy, global, schema or override."""
+        return self.spec.source if self.spec is not None else ThresholdSource.POLICY.value
 
     @property
     def missing_share_change(self) -> float:
@@ -323,6 +451,7 @@ class FeatureComparison:
             "low_cardinality": self.low_cardinality,
             "primary_method": self.primary_method,
             "threshold": self.threshold,
+            "threshold_source": self.threshold_source,
             "statistic": self.statistic,
             "verdict": self.verdict.value,
             "distances": self.distances,
@@ -359,6 +488,31 @@ class Comparison:
     only_in_reference: list[str] = field(default_factory=list)
     only_in_current: list[str] = field(default_factory=list)
     not_compared: dict[str, str] = field(default_factory=dict)
+    """Features present on both sides but not compared, with the reason (``"identifier"``,
+    ``"timestamp"``, ``"key column"``, ``"deprecated"``, ``"not in environment X"``, no values...)."""
+    comparator: str = "drift"
+
+    @property
+    def not_compared_by_role(self) -> dict[str, str]:
+        """Features skipped because of their role: name -> ``"identifier"`` or ``"timestamp"``."""
+        roles = {FeatureRole.IDENTIFIER.value, FeatureRole.TIMESTAMP.value}
+        return {n: r for n, r in self.not_compared.items() if r in roles}
+
+    @property
+    def nothing_compared(self) -> bool:
+        """True when no feature was compared (no column in common, or none comparable): not a pass."""
+        return not self.features
+
+    def nothing_compared_reason(self) -> str:
+        """One line saying why nothing was compared (for the CLI's error and the dashboard)."""
+        if self.not_compared:
+            skipped = ", ".join(f"{n} ({r})" for n, r in list(self.not_compared.items())[:5])
+            return ("nothing compared: no feature of both datasets could be compared"
+                    + (f" ({skipped})" if skipped else ""))
+        ref = ", ".join(self.only_in_reference[:5]) or "none"
+        cur = ", ".join(self.only_in_current[:5]) or "none"
+        return (f"nothing compared: the datasets have no column in common (reference: {ref}; "
+                f"current: {cur})")
 
     @property
     def drifted(self) -> list[FeatureComparison]:
@@ -393,6 +547,7 @@ class Comparison:
         """JSON-ready form."""
         return jsonable({
             "policy": self.policy,
+            "comparator": self.comparator,
             "correction": self.correction,
             "num_examples_reference": self.num_examples_reference,
             "num_examples_current": self.num_examples_current,
@@ -416,6 +571,7 @@ class Comparison:
                 "kind": f.kind,
                 "method": f.primary_method,
                 "threshold": f.threshold,
+                "threshold_source": f.threshold_source,
                 "statistic": f.statistic,
                 "verdict": f.verdict.value,
                 "approximate": f.approximate,
@@ -431,7 +587,7 @@ class Comparison:
             for m in sorted(TEST_METHODS):
                 row[f"{m}_p_value"] = f.p_values.get(m, math.nan)
             rows.append(row)
-        columns = ["feature", "kind", "method", "threshold", "statistic", "verdict", "approximate",
+        columns = ["feature", "kind", "method", "threshold", "threshold_source", "statistic", "verdict", "approximate",
                    "missing_reference", "missing_current", "missing_change", "new_categories",
                    "vanished_categories", "out_of_range_share", *METHODS,
                    *(f"{m}_p_value" for m in sorted(TEST_METHODS))]
@@ -458,9 +614,7 @@ def _classify(ref: FeatureStatistics, cur: FeatureStatistics, hint: bool | None)
             return "categorical", False
         return f"no value counts to compare ({ref.logical_type.value} vs {cur.logical_type.value})"
     if both_numeric:
-        rv = ref.values
-        if (ref.logical_type == LogicalType.INT and rv is not None and rv.exact
-                and 0 < rv.unique <= LOW_CARDINALITY_MAX and cur.values is not None):
+        if is_categorical_int(ref, LOW_CARDINALITY_MAX) and cur.values is not None:
             return "categorical", True
         return "numeric", False
     if both_values:
@@ -511,7 +665,17 @@ def _vector_distances(r: np.ndarray, c: np.ndarray, wanted: set[str], *,
 
 def _numeric_tests(rn: NumericStatistics, cn: NumericStatistics, wanted: set[str],
                    distances: dict[str, float], p_values: dict[str, float]) -> None:
-    """KS and Wasserstein from the two sketches (exact values when both sketches are exact)."""
+    """KS and Wasserstein from the two sketches (exact values when both sketches are exact).
+
+    Not computed (NaN) when a side was imported from TFDV: its histograms do not determine them.
+    """
+    if rn.sketch.from_histogram or cn.sketch.from_histogram:
+        for m in (KS, WASSERSTEIN, NORMALIZED_WASSERSTEIN):
+            if m in wanted:
+                distances[m] = math.nan
+        if KS in wanted:
+            p_values[KS] = math.nan
+        return
     xr, xc = sketch_values(rn.sketch), sketch_values(cn.sketch)
     std = rn.std if math.isfinite(rn.std) else 0.0
     if xr is not None and xc is not None:
@@ -567,8 +731,7 @@ def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: fl
 
 
 def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: FeatureStatistics, *,
-                     hint: bool | None, policy: Policy, reference_rows: int,
-                     thresholds: Mapping[str, float] | None,
+                     hint: bool | None, layers: Layers, reference_rows: int,
                      methods: set[str] | None) -> FeatureComparison | str:
     ref, cur = ref_outer.value_view, cur_outer.value_view
     ref_null, cur_null = ref.logical_type == LogicalType.NULL, cur.logical_type == LogicalType.NULL
@@ -579,7 +742,8 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     if isinstance(kind_or_reason, str):
         return kind_or_reason
     kind, low_card = kind_or_reason
-    rule = policy.rule(kind, reference_rows, thresholds)
+    policy = POLICIES[layers.policy]
+    rule = resolve_spec(name, kind, reference_rows, layers)
     applicable = set(CATEGORICAL_METHODS if kind == "categorical" else NUMERIC_METHODS)
     rn, cn = _numeric_of(ref), _numeric_of(cur)
     if low_card and rn is not None and cn is not None:
@@ -589,6 +753,7 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
         feature=name, kind=kind, logical_type=ref_outer.logical_type.value, primary_method=rule.method,
         threshold=rule.threshold, statistic=math.nan, verdict=DriftVerdict.NO_DRIFT, low_cardinality=low_card,
         missing_share_reference=ref_outer.missing_fraction, missing_share_current=cur_outer.missing_fraction,
+        spec=rule,
     )
     if ref_null or cur_null:
         fc.num_present_reference, fc.num_present_current = ref.num_present, cur.num_present
@@ -611,7 +776,8 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
             fc.notes.append("identifier-like: distribution not compared")
             return fc
         _category_findings(fc, labels, r, c, has_other, ref.values.exact, cur.values.exact)
-        if (policy.high_cardinality_gate and not low_card and n_ref and n_cur
+        _category_evidence(fc, labels, r, c)
+        if (policy.high_cardinality_gate and rule.source in _GATED_SOURCES and not low_card and n_ref and n_cur
                 and len(labels) > HIGH_CARDINALITY_TOP + 1
                 and len(labels) > HIGH_CARDINALITY_RATIO * min(n_ref, n_cur)):
             high_card = len(labels)
@@ -626,9 +792,20 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     if rn is not None and cn is not None:
         fc.approximate = fc.approximate or not (rn.sketch.is_exact and cn.sketch.is_exact)
         if rn.num_finite and cn.num_finite:
-            bins = shared_bins(ref, cur)
-            fc.below_range_share = float(bins.current[0] / cn.num_finite)
-            fc.above_range_share = float(bins.current[-1] / cn.num_finite)
+            bins = shared_bins(ref, cur, binning=rule.binning)
+            if kind == "numeric":
+                fc.evidence.update(bins=bins.labels, edges=[float(e) for e in bins.edges],
+                                   reference_counts=bins.reference.tolist(), current_counts=bins.current.tolist())
+            imported = rn.sketch.from_histogram or cn.sketch.from_histogram
+            if imported:
+                fc.notes.append(_TFDV_NOTE)
+            elif bins.binning == "tfdv":
+                # TFDV's bins span both ranges: the shares outside the reference range come from the CDF.
+                fc.below_range_share = float(cn.sketch.cdf([rn.min], inclusive=False)[0])
+                fc.above_range_share = float(1.0 - cn.sketch.cdf([rn.max], inclusive=True)[0])
+            else:
+                fc.below_range_share = float(bins.current[0] / cn.num_finite)
+                fc.above_range_share = float(bins.current[bins.overflow_index] / cn.num_finite)
     fc.num_present_reference, fc.num_present_current = int(n_ref), int(n_cur)
 
     if n_ref == 0 or n_cur == 0:
@@ -658,6 +835,23 @@ def _compare_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     return fc
 
 
+_TFDV_NOTE = ("statistics imported from TFDV: JS/PSI/Hellinger on TFDV's histograms, KS and Wasserstein "
+              "not computed (no sketch)")
+
+
+_GATED_SOURCES = frozenset({ThresholdSource.POLICY.value, ThresholdSource.GLOBAL.value})
+
+
+def _category_evidence(fc: FeatureComparison, labels: list[Any], r: np.ndarray, c: np.ndarray) -> None:
+    """The 10 largest changes of category shares, for descriptions (``evidence["largest_changes"]``)."""
+    rt, ct = float(r.sum()), float(c.sum())
+    if not rt or not ct:
+        return
+    pr, pc_ = r / rt, c / ct
+    order = np.argsort(-np.abs(pc_ - pr), kind="stable")[:10]
+    fc.evidence["largest_changes"] = [[labels[j], float(pr[j]), float(pc_[j])] for j in order]
+
+
 def _identifier_like(unique: int, present: float) -> bool:
     return present > 0 and unique > IDENTIFIER_MIN_UNIQUE and unique >= IDENTIFIER_UNIQUE_RATIO * present
 
@@ -685,56 +879,90 @@ def compare_statistics(
     reference: DatasetStatistics,
     current: DatasetStatistics,
     *,
-    policy: str = "auto",
+    policy: str = DEFAULT_POLICY,
     methods: Collection[str] | None = None,
     thresholds: Mapping[str, float] | None = None,
     correction: str | None = None,
     drift_share_threshold: float = 0.5,
     categorical: Collection[str] | Mapping[str, bool] | None = None,
     exclude: Collection[str] = (),
+    schema: Schema | None = None,
+    comparator: str = "drift",
+    environment: str | None = None,
+    categorical_method: str | None = None,
+    numeric_method: str | None = None,
+    overrides: Mapping[str, FeatureOverride] | None = None,
+    roles: Mapping[str, str] | None = None,
 ) -> Comparison:
     """Compare every feature present in both datasets' statistics; see the module docstring.
 
-    ``policy``: ``"auto"`` (Evidently-like defaults) or ``"tfdv"``. ``methods``: names from
-    :data:`METHODS` to compute (default all; the policy's primary method is always computed).
-    ``thresholds``: method -> threshold overriding the policy's (a significance level for
-    ``ks``/``chi_square``). ``correction``: ``None``, ``"bonferroni"`` or ``"fdr"`` (Benjamini-Hochberg)
-    across the features decided by a test. ``categorical``: feature names to compare as
-    categorical (e.g. a schema's ``is_categorical`` features), or a name -> bool mapping that can
-    also force numeric. ``exclude``: features not to compare (e.g. join keys).
+    The one drift/skew engine: every page of the dashboard, ``dvtools compare``, ``dvtools
+    validate`` (its distribution anomalies) and the HTML report read its results. Each feature's
+    comparator comes from :func:`resolve_spec` (policy < global < schema < override).
+
+    ``policy``: ``"auto"`` (Evidently-like defaults, :data:`DEFAULT_POLICY`) or ``"tfdv"``.
+    ``methods``: names from :data:`METHODS` to compute (default all; the deciding method always
+    is). ``thresholds``: method -> threshold, the global layer (a significance level for
+    ``ks``/``chi_square``). ``categorical_method`` / ``numeric_method``: judge every categorical
+    (numeric) feature by this method (global layer). ``schema``: its comparators (the schema layer),
+    its categorical flags (which features are compared as categories), its roles and environments.
+    ``comparator``: the second dataset's role: ``"skew"`` (serving: the schema's
+    ``skew_comparator``) or ``"drift"`` (evaluation, next span: ``drift_comparator``).
+    ``environment``: features the schema does not expect there are not compared.
+    ``overrides``: per-feature :class:`FeatureOverride` (the top layer; ``compare=True`` compares an
+    identifier or timestamp). ``roles``: name -> role where the schema gives none (default: inferred
+    from the reference's statistics, :func:`~dvtools.schema.inference.infer_role`); identifiers and
+    timestamps are not compared by default (``not_compared``).
+    ``correction``: ``None``, ``"bonferroni"`` or ``"fdr"`` (Benjamini-Hochberg) across the features
+    decided by a test. ``categorical``: feature names to compare as categorical, or a name -> bool
+    mapping that can also force numeric (the schema's flags win). ``exclude``: features not to
+    compare (e.g. join keys: reason ``"key column"``).
     Raises :class:`~dvtools.errors.UsageError` for unknown options.
     """
     if policy not in POLICIES:
         raise UsageError(f"unknown policy {policy!r}: use one of {', '.join(POLICIES)}")
     if correction not in (None, "bonferroni", "fdr"):
         raise UsageError(f"unknown correction {correction!r}: use 'bonferroni' or 'fdr'")
+    if comparator not in ("drift", "skew"):
+        raise UsageError(f"comparator must be 'drift' or 'skew', got {comparator!r}")
     wanted = None if methods is None else set(methods)
     for m in (wanted or set()) | set(thresholds or {}):
         if m not in METHODS:
             raise UsageError(f"unknown method {m!r}: use one of {', '.join(METHODS)}")
+    for what, m, allowed in (("categorical_method", categorical_method, CATEGORICAL_METHODS),
+                             ("numeric_method", numeric_method, NUMERIC_METHODS)):
+        if m is not None and m not in allowed:
+            raise UsageError(f"unknown {what} {m!r}: use one of {', '.join(allowed)}")
     for m, t in (thresholds or {}).items():
-        if not (isinstance(t, int | float) and math.isfinite(t) and t > 0):
-            raise UsageError(f"threshold of {m} must be a positive number, got {t!r}")
-        if m in TEST_METHODS and t >= 1:
-            raise UsageError(f"threshold of {m} is a significance level and must be below 1, got {t!r}")
+        if not (isinstance(t, int | float) and math.isfinite(t) and t >= 0):
+            raise UsageError(f"threshold of {m} must be a number >= 0, got {t!r}")
+        if m in TEST_METHODS and not 0 < t < 1:
+            raise UsageError(f"threshold of {m} is a significance level and must be in (0, 1), got {t!r}")
     if not (0 < drift_share_threshold <= 1):
         raise UsageError(f"drift_share_threshold must be in (0, 1], got {drift_share_threshold!r}")
-    pol = POLICIES[policy]
+    layers = Layers(policy=policy, thresholds=dict(thresholds or {}), categorical_method=categorical_method,
+                    numeric_method=numeric_method, schema=schema, comparator=comparator,
+                    overrides=dict(overrides or {}))
     excluded = set(exclude)
     features: list[FeatureComparison] = []
     not_compared: dict[str, str] = {}
     for name, ref_f in reference.features.items():
         if name in excluded or name not in current.features:
+            if name in excluded and name in current.features:
+                not_compared[name] = "key column"
             continue
-        out = _compare_feature(name, ref_f, current.features[name], hint=_hint_for(name, categorical),
-                               policy=pol, reference_rows=reference.num_examples, thresholds=thresholds,
-                               methods=wanted)
+        reason = _skip_reason(name, ref_f, layers, environment, roles)
+        if reason is not None:
+            not_compared[name] = reason
+            continue
+        out = _compare_feature(name, ref_f, current.features[name], hint=_hint(name, categorical, schema),
+                               layers=layers, reference_rows=reference.num_examples, methods=wanted)
         if isinstance(out, str):
             not_compared[name] = out
         else:
             features.append(out)
     if correction is not None:
-        _correct(features, correction, pol, reference.num_examples, thresholds)
+        _correct(features, correction)
     return Comparison(
         features=features,
         policy=policy,
@@ -745,11 +973,44 @@ def compare_statistics(
         only_in_reference=[n for n in reference.features if n not in current.features and n not in excluded],
         only_in_current=[n for n in current.features if n not in reference.features and n not in excluded],
         not_compared=not_compared,
+        comparator=comparator,
     )
 
 
-def _correct(features: list[FeatureComparison], correction: str, policy: Policy, reference_rows: int,
-             thresholds: Mapping[str, float] | None) -> None:
+def _skip_reason(name: str, ref: FeatureStatistics, layers: Layers, environment: str | None,
+                 roles: Mapping[str, str] | None) -> str | None:
+    """Why a feature present on both sides is not compared (None: it is compared)."""
+    o = layers.overrides.get(name)
+    if o is not None and o.compare is False:
+        return "not compared (per-feature setting)"
+    f = layers.schema.get(name) if layers.schema is not None else None
+    if f is not None:
+        if f.deprecated:
+            return "deprecated"
+        assert layers.schema is not None
+        if not f.in_env(environment, layers.schema.default_environments):
+            return f"not in environment {environment}"
+        role = FeatureRole(f.role)
+    elif roles is not None and name in roles:
+        role = FeatureRole(roles[name])
+    else:
+        role = infer_role(ref)
+    if not role.compared_by_default and not (o is not None and o.compare):
+        return role.value
+    return None
+
+
+def _hint(name: str, categorical: Collection[str] | Mapping[str, bool] | None, schema: Schema | None) -> bool | None:
+    """Compare as categories (True), as numbers (False) or by the statistics (None)."""
+    f = schema.get(name) if schema is not None else None
+    if f is not None:
+        if f.is_categorical or f.type in (FeatureType.STRING, FeatureType.BOOL, FeatureType.BYTES):
+            return True
+        return False
+    return _hint_for(name, categorical)
+
+
+def _correct(features: list[FeatureComparison], correction: str) -> None:
     """Adjust the primary p-values of test-decided features across features, and redo their verdicts."""
     tested = [f for f in features if f.primary_method in TEST_METHODS and not math.isnan(
         f.p_values.get(f.primary_method, math.nan))]
@@ -760,4 +1021,5 @@ def _correct(features: list[FeatureComparison], correction: str, policy: Policy,
     for f, p in zip(tested, adjusted, strict=True):
         f.p_values[f"{f.primary_method}_adjusted"] = float(p)
         f.statistic = float(p)
-        f.verdict = policy.rule(f.kind, reference_rows, thresholds).verdict(float(p))
+        assert f.spec is not None
+        f.verdict = f.spec.verdict(float(p))

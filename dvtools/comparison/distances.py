@@ -34,7 +34,6 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 __all__ = [
     "DISTANCE_RANGES",
@@ -280,6 +279,8 @@ def chi_square(ref_counts: ArrayLike, cur_counts: ArrayLike) -> tuple[float, flo
     col = table.sum(axis=0)
     expected = np.outer(row, col) / row.sum()
     statistic = float(np.sum((table - expected) ** 2 / expected))
+    from scipy import stats  # imported here: scipy costs ~1 s of start-up
+
     p_value = float(stats.chi2.sf(statistic, dof))
     return statistic, min(max(p_value, 0.0), 1.0), int(dof)
 
@@ -331,6 +332,8 @@ def ks_from_cdfs(
     d = float(min(np.max(np.abs(fr - fc)), 1.0))
     n_eff = float(n_ref) * float(n_cur) / (float(n_ref) + float(n_cur))
     n_int = max(1.0, float(np.round(n_eff)))
+    from scipy import stats  # imported here: scipy costs ~1 s of start-up
+
     if n_int > KS_LIMITING_N:
         # Kolmogorov's limiting distribution: same value to ~1e-3 at this size, and ~1000x
         # faster than kstwo's exact finite-n series (which took ~0.8 s per feature at 1M rows).

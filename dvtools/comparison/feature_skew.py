@@ -30,8 +30,6 @@ are joined as float64 (int vs float) or text.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,14 +38,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from dvtools.comparison._common import fmt, jsonable, open_stream, pct
 from dvtools.errors import UsageError
+from dvtools.io.spill import SpillDirectory
 from dvtools.statistics.sketches import hash_array
-from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
 
-__all__ = ["FeatureSkew", "FeatureSkewResult", "feature_skew", "skew_anomalies"]
+__all__ = ["FeatureSkew", "FeatureSkewResult", "feature_skew"]
 
 ROWS_PER_PARTITION = 2_000_000
 """Target maximum rows per side in one partition (what is held in memory at once)."""
@@ -291,21 +288,21 @@ def _split(table: pa.Table, key: Sequence[str], n: int, seed: int) -> Iterator[t
 
 
 class _Store:
-    """Rows of both sides by partition: in memory until too large, then Parquet files."""
+    """Rows of both sides by partition: in memory until too large, then spill files (``dvtools.io.spill``)."""
 
-    def __init__(self, key: list[str], schemas: dict[str, pa.Schema], budget: int, directory: str) -> None:
+    def __init__(self, key: list[str], schemas: dict[str, pa.Schema], budget: int, spill: SpillDirectory) -> None:
         self.key = key
         self.schemas = schemas
         self.budget = budget
-        self.dir = directory
+        self.files = spill
         self.n = 1
         self.spilled = False
         self.memory: dict[str, list[pa.Table]] = {"ref": [], "cur": []}
         self.rows: dict[str, int] = {"ref": 0, "cur": 0}
-        self.writers: dict[tuple[str, int], pq.ParquetWriter] = {}
 
-    def path(self, side: str, i: int, directory: str | None = None) -> str:
-        return os.path.join(directory or self.dir, f"{side}-{i:05d}.parquet")
+    @staticmethod
+    def name(side: str, i: int) -> str:
+        return f"{side}-{i:05d}"
 
     def spill(self, n: int) -> None:
         """Switch to ``n`` on-disk partitions, moving what is buffered."""
@@ -325,16 +322,10 @@ class _Store:
 
     def _write(self, side: str, table: pa.Table) -> None:
         for i, part in _split(table, self.key, self.n, 0):
-            w = self.writers.get((side, i))
-            if w is None:
-                w = self.writers[(side, i)] = pq.ParquetWriter(self.path(side, i), self.schemas[side],
-                                                               compression="lz4")
-            w.write_table(part)
+            self.files.append(self.name(side, i), part, self.schemas[side])
 
     def close(self) -> None:
-        for w in self.writers.values():
-            w.close()
-        self.writers.clear()
+        self.files.close_writers()
 
     def pairs(self) -> Iterator[tuple[pa.Table, pa.Table]]:
         """Every partition pair as two tables (re-splitting oversized ones)."""
@@ -344,46 +335,30 @@ class _Store:
             return
         self.close()
         for i in range(self.n):
-            yield from self._pair_files(self.path("ref", i), self.path("cur", i), depth=1)
+            yield from self._pair_files(self.files, i, depth=1)
 
-    def _pair_files(self, ref_path: str, cur_path: str, depth: int) -> Iterator[tuple[pa.Table, pa.Table]]:
-        n_ref, n_cur = _file_rows(ref_path), _file_rows(cur_path)
-        if max(n_ref, n_cur) > self.budget and depth <= MAX_DEPTH:
-            sub = tempfile.mkdtemp(dir=self.dir)
-            for side, path in (("ref", ref_path), ("cur", cur_path)):
-                if not os.path.exists(path):
-                    continue
-                writers: dict[int, pq.ParquetWriter] = {}
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=131_072):
-                    for i, part in _split(pa.Table.from_batches([batch]), self.key, FANOUT, depth):
-                        if i not in writers:
-                            writers[i] = pq.ParquetWriter(self.path(side, i, sub), self.schemas[side],
-                                                          compression="lz4")
-                        writers[i].write_table(part)
-                for w in writers.values():
-                    w.close()
-                os.remove(path)
-            for i in range(FANOUT):
-                yield from self._pair_files(self.path("ref", i, sub), self.path("cur", i, sub), depth + 1)
+    def _pair_files(self, files: SpillDirectory, i: int, depth: int) -> Iterator[tuple[pa.Table, pa.Table]]:
+        ref, cur = self.name("ref", i), self.name("cur", i)
+        if max(files.num_rows(ref), files.num_rows(cur)) > self.budget and depth <= MAX_DEPTH:
+            sub = files.subdirectory()
+            for side, name in (("ref", ref), ("cur", cur)):
+                for batch in files.iter_batches(name):
+                    for j, part in _split(pa.Table.from_batches([batch]), self.key, FANOUT, depth):
+                        sub.append(self.name(side, j), part, self.schemas[side])
+                sub.close_writers()
+                files.remove(name)
+            for j in range(FANOUT):
+                yield from self._pair_files(sub, j, depth + 1)
             return
-        yield _read(ref_path, self.schemas["ref"]), _read(cur_path, self.schemas["cur"])
-        for p in (ref_path, cur_path):
-            if os.path.exists(p):
-                os.remove(p)
+        yield files.read(ref, self.schemas["ref"]), files.read(cur, self.schemas["cur"])
+        files.remove(ref)
+        files.remove(cur)
 
 
 def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
     if not tables:
         return schema.empty_table()
     return pa.concat_tables(tables)
-
-
-def _file_rows(path: str) -> int:
-    return pq.ParquetFile(path).metadata.num_rows if os.path.exists(path) else 0
-
-
-def _read(path: str, schema: pa.Schema) -> pa.Table:
-    return pq.read_table(path, schema=schema) if os.path.exists(path) else schema.empty_table()
 
 
 # --------------------------------------------------------------------------- join and compare
@@ -573,8 +548,8 @@ def feature_skew(
         for side in streams
     }
 
-    with tempfile.TemporaryDirectory(prefix="dvtools-skew-") as tmp:
-        store = _Store(keys, projected, max_partition_rows, tmp)
+    with SpillDirectory(prefix="dvtools-skew-") as spill:
+        store = _Store(keys, projected, max_partition_rows, spill)
         if partitions is not None and partitions > 1:
             store.spill(partitions)
         elif partitions is None:
@@ -625,33 +600,3 @@ def feature_skew(
         if n_null:
             result.warnings.append(f"{n_null:,} {side} rows have a null key and cannot be joined")
     return result
-
-
-def skew_anomalies(result: FeatureSkewResult, *, threshold: float = 0.0) -> list[Anomaly]:
-    """``SCHEMA_TRAINING_SERVING_SKEW`` errors for features whose mismatch share exceeds ``threshold``.
-
-    One anomaly per feature with mismatches (``observed``: mismatch share, ``expected``: the
-    threshold); the description gives the share and a mismatching example.
-    """
-    out: list[Anomaly] = []
-    key_text = ", ".join(result.key)
-    for f in result.features:
-        if f.num_mismatches == 0 or f.mismatch_share <= threshold:
-            continue
-        example = ""
-        if f.samples:
-            s = f.samples[0]
-            k = ", ".join(f"{n}={v!r}" for n, v in s["key"].items())
-            example = f"; e.g. {k}: reference {s['reference']!r}, current {s['current']!r}"
-        out.append(Anomaly(
-            feature=f.feature,
-            type=AnomalyType.SCHEMA_TRAINING_SERVING_SKEW,
-            severity=Severity.ERROR,
-            description=(f"{fmt(f.num_mismatches)} of {fmt(f.num_joined)} examples joined on {key_text} "
-                         f"({pct(f.mismatch_share)}) have a different value{example}"),
-            observed=f.mismatch_share,
-            expected=threshold,
-            details=jsonable({"num_mismatches": f.num_mismatches, "num_joined": f.num_joined,
-                              "comparison": f.comparison, "samples": f.samples[:5]}),
-        ))
-    return out

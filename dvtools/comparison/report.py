@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,8 @@ def comparison_to_text(
     """Return a readable plain-text report: summary, per-feature table, skew and concept-shift sections."""
     c = comparison
     out = [
-        f"Drift report (policy {c.policy}{', ' + c.correction + ' correction' if c.correction else ''}): "
+        f"{'Skew' if c.comparator == 'skew' else 'Drift'} report (policy {c.policy}"
+        f"{', ' + c.correction + ' correction' if c.correction else ''}): "
         f"reference {fmt(c.num_examples_reference)} rows, current {fmt(c.num_examples_current)} rows",
         _summary_line(c),
         "",
@@ -95,7 +97,7 @@ def comparison_to_text(
             f.feature,
             f.kind,
             f.primary_method,
-            fmt(f.threshold),
+            f"{fmt(f.threshold)} ({f.threshold_source})",
             _stat_text(f) + ("~" if f.approximate else ""),
             f.verdict.value,
             f"{pct(f.missing_share_reference)} -> {pct(f.missing_share_current)}",
@@ -109,7 +111,7 @@ def comparison_to_text(
                 "feature",
                 "kind",
                 "method",
-                "threshold",
+                "threshold (source)",
                 "statistic",
                 "verdict",
                 "missing ref -> cur",
@@ -118,7 +120,7 @@ def comparison_to_text(
             rows,
         )
         if rows
-        else "no feature compared"
+        else "nothing compared"
     )
     if any(f.approximate for f in c.features):
         out.append("~ approximate (from sketches of more than 100k values)")
@@ -150,7 +152,7 @@ def _skew_text(s: FeatureSkewResult) -> str:
     lines.append(
         _table(["feature", "joined", "mismatches", "share", "comparison", "example"], rows)
         if rows
-        else "no feature compared"
+        else "nothing compared"
     )
     lines += [f"Not compared: {name} ({why})" for name, why in s.skipped_features.items()]
     lines += [f"warning: {w}" for w in s.warnings]
@@ -373,7 +375,7 @@ def _features_html(c: Comparison) -> str:
                 _e(f.feature),
                 _e(f.kind),
                 _e(f.primary_method),
-                _e(fmt(f.threshold)),
+                _e(f"{fmt(f.threshold)} ({f.threshold_source})"),
                 _e(_stat_text(f))
                 + (' <span class="muted" title="approximate">~</span>' if f.approximate else ""),
                 _verdict_html(f.verdict.value),
@@ -389,7 +391,7 @@ def _features_html(c: Comparison) -> str:
             "feature",
             "kind",
             "method",
-            "threshold",
+            "threshold (source)",
             "statistic",
             "verdict",
             "missing ref → cur",
@@ -559,11 +561,15 @@ def check_raw_data(what: str, inputs: list[str]) -> None:
 
     for path in inputs:
         if is_statistics_file(path):
-            raise DvtoolsError(f"{what} needs raw data, not a statistics file: {path} is a dvtools statistics file")
+            raise DvtoolsError(f"{what} needs raw data, not a statistics file: {path} is a statistics file")
 
 
-def run_compare(args: argparse.Namespace) -> int:
+def run_compare(args: argparse.Namespace, options: dict[str, Any] | None = None) -> int:
     """Run ``dvtools compare``: exit code 1 on dataset drift, any drifting feature or feature skew, else 0.
+
+    ``options``: keyword arguments of :func:`compare_statistics` (the comparator layers, built by the
+    CLI from the same flags and defaults as ``dvtools validate``). Nothing compared (no column in
+    common, or none comparable) is not a pass: a one-line error (exit code 2).
 
     ``args``: ``reference``, ``current`` (data files or statistics JSON), ``label`` (concept shift,
     needs data), ``key`` (feature skew, needs data), ``policy``, ``format`` (text/json/html),
@@ -580,8 +586,11 @@ def run_compare(args: argparse.Namespace) -> int:
     for what, needed in (("feature skew (--key)", key), ("concept shift (--label)", label)):
         if needed:
             check_raw_data(what, [args.reference, args.current])
-    ref_stats, _ = statistics_of(args.reference)
-    cur_stats, _ = statistics_of(args.current)
+    ref_stats, ref_raw = statistics_of(args.reference)
+    cur_stats, cur_raw = statistics_of(args.current)
+    for raw, st in ((ref_raw, ref_stats), (cur_raw, cur_stats)):
+        for w in [] if raw else st.warnings:  # a statistics file's load warnings (e.g. imported from TFDV)
+            print(f"dvtools: warning: {w}", file=sys.stderr)
     for k in key or []:
         for side, st in (("reference", ref_stats), ("current", cur_stats)):
             if k not in st:
@@ -590,9 +599,10 @@ def run_compare(args: argparse.Namespace) -> int:
         for side, st in (("reference", ref_stats), ("current", cur_stats)):
             if label not in st:
                 raise DvtoolsError(f"label column {label!r} is not in the {side} data")
-    comparison = compare_statistics(
-        ref_stats, cur_stats, policy=getattr(args, "policy", "auto") or "auto", exclude=key or ()
-    )
+    opts = dict(options or {"policy": getattr(args, "policy", None) or "auto"})
+    comparison = compare_statistics(ref_stats, cur_stats, exclude=key or (), **opts)
+    if comparison.nothing_compared:
+        raise DvtoolsError(comparison.nothing_compared_reason())
     skew = feature_skew(args.reference, args.current, key=key) if key else None
     concept = None
     if label:
@@ -600,12 +610,12 @@ def run_compare(args: argparse.Namespace) -> int:
         concept = concept_shift(
             args.reference, args.current, label=label, features=features, reference_statistics=ref_stats
         )
+    from dvtools.io.files import write_text
+
     if fmt_ == "html":
         path = Path(args.output or "report.html")
         title = f"dvtools drift report: {Path(str(args.reference)).name} vs {Path(str(args.current)).name}"
-        path.write_text(
-            comparison_to_html(comparison, ref_stats, cur_stats, skew, concept, title=title), encoding="utf-8"
-        )
+        write_text(path, comparison_to_html(comparison, ref_stats, cur_stats, skew, concept, title=title))
         print(f"wrote {path}")
     else:
         text = (
@@ -614,7 +624,7 @@ def run_compare(args: argparse.Namespace) -> int:
             else comparison_to_text(comparison, skew, concept)
         )
         if args.output:
-            Path(args.output).write_text(text + "\n", encoding="utf-8")
+            write_text(args.output, text + "\n")
             print(f"wrote {args.output}")
         else:
             print(text)

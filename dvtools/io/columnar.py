@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.feather as feather
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from dvtools.io._base import (
     ByteInput,
@@ -163,6 +166,8 @@ class TablePart(Part):
 
 
 def _is_missing(v: object) -> bool:
+    import pandas as pd  # only DataFrame sources get here: pandas is not a start-up cost
+
     return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
 
 

@@ -32,10 +32,10 @@ import glob
 import io
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-import pandas as pd
 import pyarrow as pa
 
 from dvtools.errors import DataLoadError, UsageError
@@ -181,6 +181,7 @@ class BatchStream:
         if self.num_rows == 0:
             raise load_error(_names(self._parts), "no data rows")
         self.bytes_read = 0
+        self.parts_done = 0  # parts fully read by the current pass (progress)
         self._unify()
 
     def _unify(self) -> None:
@@ -230,7 +231,7 @@ class BatchStream:
     def _pass(self) -> Iterator[pa.RecordBatch]:
         """One pass over all parts, conformed to the current schema; may raise Restart."""
         target, size = self._schema, self.batch_size
-        self.bytes_read = done = 0
+        self.bytes_read = done = self.parts_done = 0
         for part in self._parts:
             for batch in self._read(part, target, size):
                 self.bytes_read = done + part.bytes_read
@@ -241,6 +242,7 @@ class BatchStream:
                         yield batch.slice(offset, size)
             done += part.size or 0
             self.bytes_read = done
+            self.parts_done += 1
         for part in self._parts:
             part.complete = True
 
@@ -434,7 +436,8 @@ def _file_like_input(f: Any, name: str | None) -> ByteInput | str:
 
 def _parts(source: Any, name: str | None, format: str | None, opts: dict[str, Any],
            warnings: list[str]) -> list[Part]:
-    if isinstance(source, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # a DataFrame exists only once pandas is imported: no start-up cost
+    if pd is not None and isinstance(source, pd.DataFrame):
         label = name or "DataFrame"
         try:
             table = table_from_pandas(source, label, warnings)

@@ -6,50 +6,36 @@ Build one with :func:`infer_schema` from training statistics, edit it (see
 content.
 """
 
-from dvtools.schema.inference import category_variants, infer_schema, with_default_thresholds
-from dvtools.schema.model import (
-    SERVING,
-    TRAINING,
-    BoolDomain,
-    Comparator,
-    DatasetConstraints,
-    Feature,
-    FeatureType,
-    FloatDomain,
-    IntDomain,
-    NumExamplesComparator,
-    Presence,
-    Schema,
-    StringDomain,
-    ValueCount,
-)
-from dvtools.schema.serialization import load_schema, save_schema, schema_from_json, schema_to_json
-from dvtools.schema.tfdv import schema_from_pbtxt, schema_from_proto, schema_to_pbtxt, schema_to_proto
+from dvtools._lazy import attach
 
-__all__ = [
-    "Schema",
-    "Feature",
-    "FeatureType",
-    "IntDomain",
-    "FloatDomain",
-    "StringDomain",
-    "BoolDomain",
-    "Presence",
-    "ValueCount",
-    "Comparator",
-    "DatasetConstraints",
-    "NumExamplesComparator",
-    "TRAINING",
-    "SERVING",
-    "infer_schema",
-    "with_default_thresholds",
-    "category_variants",
-    "schema_to_json",
-    "schema_from_json",
-    "save_schema",
-    "load_schema",
-    "schema_to_pbtxt",
-    "schema_from_pbtxt",
-    "schema_to_proto",
-    "schema_from_proto",
-]
+# name -> module: imported on first use (see dvtools._lazy).
+_API = {
+    "FeatureRole": "dvtools.schema.model",
+    "Schema": "dvtools.schema.model",
+    "Feature": "dvtools.schema.model",
+    "FeatureType": "dvtools.schema.model",
+    "IntDomain": "dvtools.schema.model",
+    "FloatDomain": "dvtools.schema.model",
+    "StringDomain": "dvtools.schema.model",
+    "BoolDomain": "dvtools.schema.model",
+    "Presence": "dvtools.schema.model",
+    "ValueCount": "dvtools.schema.model",
+    "Comparator": "dvtools.schema.model",
+    "DatasetConstraints": "dvtools.schema.model",
+    "NumExamplesComparator": "dvtools.schema.model",
+    "TRAINING": "dvtools.schema.model",
+    "SERVING": "dvtools.schema.model",
+    "infer_schema": "dvtools.schema.inference",
+    "with_default_thresholds": "dvtools.schema.inference",
+    "category_variants": "dvtools.schema.inference",
+    "schema_to_json": "dvtools.schema.serialization",
+    "schema_from_json": "dvtools.schema.serialization",
+    "save_schema": "dvtools.schema.serialization",
+    "load_schema": "dvtools.schema.serialization",
+    "schema_to_pbtxt": "dvtools.schema.tfdv",
+    "schema_from_pbtxt": "dvtools.schema.tfdv",
+    "schema_to_proto": "dvtools.schema.tfdv",
+    "schema_from_proto": "dvtools.schema.tfdv",
+}
+
+__getattr__, __dir__, __all__ = attach(__name__, _API)

@@ -19,6 +19,7 @@ from dvtools.schema.model import (
     TRAINING,
     BoolDomain,
     Feature,
+    FeatureRole,
     FeatureType,
     FloatDomain,
     IntDomain,
@@ -50,6 +51,62 @@ _UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns":
 _NUMPY_UNITS = {"s": "s", "ms": "ms", "us": "us", "ns": "ns", "day": "D"}
 
 
+# ---- roles ---------------------------------------------------------------------------------------
+#: Identifier: distinct values at least this share of the present values (and more than IDENTIFIER_MIN_UNIQUE).
+IDENTIFIER_UNIQUE_RATIO = 0.9
+IDENTIFIER_MIN_UNIQUE = 20
+#: A column named like an id (``id``, ``*_id``, ``uuid``, ``*_key``) with more distinct values than this is a key.
+KEY_MIN_UNIQUE = 100
+_ID_NAME = re.compile(r"(^|[_\-\s.])(id|uuid|guid|key)$|^(id|uuid|guid)[_\-\s.]|[a-z]Id$|[a-z]ID$", re.IGNORECASE)
+_TIME_NAME = re.compile(r"(time|date|timestamp|epoch|(^|_)ts$|_at$|_on$)", re.IGNORECASE)
+#: Epoch seconds between 2000-01-01 and 2100-01-01 (and the same in milliseconds).
+EPOCH_SECONDS = (946_684_800, 4_102_444_800)
+
+
+def is_categorical_int(fs: FeatureStatistics, max_unique: int = 20) -> bool:
+    """An INT feature counted exactly, with at most ``max_unique`` distinct values, not id-like.
+
+    The one definition of a low-cardinality (categorical) integer: schema inference marks it
+    ``is_categorical`` and comparison without a schema compares it by category frequencies.
+    """
+    vc = fs.values
+    return (fs.logical_type == LogicalType.INT and vc is not None and vc.exact
+            and 0 < vc.unique <= max_unique and vc.unique <= MAX_UNIQUE_RATIO * fs.num_present)
+
+
+def infer_role(fs: FeatureStatistics, *, label: str | None = None, keys: tuple[str, ...] | list[str] = ()) -> FeatureRole:
+    """The role of a column from its statistics and name (see :class:`~dvtools.schema.model.FeatureRole`).
+
+    * ``label``: the column named ``label``; ``identifier``: a column in ``keys``;
+    * ``timestamp``: a TIMESTAMP column, or an INT/FLOAT column named like a time (``*time*``,
+      ``*date*``, ``*_ts``, ``*_at``, ``epoch``) whose finite values all lie within epoch seconds
+      or milliseconds of 2000-2100;
+    * ``identifier``: a STRING, BYTES or INT column whose distinct values are at least 90 % of its
+      present values (more than 20 of them; INT columns also need an id-like name), or a column
+      named like an id (``id``, ``*_id``, ``uuid``, ``*_key``) with more than 100 distinct values;
+    * else ``feature``.
+    """
+    if label is not None and fs.name == label:
+        return FeatureRole.LABEL
+    if fs.name in keys:
+        return FeatureRole.IDENTIFIER
+    lt = fs.logical_type
+    if lt == LogicalType.TIMESTAMP:
+        return FeatureRole.TIMESTAMP
+    n = fs.numeric
+    if lt in (LogicalType.INT, LogicalType.FLOAT) and n is not None and n.num_finite and _TIME_NAME.search(fs.name):
+        lo, hi = EPOCH_SECONDS
+        if lo <= n.min and n.max <= hi or lo * 1000 <= n.min and n.max <= hi * 1000:
+            return FeatureRole.TIMESTAMP
+    if lt in (LogicalType.STRING, LogicalType.BYTES, LogicalType.INT) and fs.num_present:
+        unique = fs.unique if fs.unique is not None else (fs.values.unique if fs.values is not None else 0)
+        id_name = bool(_ID_NAME.search(fs.name))
+        near_unique = unique > IDENTIFIER_MIN_UNIQUE and unique >= IDENTIFIER_UNIQUE_RATIO * fs.num_present
+        if (near_unique and (lt != LogicalType.INT or id_name)) or (id_name and unique > KEY_MIN_UNIQUE):
+            return FeatureRole.IDENTIFIER
+    return FeatureRole.FEATURE
+
+
 # ---- category variants ----------------------------------------------------------------------------
 def variants_note(group: list[str]) -> str:
     """Return the note text for one group of :func:`category_variants`."""
@@ -65,6 +122,7 @@ def infer_schema(
     categorical_int_max_unique: int = 20,
     infer_ranges: bool = True,
     environments: tuple[str, ...] = (TRAINING, SERVING),
+    keys: tuple[str, ...] | list[str] = (),
 ) -> Schema:
     """Infer a schema from training statistics (TFDV's ``infer_schema`` rules, plus ranges).
 
@@ -100,6 +158,8 @@ def infer_schema(
     * **FLOAT NaN/inf**: ``disallow_nan=True`` when training has no NaN, ``disallow_inf=True``
       when it has no +/-inf (always inferred, with or without ranges).
     * **BOOL** -> ``BoolDomain()``.
+    * **Role** (:func:`infer_role`): ``label`` for ``label``, ``identifier`` for ``keys`` and
+      unique or id-like columns, ``timestamp`` for time columns and epoch numbers, else ``feature``.
     * **Label**: the ``label`` feature gets ``not_in_environment=["SERVING"]``; the schema's
       ``default_environments`` are ``environments`` (TRAINING, SERVING).
     * No comparator thresholds (validation applies the CLI/UI defaults when the schema has none; see
@@ -113,6 +173,9 @@ def infer_schema(
     schema = Schema(default_environments=list(environments))
     for fs in stats:
         feature = _infer_feature(fs, max_domain_size, categorical_int_max_unique, infer_ranges)
+        feature.role = infer_role(fs, label=label, keys=tuple(keys))
+        if feature.role in (FeatureRole.IDENTIFIER, FeatureRole.TIMESTAMP):
+            feature.notes.append(f"role {feature.role.value}: not drift-, range- or domain-checked by default")
         if fs.name == label:
             feature.not_in_environment = [SERVING]
             feature.notes.append("label: not expected in SERVING data")
@@ -186,8 +249,7 @@ def _infer_domain(feature: Feature, fs: FeatureStatistics, max_domain_size: int,
                 notes.append(variants_note(group))
     elif lt == LogicalType.INT:
         vc = fs.values
-        few = vc is not None and vc.exact and vc.unique <= cat_int_max
-        if vc is not None and few and vc.unique <= MAX_UNIQUE_RATIO * present:
+        if vc is not None and is_categorical_int(fs, cat_int_max):
             feature.is_categorical = True
             vocab = sorted(int(v) for v in vc.values)
             notes.append("categorical integer values: " + ", ".join(str(v) for v in vocab))
@@ -238,15 +300,19 @@ def _show_time(v: float, unit: str | None) -> str:
         return str(v)
 
 
-def _int_floor(x: float) -> int:
+def _int_floor(x: float | int) -> int:
     """Largest int <= every integer that could have produced the float64 ``x`` (int64-clamped)."""
+    if isinstance(x, int):  # exact int statistics (INT min/max)
+        return max(_INT64_MIN, min(_INT64_MAX, x))
     if abs(x) >= _EXACT_FLOAT_INT:
         x = math.nextafter(x, -math.inf)
     return max(_INT64_MIN, min(_INT64_MAX, math.floor(x)))
 
 
-def _int_ceil(x: float) -> int:
+def _int_ceil(x: float | int) -> int:
     """Smallest int >= every integer that could have produced the float64 ``x`` (int64-clamped)."""
+    if isinstance(x, int):  # exact int statistics (INT min/max)
+        return max(_INT64_MIN, min(_INT64_MAX, x))
     if abs(x) >= _EXACT_FLOAT_INT:
         x = math.nextafter(x, math.inf)
     return max(_INT64_MIN, min(_INT64_MAX, math.ceil(x)))

@@ -30,6 +30,31 @@ TRAINING = "TRAINING"
 SERVING = "SERVING"
 
 
+class FeatureRole(StrEnum):
+    """What a column is for; decides which checks apply to it by default.
+
+    * ``feature`` (default): an input of the model; every check applies.
+    * ``label``: the prediction target; checked and compared like a feature (label shift is drift).
+    * ``identifier``: a row id or a key column (unique or near-unique per row): not drift-tested, not
+      range- or domain-checked by default (every serving id is new by design); duplicates are checked.
+    * ``timestamp``: when the row happened (time types, or epoch seconds/ms): not drift-tested, not
+      range-checked by default (time moves forward: a later serving timestamp is expected).
+
+    A per-feature setting (``Thresholds.per_feature[name].compare``) compares an identifier or a
+    timestamp anyway.
+    """
+
+    FEATURE = "feature"
+    LABEL = "label"
+    IDENTIFIER = "identifier"
+    TIMESTAMP = "timestamp"
+
+    @property
+    def compared_by_default(self) -> bool:
+        """False for identifiers and timestamps (no drift, range or domain check unless asked for)."""
+        return self not in (FeatureRole.IDENTIFIER, FeatureRole.TIMESTAMP)
+
+
 class FeatureType(StrEnum):
     """Expected logical type of a feature's values."""
 
@@ -172,6 +197,7 @@ class Feature:
     drift_comparator: Comparator = field(default_factory=Comparator)
     description: str = ""
     notes: list[str] = field(default_factory=list)
+    role: FeatureRole = FeatureRole.FEATURE
 
     # ---- editing ---------------------------------------------------------------------------------
     def with_domain(
@@ -222,6 +248,11 @@ class Feature:
     def check(self) -> None:
         """Raise :class:`SchemaError` when the feature is inconsistent."""
         try:
+            try:
+                self.role = FeatureRole(self.role)
+            except ValueError:
+                roles = ", ".join(r.value for r in FeatureRole)
+                raise SchemaError(f"unknown role {self.role!r} (one of {roles})") from None
             self.presence.check()
             if self.value_count is not None:
                 self.value_count.check()

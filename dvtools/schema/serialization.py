@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from dvtools.schema.model import (
     DatasetConstraints,
     Domain,
     Feature,
+    FeatureRole,
     FeatureType,
     FloatDomain,
     IntDomain,
@@ -90,6 +90,7 @@ def _feature_to_dict(f: Feature) -> dict[str, Any]:
         else {"min": f.value_count.min, "max": f.value_count.max},
         "domain": _domain_to_dict(f.domain),
         "is_categorical": f.is_categorical,
+        "role": FeatureRole(f.role).value,
         "in_environment": list(f.in_environment),
         "not_in_environment": list(f.not_in_environment),
         "deprecated": f.deprecated,
@@ -285,9 +286,19 @@ def _feature_from(r: _Reader) -> Feature:
         drift_comparator=_comparator_from(r.obj("drift_comparator")),
         description=r.str_("description", ""),
         notes=r.str_list("notes"),
+        role=_role_from(r, name),
     )
     r.done()
     return f
+
+
+def _role_from(r: _Reader, name: str) -> FeatureRole:
+    value = r.str_("role", FeatureRole.FEATURE.value)
+    try:
+        return FeatureRole(value)
+    except ValueError:
+        raise SchemaError(f"feature {name!r}: unknown role {value!r} "
+                          f"(one of {', '.join(x.value for x in FeatureRole)})") from None
 
 
 def schema_from_dict(d: Any) -> Schema:
@@ -370,14 +381,9 @@ def save_schema(schema: Schema, path: str | os.PathLike[str]) -> Path:
     else:
         raise UsageError(f"cannot tell the schema format from {str(p)!r}: use a .json or .pbtxt file name")
     try:
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        from dvtools.io.files import write_bytes
+
+        write_bytes(p, data)
     except OSError as e:
         raise SchemaError(f"cannot write schema to {str(p)!r}: {e.strerror or e}") from None
     return p
@@ -418,12 +424,15 @@ def load_schema(source: str | os.PathLike[str] | bytes | bytearray | Any, name: 
 
 
 def _parse(data: bytes, fmt: str | None) -> Schema:
-    from dvtools.schema.tfdv import schema_from_binary_proto, schema_from_pbtxt
+    def tfdv():  # noqa: ANN202 - imported only for proto files: tensorflow-metadata costs start-up time
+        from dvtools.schema import tfdv
+
+        return tfdv
 
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if fmt == "pb":
-        return schema_from_binary_proto(data)
+        return tfdv().schema_from_binary_proto(data)
     if not data.strip():
         raise SchemaError("schema file is empty")
     if fmt == "json":
@@ -433,12 +442,12 @@ def _parse(data: bytes, fmt: str | None) -> Schema:
     except UnicodeDecodeError:
         if fmt == "pbtxt":
             raise SchemaError("schema file is not UTF-8 text") from None
-        return schema_from_binary_proto(data)
+        return tfdv().schema_from_binary_proto(data)
     if fmt == "pbtxt":
-        return schema_from_pbtxt(text)
+        return tfdv().schema_from_pbtxt(text)
     # unknown extension: sniff
     if text.lstrip().startswith("{"):
         return schema_from_json(text)
     if any(ord(c) < 9 or 13 < ord(c) < 32 for c in text[:4096]):
-        return schema_from_binary_proto(data)
-    return schema_from_pbtxt(text)
+        return tfdv().schema_from_binary_proto(data)
+    return tfdv().schema_from_pbtxt(text)

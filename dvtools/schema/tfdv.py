@@ -44,7 +44,8 @@ Mapping (ours -> proto; reading is the inverse, and accepts TFDV's variants):
   bounds, and integer bounds beyond the int64 range (a uint64 column's max, say): the proto's
   ``int_domain`` fields are int64, so such a bound is left out of the proto (the proto range is
   widened: TFDV never rejects a value our bound accepts) and the exact bound is kept in a
-  ``dvtools.int_domain.min/max`` tag. TFDV ignores annotations.
+  ``dvtools.int_domain.min/max`` tag, and ``role`` (``dvtools.role=identifier``, ``label`` or
+  ``timestamp``; absent = ``feature``). TFDV ignores annotations.
 
 Fields we do not model (sparse/weighted features, ``distribution_constraints``, ``image_domain``,
 ``normalized_abs_difference``, unknown fields of a newer metadata version, ...) are ignored with a
@@ -70,6 +71,7 @@ from dvtools.schema.model import (
     DatasetConstraints,
     Domain,
     Feature,
+    FeatureRole,
     FeatureType,
     FloatDomain,
     IntDomain,
@@ -251,6 +253,8 @@ def _feature_to_proto(f: Feature, fp: schema_pb2.Feature, proto: schema_pb2.Sche
         tags.append(f"{TAG_PREFIX}type={t.value}")
     if _native_categorical(kind, msg) != f.is_categorical:
         tags.append(f"{TAG_PREFIX}is_categorical={'true' if f.is_categorical else 'false'}")
+    if FeatureRole(f.role) != FeatureRole.FEATURE:
+        tags.append(f"{TAG_PREFIX}role={FeatureRole(f.role).value}")
     if (p.min_fraction == 1.0) != f.required:
         tags.append(f"{TAG_PREFIX}required={'true' if f.required else 'false'}")
     if f.description:
@@ -463,6 +467,13 @@ def _feature_from_proto(fp: schema_pb2.Feature, tops: _Tops) -> Feature:
         deprecated = True
         notes.append(f"lifecycle_stage {_P.LifecycleStage.Name(fp.lifecycle_stage)}: not validated (as TFDV)")
 
+    role = FeatureRole.FEATURE
+    if "role" in tags:
+        v = tags.pop("role")
+        try:
+            role = FeatureRole(v)
+        except ValueError:
+            notes.append(f"annotation tag {TAG_PREFIX}role={v} is not a dvtools role: ignored")
     for key in tags:
         notes.append(f"annotation tag {TAG_PREFIX}{key} is not understood: ignored")
     feature = Feature(
@@ -480,6 +491,7 @@ def _feature_from_proto(fp: schema_pb2.Feature, tops: _Tops) -> Feature:
         drift_comparator=_comparator_from_proto(fp, "drift_comparator", notes),
         description="\n".join(description_lines),
         notes=fnotes + notes,
+        role=role,
     )
     feature.check()
     return feature

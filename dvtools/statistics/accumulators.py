@@ -184,6 +184,9 @@ class NumericAccumulator(_Base):
         # Integers get value counts too: few distinct values can make an int column categorical.
         # uint64 values beyond the int64 range are counted as uint64.
         self.values = ValueCounter(_int_counter_type(arrow_type)) if self.lt == LogicalType.INT else None
+        # Exact int extremes: float64 rounds integers above 2**53 (9007199254740993 -> ...992.0).
+        self.imin: int | None = None
+        self.imax: int | None = None
 
     def add(self, arr: pa.Array) -> None:
         """Fold a chunk."""
@@ -203,6 +206,10 @@ class NumericAccumulator(_Base):
             if arr.type != counter_type:
                 arr = arr.cast(counter_type)
             self.values.update(arr)
+            mm = pc.min_max(arr)
+            lo, hi = mm["min"].as_py(), mm["max"].as_py()
+            self.imin = lo if self.imin is None else min(self.imin, lo)
+            self.imax = hi if self.imax is None else max(self.imax, hi)
         vals = arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
         self.m.add_values(vals, maybe_nonfinite=self.lt == LogicalType.FLOAT)
 
@@ -212,6 +219,10 @@ class NumericAccumulator(_Base):
         self.m.merge(other.m)
         if self.values is not None and other.values is not None:
             self.values.merge(other.values)
+        if other.imin is not None:
+            self.imin = other.imin if self.imin is None else min(self.imin, other.imin)
+        if other.imax is not None:
+            self.imax = other.imax if self.imax is None else max(self.imax, other.imax)
 
     def finalize(self, name: str) -> FeatureStatistics:
         """Finalized statistics."""
@@ -219,6 +230,8 @@ class NumericAccumulator(_Base):
         if self.lt == LogicalType.TIMESTAMP:
             f.time_unit = TIME_UNIT
         f.numeric = self.m.finalize(self.num_buckets)
+        if self.imin is not None and self.imax is not None and f.numeric.num_finite:
+            f.numeric.min, f.numeric.max = int(self.imin), int(self.imax)
         if self.values is not None:
             f.values = ValueCounts.from_counter(self.values)
         return f
@@ -437,6 +450,16 @@ def make_accumulator(arrow_type: pa.DataType, num_buckets: int = 10) -> FeatureA
     return PresenceAccumulator(arrow_type)
 
 
+def seal(acc: FeatureAccumulator) -> None:
+    """Settle an accumulator's pending work now (value-count compaction), e.g. on a worker thread."""
+    values = getattr(acc, "values", None)
+    if isinstance(values, ValueCounter):
+        values.compact()
+    child = getattr(acc, "child", None)
+    if child is not None:
+        seal(child)
+
+
 def _int_counter_type(t: pa.DataType) -> pa.DataType:
     """Value type of an integer column's counter: int64, or uint64 for uint64 columns."""
     return pa.uint64() if pa.types.is_uint64(t) else pa.int64()
@@ -447,7 +470,7 @@ def _castable_to_string(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         t = t.value_type
     try:
-        pa.array([], type=t).cast(pa.string())
+        pa.nulls(0, t).cast(pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return True

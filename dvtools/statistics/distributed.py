@@ -33,7 +33,6 @@ cluster's workers must have dvtools installed (the same version as the client).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -41,7 +40,7 @@ from typing import Any
 import pyarrow as pa
 
 from dvtools.errors import UsageError
-from dvtools.statistics.engine import COALESCE_BYTES, MAX_SLICES, DatasetAccumulator, SlicedAccumulator
+from dvtools.statistics.engine import MAX_SLICES, DatasetAccumulator, Progress, SlicedAccumulator, rebatch
 from dvtools.statistics.model import DatasetStatistics
 
 DASK_MISSING = "the dask engine needs the 'dask' extra: pip install 'dvtools[dask]'"
@@ -60,29 +59,6 @@ class PartitionResult:
     accs: dict[int, SlicedAccumulator] = field(default_factory=dict)
     restarts: list[tuple[int, Any]] = field(default_factory=list)
     reports: dict[int, Any] = field(default_factory=dict)
-
-
-def rebatch(batches: Iterator[pa.RecordBatch], batch_size: int) -> Iterator[pa.RecordBatch]:
-    """Batches of about ``batch_size`` rows (or ``COALESCE_BYTES``): small ones (CSV blocks) concatenated.
-
-    Per-batch costs (sketch updates, value counts, Python overhead per column) make many small
-    batches about twice as slow as a few big ones.
-    """
-    pending: list[pa.RecordBatch] = []
-    rows = nbytes = 0
-    for batch in batches:
-        if not pending and (batch.num_rows >= batch_size or batch.nbytes >= COALESCE_BYTES):
-            for offset in range(0, batch.num_rows, batch_size):
-                yield batch.slice(offset, batch_size)
-            continue
-        pending.append(batch)
-        rows += batch.num_rows
-        nbytes += batch.nbytes
-        if rows >= batch_size or nbytes >= COALESCE_BYTES:
-            yield pa.concat_batches(pending) if len(pending) > 1 else pending[0]
-            pending, rows, nbytes = [], 0, 0
-    if pending:
-        yield pa.concat_batches(pending) if len(pending) > 1 else pending[0]
 
 
 def fold_partition(partition: Any, target: pa.Schema, slice_by: str | None, num_buckets: int,
@@ -173,6 +149,20 @@ def _tree_reduce(client: Any, futures: list[Any]) -> PartitionResult:
     return futures[0].result()
 
 
+def _report_progress(futures: list[Any], stream: Any, progress: Any) -> None:
+    """Call ``progress`` as each partition's fold finishes (results stay on the workers)."""
+    from distributed import wait
+
+    total, pending = len(futures), list(futures)
+    while pending:
+        done = wait(pending, return_when="FIRST_COMPLETED").done
+        pending = [f for f in pending if f not in done]
+        finished = total - len(pending)
+        size = stream.total_bytes
+        progress(Progress(rows=0, bytes_read=(size or 0) * finished // total, total_bytes=size,
+                          total_rows=stream.num_rows, parts_done=finished, total_parts=total))
+
+
 def compute_statistics_dask(
     source: Any,
     *,
@@ -183,12 +173,15 @@ def compute_statistics_dask(
     name: str | None = None,
     max_slices: int = MAX_SLICES,
     partition_bytes: int = DEFAULT_PARTITION_BYTES,
+    progress: Any = None,
 ) -> DatasetStatistics:
     """Statistics of ``source`` (anything ``compute_statistics`` takes) folded on a Dask cluster.
 
     ``scheduler``: a scheduler address, a ``distributed.Client``, or None for a local cluster of
     two worker processes (started and closed here). ``partition_bytes``: target partition size
-    (CSV byte ranges, Parquet row groups grouped, table slices). Raises
+    (CSV byte ranges, Parquet row groups grouped, table slices). ``progress`` is called with a
+    :class:`~dvtools.statistics.engine.Progress` as partitions finish (rows are counted at the end,
+    bytes estimated from the share of partitions done). Raises
     :class:`~dvtools.errors.DataLoadError` on bad input, as the local engine does.
     """
     try:
@@ -214,6 +207,8 @@ def compute_statistics_dask(
             fold = partial(fold_partition, target=target, slice_by=slice_by, num_buckets=num_buckets,
                            max_slices=max_slices, batch_size=batch_size)
             futures = client.map(fold, args, pure=False)
+            if progress is not None:
+                _report_progress(futures, stream, progress)
             result = _tree_reduce(client, futures)
             del futures, args, scattered
             if result.restarts:

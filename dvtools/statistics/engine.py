@@ -1,34 +1,66 @@
 """The fold: batches -> :class:`DatasetAccumulator` -> merge -> :class:`DatasetStatistics`.
 
-``compute_statistics`` reads record batches from :mod:`dvtools.io` and folds them on ``workers``
-threads, each with its own accumulator (pyarrow and numpy release the GIL, so two threads use two
-cores), then merges and finalizes once. Memory is bounded by the batches in flight plus the
-summaries, not by the size of the input. The Dask engine (:mod:`dvtools.statistics.distributed`)
-is the same fold with partitions on workers.
+``compute_statistics`` reads record batches from :mod:`dvtools.io`, coalesces small ones to about
+``batch_size`` rows (linear work), folds each batch into its own accumulator on one of ``workers``
+threads (sorting, value counts and hashing are numpy/pyarrow/polars calls that release the GIL, so
+two threads use two cores) and merges those per-batch accumulators into the result *in batch
+order* on the calling thread. The result therefore depends only on the input and the options,
+never on the number of threads or their timing: the same file gives byte-identical statistics.
+Memory is bounded by the batches in flight plus the summaries, not by the size of the input. The
+Dask engine (:mod:`dvtools.statistics.distributed`) is the same fold with partitions on workers.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import queue
-import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from dvtools.errors import UsageError
-from dvtools.statistics.accumulators import FeatureAccumulator, make_accumulator
+from dvtools.statistics.accumulators import FeatureAccumulator, make_accumulator, seal
 from dvtools.statistics.model import DatasetStatistics
 
 MAX_SLICES = 50
 DEFAULT_BATCH_SIZE = 131_072
 COALESCE_BYTES = 64 * 1024 * 1024
 
-ProgressCallback = Callable[[int, int | None], None]
-"""Called with (rows read so far, total bytes or None) after each batch."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a statistics pass is: what ``compute_statistics(..., progress=fn)`` passes to ``fn``.
+
+    ``rows``: rows read so far; ``bytes_read`` of ``total_bytes`` (None when the size is unknown, e.g.
+    a DataFrame); ``total_rows`` when known without reading (Parquet, Arrow, in-memory data);
+    ``parts_done`` of ``total_parts`` (input files, or partitions on the Dask engine).
+    """
+
+    rows: int
+    bytes_read: int
+    total_bytes: int | None
+    total_rows: int | None
+    parts_done: int
+    total_parts: int
+
+    @property
+    def fraction(self) -> float | None:
+        """Share of the input read (0..1) by bytes, else by rows, else None."""
+        if self.total_bytes:
+            return min(1.0, self.bytes_read / self.total_bytes)
+        if self.total_rows:
+            return min(1.0, self.rows / self.total_rows)
+        return None
+
+
+ProgressCallback = Callable[[Progress], None]
+"""Called with a :class:`Progress` after each batch read."""
 
 
 class DatasetAccumulator:
@@ -41,6 +73,12 @@ class DatasetAccumulator:
         self.columns: dict[str, FeatureAccumulator] = {
             f.name: make_accumulator(f.type, num_buckets) for f in schema
         }
+
+    def seal(self) -> DatasetAccumulator:
+        """Settle pending work (value-count compaction) now, on this thread; returns self."""
+        for acc in self.columns.values():
+            seal(acc)
+        return self
 
     def add_batch(self, batch: pa.RecordBatch | pa.Table) -> None:
         """Fold a batch with this accumulator's schema."""
@@ -150,54 +188,110 @@ class SlicedAccumulator:
         return stats
 
 
-class _ParallelFold:
-    """Feeds batches to ``workers`` threads, each folding into its own accumulator."""
+class Coalescer:
+    """Concatenates small batches (CSV/JSON blocks, tiny row groups) to about ``batch_size`` rows.
+
+    Per-batch costs (sketch updates, value counts, Python overhead per column, thread hand-offs)
+    otherwise dominate. Linear: running row and byte totals, and each batch is concatenated at most
+    once (``work`` counts batch touches: at most two per input batch).
+    """
+
+    def __init__(self, batch_size: int, max_bytes: int = COALESCE_BYTES) -> None:
+        self.batch_size = batch_size
+        self.max_bytes = max_bytes
+        self.pending: list[pa.RecordBatch] = []
+        self.rows = 0
+        self.nbytes = 0
+        self.work = 0
+
+    def push(self, batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+        """Add a batch; yields the batches ready to fold (slices of at most ``batch_size`` rows)."""
+        self.work += 1
+        if not self.pending and (batch.num_rows >= self.batch_size or batch.nbytes >= self.max_bytes):
+            for offset in range(0, batch.num_rows, self.batch_size):
+                yield batch.slice(offset, self.batch_size)
+            return
+        self.pending.append(batch)
+        self.rows += batch.num_rows
+        self.nbytes += batch.nbytes
+        if self.rows >= self.batch_size or self.nbytes >= self.max_bytes:
+            yield self.flush()
+
+    def flush(self) -> pa.RecordBatch:
+        """The pending batches as one (call only when some are pending)."""
+        pending, self.pending, self.rows, self.nbytes = self.pending, [], 0, 0
+        self.work += len(pending)
+        return pa.concat_batches(pending) if len(pending) > 1 else pending[0]
+
+    def clear(self) -> None:
+        """Drop pending batches (a restart)."""
+        self.pending, self.rows, self.nbytes = [], 0, 0
+
+
+def rebatch(batches: Iterator[pa.RecordBatch], batch_size: int) -> Iterator[pa.RecordBatch]:
+    """``batches`` coalesced by a :class:`Coalescer`."""
+    c = Coalescer(batch_size)
+    for batch in batches:
+        yield from c.push(batch)
+    if c.pending:
+        yield c.flush()
+
+
+def _partial(make: Callable[[], SlicedAccumulator], batch: pa.RecordBatch) -> SlicedAccumulator:
+    """One batch folded into a fresh accumulator, sealed (runs on a worker thread)."""
+    acc = make()
+    acc.add_batch(batch)
+    acc.whole.seal()
+    return acc
+
+
+class _OrderedFold:
+    """Folds each batch into its own accumulator on ``workers`` threads, merging them in batch order.
+
+    The merge order is the batch order whatever the thread count or timing, so results are
+    deterministic. At most ``2 * workers`` batches are in flight (bounded memory).
+    """
 
     def __init__(self, make: Callable[[], SlicedAccumulator], workers: int) -> None:
-        self.accs = [make() for _ in range(workers)]
-        self.queue: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=2 * workers)
-        self.errors: list[BaseException] = []
-        self.threads = [threading.Thread(target=self._run, args=(a,), daemon=True) for a in self.accs]
-        for t in self.threads:
-            t.start()
-
-    def _run(self, acc: SlicedAccumulator) -> None:
-        while True:
-            batch = self.queue.get()
-            if batch is None:
-                return
-            if self.errors:
-                continue
-            try:
-                acc.add_batch(batch)
-            except BaseException as e:  # re-raised in the caller's thread
-                self.errors.append(e)
+        self.make = make
+        self.result = make()
+        self.workers = workers
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="dvtools-fold") if workers > 1 else None
+        self.inflight: deque[Future[SlicedAccumulator]] = deque()
 
     def add(self, batch: pa.RecordBatch) -> None:
-        if self.errors:
-            raise self.errors[0]
-        self.queue.put(batch)
+        if self.pool is None:
+            self.result.merge(_partial(self.make, batch))
+            return
+        self.inflight.append(self.pool.submit(_partial, self.make, batch))
+        while len(self.inflight) > 2 * self.workers or (self.inflight and self.inflight[0].done()):
+            self.result.merge(self.inflight.popleft().result())
 
     def close(self) -> SlicedAccumulator:
-        for _ in self.threads:
-            self.queue.put(None)
-        for t in self.threads:
-            t.join()
-        if self.errors:
-            raise self.errors[0]
-        first, *rest = self.accs
-        for acc in rest:
-            first.merge(acc)
-        return first
+        try:
+            while self.inflight:
+                self.result.merge(self.inflight.popleft().result())
+        finally:
+            self.abandon()
+        return self.result
 
     def abandon(self) -> None:
-        self.errors.append(RuntimeError("abandoned"))
-        for _ in self.threads:
-            self.queue.put(None)
+        for f in self.inflight:
+            f.cancel()
+        self.inflight.clear()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def default_workers() -> int:
-    """Threads used by default: the machine's cores, at most 4."""
+    """Threads used by default: ``DVTOOLS_WORKERS`` if set, else the machine's cores, at most 4."""
+    env = os.environ.get("DVTOOLS_WORKERS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise UsageError(f"DVTOOLS_WORKERS must be a positive integer, got {env!r}") from None
     return max(1, min(4, os.cpu_count() or 1))
 
 
@@ -216,73 +310,66 @@ def compute_statistics(
 ) -> DatasetStatistics:
     """Statistics of a dataset: a path, paths, a glob, bytes (with ``name``), a DataFrame or a Table.
 
+    ``workers`` threads fold batches (default: the cores, at most 4); the result does not depend
+    on it. ``progress`` is called with a :class:`Progress` after each batch read.
     ``engine="dask"`` folds partitions on a Dask cluster (``scheduler`` address, or a local
-    cluster) and gives the same result. Raises :class:`~dvtools.errors.DataLoadError` on bad input.
+    cluster) and gives the same result up to float rounding and sketch bounds. Raises
+    :class:`~dvtools.errors.DataLoadError` on bad input.
     """
     if engine == "dask":
         from dvtools.statistics.distributed import compute_statistics_dask
 
         return compute_statistics_dask(source, scheduler=scheduler, batch_size=batch_size, slice_by=slice_by,
-                                       num_buckets=num_buckets, name=name, max_slices=max_slices)
+                                       num_buckets=num_buckets, name=name, max_slices=max_slices,
+                                       progress=progress)
     if engine != "local":
         raise UsageError(f"unknown engine {engine!r}: use 'local' or 'dask'")
     from dvtools.io import BatchStream, open_source
 
     stream = source if isinstance(source, BatchStream) else open_source(source, name=name, batch_size=batch_size)
     n_workers = workers if workers is not None else default_workers()
-    if slice_by is not None:
-        # Slices are folded on one thread: each thread would keep its own "first max_slices values
-        # seen", and merging capped parts must drop every label one part did not keep (its rows
-        # there are incomplete), so with many values most slices were lost and which ones survived
-        # depended on thread timing. One thread keeps "the first max_slices values seen" true and
-        # deterministic.
-        n_workers = 1
     rows = [0]
-    live: list[_ParallelFold] = []
-    # Small batches (CSV/JSON blocks of ~13k rows) are concatenated up to batch_size rows (or
-    # COALESCE_BYTES, for wide data): the per-batch costs (sketch updates, value counts, GIL hand-offs
-    # between threads) otherwise double the time.
-    pending: list[pa.RecordBatch] = []
+    live: list[_OrderedFold] = []
+    coalescer = Coalescer(batch_size)
 
     def create(schema: pa.Schema) -> Any:
         rows[0] = 0
-        pending.clear()
+        coalescer.clear()
         while live:  # a restart (type widening) abandons the previous attempt's threads
             live.pop().abandon()
 
         def make() -> SlicedAccumulator:
             return SlicedAccumulator(schema, slice_by, num_buckets, max_slices)
 
-        if n_workers <= 1:
+        if slice_by is not None:
+            # Slices are folded into one running accumulator on this thread: it keeps "the first
+            # max_slices values seen", which merging capped per-batch parts cannot (a capped part
+            # drops the labels it did not keep), and is deterministic.
             return make()
-        live.append(_ParallelFold(make, n_workers))
+        live.append(_OrderedFold(make, n_workers))
         return live[-1]
 
     def feed(acc: Any, batch: pa.RecordBatch) -> None:
         acc.add_batch(batch) if isinstance(acc, SlicedAccumulator) else acc.add(batch)
 
     def step(acc: Any, batch: pa.RecordBatch) -> None:
-        if pending or (batch.num_rows < batch_size and batch.nbytes < COALESCE_BYTES):
-            pending.append(batch)
-            if sum(b.num_rows for b in pending) >= batch_size or sum(b.nbytes for b in pending) >= COALESCE_BYTES:
-                feed(acc, pa.concat_batches(pending))
-                pending.clear()
-        else:
-            feed(acc, batch)
+        for ready in coalescer.push(batch):
+            feed(acc, ready)
         rows[0] += batch.num_rows
         if progress is not None:
-            progress(rows[0], stream.total_bytes)
+            progress(Progress(rows=rows[0], bytes_read=stream.bytes_read, total_bytes=stream.total_bytes,
+                              total_rows=stream.num_rows, parts_done=stream.parts_done,
+                              total_parts=len(stream.sources)))
 
     try:
         result = stream.fold(create, step)
-        if pending:
-            feed(result, pa.concat_batches(pending))
-            pending.clear()
+        if coalescer.pending:
+            feed(result, coalescer.flush())
+        acc = result.close() if isinstance(result, _OrderedFold) else result
     except BaseException:
         while live:
             live.pop().abandon()
         raise
-    acc = result.close() if isinstance(result, _ParallelFold) else result
     return acc.finalize(
         sources=list(stream.sources),
         warnings=list(stream.warnings),

@@ -107,8 +107,8 @@ class NumericStatistics:
     num_finite: int
     mean: float
     std: float
-    min: float
-    max: float
+    min: float | int  # an exact int for INT features (float64 rounds integers above 2**53)
+    max: float | int
     num_zeros: int
     num_nan: int
     num_pos_inf: int
@@ -134,8 +134,8 @@ class NumericStatistics:
             "num_finite": self.num_finite,
             "mean": _f(self.mean),
             "std": _f(self.std),
-            "min": _f(self.min),
-            "max": _f(self.max),
+            "min": _bound(self.min),
+            "max": _bound(self.max),
             "num_zeros": self.num_zeros,
             "num_nan": self.num_nan,
             "num_pos_inf": self.num_pos_inf,
@@ -153,8 +153,8 @@ class NumericStatistics:
             num_finite=int(d["num_finite"]),
             mean=_unf(d["mean"]),
             std=_unf(d["std"]),
-            min=_unf(d["min"]),
-            max=_unf(d["max"]),
+            min=_unbound(d["min"]),
+            max=_unbound(d["max"]),
             num_zeros=int(d["num_zeros"]),
             num_nan=int(d["num_nan"]),
             num_pos_inf=int(d["num_pos_inf"]),
@@ -444,6 +444,16 @@ class DatasetStatistics:
 
 
 _f = json_float  # JSON has no NaN/inf: encoded as strings
+
+
+def _bound(x: float | int) -> float | int | str | None:
+    """A min/max for JSON: an int stays an exact int, a float as :func:`json_float`."""
+    return x if isinstance(x, int) and not isinstance(x, bool) else json_float(x)
+
+
+def _unbound(x: Any) -> float | int:
+    """Inverse of :func:`_bound`."""
+    return x if isinstance(x, int) and not isinstance(x, bool) else _unf(x)
 
 
 def _unf(x: Any) -> float:

@@ -41,7 +41,7 @@ class Loaded:
 
 def ref_from_upload(name: str, data: bytes) -> DatasetRef:
     """A dataset descriptor for uploaded bytes (statistics JSON recognized by content)."""
-    kind = "stats" if name.lower().endswith(".json") and looks_like_statistics(data[:4096]) else "data"
+    kind = "stats" if looks_like_statistics(data[:1 << 16], name, len(data)) else "data"
     return DatasetRef(name=name, digest=state.digest_bytes(data), kind=kind, data=data)
 
 
@@ -143,21 +143,28 @@ def schema_in_use(data: Loaded) -> Schema | None:
     return schema
 
 
-POLICIES = ("auto", "tfdv")
+def comparator_role() -> str:
+    """The schema comparator for the compared dataset: ``skew`` for serving data, ``drift`` for evaluation (TFDV)."""
+    return "drift" if compared_role() == "evaluation" else "skew"
 
 
 def comparison_options(data: Loaded) -> dict[str, Any]:
-    """How every page compares the two datasets, so the Data, Statistics and Skew & drift pages agree.
+    """Everything the one comparison of the session depends on, so every page counts the same drifted features.
 
-    ``policy``: the one chosen on the Skew & drift page (default ``auto``); ``categorical``: the
-    schema's categorical features; ``exclude``: the key columns (every identifier differs by design,
-    so a key would count as drifted in the policy's verdict while no table shows it).
+    ``schema`` (the one in use), ``environment``, ``comparator`` (:func:`comparator_role`),
+    ``thresholds`` (the session's policy, global thresholds and per-feature overrides) and ``exclude``
+    (the key columns: listed as "not compared: key column").
     """
-    policy = state.get_option("policy") or "auto"
     schema = schema_in_use(data) if data.reference_stats is not None else None
-    categorical = tuple(sorted(f.name for f in schema.features if f.is_categorical)) if schema else ()
     keys = tuple(sorted(dict.fromkeys(str(k) for k in state.get_option("keys") or [])))
-    return {"policy": policy if policy in POLICIES else "auto", "categorical": categorical, "exclude": keys}
+    return {"schema": schema, "environment": state.get_option("environment"), "comparator": comparator_role(),
+            "thresholds": state.get_thresholds(), "exclude": keys}
+
+
+def comparison(data: Loaded) -> Any:
+    """THE comparison of the session (cached): Data, Statistics, Anomalies, Skew & drift and the badge read it."""
+    assert data.reference is not None and data.current is not None
+    return cache.comparison_for(data.reference, data.current, **comparison_options(data))
 
 
 _ANOMALIES_MEMO = "_anomalies_memo"
@@ -166,9 +173,10 @@ _ANOMALIES_MEMO = "_anomalies_memo"
 def anomalies(data: Loaded) -> list[Anomaly]:
     """Anomalies of the current data against the schema and the reference (milliseconds).
 
-    Remembered in the session for the same datasets (digests), schema (object and version),
-    environment and thresholds: the navigation badge and the page ask for them on every rerun, and
-    a rerun that changes none of these (an expander opened, a filter) validates nothing.
+    Built on :func:`comparison` (the distribution anomalies are its drift verdicts). Remembered in
+    the session for the same datasets, schema (object and version), environment, thresholds and
+    comparison: the navigation badge and the page ask for them on every rerun, and a rerun that
+    changes none of these (an expander opened, a filter) validates nothing.
     """
     if not data.ready:
         return []
@@ -179,14 +187,16 @@ def anomalies(data: Loaded) -> list[Anomaly]:
 
     assert data.current_stats is not None and data.reference is not None and data.current is not None
     environment, thresholds = state.get_option("environment"), state.get_thresholds()
+    found_comparison = comparison(data)
     key = (data.reference.digest, data.current.digest, id(data.reference_stats), id(data.current_stats),
-           id(schema), state.schema_version(), environment)
+           id(schema), state.schema_version(), environment, id(found_comparison))
     memo = st.session_state.get(_ANOMALIES_MEMO)
     if memo is not None and memo[0] == key and memo[1] is schema and memo[2] == thresholds:
         return list(memo[3])
     found = validate_statistics(data.current_stats, schema, reference=data.reference_stats,
-                                environment=environment, thresholds=thresholds)
+                                environment=environment, thresholds=thresholds, comparator=comparator_role(),
+                                comparison=found_comparison)
     # A snapshot of the thresholds (the dataclass is mutable) and the schema itself (its id alone may be reused).
-    snapshot = dataclasses.replace(thresholds, per_feature=dict(thresholds.per_feature))
+    snapshot = dataclasses.replace(thresholds, per_feature=dict(thresholds.per_feature), methods=dict(thresholds.methods))
     st.session_state[_ANOMALIES_MEMO] = (key, schema, snapshot, tuple(found))
     return found

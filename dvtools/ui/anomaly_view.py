@@ -8,8 +8,9 @@ No Streamlit here: anomalies and comparisons in, DataFrames / Arrow tables / pla
   :func:`~dvtools.validation.accept.accept_anomaly` can apply).
 * Drill-down: :func:`drilldown_mask` / :func:`drilldown_rows`, the rows of the current data that
   cause a value anomaly, filtered with pyarrow compute.
-* Drift: :func:`drift_table` re-evaluates the comparison's verdicts at another threshold without
-  recomputing anything (:class:`~dvtools.comparison.comparators.Rule` decides, as in the library).
+* Drift: :func:`drift_table` lays out the engine's verdicts (nothing is re-decided here); the
+  threshold helpers (:func:`with_method`, :func:`with_method_threshold`, :func:`with_compare`)
+  change the session's :class:`Thresholds`, the engine's global and per-feature layers.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ __all__ = [
     "count_summary",
     "details_items",
     "details_tables",
-    "drift_methods",
     "drift_table",
+    "effective_method",
+    "effective_threshold",
     "drilldown_mask",
     "drilldown_rows",
     "filter_anomalies",
@@ -53,7 +55,10 @@ __all__ = [
     "skew_samples",
     "timeline_series",
     "supports_drilldown",
+    "with_compare",
     "with_globals",
+    "with_method",
+    "with_method_threshold",
     "with_override",
     "without_override",
 ]
@@ -206,7 +211,8 @@ def details_tables(a: Anomaly) -> dict[str, pd.DataFrame]:
 
 def with_globals(th: Thresholds, **values: Any) -> Thresholds:
     """A copy of ``th`` with global values replaced (per-feature overrides kept); checks the result."""
-    return dataclasses.replace(th, per_feature=dict(th.per_feature), **values)
+    base: dict[str, Any] = {"per_feature": dict(th.per_feature), "methods": dict(th.methods)}
+    return dataclasses.replace(th, **(base | values))
 
 
 def _opt_share(v: Any) -> float | None:
@@ -221,8 +227,9 @@ def with_override(th: Thresholds, feature: str, *, linf: Any = None, js: Any = N
 
     All values None removes the feature's override. Raises UsageError on a value outside [0, 1].
     """
+    old = th.per_feature.get(feature)
     ft = FeatureThresholds(_opt_share(linf), _opt_share(js), _opt_share(missing_share_tolerance),
-                           _opt_share(range_tolerance))
+                           _opt_share(range_tolerance), old.compare if old is not None else None)
     per = dict(th.per_feature)
     if ft == FeatureThresholds():
         per.pop(feature, None)
@@ -230,6 +237,18 @@ def with_override(th: Thresholds, feature: str, *, linf: Any = None, js: Any = N
         ft.check(feature)
         per[feature] = ft
     return dataclasses.replace(th, per_feature=per)
+
+
+def with_compare(th: Thresholds, feature: str, compare: bool | None) -> Thresholds:
+    """A copy of ``th`` where ``feature`` is compared anyway (True), never (False) or by its role (None)."""
+    per = dict(th.per_feature)
+    old = per.get(feature) or FeatureThresholds()
+    new = dataclasses.replace(old, compare=compare)
+    if new == FeatureThresholds():
+        per.pop(feature, None)
+    else:
+        per[feature] = new
+    return dataclasses.replace(th, per_feature=per, methods=dict(th.methods))
 
 
 def without_override(th: Thresholds, feature: str) -> Thresholds:
@@ -240,8 +259,9 @@ def without_override(th: Thresholds, feature: str) -> Thresholds:
 
 def overrides_frame(th: Thresholds) -> pd.DataFrame:
     """The per-feature overrides as a table (blank = global value)."""
-    cols = ["feature", "linf", "js", "missing_share_tolerance", "range_tolerance"]
-    return pd.DataFrame([[name, ft.linf, ft.js, ft.missing_share_tolerance, ft.range_tolerance]
+    cols = ["feature", "linf", "js", "missing_share_tolerance", "range_tolerance", "compare"]
+    return pd.DataFrame([[name, ft.linf, ft.js, ft.missing_share_tolerance, ft.range_tolerance,
+                          "" if ft.compare is None else ("anyway" if ft.compare else "never")]
                          for name, ft in th.per_feature.items()], columns=cols)
 
 
@@ -252,7 +272,7 @@ _FEATURE_SIMPLE = frozenset({
     T.SCHEMA_MISSING_COLUMN, T.FEATURE_TYPE_NOT_PRESENT, T.FEATURE_TYPE_LOW_FRACTION_PRESENT,
     T.FEATURE_TYPE_LOW_NUMBER_PRESENT, T.FEATURE_TYPE_LOW_NUMBER_VALUES, T.FEATURE_TYPE_HIGH_NUMBER_VALUES,
     T.MISSING_SHARE_INCREASE, T.ZERO_AS_MISSING_MARKER, T.CONSTANT_COLUMN, T.ALL_NULL_COLUMN,
-    T.CATEGORY_VARIANTS,
+    T.CATEGORY_VARIANTS, T.DUPLICATE_IDENTIFIERS,
 })
 _RANGE = frozenset({T.INT_TYPE_BIG_INT, T.INT_TYPE_SMALL_INT, T.FLOAT_TYPE_BIG_FLOAT, T.FLOAT_TYPE_SMALL_FLOAT})
 
@@ -286,6 +306,9 @@ def acceptable(schema: Schema | None, a: Anomaly) -> bool:
         return str(a.observed) in {t.value for t in FeatureType}
     if a.type in (T.COMPARATOR_L_INFTY_HIGH, T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH):
         return a.details.get("threshold_source") != "override" and _finite(a.observed)
+    if a.type == T.DISTRIBUTION_DRIFT:
+        value = a.details.get("tfdv_distance")
+        return a.details.get("threshold_source") != "override" and _finite(value) and float(value) < 1
     return False
 
 
@@ -468,33 +491,18 @@ def drilldown_count(table: pa.Table, a: Anomaly, schema_feature: Feature | None)
 
 
 # ---- drift -------------------------------------------------------------------------------------
+# Nothing here decides a verdict: the engine (compare_statistics via ui.cache.comparison_for) did,
+# with the session's thresholds; these helpers only lay its results out.
 
-POLICY_RULE = "policy rule"
-
-
-def drift_methods(comparison: Any) -> list[str]:
-    """Distance methods with a value for some feature (test statistics and raw Wasserstein excluded)."""
-    from dvtools.comparison.comparators import METHODS, TEST_METHODS
-
-    found = []
-    for m in METHODS:
-        if m in TEST_METHODS or m == "wasserstein":  # tests decide on p-values; wasserstein is in units
-            continue
-        if any(m in f.distances and not math.isnan(f.distances[m]) for f in comparison.features):
-            found.append(m)
-    return found
-
-
-def default_threshold(comparison: Any, method: str | None) -> float:
-    """The policy's threshold for ``method`` (None: the primary methods'), 0.1 when unknown."""
-    for f in comparison.features:
-        if method is None or f.primary_method == method:
-            return float(f.threshold)
-    return 0.1
-
-
-#: Statistics that can exceed 1 (the others the threshold slider offers are bounded in [0, 1]).
+#: Statistics that can exceed 1 (the other distances are bounded in [0, 1]).
 UNBOUNDED_METHODS = frozenset({"psi", "normalized_wasserstein", "wasserstein", "chi_square"})
+#: Methods offered per kind for "decide by" (raw Wasserstein is in the feature's units: not offered).
+KIND_METHODS = {
+    "categorical": ("l_infinity", "jensen_shannon_distance", "jensen_shannon_divergence", "psi", "hellinger",
+                    "chi_square"),
+    "numeric": ("normalized_wasserstein", "jensen_shannon_distance", "jensen_shannon_divergence", "psi", "hellinger",
+                "ks"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -511,23 +519,18 @@ class SliderRange:
         return self.low if math.isnan(value) else min(self.high, max(self.low, float(value)))
 
 
-def threshold_range(comparison: Any, method: str | None) -> SliderRange:
-    """Where the threshold can go for ``method`` (None: each feature's policy statistic).
+def slider_range(method: str, observed: Iterable[float] = ()) -> SliderRange:
+    """Where a threshold of ``method`` can go.
 
-    p-values (the policy's tests): 0 to 0.2 in steps of 0.0005; distances bounded in [0, 1]
-    (L-infinity, Jensen-Shannon, Hellinger): 0 to 1; PSI and (normalized) Wasserstein, which can
-    exceed 1: 0 to the larger of 2 and 1.2 times the largest value observed.
+    p-values (KS, chi-square): 0.0005 to 0.2 in steps of 0.0005; distances bounded in [0, 1]
+    (L-infinity, Jensen-Shannon, Hellinger): 0 to 1; PSI and normalized Wasserstein, which can
+    exceed 1: 0 to the larger of 2 and 1.2 times the largest ``observed`` value.
     """
-    if method is None and uses_tests(comparison):
-        return SliderRange(0.0, 0.2, 0.0005, "%.4f")
-    features = list(comparison.features)
-    if method is None:
-        methods = {f.primary_method for f in features}
-        observed = [f.statistic for f in features]
-    else:
-        methods = {method}
-        observed = [f.distances.get(method, math.nan) for f in features]
-    if not methods & UNBOUNDED_METHODS:
+    from dvtools.comparison.comparators import TEST_METHODS
+
+    if method in TEST_METHODS:
+        return SliderRange(0.0005, 0.2, 0.0005, "%.4f")
+    if method not in UNBOUNDED_METHODS:
         return SliderRange(0.0, 1.0, 0.005, "%.3f")
     finite = [float(v) for v in observed if v is not None and math.isfinite(float(v))]
     high = max(2.0, 1.2 * max(finite, default=0.0))
@@ -535,64 +538,94 @@ def threshold_range(comparison: Any, method: str | None) -> SliderRange:
     return SliderRange(0.0, math.ceil(high / step) * step, step, "%.3f" if step < 0.01 else "%.2f")
 
 
-def uses_tests(comparison: Any) -> bool:
-    """True when the policy decided some feature with a p-value test (a small reference)."""
-    from dvtools.comparison.comparators import TEST_METHODS
+def effective_method(th: Thresholds, kind: str, reference_rows: int) -> str:
+    """The method deciding features of ``kind`` without a schema comparator or override (policy or global)."""
+    from dvtools.comparison.comparators import Layers, resolve_spec
 
-    return any(f.primary_method in TEST_METHODS for f in comparison.features)
+    opts = th.comparison_options()
+    layers = Layers(policy=opts["policy"], thresholds=opts["thresholds"],
+                    categorical_method=opts["categorical_method"], numeric_method=opts["numeric_method"])
+    return resolve_spec("", kind, reference_rows, layers).method
 
 
-def drift_table(comparison: Any, threshold: float, method: str | None = None, *,
-                exclude: Iterable[str] = ()) -> pd.DataFrame:
-    """The comparison as a table, with verdicts re-evaluated at ``threshold`` (nothing recomputed).
+def effective_threshold(th: Thresholds, kind: str, reference_rows: int) -> float:
+    """The threshold of :func:`effective_method` (policy or global layer)."""
+    from dvtools.comparison.comparators import Layers, resolve_spec
 
-    ``method=None``: each feature keeps its policy method and ``threshold`` replaces the policy's
-    threshold (a significance level for test methods). A method name: every feature is judged on
-    that distance (features without it get verdict ``n/a``). Columns: feature, kind, method,
-    statistic, threshold, verdict, policy_verdict, findings (missing share change, new/vanished
-    categories, out-of-range share), then every distance and p-value of ``Comparison.to_frame``.
-    Rows are sorted drift first, then possible drift, then by how far the statistic is past the
-    threshold. ``exclude``: features left out (e.g. join keys: every identifier is "new").
+    opts = th.comparison_options()
+    layers = Layers(policy=opts["policy"], thresholds=opts["thresholds"],
+                    categorical_method=opts["categorical_method"], numeric_method=opts["numeric_method"])
+    return resolve_spec("", kind, reference_rows, layers).threshold
+
+
+def with_method(th: Thresholds, kind: str, method: str | None) -> Thresholds:
+    """A copy of ``th`` where ``kind`` features are decided by ``method`` (None: the policy's)."""
+    key = "categorical_method" if kind == "categorical" else "numeric_method"
+    kw: dict[str, Any] = {key: method}
+    if kind == "categorical":
+        kw["linf"] = None
+    else:
+        kw["js"] = None
+    return with_globals(th, **kw)
+
+
+def with_method_threshold(th: Thresholds, method: str, value: float) -> Thresholds:
+    """A copy of ``th`` with the global threshold of ``method`` set to ``value``."""
+    methods = dict(th.methods)
+    methods[method] = float(value)
+    return with_globals(th, methods=methods)
+
+
+def past_threshold(method: str, statistic: float, threshold: float) -> float:
+    """How far a statistic is from its threshold as a ratio, >= 1 meaning past it.
+
+    Distances: ``statistic / threshold``; tests: ``threshold / p``. NaN when undefined.
     """
-    from dvtools.comparison.comparators import Rule
-
-    strict = comparison.policy == "tfdv"
-    base = comparison.to_frame()
-    rows = []
-    skip = set(exclude)
-    for f in comparison.features:
-        if f.feature in skip:
-            continue
-        m = f.primary_method if method is None else method
-        if method is None:
-            stat = f.statistic
-        else:
-            stat = f.distances.get(m, math.nan)
-        if stat is None or (isinstance(stat, float) and math.isnan(stat)):
-            verdict = "n/a"
-        else:
-            verdict = Rule(m, float(threshold), strict=strict).verdict(float(stat)).value
-        rows.append({"feature": f.feature, "method": m, "statistic": stat, "threshold": float(threshold),
-                     "verdict": verdict})
-    df = pd.DataFrame(rows, columns=["feature", "method", "statistic", "threshold", "verdict"])
-    extra = base.drop(columns=["method", "statistic", "threshold"]).rename(columns={"verdict": "policy_verdict"})
-    out = df.merge(extra, on="feature", how="left", sort=False)
-    first = ["feature", "kind", "method", "statistic", "threshold", "verdict", "policy_verdict"]
-    out = out[first + [c for c in out.columns if c not in first]]
-    rank = out["verdict"].map({"drift": 0, "possible drift": 1, "no drift": 2}).fillna(3)
     from dvtools.comparison.comparators import TEST_METHODS
 
-    stat = pd.to_numeric(out["statistic"], errors="coerce")
-    past = [(-s if m not in TEST_METHODS else s) for s, m in zip(stat, out["method"], strict=True)]
-    out = out.assign(_r=rank, _p=past).sort_values(["_r", "_p"], kind="stable", na_position="last")
+    if statistic is None or threshold is None or math.isnan(statistic) or math.isnan(threshold):
+        return math.nan
+    if method in TEST_METHODS:
+        return math.inf if statistic == 0 else threshold / statistic
+    if threshold == 0:
+        return math.inf if statistic > 0 else 0.0
+    return statistic / threshold
+
+
+def drift_table(comparison: Any, *, exclude: Iterable[str] = ()) -> pd.DataFrame:
+    """The engine's per-feature results as a table, drift first, then by how far past the threshold.
+
+    Columns: feature, kind, method, statistic, threshold, threshold_source, verdict, past (see
+    :func:`past_threshold`), then the findings and every distance of ``Comparison.to_frame``.
+    ``exclude``: features left out.
+    """
+    base = comparison.to_frame()
+    skip = set(exclude)
+    base = base[~base["feature"].isin(skip)]
+    past = [past_threshold(m, float(s), float(t)) for m, s, t in
+            zip(base["method"], base["statistic"], base["threshold"], strict=True)]
+    base = base.assign(past=past)
+    first = ["feature", "kind", "method", "statistic", "threshold", "threshold_source", "verdict", "past"]
+    out = base[first + [c for c in base.columns if c not in first]]
+    rank = out["verdict"].map({"drift": 0, "possible drift": 1, "no drift": 2}).fillna(3)
+    out = out.assign(_r=rank, _p=-out["past"].astype(float)).sort_values(["_r", "_p"], kind="stable",
+                                                                          na_position="last")
     return out.drop(columns=["_r", "_p"]).reset_index(drop=True)
+
+
+def not_compared_text(comparison: Any) -> str:
+    """``"identifier: a, b; timestamp: t; key column: k"``: what the engine did not compare, by reason."""
+    groups: dict[str, list[str]] = {}
+    for name, why in comparison.not_compared.items():
+        groups.setdefault(str(why), []).append(str(name))
+    return "; ".join(f"{why}: {', '.join(names)}" for why, names in groups.items())
 
 
 def feature_findings(fc: Any) -> list[tuple[str, str]]:
     """One feature's comparison findings as ``(what, text)``: missing share, categories, range."""
     out = [
         ("verdict", f"{fc.verdict.value} ({fc.primary_method} {human_number(fc.statistic)}, "
-                    f"threshold {human_number(fc.threshold)})"),
+                    f"threshold {human_number(fc.threshold)} from the {fc.threshold_source})"),
         ("missing share", f"{human_percent(fc.missing_share_reference)} -> {human_percent(fc.missing_share_current)}"
                           f" ({'+' if fc.missing_share_change >= 0 else ''}{100 * fc.missing_share_change:.1f} points)"),
     ]

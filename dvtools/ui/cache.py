@@ -66,31 +66,52 @@ def inferred_schema_for(ref: DatasetRef, label: str | None) -> Schema:
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _comparison(ref_digest: str, cur_digest: str, policy: str, categorical: tuple[str, ...], exclude: tuple[str, ...],
-                _ref: DatasetStatistics, _cur: DatasetStatistics) -> Any:
-    from dvtools.comparison import compare_statistics
+def _comparison(ref_digest: str, cur_digest: str, options_key: str, _ref: DatasetStatistics, _cur: DatasetStatistics,
+                _options: dict[str, Any]) -> Any:
+    from dvtools.validation.validate import drift_comparison
 
-    return compare_statistics(_ref, _cur, policy=policy, categorical=set(categorical) or None, exclude=exclude)
+    return drift_comparison(_ref, _cur, **_options)
 
 
-def comparison_for(reference: DatasetRef, current: DatasetRef, policy: str = "auto",
-                   categorical: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Any:
-    """All distances between the two datasets (thresholds are applied by the caller).
+def options_key(schema: Schema | None = None, environment: str | None = None, comparator: str = "drift",
+                thresholds: Any = None, exclude: tuple[str, ...] = ()) -> str:
+    """A digest of everything that changes a comparison (the schema by content: it is edited in place)."""
+    import hashlib
 
-    ``exclude``: features left out of the comparison (join keys: every identifier differs by
-    design), so per-feature tables and the policy's verdict count the same features.
+    from dvtools.schema.serialization import schema_to_json
+
+    parts = [schema_to_json(schema) if schema is not None else "", str(environment), comparator,
+             repr(sorted(thresholds.comparison_options().items())) if thresholds is not None else "",
+             repr(tuple(sorted(set(exclude))))]
+    return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def comparison_for(reference: DatasetRef, current: DatasetRef, *, schema: Schema | None = None,
+                   environment: str | None = None, comparator: str = "drift", thresholds: Any = None,
+                   exclude: tuple[str, ...] = ()) -> Any:
+    """THE comparison of the two datasets for the dashboard (one engine: what ``dvtools validate`` computes).
+
+    ``schema`` (comparators, roles, categorical features, environments), ``environment``,
+    ``comparator`` (``skew`` for serving, ``drift`` for evaluation), ``thresholds`` (the session's
+    :class:`~dvtools.validation.thresholds.Thresholds`: policy, global thresholds, per-feature
+    overrides) and ``exclude`` (key columns) go to
+    :func:`~dvtools.validation.validate.drift_comparison`; the result is cached per content digest
+    and options.
     """
-    return _comparison(reference.digest, current.digest, policy, tuple(sorted(categorical)),
-                       tuple(sorted(set(exclude))), statistics_for(reference), statistics_for(current))
+    options = {"schema": schema, "environment": environment, "comparator": comparator, "thresholds": thresholds,
+               "exclude": tuple(sorted(set(exclude)))}
+    return _comparison(reference.digest, current.digest, options_key(**options), statistics_for(reference),
+                       statistics_for(current), options)
 
 
 def slice_comparison_for(reference: DatasetRef, current: DatasetRef, slice_by: str, label: str,
-                         reference_stats: DatasetStatistics, current_stats: DatasetStatistics, policy: str = "auto",
-                         categorical: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Any:
+                         reference_stats: DatasetStatistics, current_stats: DatasetStatistics, **options: Any) -> Any:
     """:func:`comparison_for` of one slice of both datasets (``*_stats``: that slice's statistics)."""
     tag = f"|slice|{slice_by}|{label}"
-    return _comparison(reference.digest + tag, current.digest + tag, policy, tuple(sorted(categorical)),
-                       tuple(sorted(set(exclude))), reference_stats, current_stats)
+    opts = {"schema": None, "environment": None, "comparator": "drift", "thresholds": None, "exclude": ()} | options
+    opts["exclude"] = tuple(sorted(set(opts["exclude"])))
+    return _comparison(reference.digest + tag, current.digest + tag, options_key(**opts), reference_stats,
+                       current_stats, opts)
 
 
 def _rows_source(ref: DatasetRef) -> Any:

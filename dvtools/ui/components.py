@@ -219,8 +219,8 @@ def severity_counts(anomalies: Iterable[Any]) -> dict[str, int]:
 def try_comparison(reference: Any, current: Any, **options: Any) -> tuple[Any | None, str | None]:
     """The cached drift comparison of two datasets, or ``(None, reason)`` when unavailable.
 
-    ``options``: ``policy``, ``categorical``, ``exclude`` of :func:`dvtools.ui.cache.comparison_for`
-    (pages pass :func:`dvtools.ui.analysis.comparison_options`, so every page counts the same).
+    ``options``: the keyword arguments of :func:`dvtools.ui.cache.comparison_for` (pages pass
+    :func:`dvtools.ui.analysis.comparison_options`, so every page counts the same).
     Never raises: comparison is optional on every page that shows it.
     """
     if reference is None or current is None:

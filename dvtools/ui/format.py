@@ -7,6 +7,10 @@ import re
 from typing import Any
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+WORD_JOINER = "\u2060"
+# Where Streamlit's markdown auto-links bare text (after escapes are resolved, so a backslash does not
+# stop it): "scheme://", "www." and e-mail addresses. An invisible word joiner breaks each pattern.
+_AUTOLINK = re.compile(r"(?<=\w)(?=://)|(?i:(?<=\bwww))(?=\.)|(?=@)")
 
 
 def human_count(n: Any) -> str:
@@ -49,8 +53,13 @@ def human_percent(x: Any, digits: int = 1) -> str:
 
 
 def md_escape(text: Any) -> str:
-    """Escape untrusted text (column names, values) for Streamlit markdown: shown literally."""
-    s = str(text).replace("\n", " ")
+    """Escape untrusted text (column names, values) for Streamlit markdown: shown literally, never a link.
+
+    Markdown syntax is backslash-escaped; bare URLs, ``www.`` names and e-mail addresses, which
+    Streamlit links even when escaped, get an invisible word joiner (U+2060) before ``://``, after
+    ``www`` and before ``@``, so no ``<a>`` element is ever made from data.
+    """
+    s = _AUTOLINK.sub(WORD_JOINER, str(text).replace("\n", " "))
     return _MD_SPECIAL.sub(r"\\\1", s)
 
 

@@ -67,7 +67,7 @@ def _badges(data: analysis.Loaded) -> tuple[str, str, str]:
     if data.ready:
         comparison, _ = components.try_comparison(data.reference, data.current, **analysis.comparison_options(data))
         if comparison is not None:
-            drift_badge = f" ({len(comparison.drifted)})"
+            drift_badge = " (nothing compared)" if comparison.nothing_compared else f" ({len(comparison.drifted)})"
     return stats_badge, schema_badge, drift_badge
 
 

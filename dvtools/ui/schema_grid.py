@@ -4,7 +4,7 @@ Pure (no Streamlit), so the Schema page stays a thin layer over :func:`schema_to
 :func:`rows_to_schema`.
 
 Grid columns (see :data:`COLUMNS`): ``name`` (read-only), ``type``, ``required``,
-``min_fraction``, ``min_count``, ``categorical``, ``values`` (allowed strings as comma-separated
+``role`` (feature, label, identifier or timestamp), ``min_fraction``, ``min_count``, ``categorical``, ``values`` (allowed strings as comma-separated
 text), ``min``/``max`` (the range, as text: numbers written exactly, and for TIMESTAMP features whose
 arrow type is known, see ``time_types``, ISO dates/datetimes such as ``2024-06-01`` or
 ``2024-06-01 12:30:00`` in UTC, parsed back to the integer the feature stores: days for ``date32``,
@@ -38,6 +38,7 @@ from dvtools.schema.model import (
     Comparator,
     Domain,
     Feature,
+    FeatureRole,
     FeatureType,
     FloatDomain,
     IntDomain,
@@ -67,7 +68,7 @@ NUMERIC_TYPES = frozenset({FeatureType.INT, FeatureType.FLOAT, FeatureType.TIMES
 STRING_TYPES = frozenset({FeatureType.STRING, FeatureType.BYTES, FeatureType.BOOL})
 
 COLUMNS: tuple[str, ...] = (
-    "name", "type", "required", "min_fraction", "min_count", "categorical", "values", "min", "max",
+    "name", "type", "role", "required", "min_fraction", "min_count", "categorical", "values", "min", "max",
     "allow_nan", "allow_inf", "not_in_environments", "skew_linf", "skew_js", "drift_linf", "drift_js",
     "deprecated", "notes",
 )
@@ -198,6 +199,7 @@ def _feature_row(f: Feature, types: Mapping[str, str] | None = None) -> dict[str
     return {
         "name": f.name,
         "type": f.type.value,
+        "role": FeatureRole(f.role).value,
         "required": bool(f.required),
         "min_fraction": _opt(f.presence.min_fraction),
         "min_count": f.presence.min_count,
@@ -233,7 +235,7 @@ def schema_to_rows(schema: Schema, time_types: Mapping[str, str] | None = None) 
         df[c] = df[c].astype("float64")
     for c in ("required", "categorical", "allow_nan", "allow_inf", "deprecated"):
         df[c] = df[c].astype("bool")
-    for c in ("name", "type", "values", "min", "max", "notes"):
+    for c in ("name", "type", "role", "values", "min", "max", "notes"):
         df[c] = df[c].astype("object")
     return df
 
@@ -430,6 +432,7 @@ def _feature_from_row(row: dict[str, Any], base: Feature, base_row: dict[str, An
         problems.append(f"min_count must be >= 0, got {min_count}")
         min_count = None
     thresholds = {k: _share(row.get(k), k, problems) for k in _THRESHOLDS}
+    role = _role(row.get("role"), FeatureRole(base.role), problems)
     domain = _domain(row, t, base, base_row, problems, arrow_type)
     if problems:
         return base, problems
@@ -447,6 +450,7 @@ def _feature_from_row(row: dict[str, Any], base: Feature, base_row: dict[str, An
         drift_comparator=Comparator(thresholds["drift_linf"], thresholds["drift_js"]),
         description=base.description,
         notes=list(base.notes),
+        role=role,
     )
     try:
         f.check()
@@ -529,3 +533,14 @@ def environment_options(schema: Schema, extra: Sequence[str] = ()) -> list[str]:
             if e not in names:
                 names.append(e)
     return names
+
+
+def _role(value: Any, default: FeatureRole, problems: list[str]) -> FeatureRole:
+    """A role cell: blank keeps ``default``; an unknown name is a problem."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+        return default
+    try:
+        return FeatureRole(str(value).strip().lower())
+    except ValueError:
+        problems.append(f"role {value!r} is not one of {', '.join(r.value for r in FeatureRole)}")
+        return default

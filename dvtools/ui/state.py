@@ -101,7 +101,7 @@ def schema_version() -> int:
 def get_thresholds() -> Thresholds:
     """Global thresholds and per-feature overrides."""
     if "thresholds" not in _ss():
-        _ss()["thresholds"] = Thresholds(linf=0.1, js=0.1)
+        _ss()["thresholds"] = Thresholds()  # the CLI's defaults (DEFAULT_POLICY): one set of defaults
     return _ss()["thresholds"]
 
 

@@ -1,25 +1,24 @@
 """Validation: statistics against a schema (and a reference) -> anomalies, accept, explanations."""
 
-from dvtools.validation.accept import AnomalyNotAcceptable, accept_anomaly
-from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
-from dvtools.validation.checks import CHECKS, CheckContext
-from dvtools.validation.explanations import EXPLANATIONS, Explanation
-from dvtools.validation.thresholds import FeatureThresholds, Thresholds
-from dvtools.validation.validate import anomalies_table, anomalies_to_json, validate_statistics
+from dvtools._lazy import attach
 
-__all__ = [
-    "CHECKS",
-    "EXPLANATIONS",
-    "Anomaly",
-    "AnomalyNotAcceptable",
-    "AnomalyType",
-    "CheckContext",
-    "Explanation",
-    "FeatureThresholds",
-    "Severity",
-    "Thresholds",
-    "accept_anomaly",
-    "anomalies_table",
-    "anomalies_to_json",
-    "validate_statistics",
-]
+# name -> module: imported on first use (see dvtools._lazy).
+_API = {
+    "CHECKS": "dvtools.validation.checks",
+    "EXPLANATIONS": "dvtools.validation.explanations",
+    "Anomaly": "dvtools.validation.anomalies",
+    "AnomalyNotAcceptable": "dvtools.validation.accept",
+    "AnomalyType": "dvtools.validation.anomalies",
+    "CheckContext": "dvtools.validation.checks",
+    "Explanation": "dvtools.validation.explanations",
+    "FeatureThresholds": "dvtools.validation.thresholds",
+    "Severity": "dvtools.validation.anomalies",
+    "Thresholds": "dvtools.validation.thresholds",
+    "accept_anomaly": "dvtools.validation.accept",
+    "anomalies_table": "dvtools.validation.validate",
+    "anomalies_to_json": "dvtools.validation.validate",
+    "skew_anomalies": "dvtools.validation.skew",
+    "validate_statistics": "dvtools.validation.validate",
+}
+
+__getattr__, __dir__, __all__ = attach(__name__, _API)

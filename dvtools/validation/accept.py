@@ -21,11 +21,15 @@
   a domain that no longer fits; against the reference, record the accepted change
   (``accept:UNEXPECTED_DATA_TYPE:<FROM>-><TO>`` note).
 * COMPARATOR_L_INFTY_HIGH / JENSEN_SHANNON_DIVERGENCE_HIGH: set the feature's drift (or skew,
-  as in the anomaly) threshold just above the observed distance (rounded up to 3 decimals). A
+  as in the anomaly) threshold just above the observed distance (rounded up to 3 decimals).
+  DISTRIBUTION_DRIFT (another method decided): the schema holds TFDV's comparators only, so the
+  feature's L-infinity (categorical) or Jensen-Shannon (numeric) threshold is set just above its
+  current value; the schema layer then decides that feature (see ``resolve_spec``). A
   threshold that came from a per-feature override in :class:`Thresholds` cannot be changed in the
   schema: ValueError.
 * COMPARATOR_LOW/HIGH_NUM_EXAMPLES, DATASET_LOW_NUM_EXAMPLES: widen the dataset constraints.
-* Ours (MISSING_SHARE_INCREASE, ZERO_AS_MISSING_MARKER, CONSTANT_COLUMN, ALL_NULL_COLUMN) have no
+* Ours (MISSING_SHARE_INCREASE, ZERO_AS_MISSING_MARKER, CONSTANT_COLUMN, ALL_NULL_COLUMN,
+  DUPLICATE_IDENTIFIERS) have no
   schema field: an ``accept:<TYPE>`` entry in ``Feature.notes``, which validation honors.
   CATEGORY_VARIANTS adds one ``accept:CATEGORY_VARIANTS:<key>`` note per reported group, so new
   variant groups still fire. Group findings (GROUP_UNDERREPRESENTED, GROUP_SHARE_CHANGED,
@@ -63,6 +67,7 @@ __all__ = ["AnomalyNotAcceptable", "accept_anomaly"]
 
 _NOTE_TYPES = frozenset({
     T.MISSING_SHARE_INCREASE, T.ZERO_AS_MISSING_MARKER, T.CONSTANT_COLUMN, T.ALL_NULL_COLUMN,
+    T.DUPLICATE_IDENTIFIERS,
 })
 
 _TYPE_OF: dict[LogicalType, FeatureType] = {
@@ -226,14 +231,22 @@ def accept_anomaly(schema: Schema, anomaly: Anomaly, *, current: DatasetStatisti
             f.type = new_type
             if f.domain is not None and not isinstance(f.domain, _DOMAIN_FITS[new_type]):
                 f.domain = None
-    elif t in (T.COMPARATOR_L_INFTY_HIGH, T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH):
+    elif t in (T.COMPARATOR_L_INFTY_HIGH, T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH, T.DISTRIBUTION_DRIFT):
         if d.get("threshold_source") == "override":
             raise AnomalyNotAcceptable(
                 f"the {anomaly.expected} threshold of {f.name!r} comes from a per-feature override in the "
                 "validation thresholds, not the schema: raise it there"
             )
-        new = _round_up(float(anomaly.observed))  # type: ignore[arg-type]
-        key = "linf" if t == T.COMPARATOR_L_INFTY_HIGH else "js"
+        if t == T.DISTRIBUTION_DRIFT:
+            # The schema holds TFDV's comparators only: accept with the TFDV distance of this feature.
+            value = d.get("tfdv_distance")
+            if not isinstance(value, int | float) or not math.isfinite(value) or value >= 1:
+                raise AnomalyNotAcceptable(f"no TFDV distance below 1 for {f.name!r}: set a per-feature threshold")
+            new = _round_up(float(value))
+            key = "linf" if d.get("tfdv_method") == "l_infinity" else "js"
+        else:
+            new = _round_up(float(anomaly.observed))  # type: ignore[arg-type]
+            key = "linf" if t == T.COMPARATOR_L_INFTY_HIGH else "js"
         which = "skew" if d.get("comparator") == "skew" else "drift"
         f.set_threshold(**{f"{which}_{key}": new})
     elif t == T.CATEGORY_VARIANTS:

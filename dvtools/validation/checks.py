@@ -74,11 +74,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dvtools.comparison.distances import jensen_shannon_divergence, l_infinity, normalize
-from dvtools.comparison.distributions import aligned_categories, shared_bins
+from dvtools.comparison.comparators import DriftVerdict, FeatureComparison
+from dvtools.comparison.distances import normalize
 from dvtools.schema.model import (
     BoolDomain,
-    Comparator,
     Feature,
     FeatureType,
     FloatDomain,
@@ -142,6 +141,10 @@ class CheckContext:
     reference_num_examples: int | None = None
     comparator: Literal["drift", "skew"] = "drift"
     schema: Schema | None = None
+    comparison: FeatureComparison | None = None
+    """The engine's result for this feature (None: not compared, or no reference)."""
+    compared: bool = True
+    """False for identifiers and timestamps (by role, unless compared anyway): no range/domain checks."""
 
     def anomaly(self, type_: T, severity: Severity, description: str, observed: Any = None,
                 expected: Any = None, **details: Any) -> Anomaly:
@@ -423,7 +426,7 @@ def _num_or_int(x: float) -> float | int:
 def check_string_domain(ctx: CheckContext) -> list[Anomaly]:
     """Find string values outside the schema's string domain (all distinct values while exact)."""
     f, cur = ctx.schema_feature, ctx.current
-    if f is None or cur is None or not isinstance(f.domain, StringDomain):
+    if f is None or cur is None or not isinstance(f.domain, StringDomain) or not ctx.compared:
         return []
     vs = _values_of(cur)
     if vs.logical_type != LogicalType.STRING or vs.values is None:
@@ -466,6 +469,18 @@ def _as_float(x: float | int) -> float:
         return math.inf if x > 0 else -math.inf
 
 
+def _beyond(x: float | int, bound: float | int, side: str) -> bool:
+    """Whether ``x`` is above a max (``side="max"``) or below a min.
+
+    Exactly when both are ints (INT statistics keep exact int extremes), else in float64 (the bound
+    rounded as the statistics were).
+    """
+    if isinstance(x, int) and isinstance(bound, int):
+        return x > bound if side == "max" else x < bound
+    fx, fb = _as_float(x), _as_float(bound)
+    return fx > fb if side == "max" else fx < fb
+
+
 def _rank(ns: NumericStatistics, x: float, *, inclusive: bool) -> float:
     """Count the finite values <= x (< x when not inclusive): exact while the sketch is."""
     r = float(ns.sketch.cdf([x], inclusive=inclusive)[0]) * ns.num_finite
@@ -477,7 +492,7 @@ def _rank(ns: NumericStatistics, x: float, *, inclusive: bool) -> float:
 def check_range(ctx: CheckContext) -> list[Anomaly]:
     """Values above the domain's max or below its min (share estimated from the sketch)."""
     f, cur = ctx.schema_feature, ctx.current
-    if f is None or cur is None or not isinstance(f.domain, IntDomain | FloatDomain):
+    if f is None or cur is None or not isinstance(f.domain, IntDomain | FloatDomain) or not ctx.compared:
         return []
     vs = _values_of(cur)
     ns = vs.numeric
@@ -501,25 +516,25 @@ def check_range(ctx: CheckContext) -> list[Anomaly]:
         bound = getattr(dom, side)
         if bound is None:
             continue
-        # The statistics hold float64 figures: compare with the bound rounded the same way (rounding
-        # is monotonic, so an integer within an exact int bound never rounds beyond the rounded bound;
-        # comparing float64 with the exact int flagged int64 max or ns epochs against their own range).
+        # INT statistics keep exact int extremes, compared exactly; float figures are compared with the
+        # bound rounded the same way (rounding is monotonic, so an integer within an exact int bound never
+        # rounds beyond the rounded bound). Shares come from the float64 sketch.
         fbound = _as_float(bound)
         if side == "max":
             extreme = math.inf if pos_inf else ns.max
-            if not extreme > fbound:
+            if not _beyond(extreme, bound, side):
                 continue
             finite_out = 0.0
-            if ns.num_finite and ns.max > fbound:
+            if ns.num_finite and _beyond(ns.max, bound, side):
                 finite_out = max(ns.num_finite - _rank(ns, fbound, inclusive=True), 1.0)
             n_out = finite_out + pos_inf
             type_, word = big, "above"
         else:
             extreme = -math.inf if neg_inf else ns.min
-            if not extreme < fbound:
+            if not _beyond(extreme, bound, side):
                 continue
             finite_out = 0.0
-            if ns.num_finite and ns.min < fbound:
+            if ns.num_finite and _beyond(ns.min, bound, side):
                 finite_out = max(_rank(ns, fbound, inclusive=False), 1.0)
             n_out = finite_out + neg_inf
             type_, word = small, "below"
@@ -580,6 +595,9 @@ _COMPATIBLE: dict[FeatureType, frozenset[LogicalType]] = {
 }
 
 
+_NESTED = frozenset({LogicalType.STRUCT, LogicalType.LIST})
+
+
 def type_compatible(f: Feature, fs: FeatureStatistics) -> bool:
     """Whether the data of ``fs`` fits the schema type of ``f`` (see the module docstring)."""
     vs = _values_of(fs)
@@ -587,6 +605,10 @@ def type_compatible(f: Feature, fs: FeatureStatistics) -> bool:
     if lt == LogicalType.NULL or vs.num_present == 0:
         return True
     if lt in _COMPATIBLE[f.type]:
+        return True
+    if f.type == FeatureType.STRING and lt in _NESTED and f.domain is None:
+        # Struct and nested-list columns are typed STRING without a domain (schema inference): only
+        # their presence is checked, so their own data fits.
         return True
     if f.type == FeatureType.BOOL:
         if lt == LogicalType.INT and vs.numeric is not None and vs.numeric.num_finite:
@@ -673,103 +695,70 @@ def check_data_type(ctx: CheckContext) -> list[Anomaly]:
 
 # --------------------------------------------------------------------------- distributions
 
-
-def _schema_comparator(ctx: CheckContext) -> Comparator | None:
-    f = ctx.schema_feature
-    if f is None:
-        return None
-    return f.skew_comparator if ctx.comparator == "skew" else f.drift_comparator
-
-
-def comparator_threshold(ctx: CheckContext, metric: Literal["linf", "js"]) -> tuple[float | None, str | None]:
-    """(threshold, source) for ``metric``: override > schema comparator > default > (None, None)."""
-    t = ctx.thresholds
-    value, overridden = (t.linf, t.linf_overridden) if metric == "linf" else (t.js, t.js_overridden)
-    if overridden:
-        return value, "override"
-    comp = _schema_comparator(ctx)
-    if comp is not None:
-        sv = comp.infinity_norm_threshold if metric == "linf" else comp.jensen_shannon_divergence_threshold
-        if sv is not None:
-            return sv, "schema"
-    if value is not None:
-        return value, "default"
-    return None, None
+#: The anomaly type of a drift verdict, by the method that decided it (other methods: DISTRIBUTION_DRIFT).
+DRIFT_TYPES = {"l_infinity": T.COMPARATOR_L_INFTY_HIGH,
+               "jensen_shannon_divergence": T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH}
+_METHOD_NAMES = {
+    "l_infinity": "L-infinity distance", "jensen_shannon_divergence": "Jensen-Shannon divergence",
+    "jensen_shannon_distance": "Jensen-Shannon distance", "psi": "PSI", "hellinger": "Hellinger distance",
+    "normalized_wasserstein": "normalized Wasserstein distance", "wasserstein": "Wasserstein distance",
+    "ks": "KS test p-value", "chi_square": "chi-square test p-value",
+}
 
 
-def comparison_kind(ctx: CheckContext) -> Literal["categorical", "numeric"] | None:
-    """How current and reference of this feature are compared, or None when they cannot be."""
-    if ctx.current is None or ctx.reference is None:
-        return None
-    ct, rt = _dtype(ctx.current), _dtype(ctx.reference)
-    f = ctx.schema_feature
-    if ct == rt and ct in (LogicalType.STRING, LogicalType.BOOL):
-        return "categorical"
-    if ct == rt == LogicalType.INT and f is not None and (
-        f.is_categorical or f.type in (FeatureType.STRING, FeatureType.BYTES, FeatureType.BOOL)
-    ):
-        return "categorical"
-    if {ct, rt} <= {LogicalType.INT, LogicalType.FLOAT} or ct == rt == LogicalType.TIMESTAMP:
-        return "numeric"
-    return None
-
-
-@register("distribution", types=(T.COMPARATOR_L_INFTY_HIGH, T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH))
-def check_distribution(ctx: CheckContext) -> list[Anomaly]:
-    """Drift/skew: L-infinity of category frequencies, Jensen-Shannon of histograms on shared bins."""
-    kind = comparison_kind(ctx)
-    if kind is None:
-        return []
-    assert ctx.current is not None and ctx.reference is not None
-    cv, rv = _values_of(ctx.current), _values_of(ctx.reference)
+def drift_anomaly(ctx: CheckContext, fc: FeatureComparison) -> Anomaly:
+    """The anomaly of one feature the engine judged ``drift`` (its numbers, threshold and source)."""
+    spec = fc.spec
+    assert spec is not None
     name = ctx.comparator
-    if kind == "categorical":
-        thr, source = comparator_threshold(ctx, "linf")
-        if thr is None or not (cv.values and cv.values.values and rv.values and rv.values.values):
-            return []
-        al = aligned_categories(rv, cv)
-        d = l_infinity(al.reference, al.current)
-        if not d > thr:
-            return []
-        pr, pcur = normalize(al.reference), normalize(al.current)
-        diff = np.abs(pcur - pr)
-        order = np.argsort(-diff, kind="stable")
-        i = int(order[0])
-        a, b = _pcts(float(pr[i]), float(pcur[i]))
-        sd, st = _dist(d, thr)
-        changes = [[al.labels[j], float(pr[j]), float(pcur[j])] for j in order[:10]]
-        return [ctx.anomaly(
-            T.COMPARATOR_L_INFTY_HIGH, ERROR,
-            f"L-infinity distance {sd} is above the {name} threshold {st}; largest change: "
-            f"{_val(al.labels[i])}: {a} -> {b}",
-            observed=d, expected=thr, distance=d, threshold=thr, threshold_source=source, comparator=name,
-            largest_changes=changes, new_categories=len(al.new_categories), exact=al.exact,
-        )]
-    thr, source = comparator_threshold(ctx, "js")
-    if thr is None or not (cv.numeric and cv.numeric.num_finite and rv.numeric and rv.numeric.num_finite):
-        return []
-    sb = shared_bins(rv, cv)
-    d = jensen_shannon_divergence(sb.reference, sb.current)
-    if not d > thr:
-        return []
-    pr, pcur = normalize(sb.reference), normalize(sb.current)
+    d, thr = float(fc.statistic), float(fc.threshold)
     sd, st = _dist(d, thr)
-    desc = f"Jensen-Shannon divergence {sd} is above the {name} threshold {st}"
-    outside = float(pcur[0] + pcur[-1])
-    if outside > 0:
-        desc += (f"; {_pct(outside)} of current values lie outside the reference range "
-                 f"[{_value(sb.edges[0], rv)}, {_value(sb.edges[-1], rv)}]")
-    else:
-        i = int(np.argmax(np.abs(pcur - pr)))
-        a, b = _pcts(float(pr[i]), float(pcur[i]))
-        desc += f"; largest change: bin {sb.labels[i]}: {a} -> {b}"
-    exact = cv.numeric.sketch.is_exact and rv.numeric.sketch.is_exact
-    return [ctx.anomaly(
-        T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH, ERROR, desc,
-        observed=d, expected=thr, distance=d, threshold=thr, threshold_source=source, comparator=name,
-        bins=sb.labels, reference_counts=sb.reference.tolist(), current_counts=sb.current.tolist(),
-        share_outside_reference_range=outside, exact=exact,
-    )]
+    what = _METHOD_NAMES.get(fc.primary_method, fc.primary_method)
+    rel = "below" if spec.is_test else "above"
+    desc = f"{what} {sd} is {rel} the {name} threshold {st} ({fc.threshold_source})"
+    ev = fc.evidence
+    details: dict[str, Any] = {
+        "distance": d, "threshold": thr, "threshold_source": fc.threshold_source, "comparator": name,
+        "method": fc.primary_method, "exact": not fc.approximate,
+    }
+    tfdv_method = "l_infinity" if fc.kind == "categorical" else "jensen_shannon_divergence"
+    if tfdv_method in fc.distances:
+        details.update(tfdv_method=tfdv_method, tfdv_distance=fc.distances[tfdv_method])
+    if "largest_changes" in ev and ev["largest_changes"]:
+        label, a_, b_ = ev["largest_changes"][0]
+        a, b = _pcts(a_, b_)
+        desc += f"; largest change: {_val(label)}: {a} -> {b}"
+        details.update(largest_changes=ev["largest_changes"], new_categories=fc.num_new_categories)
+    elif "bins" in ev and ctx.reference is not None:
+        rv = _values_of(ctx.reference)
+        # The engine's share outside the reference range (from the CDF: TFDV's bins span both ranges).
+        outside = fc.out_of_range_share or 0.0
+        lo, hi = (rv.numeric.min, rv.numeric.max) if rv.numeric is not None else (ev["edges"][0], ev["edges"][-1])
+        if outside > 0:
+            desc += (f"; {_pct(outside)} of current values lie outside the reference range "
+                     f"[{_value(lo, rv)}, {_value(hi, rv)}]")
+        else:
+            pr, pcur = normalize(np.asarray(ev["reference_counts"])), normalize(np.asarray(ev["current_counts"]))
+            i = int(np.argmax(np.abs(pcur - pr)))
+            a, b = _pcts(float(pr[i]), float(pcur[i]))
+            desc += f"; largest change: bin {ev['bins'][i]}: {a} -> {b}"
+        details.update(bins=ev["bins"], reference_counts=ev["reference_counts"],
+                       current_counts=ev["current_counts"], share_outside_reference_range=outside)
+    for n in fc.notes:
+        if n.startswith("no values in"):
+            desc += f"; {n}"
+    return ctx.anomaly(DRIFT_TYPES.get(fc.primary_method, T.DISTRIBUTION_DRIFT), ERROR, desc,
+                       observed=d, expected=thr, **details)
+
+
+@register("distribution", types=(T.COMPARATOR_L_INFTY_HIGH, T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
+                                 T.DISTRIBUTION_DRIFT))
+def check_distribution(ctx: CheckContext) -> list[Anomaly]:
+    """Drift/skew: an anomaly for every feature the engine (compare_statistics) judged ``drift``."""
+    fc = ctx.comparison
+    if fc is None or fc.verdict != DriftVerdict.DRIFT:
+        return []
+    return [drift_anomaly(ctx, fc)]
 
 
 # --------------------------------------------------------------------------- dataset
@@ -1025,4 +1014,31 @@ def check_all_null_column(ctx: CheckContext) -> list[Anomaly]:
         f"all {_count(cur.count)} examples are missing a value; {why}",
         observed=0.0, expected=(ref.num_present / ref.count) if ref_had and ref is not None else None,
         count=cur.count,
+    )]
+
+
+@register("duplicate_identifiers", types=(T.DUPLICATE_IDENTIFIERS,))
+def check_duplicate_identifiers(ctx: CheckContext) -> list[Anomaly]:
+    """An identifier whose values were all distinct in the reference repeats in current data.
+
+    Read from the statistics: distinct vs present values (exact while the values are counted
+    exactly; otherwise the HyperLogLog estimate, whose ~1 % error cannot tell a few duplicates, so
+    nothing is reported).
+    """
+    cur, ref, f = ctx.current, ctx.reference, ctx.schema_feature
+    if cur is None or ref is None or f is None or f.role != "identifier":
+        return []
+    cv, rv = _values_of(cur), _values_of(ref)
+    if not (cv.values and cv.values.exact and rv.values and rv.values.exact) or cv.num_present < 2:
+        return []
+    if rv.values.unique != rv.num_present or cv.values.unique == cv.num_present:
+        return []
+    dup = cv.num_present - cv.values.unique
+    repeated = [(v, c) for v, c in zip(cv.values.values, cv.values.counts, strict=True) if c > 1]
+    return [ctx.anomaly(
+        T.DUPLICATE_IDENTIFIERS, WARNING,
+        f"{_count(dup)} of {_count(cv.num_present)} values repeat an earlier one ({_pct(dup / cv.num_present)}) "
+        f"while every reference value was distinct: {_listing(repeated, len(repeated))}",
+        observed=cv.values.unique, expected=cv.num_present, num_duplicates=dup,
+        repeated=[[v, c] for v, c in repeated[:MAX_LISTED_VALUES]],
     )]

@@ -224,6 +224,25 @@ EXPLANATIONS: dict[T, Explanation] = {
         (_BROKEN_JOIN, _UPSTREAM, _LOGGING, "a parsing or null-marker rule that turns every value into null"),
         "Treat as a pipeline failure: restore the values before training or serving on this data.",
     ),
+    T.DISTRIBUTION_DRIFT: Explanation(
+        "Distribution drifted",
+        "The drift policy's statistic for this feature (Jensen-Shannon distance, normalized Wasserstein, "
+        "PSI, Hellinger, or a KS / chi-square test on a small reference) passed its threshold compared with "
+        "the reference data (dvtools check; TFDV's own comparators give COMPARATOR_L_INFTY_HIGH and "
+        "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH).",
+        (_WORLD, _UNIT, _ONE_SIDE, _LOGGING),
+        "Compare the two distributions on the Skew & drift page. A real change may call for retraining; a "
+        "pipeline change needs a fix. If acceptable, raise the threshold for this feature (a per-feature "
+        "override, or a drift/skew comparator in the schema).",
+    ),
+    T.DUPLICATE_IDENTIFIERS: Explanation(
+        "Duplicate identifiers",
+        "An identifier column whose values were all distinct in the reference has repeated values "
+        "(dvtools check).",
+        ("rows loaded twice or a join fanning out", _BROKEN_JOIN, "a key that is no longer unique upstream"),
+        "Look for duplicated rows before training or serving on this data. If repeats are legitimate, set "
+        "the column's role to feature in the schema.",
+    ),
     T.GROUP_UNDERREPRESENTED: Explanation(
         "Group under-represented",
         "A group (a value of a group column such as gender, age band or country) has too few examples in "

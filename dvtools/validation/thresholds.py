@@ -1,16 +1,19 @@
 """Validation thresholds that are not part of the schema (session defaults and per-feature overrides).
 
-Precedence for a feature's distribution threshold (L-infinity for categorical features,
-Jensen-Shannon for numeric ones):
+The distribution verdicts (drift/skew) are not decided here: :meth:`Thresholds.comparison_options`
+turns the comparator settings into the layers of the one engine,
+:func:`~dvtools.comparison.comparators.resolve_spec`, whose precedence is, lowest first:
 
-1. ``Thresholds.per_feature[name]`` (the dashboard's per-feature override: an explicit, specific
-   choice of the user, so it wins);
-2. the schema feature's drift (or skew) comparator;
-3. ``Thresholds.linf`` / ``Thresholds.js`` (defaults for every other feature);
-4. none of them: the comparison is not checked.
+1. the policy (``Thresholds.policy``, default :data:`~dvtools.comparison.comparators.DEFAULT_POLICY`);
+2. global: ``categorical_method`` / ``numeric_method``, ``methods`` (method -> threshold), and
+   ``linf`` / ``js`` (judge every categorical / numeric feature by L-infinity / Jensen-Shannon
+   divergence at that threshold, as ``--linf-threshold`` / ``--js-threshold``);
+3. the schema feature's skew or drift comparator (by the second dataset's role);
+4. ``Thresholds.per_feature[name].linf`` / ``.js`` (an explicit, specific choice: it wins).
 
-For the number of examples, the schema's ``num_examples_drift_comparator`` wins over
-``min_examples_ratio`` / ``max_examples_ratio``.
+``per_feature[name].compare = True`` compares an identifier or timestamp column anyway (also
+range- and domain-checking it). For the number of examples, the schema's
+``num_examples_drift_comparator`` wins over ``min_examples_ratio`` / ``max_examples_ratio``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from typing import Any
+
+from dvtools.comparison.comparators import (
+    CATEGORICAL_METHODS,
+    DEFAULT_POLICY,
+    JS_DIVERGENCE,
+    L_INFINITY,
+    METHODS,
+    NUMERIC_METHODS,
+    POLICIES,
+    FeatureOverride,
+)
 from dvtools.errors import UsageError
 
 __all__ = ["EffectiveThresholds", "FeatureThresholds", "Thresholds"]
@@ -42,6 +57,8 @@ class FeatureThresholds:
     js: float | None = None
     missing_share_tolerance: float | None = None
     range_tolerance: float | None = None
+    compare: bool | None = None
+    """True: compare (drift, range, domain) an identifier or timestamp anyway; None: by its role."""
 
     def check(self, feature: str = "") -> None:
         """Raise :class:`~dvtools.errors.UsageError` on a value outside [0, 1]."""
@@ -62,6 +79,8 @@ class Thresholds:
     * ``per_feature``: overrides by feature name (see the module docstring for precedence).
     * ``range_tolerance``: share of values allowed outside a schema range before the range
       anomaly fires (0 = any value outside fires).
+    * ``policy``, ``categorical_method``, ``numeric_method``, ``methods``: the comparator layers
+      (see the module docstring).
     """
 
     linf: float | None = None
@@ -71,6 +90,32 @@ class Thresholds:
     max_examples_ratio: float | None = None
     per_feature: dict[str, FeatureThresholds] = field(default_factory=dict)
     range_tolerance: float = 0.0
+    policy: str = DEFAULT_POLICY
+    categorical_method: str | None = None
+    numeric_method: str | None = None
+    methods: dict[str, float] = field(default_factory=dict)
+
+    def comparison_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`~dvtools.comparison.comparators.compare_statistics` for these settings."""
+        thresholds = dict(self.methods)
+        if self.linf is not None:
+            thresholds[L_INFINITY] = self.linf
+        if self.js is not None:
+            thresholds[JS_DIVERGENCE] = self.js
+        overrides = {name: FeatureOverride(ft.linf, ft.js, ft.compare) for name, ft in self.per_feature.items()
+                     if (ft.linf, ft.js, ft.compare) != (None, None, None)}
+        return {
+            "policy": self.policy,
+            "thresholds": thresholds,
+            "categorical_method": self.categorical_method or (L_INFINITY if self.linf is not None else None),
+            "numeric_method": self.numeric_method or (JS_DIVERGENCE if self.js is not None else None),
+            "overrides": overrides,
+        }
+
+    def compares(self, name: str | None, default: bool) -> bool:
+        """Whether feature ``name`` gets drift, range and domain checks (``default``: by its role)."""
+        o = self.per_feature.get(name) if name is not None else None
+        return default if o is None or o.compare is None else bool(o.compare)
 
     def __post_init__(self) -> None:
         self.check()
@@ -79,6 +124,17 @@ class Thresholds:
         """Raise :class:`~dvtools.errors.UsageError` when a value is out of range."""
         for name in ("linf", "js", "missing_share_tolerance", "range_tolerance"):
             _check_share(name, getattr(self, name))
+        if self.policy not in POLICIES:
+            raise UsageError(f"unknown policy {self.policy!r}: use one of {', '.join(POLICIES)}")
+        for what, m, allowed in (("categorical_method", self.categorical_method, CATEGORICAL_METHODS),
+                                 ("numeric_method", self.numeric_method, NUMERIC_METHODS)):
+            if m is not None and m not in allowed:
+                raise UsageError(f"unknown {what} {m!r}: use one of {', '.join(allowed)}")
+        for m, t in self.methods.items():
+            if m not in METHODS:
+                raise UsageError(f"unknown method {m!r}: use one of {', '.join(METHODS)}")
+            if not (isinstance(t, int | float) and math.isfinite(t) and t >= 0):
+                raise UsageError(f"threshold of {m} must be a number >= 0, got {t!r}")
         for name in ("min_examples_ratio", "max_examples_ratio"):
             v = getattr(self, name)
             if v is not None and not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):

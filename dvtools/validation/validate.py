@@ -19,13 +19,14 @@ from typing import Any, Literal
 
 from dvtools.errors import UsageError
 from dvtools.jsonsafe import jsonable
-from dvtools.schema.model import Feature, Schema
+from dvtools.comparison.comparators import Comparison
+from dvtools.schema.model import Feature, FeatureRole, Schema
 from dvtools.statistics.model import DatasetStatistics
 from dvtools.validation.anomalies import Anomaly, Severity
 from dvtools.validation.checks import CHECKS, SUPERSEDES, CheckContext, accepted_notes
 from dvtools.validation.thresholds import Thresholds
 
-__all__ = ["anomalies_table", "anomalies_to_json", "validate_statistics"]
+__all__ = ["anomalies_table", "anomalies_to_json", "drift_comparison", "exit_code", "validate_statistics"]
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1}
 
@@ -67,6 +68,7 @@ def validate_statistics(
     environment: str | None = None,
     thresholds: Thresholds | None = None,
     comparator: Literal["drift", "skew"] = "drift",
+    comparison: Comparison | None = None,
 ) -> list[Anomaly]:
     """Anomalies of ``stats`` against ``schema`` and, when given, the ``reference`` statistics.
 
@@ -76,8 +78,13 @@ def validate_statistics(
       features are always skipped. An environment the schema never mentions raises
       :class:`~dvtools.errors.UsageError` (when the schema mentions any).
     * ``thresholds``: defaults and per-feature overrides (:class:`Thresholds`).
-    * ``comparator``: which schema comparator thresholds the reference comparison, ``"drift"``
-      (reference = previous span) or ``"skew"`` (reference = training, current = serving).
+    * ``comparator``: the role of ``stats`` relative to the reference, which picks the schema
+      comparator: ``"skew"`` (reference = training, current = serving) or ``"drift"``
+      (current = evaluation data or the next span).
+    * ``comparison``: the engine's result for these inputs, when the caller already has it (the
+      dashboard); else computed here with :func:`drift_comparison`. Its ``drift`` verdicts are
+      the distribution anomalies (COMPARATOR_L_INFTY_HIGH, COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
+      DISTRIBUTION_DRIFT for the other methods), so they always match ``compare_statistics``.
     """
     if comparator not in ("drift", "skew"):
         raise UsageError(f"comparator must be 'drift' or 'skew', got {comparator!r}")
@@ -86,6 +93,10 @@ def validate_statistics(
     if schema is not None:
         _check_environment(schema, environment)
     ref_n = reference.num_examples if reference is not None else None
+    if reference is not None and comparison is None:
+        comparison = drift_comparison(reference, stats, schema, environment=environment, thresholds=thresholds,
+                                      comparator=comparator)
+    results = {f.feature: f for f in comparison.features} if comparison is not None and reference is not None else {}
     common = {
         "environment": environment,
         "num_examples": stats.num_examples,
@@ -127,6 +138,8 @@ def validate_statistics(
             schema_feature=f,
             reference=ref_features.get(name),
             thresholds=thresholds.for_feature(name),
+            comparison=results.get(name),
+            compared=thresholds.compares(name, FeatureRole(f.role).compared_by_default if f is not None else True),
             **common,
         )
         found = [a for c in (unknown_checks if unknown else feature_checks) for a in c(ctx)]
@@ -136,9 +149,44 @@ def validate_statistics(
     return [r[3] for r in ranked]
 
 
+def drift_comparison(reference: DatasetStatistics, current: DatasetStatistics, schema: Schema | None, *,
+                     environment: str | None = None, thresholds: Thresholds | None = None,
+                     comparator: str = "drift", exclude: tuple[str, ...] = ()) -> Comparison:
+    """The engine's comparison for a validation: the schema's comparators, roles and environment, the thresholds' layers.
+
+    The dashboard and ``dvtools validate`` call this (``dvtools compare`` calls
+    :func:`~dvtools.comparison.comparators.compare_statistics` with the same options), so the
+    drifted features are the same everywhere.
+    """
+    from dvtools.comparison.comparators import compare_statistics
+
+    t = thresholds if thresholds is not None else Thresholds()
+    return compare_statistics(reference, current, schema=schema, environment=environment, comparator=comparator,
+                              exclude=exclude, **t.comparison_options())
+
+
 # --------------------------------------------------------------------------- output
 
 
+
+
+#: ``--fail-on`` levels: which anomalies make ``dvtools validate`` exit 1.
+FAIL_ON = ("error", "warning", "never")
+
+
+def exit_code(anomalies: Sequence[Anomaly], fail_on: str = "error") -> int:
+    """The CI exit code: 1 when an anomaly at the ``fail_on`` level (or worse) was found, else 0.
+
+    ``"error"`` (default): ERROR anomalies fail, warnings (heuristics that can fire on legitimate
+    data) do not; ``"warning"``: any anomaly fails; ``"never"``: report only, always 0.
+    """
+    if fail_on not in FAIL_ON:
+        raise UsageError(f"fail_on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
+    if fail_on == "never":
+        return 0
+    if fail_on == "warning":
+        return 1 if anomalies else 0
+    return 1 if any(a.severity == Severity.ERROR for a in anomalies) else 0
 
 
 def anomalies_to_json(anomalies: Sequence[Anomaly], *, indent: int | None = 2) -> str:

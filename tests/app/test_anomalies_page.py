@@ -48,13 +48,17 @@ def test_demo_shows_every_planted_problem(demo):
         ("heart_rate", "ZERO_AS_MISSING_MARKER"),
         ("city", "CATEGORY_VARIANTS"),
         ("signup_channel", "MISSING_SHARE_INCREASE"),
-        ("temperature_c", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH"),
-        ("distance_km", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH"),
+        ("temperature_c", "DISTRIBUTION_DRIFT"),  # the default policy (auto): normalized Wasserstein
+        ("distance_km", "DISTRIBUTION_DRIFT"),
         ("gps_accuracy_m", "FLOAT_TYPE_HAS_INF"),
         ("route_type", "CONSTANT_COLUMN"),
     }
     assert planted <= found
     assert all(f != "completed" for f, _ in found)  # the label is not expected in SERVING
+    # Identifiers and the timestamp are not compared by default (no drift, no range): the page says so.
+    assert not {f for f, _ in found} & {"run_id", "runner_id", "run_date"}
+    captions = [c.value.replace("\\", "") for c in demo.caption]  # Markdown escapes
+    assert any("Not compared: " in c and "identifier: runner_id" in c and "timestamp: run_date" in c for c in captions)
     t = _table(demo)
     assert int(_metric(demo, "Anomalies")) == len(t)
     assert int(_metric(demo, "Errors")) == (t["severity"] == "ERROR").sum() > 0
@@ -85,15 +89,18 @@ def test_linf_slider_hides_and_shows_comparator_anomalies(demo):
     def linf(at: AppTest) -> set[str]:
         return {f for f, t in _found(at) if t == "COMPARATOR_L_INFTY_HIGH"}
 
-    assert linf(demo)  # default 0.1: route_type, device_os, ...
-    demo.slider(key="thr_linf").set_value(1.0).run()
+    assert linf(demo) == set()  # the default policy (auto) decides categorical features by JS distance
+    demo.button_group(key="cmp_policy").set_value("tfdv").run()  # TFDV: L-infinity > 0.1
+    assert not demo.exception and demo.session_state["thresholds"].policy == "tfdv"
+    assert {"route_type", "device_os"} <= linf(demo)
+    demo.slider(key="cmp_thr_categorical_l_infinity").set_value(1.0).run()
     assert not demo.exception
     assert linf(demo) == set()
-    assert demo.session_state["thresholds"].linf == 1.0
-    demo.slider(key="thr_linf").set_value(0.01).run()
+    assert demo.session_state["thresholds"].methods["l_infinity"] == 1.0
+    demo.slider(key="cmp_thr_categorical_l_infinity").set_value(0.01).run()
     assert not demo.exception
     assert "route_type" in linf(demo) and len(linf(demo)) >= 3
-    demo.slider(key="thr_js").set_value(1.0).run()
+    demo.slider(key="cmp_thr_numeric_jensen_shannon_divergence").set_value(1.0).run()
     assert not any(t == "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH" for _, t in _found(demo))
 
 
@@ -109,7 +116,7 @@ def test_accept_removes_the_anomaly(demo):
     assert not demo.exception
     found = _found(demo)
     assert ("device_os", "ENUM_TYPE_UNEXPECTED_STRING_VALUES") not in found
-    assert ("device_os", "COMPARATOR_L_INFTY_HIGH") in found  # only that one was accepted
+    assert ("device_os", "DISTRIBUTION_DRIFT") in found  # only that one was accepted
     assert demo.session_state["schema_origin"] == "edited"
     assert set(demo.session_state["schema"].feature("device_os").domain.values) >= {"iOS 18", "Android 15"}
     assert any("Accepted ENUM" in i.value for i in demo.info)
@@ -132,7 +139,7 @@ def test_override_editor_and_no_accept_for_an_override(demo):
     assert ("route_type", "COMPARATOR_L_INFTY_HIGH") in _found(demo)  # 0.40 > 0.2
     keys = {b.key for b in demo.button}
     assert "accept:COMPARATOR_L_INFTY_HIGH:route_type" not in keys  # comes from the override
-    assert "accept:COMPARATOR_L_INFTY_HIGH:device_os" in keys
+    assert "accept:DISTRIBUTION_DRIFT:device_os" in keys
     demo.number_input(key="thr_feature_linf").set_value(0.5)
     demo.button(key="thr_override_set").click().run()
     assert ("route_type", "COMPARATOR_L_INFTY_HIGH") not in _found(demo)
@@ -147,7 +154,7 @@ def test_filters(demo):
     demo.multiselect(key="anom_feature").set_value(["device_os"]).run()
     assert set(_table(demo)["feature"]) == {"device_os"}
     assert {b.key for b in demo.button if b.key.startswith("accept:")} == {
-        "accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os", "accept:COMPARATOR_L_INFTY_HIGH:device_os"}
+        "accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os", "accept:DISTRIBUTION_DRIFT:device_os"}
 
 
 def test_drilldown_shows_the_offending_rows(demo):

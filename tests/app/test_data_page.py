@@ -126,3 +126,23 @@ def test_options_naming_missing_columns_are_dropped(app, csv_ref):
     assert app.session_state["opt_label"] is None and app.session_state["opt_keys"] == []
     assert any("no longer used" in c.value and "completed" in c.value for c in app.caption)
     assert app.selectbox(key="opt_label_select").value == "(none)"
+
+
+def test_tfdv_statistics_open_in_the_dashboard(app, bytes_ref):
+    import struct
+
+    from dvtools.statistics.tfdv import masked_crc32c, to_tfdv_bytes, to_tfdv_text
+
+    df = pd.DataFrame({"x": [float(i % 17) for i in range(300)], "c": [["a", "b", "c"][i % 3] for i in range(300)]})
+    stats = compute_statistics(df.to_csv(index=False).encode(), name="train.csv")
+    binary = to_tfdv_bytes(stats)
+    head = struct.pack("<Q", len(binary))
+    record = head + struct.pack("<I", masked_crc32c(head)) + binary + struct.pack("<I", masked_crc32c(binary))
+    app.session_state["dataset_reference"] = bytes_ref(record, "stats.tfrecord")
+    app.session_state["dataset_current"] = bytes_ref(to_tfdv_text(stats).encode(), "serving_stats.pbtxt")
+    app.run()
+    assert not app.exception
+    assert ("Rows", "300") in _metrics(app)
+    assert sum("imported from TFDV" in w.value for w in app.warning) == 2  # once per side
+    app.switch_page("pages/drift_skew.py").run()
+    assert not app.exception

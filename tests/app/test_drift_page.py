@@ -31,33 +31,40 @@ def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
     raise AssertionError(f"no table with {columns}")
 
 
+#: The demo's 17 common features (gender included) minus the run_id key, the runner_id identifier, the run_date
+#: timestamp and the completed label (not in SERVING, the demo's environment).
+COMPARED = 13
+
+
 def test_drift_renders_and_the_threshold_moves_the_verdicts(demo):
     n, total = _drifted(demo)
-    assert total == 16  # 17 features on both sides, minus the run_id key
+    assert total == COMPARED
     assert 0 < n < total
-    table = _frame(demo, "feature", "method", "statistic", "threshold", "verdict", "policy_verdict")
-    assert "run_id" not in set(table["feature"])
+    table = _frame(demo, "feature", "method", "statistic", "threshold", "threshold_source", "verdict")
+    assert not set(table["feature"]) & {"run_id", "runner_id", "run_date", "completed"}
     assert {"temperature_c", "distance_km", "device_os"} <= set(table.loc[table["verdict"] == "drift", "feature"])
     assert {"l_infinity", "jensen_shannon_divergence", "psi"} <= set(table.columns)  # every distance
-    demo.slider(key="drift_threshold").set_value(0.9).run()
+    assert set(table["threshold_source"]) == {"policy"}
+    demo.slider(key="cmp_thr_numeric_normalized_wasserstein").set_value(4.0).run()
     assert not demo.exception
-    assert _drifted(demo)[0] < n
-    demo.slider(key="drift_threshold").set_value(0.005).run()
-    assert _drifted(demo)[0] > n
-    assert any("Key columns not shown" in c.value for c in demo.caption)
-    assert any("only in training: weather" in c.value and "only in serving: app\\_version" in c.value
-               for c in demo.caption)
+    fewer = _drifted(demo)[0]
+    assert fewer < n
+    assert set(_frame(demo, "feature", "threshold_source")["threshold_source"]) == {"policy", "global"}
+    demo.slider(key="cmp_thr_categorical_jensen_shannon_distance").set_value(0.005).run()
+    assert _drifted(demo)[0] > fewer  # more categorical features drift at 0.005 than at 0.1
+    captions = " ".join(c.value for c in demo.caption).replace("\\", "")  # Markdown escapes
+    assert ("Not compared: key column: run_id; identifier: runner_id; timestamp: run_date; "
+            "not in environment SERVING: completed") in captions
+    assert "only in training: weather" in captions and "only in the compared data: app_version" in captions
 
 
 @pytest.mark.parametrize("policy", ["auto", "tfdv"])
 def test_every_page_counts_the_same_drifted_features(demo, policy):
     if policy != "auto":
-        demo.button_group(key="drift_policy").set_value(policy).run()
+        demo.button_group(key="cmp_policy").set_value(policy).run()
         assert not demo.exception
     n, total = _drifted(demo)  # at the policy's default threshold
-    verdict = next(m.value for m in demo.metric if m.label == "Policy verdict (default thresholds)")
-    assert verdict == f"{n} drifted"  # the key column counts in neither
-    assert total == 16
+    assert total == COMPARED
     # The Data page's summary uses the same comparison (policy, categorical features, keys excluded).
     demo.switch_page("pages/data.py").run()
     assert not demo.exception
@@ -71,14 +78,25 @@ def test_every_page_counts_the_same_drifted_features(demo, policy):
 
 
 def test_policy_and_method(demo):
-    demo.button_group(key="drift_policy").set_value("tfdv").run()
+    demo.button_group(key="cmp_policy").set_value("tfdv").run()
     assert not demo.exception
-    assert demo.session_state["opt_policy"] == "tfdv"
+    assert demo.session_state["thresholds"].policy == "tfdv"
     table = _frame(demo, "feature", "method", "verdict")
     assert set(table["method"]) == {"l_infinity", "jensen_shannon_divergence"}
-    demo.selectbox(key="drift_method").set_value("jensen_shannon_distance").run()
+    demo.selectbox(key="cmp_method_categorical").set_value("jensen_shannon_distance").run()
     assert not demo.exception
-    assert set(_frame(demo, "feature", "method", "verdict")["method"]) == {"jensen_shannon_distance"}
+    table = _frame(demo, "feature", "kind", "method", "verdict")
+    assert set(table.loc[table["kind"] == "categorical", "method"]) == {"jensen_shannon_distance"}
+    assert set(table.loc[table["kind"] == "numeric", "method"]) == {"jensen_shannon_divergence"}
+
+
+def test_compare_an_identifier_anyway(demo):
+    assert "runner_id" not in set(_frame(demo, "feature", "verdict")["feature"])
+    demo.pills(key="cmp_anyway").set_value(["runner_id"]).run()
+    assert not demo.exception
+    assert demo.session_state["thresholds"].per_feature["runner_id"].compare is True
+    assert "runner_id" in set(_frame(demo, "feature", "verdict")["feature"])
+    assert _drifted(demo)[1] == COMPARED + 1
 
 
 def test_one_feature_findings(demo):
@@ -129,7 +147,7 @@ def test_statistics_file_side_makes_row_analyses_unavailable(app, csv_ref, bytes
     infos = [i.value for i in app.info]
     assert sum("statistics file" in i for i in infos) == 2  # feature skew and concept shift
     assert any("raw serving rows" in c.value for c in app.caption)  # timeline
-    assert _drifted(app)[1] == 3
+    assert _drifted(app)[1] == 2  # x and y: "id" is the key, "when" a timestamp
 
 
 def test_no_keys_no_label_and_a_missing_label(app, csv_ref):
@@ -162,32 +180,19 @@ def test_empty_state_and_literal_names(app, csv_ref, markdown_texts):
 
 
 def test_threshold_range_follows_the_method(demo):
-    slider = demo.slider(key="drift_threshold")
-    comparison_methods = set(demo.selectbox(key="drift_method").options)
-    assert {"psi", "jensen_shannon_distance"} <= comparison_methods
-    # auto: normalized Wasserstein (unbounded) decides numeric features
-    assert slider.max >= 2.0
-    demo.selectbox(key="drift_method").set_value("psi").run()
-    slider = demo.slider(key="drift_threshold")
-    assert not demo.exception and slider.min == 0.0 and slider.max >= 2.0
-    table = _frame(demo, "feature", "method", "statistic", "verdict")
-    assert slider.max >= 1.2 * table["statistic"].astype(float).max() - 1e-9
+    slider = demo.slider(key="cmp_thr_numeric_normalized_wasserstein")  # auto: unbounded, so at least 2
+    assert slider.max >= 2.0 and slider.value == pytest.approx(0.1)
+    demo.selectbox(key="cmp_method_numeric").set_value("psi").run()
+    slider = demo.slider(key="cmp_thr_numeric_psi")
+    assert not demo.exception and slider.min == 0.0 and slider.max >= 2.0 and slider.value == pytest.approx(0.2)
+    table = _frame(demo, "feature", "kind", "method", "statistic", "verdict")
+    psi = table.loc[table["kind"] == "numeric", "psi"].astype(float)
+    assert slider.max >= 1.2 * psi[psi < float("inf")].max() - 1e-9
     slider.set_value(1.5).run()
-    assert not demo.exception and demo.session_state["drift_threshold"] == 1.5
-    demo.selectbox(key="drift_method").set_value("jensen_shannon_distance").run()
-    slider = demo.slider(key="drift_threshold")
+    assert not demo.exception and demo.session_state["thresholds"].methods["psi"] == 1.5
+    demo.selectbox(key="cmp_method_numeric").set_value("jensen_shannon_distance").run()
+    slider = demo.slider(key="cmp_thr_numeric_jensen_shannon_distance")
     assert not demo.exception and (slider.min, slider.max) == (0.0, 1.0)
-    assert 0.0 <= slider.value <= 1.0
-    # Same method, other data with a smaller range: the threshold is clamped into it.
-    demo.selectbox(key="drift_method").set_value("psi").run()
-    high = demo.slider(key="drift_threshold").max
-    assert high > 5
-    demo.slider(key="drift_threshold").set_value(5.0).run()
-    demo.session_state["dataset_current"] = demo.session_state["dataset_reference"]  # PSI 0 everywhere
-    demo.run()
-    assert not demo.exception
-    slider = demo.slider(key="drift_threshold")
-    assert slider.max == 2.0 and slider.value == 2.0
 
 
 def test_p_value_threshold_range(app, csv_ref):
@@ -201,6 +206,6 @@ def test_p_value_threshold_range(app, csv_ref):
     app.run()
     app.switch_page(PAGE).run()
     assert not app.exception
-    slider = app.slider(key="drift_threshold")
-    assert (slider.min, slider.max) == (0.0, 0.2)
+    slider = app.slider(key="cmp_thr_numeric_ks")
+    assert (slider.min, slider.max) == (0.0005, 0.2)
     assert slider.step < 0.001

@@ -22,9 +22,9 @@ from dvtools.errors import UsageError
 # ---------------------------------------------------------------- independent references
 
 
-def shared_hist(ref: np.ndarray, x: np.ndarray, bins: int = 10) -> np.ndarray:
-    """np.histogram on the reference's equal-width edges, plus underflow and overflow counts."""
-    edges = np.linspace(ref.min(), ref.max(), bins + 1)
+def shared_hist(ref: np.ndarray, x: np.ndarray, bins: int = 20) -> np.ndarray:
+    """np.histogram on the reference's quantile edges (continuous ref: no ties), plus underflow and overflow."""
+    edges = np.unique(np.r_[ref.min(), np.quantile(ref, np.arange(1, bins) / bins), ref.max()])
     return np.r_[(x < edges[0]).sum(), np.histogram(x, edges)[0], (x > edges[-1]).sum()].astype(float)
 
 

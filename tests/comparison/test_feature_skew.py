@@ -9,7 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from dvtools.comparison import feature_skew, skew_anomalies
+from dvtools.comparison import feature_skew
+from dvtools.validation import skew_anomalies
 from dvtools.errors import UsageError
 from dvtools.validation.anomalies import AnomalyType, Severity
 

@@ -83,9 +83,10 @@ def test_text_and_json(pair):
     skew = feature_skew(ref, cur, key="id")
     text = comparison_to_text(cmp, skew=skew)
     assert "Dataset drift:" in text and "normalized_wasserstein" in text and "Feature skew" in text
-    assert re.search(r"^x\s+numeric\s+normalized_wasserstein\s+0\.1\s+\S+\s+drift", text, flags=re.M)
+    assert re.search(r"^x\s+numeric\s+normalized_wasserstein\s+0\.1 \(policy\)\s+\S+\s+drift", text, flags=re.M)
     doc = json.loads(comparison_to_json(cmp, skew=skew))
-    assert doc["comparison"]["features"][1]["feature"] == "x"
+    assert doc["comparison"]["features"][0]["feature"] == "x"  # the unique "id" is an identifier: not compared
+    assert doc["comparison"]["not_compared"] == {"id": "identifier"}
     assert doc["feature_skew"]["features"][0]["feature"] in ("x", "c")
     assert doc["concept_shift"] is None
 

@@ -45,9 +45,13 @@ def test_random_halves_of_the_demo_do_not_drift(demo, policy, capsys):
     _, _, a, b = demo
     comp = compare_statistics(statistics_of(a)[0], statistics_of(b)[0], policy=policy)
     assert [f.feature for f in comp.drifted] == []
-    assert comp["run_id"].kind == "identifier" and comp["run_id"].verdict.value == "no drift"
-    assert "identifier-like: distribution not compared" in comp["run_id"].notes
-    assert comp["runner_id"].verdict.value == "no drift"
+    # Identifiers and timestamps are not compared by default (their role, inferred from the statistics).
+    assert comp.not_compared_by_role == {"run_id": "identifier", "runner_id": "identifier", "run_date": "timestamp"}
+    ids = compare_statistics(statistics_of(a)[0], statistics_of(b)[0], policy=policy,
+                             roles={"run_id": "feature", "runner_id": "feature"})
+    assert ids["run_id"].kind == "identifier" and ids["run_id"].verdict.value == "no drift"
+    assert "identifier-like: distribution not compared" in ids["run_id"].notes
+    assert ids["runner_id"].verdict.value == "no drift"
     assert main(["compare", a, b, "--policy", policy]) == 0
     capsys.readouterr()
 
@@ -173,7 +177,7 @@ def test_compare_json_writes_nan_as_string():
         "a": "NaN", "b": "Infinity", "c": "-Infinity", "d": None}
     ref = stats_of({"u": [f"id{i}" for i in range(100)]})
     cur = stats_of({"u": [f"other{i}" for i in range(100)]})
-    comp = compare_statistics(ref, cur)
+    comp = compare_statistics(ref, cur, roles={"u": "feature"})  # compared anyway: the identifier-like path
     doc = json.loads(comparison_to_json(comp))
     assert doc["comparison"]["features"][0]["statistic"] == "NaN"  # identifier-like: not compared
 
@@ -185,7 +189,7 @@ def test_shared_bins_equal_histogram_from_cdf_and_numpy():
     rng = np.random.default_rng(1)
     x_ref, x_cur = rng.normal(size=3000), rng.normal(0.5, 1.2, 2000)
     ref, cur = stats_of({"x": x_ref}), stats_of({"x": x_cur})
-    sb = shared_bins(ref["x"], cur["x"])
+    sb = shared_bins(ref["x"], cur["x"], binning="equal-width")
     edges = np.linspace(x_ref.min(), x_ref.max(), 11)
     expected = np.r_[(x_cur < edges[0]).sum(), np.histogram(x_cur, edges)[0], (x_cur > edges[-1]).sum()]
     np.testing.assert_allclose(sb.current, expected)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -67,11 +69,29 @@ def test_against_oracles_and_direct_fold(frame: pd.DataFrame) -> None:
 
 
 def test_sources_names_and_progress(frame: pd.DataFrame) -> None:
-    seen: list[int] = []
+    seen: list = []
     stats = compute_statistics(pa.Table.from_pandas(frame.head(5000), preserve_index=False), workers=2,
-                               batch_size=1000, progress=lambda rows, total: seen.append(rows), name="demo")
+                               batch_size=1000, progress=seen.append, name="demo")
     assert stats.name == "demo" and stats.num_examples == 5000
-    assert seen == sorted(seen) and seen[-1] == 5000
+    rows = [p.rows for p in seen]
+    assert rows == sorted(rows) and rows[-1] == 5000
+    last = seen[-1]
+    assert last.total_rows == 5000 and last.fraction == 1.0 and last.total_parts == 1
+
+
+def test_progress_counts_bytes_and_files(tmp_path) -> None:
+    paths = []
+    for i in range(3):
+        p = tmp_path / f"part{i}.csv"
+        p.write_text("a,b\n" + "".join(f"{j},{j % 7}\n" for j in range(2000)))
+        paths.append(str(p))
+    seen: list = []
+    compute_statistics(paths, batch_size=500, progress=seen.append)
+    total = sum(os.path.getsize(p) for p in paths)
+    assert {p.total_bytes for p in seen} == {total} and {p.total_parts for p in seen} == {3}
+    assert [p.bytes_read for p in seen] == sorted(p.bytes_read for p in seen)
+    assert seen[-1].rows == 6000 and seen[0].parts_done == 0 and seen[-1].parts_done >= 2
+    assert 0 < seen[0].fraction < 1
 
 
 def test_unknown_engine_and_slice_column(frame: pd.DataFrame) -> None:

@@ -59,7 +59,7 @@ def test_uint64_beyond_int64_range() -> None:
     arr = pa.array(vals, pa.uint64())
     f = feature_stats(arr)
     assert f.top_values() == value_counts_oracle(vals) == [(2**64 - 1, 2), (0, 1), (5, 1), (2**63, 1)]
-    assert f.numeric.max == float(2**64 - 1) and f.numeric.num_zeros == 1
+    assert f.numeric.max == 2**64 - 1 and f.numeric.min == 0 and f.numeric.num_zeros == 1  # exact ints
     back = _round_trip(arr)
     assert back["x"].top_values() == f.top_values()
     lst = feature_stats(pa.array([[2**64 - 1], None, [1, 2**64 - 1]], pa.list_(pa.uint64())))
@@ -188,11 +188,16 @@ def test_same_timestamps_from_parquet_and_csv_have_the_same_statistics(tmp_path)
 
 def test_dates_are_microseconds_and_range_messages_show_iso_dates() -> None:
     from dvtools.schema.inference import infer_schema
+    from dvtools.schema.model import FeatureRole
     from dvtools.validation import validate_statistics
 
     train = DatasetStatistics(2, {"d": feature_stats(pa.array([dt.date(2020, 1, 1), dt.date(2020, 1, 11)], pa.date32()),
                                                       "d")})
     late = DatasetStatistics(1, {"d": feature_stats(pa.array([dt.date(2021, 5, 6)], pa.date64()), "d")})
-    anomalies = validate_statistics(late, infer_schema(train))
-    msgs = [a.description for a in anomalies]
+    schema = infer_schema(train)
+    # A date column is a timestamp by role: not range-checked unless it is made a plain feature.
+    assert schema.feature("d").role == FeatureRole.TIMESTAMP
+    assert validate_statistics(late, schema) == []
+    schema.feature("d").role = FeatureRole.FEATURE
+    msgs = [a.description for a in validate_statistics(late, schema)]
     assert any("2021-05-06" in m and "2020-01-11" in m for m in msgs), msgs

@@ -232,28 +232,30 @@ def comparison():
     return compare_statistics(compute_statistics(ref), compute_statistics(cur), policy="tfdv")
 
 
-def test_drift_table_at_the_policy_threshold_matches_the_policy(comparison):
-    df = av.drift_table(comparison, 0.1)
-    assert list(df.columns[:7]) == ["feature", "kind", "method", "statistic", "threshold", "verdict",
-                                    "policy_verdict"]
-    compared = df["kind"] != "identifier"  # identifier-like (the ids "k"): no statistic, not judged here
-    assert (df.loc[compared, "verdict"] == df.loc[compared, "policy_verdict"]).all()
-    assert set(df.loc[~compared, "verdict"]) <= {"n/a"}
+def test_drift_table_lays_out_the_engine_verdicts(comparison):
+    df = av.drift_table(comparison)
+    assert list(df.columns[:8]) == ["feature", "kind", "method", "statistic", "threshold", "threshold_source",
+                                    "verdict", "past"]
+    by = df.set_index("feature")
+    for f in comparison.features:  # nothing re-decided: the engine's verdict, threshold and source
+        assert by.loc[f.feature, "verdict"] == f.verdict.value
+        assert by.loc[f.feature, "threshold_source"] == f.threshold_source
     assert df.iloc[0]["verdict"] == "drift"  # drifted first
     assert "jensen_shannon_distance" in df.columns and "l_infinity" in df.columns
+    assert "k" not in set(av.drift_table(comparison, exclude=["k"])["feature"])
 
 
-def test_moving_the_threshold_changes_verdicts_without_recomputing(comparison):
-    n = {t: int((av.drift_table(comparison, t)["verdict"] == "drift").sum()) for t in (0.0001, 0.1, 0.99)}
-    assert n[0.0001] > n[0.1] >= 1 and n[0.99] == 0
-    c = av.drift_table(comparison, 0.2, "jensen_shannon_distance")
-    assert set(c["method"]) == {"jensen_shannon_distance"}
-    assert set(av.drift_table(comparison, 0.1, "l_infinity").set_index("feature").loc[["x", "same"], "verdict"]) \
-        == {"n/a"}
-    assert "k" not in set(av.drift_table(comparison, 0.1, exclude=["k"])["feature"])
-    assert "wasserstein" not in av.drift_methods(comparison)
-    assert av.default_threshold(comparison, None) == 0.1
-    assert not av.uses_tests(comparison)
+def test_threshold_helpers_change_the_engine_layers(comparison):
+    th = Thresholds(policy="tfdv")
+    assert av.effective_method(th, "categorical", 2000) == "l_infinity"
+    th = av.with_method(th, "categorical", "psi")
+    assert av.effective_method(th, "categorical", 2000) == "psi" and av.effective_threshold(th, "categorical", 2000) == 0.2
+    th = av.with_method_threshold(th, "psi", 0.5)
+    assert av.effective_threshold(th, "categorical", 2000) == 0.5
+    th = av.with_compare(th, "k", True)
+    assert th.per_feature["k"].compare is True and av.with_compare(th, "k", None).per_feature == {}
+    assert av.past_threshold("ks", 0.01, 0.05) == pytest.approx(5.0)
+    assert av.past_threshold("psi", 0.1, 0.2) == pytest.approx(0.5)
 
 
 def test_feature_findings(comparison):
@@ -262,24 +264,14 @@ def test_feature_findings(comparison):
     assert "outside the reference range" in f
 
 
-def test_threshold_range_by_method():
+def test_slider_range_by_method():
     import math
-    from types import SimpleNamespace
 
-    from dvtools.ui.anomaly_view import threshold_range
-
-    def feature(method, statistic, **distances):
-        return SimpleNamespace(primary_method=method, statistic=statistic, distances=distances)
-
-    bounded = SimpleNamespace(features=[feature("l_infinity", 0.3, psi=4.0, l_infinity=0.3)])
-    r = threshold_range(bounded, None)
+    r = av.slider_range("l_infinity", [0.3])
     assert (r.low, r.high) == (0.0, 1.0)
     assert r.clamp(3.0) == 1.0 and r.clamp(-1) == 0.0 and r.clamp(math.nan) == 0.0 and r.clamp(0.4) == 0.4
-    r = threshold_range(bounded, "psi")  # PSI: beyond 1, up to 1.2 x the largest observed
+    r = av.slider_range("psi", [4.0, 0.1])  # PSI: beyond 1, up to 1.2 x the largest observed
     assert r.low == 0.0 and r.high >= 4.8 and r.high < 5.5
-    assert threshold_range(bounded, "l_infinity").high == 1.0
-    small = SimpleNamespace(features=[feature("normalized_wasserstein", 0.2, normalized_wasserstein=0.2)])
-    assert threshold_range(small, None).high == 2.0  # at least 2
-    tests = SimpleNamespace(features=[feature("ks", 0.01, ks=0.4)])
-    r = threshold_range(tests, None)
-    assert (r.low, r.high) == (0.0, 0.2) and r.step < 0.001
+    assert av.slider_range("normalized_wasserstein", [0.2]).high == 2.0  # at least 2
+    r = av.slider_range("ks")
+    assert (r.low, r.high) == (0.0005, 0.2) and r.step < 0.001

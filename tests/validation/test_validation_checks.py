@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from validation_helpers import SCENARIOS, T, only, stats_of, types_of
+from validation_helpers import SCENARIOS, T, only, stats_of, types_of, without_drift
 
 from dvtools.errors import UsageError
 from dvtools.schema.model import (
@@ -304,7 +304,7 @@ def test_type_change_against_reference() -> None:
     b = only(validate_statistics(sc.current, None, reference=sc.reference), T.UNEXPECTED_DATA_TYPE)
     assert b.severity == Severity.ERROR
     same = stats_of(pd.DataFrame({"n": [4.0, 5.0]}))
-    assert validate_statistics(same, sc.schema, reference=sc.current) == []
+    assert without_drift(validate_statistics(same, sc.schema, reference=sc.current)) == []
 
 
 def test_all_null_column_has_no_type_anomaly() -> None:
@@ -330,14 +330,16 @@ def test_linf_near_miss_and_threshold_sources() -> None:
     )
     assert b.details["threshold_source"] == "override" and b.expected == 0.15
     assert validate_statistics(sc.current, sc.schema, reference=sc.reference, thresholds=Thresholds(linf=0.01)) == []
-    # No threshold anywhere: not checked.
+    # No threshold in the schema: the policy decides (a chi-square test on this small reference) ...
     sc.schema.feature("city").drift_comparator.infinity_norm_threshold = None
-    assert sc.run() == []
+    p = only(sc.run(), T.DISTRIBUTION_DRIFT)
+    assert p.details["threshold_source"] == "policy" and p.details["method"] == "chi_square"
+    # ... unless a global threshold says otherwise.
     c = only(
         validate_statistics(sc.current, sc.schema, reference=sc.reference, thresholds=Thresholds(linf=0.1)),
         T.COMPARATOR_L_INFTY_HIGH,
     )
-    assert c.details["threshold_source"] == "default"
+    assert c.details["threshold_source"] == "global"
 
 
 def test_skew_comparator_uses_skew_thresholds() -> None:
@@ -345,7 +347,7 @@ def test_skew_comparator_uses_skew_thresholds() -> None:
     f = sc.schema.feature("city")
     f.drift_comparator.infinity_norm_threshold = None
     f.set_threshold(skew_linf=0.1)
-    assert sc.run() == []
+    assert T.COMPARATOR_L_INFTY_HIGH not in types_of(sc.run())  # drift: the policy decides
     a = only(
         validate_statistics(sc.current, sc.schema, reference=sc.reference, comparator="skew"),
         T.COMPARATOR_L_INFTY_HIGH,
@@ -395,13 +397,13 @@ def test_num_examples_schema_beats_thresholds() -> None:
             num_examples_drift_comparator=NumExamplesComparator(min_fraction_threshold=0.4)
         ),
     )
-    assert validate_statistics(cur, schema, reference=ref, thresholds=Thresholds(min_examples_ratio=0.5)) == []
+    assert without_drift(validate_statistics(cur, schema, reference=ref, thresholds=Thresholds(min_examples_ratio=0.5))) == []
 
 
 def test_high_num_examples_near_miss_and_dataset_low() -> None:
     sc = SCENARIOS["high_num_examples"]()
     cur = stats_of(pd.DataFrame({"a": range(200)}))
-    assert validate_statistics(cur, sc.schema, reference=sc.reference) == []
+    assert without_drift(validate_statistics(cur, sc.schema, reference=sc.reference)) == []
     sc = SCENARIOS["dataset_low"]()
     assert validate_statistics(stats_of(pd.DataFrame({"a": range(100)})), sc.schema) == []
     a = only(sc.run(), T.DATASET_LOW_NUM_EXAMPLES)
@@ -476,7 +478,8 @@ def test_constant_column_near_miss() -> None:
 
 def test_all_null_column_rules() -> None:
     sc = SCENARIOS["all_null"]()
-    assert types_of(sc.run()) == [T.ALL_NULL_COLUMN]  # no MISSING_SHARE_INCREASE on top
+    # No MISSING_SHARE_INCREASE on top; the engine reports the one-sided distribution as drift.
+    assert types_of(sc.run()) == [T.DISTRIBUTION_DRIFT, T.ALL_NULL_COLUMN]
     assert sc.run()[0].severity == Severity.ERROR
     assert validate_statistics(sc.current, sc.schema) == []  # no reference, not required
 

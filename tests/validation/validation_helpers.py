@@ -13,6 +13,7 @@ import pyarrow as pa
 from dvtools.schema.model import (
     DatasetConstraints,
     Feature,
+    FeatureRole,
     FeatureType,
     FloatDomain,
     IntDomain,
@@ -44,6 +45,16 @@ def stats_of(data: pd.DataFrame | pa.Table | dict[str, Any]) -> DatasetStatistic
 
 def types_of(anomalies: list[Anomaly], feature: str | None = "__any__") -> list[AnomalyType]:
     return [a.type for a in anomalies if feature == "__any__" or a.feature == feature]
+
+
+#: Anomaly types the drift/skew engine produces (a reference with another distribution fires them).
+DRIFT_TYPES = frozenset({AnomalyType.COMPARATOR_L_INFTY_HIGH, AnomalyType.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
+                         AnomalyType.DISTRIBUTION_DRIFT})
+
+
+def without_drift(anomalies: list[Anomaly]) -> list[Anomaly]:
+    """The anomalies other than the engine's drift verdicts (for tests of the other checks)."""
+    return [a for a in anomalies if a.type not in DRIFT_TYPES]
 
 
 def only(anomalies: list[Anomaly], type_: AnomalyType) -> Anomaly:
@@ -259,6 +270,20 @@ def build_scenarios() -> dict[str, Callable[[], Scenario]]:
         _s(Feature("c", FeatureType.FLOAT)),
         stats_of({"c": pa.array([None] * 10, pa.float64())}),
         stats_of(pd.DataFrame({"c": [1.0] * 10})),
+    )
+    sc["distribution_drift"] = lambda: Scenario(
+        T.DISTRIBUTION_DRIFT,
+        "city",
+        _s(Feature("city", FeatureType.STRING)),
+        stats_of(pd.DataFrame({"city": ["NY"] * 63 + ["CA"] * 90 + ["TX"] * 47})),
+        stats_of(pd.DataFrame({"city": ["NY"] * 12 + ["CA"] * 50 + ["TX"] * 38})),
+    )
+    sc["duplicate_identifiers"] = lambda: Scenario(
+        T.DUPLICATE_IDENTIFIERS,
+        "id",
+        _s(Feature("id", FeatureType.STRING, role=FeatureRole.IDENTIFIER)),
+        stats_of(pd.DataFrame({"id": [f"s{i}" for i in range(40)] + ["s1", "s2"]})),
+        stats_of(pd.DataFrame({"id": [f"t{i}" for i in range(50)]})),
     )
     return sc
 
