@@ -278,9 +278,10 @@ def _cmd_compare(a: argparse.Namespace) -> int:
 
 
 def _fail_code(anomalies: Any, fail_on: str) -> int:
-    """EXIT_FOUND when a finding reaches ``fail_on`` severity (``error``: ERROR only; ``warning``: any)."""
-    hit = [a for a in anomalies if fail_on == "warning" or a.severity.value == "ERROR"]
-    return EXIT_FOUND if hit else EXIT_OK
+    """The exit code of ``validate`` for these findings (``--fail-on`` error, warning or never)."""
+    from dvtools.validation.validate import exit_code
+
+    return exit_code(list(anomalies), fail_on)
 
 
 def _emit(text: str, a: argparse.Namespace, default_html: str) -> None:
@@ -310,7 +311,8 @@ def _cmd_fairness(a: argparse.Namespace) -> int:
     th = GroupThresholds(min_share=a.min_share, min_count=a.min_count, max_share_change=a.max_share_change,
                          min_rate_ratio=a.min_rate_ratio, max_missing_gap=a.max_missing_gap)
     report = group_report(a.reference, a.current, a.evaluation, groups=a.group, label=a.label, thresholds=th,
-                          bins=a.bins, schema=_schema_or_none(a.schema), policy=a.policy, exclude=a.key or ())
+                          bins=a.bins, schema=_schema_or_none(a.schema), policy=a.policy, exclude=a.key or (),
+                          comparator="skew" if a.current is not None else "drift")
     if a.format == "json":
         _emit(json.dumps(report.to_dict(), indent=2, allow_nan=False), a, "")
     elif a.format == "html":
@@ -427,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="flag a feature missing this much more often in a group than overall (0.1)")
     fa.add_argument("--policy", choices=["tfdv", "auto"], default="auto", help="drift policy within groups")
     fa.add_argument("--schema", default=None, help="schema whose accept notes silence accepted findings")
-    fa.add_argument("--fail-on", choices=["error", "warning"], default="error",
+    fa.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
                     help="exit 1 on findings of this severity or worse (default error)")
     fa.add_argument("--format", choices=["text", "json", "html"], default="text")
     fa.add_argument("-o", "--output", default=None, help="output file (html: default fairness.html)")
@@ -444,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     la.add_argument("--exclude", nargs="+", default=None, metavar="COL", help="columns left out of row comparison")
     la.add_argument("--examples", type=int, default=5, help="example groups to show per finding (default 5)")
     la.add_argument("--schema", default=None, help="schema whose accept notes silence accepted findings")
-    la.add_argument("--fail-on", choices=["error", "warning"], default="error",
+    la.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
                     help="exit 1 on findings of this severity or worse (default error)")
     la.add_argument("--format", choices=["text", "json", "html"], default="text")
     la.add_argument("-o", "--output", default=None, help="output file (html: default labels.html)")

@@ -59,8 +59,7 @@ with groups_tab:
             with st.spinner("Computing statistics per group…"):
                 report = fairness_view.group_report_for(
                     data.reference, current, evaluation, tuple(chosen),
-                    label if label in columns else None, th, keys=keys,
-                    policy=state.get_option("policy") or "auto")
+                    label if label in columns else None, th, options=analysis.comparison_options(data))
         except DvtoolsError as e:
             components.show_messages([f"group report failed: {e}"], "error")
             st.stop()

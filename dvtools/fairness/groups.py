@@ -633,7 +633,9 @@ def group_report(
     bins: int = 5,
     schema: Any = None,
     policy: str = "auto",
-    categorical: Collection[str] | Mapping[str, bool] | None = None,
+    drift_thresholds: Any = None,
+    environment: str | None = None,
+    comparator: str = "drift",
     exclude: Collection[str] = (),
     drift: bool = True,
     max_groups: int = MAX_GROUPS,
@@ -647,9 +649,12 @@ def group_report(
     ``names[role]``, a DataFrame, an Arrow table) or :class:`DatasetStatistics` sliced by the one
     group column. ``groups``: one or two group columns. ``label``: the label column, for base
     rates. ``bins``: quantile buckets for numeric group columns. ``schema``: honors
-    ``accept:<TYPE>:<key>`` notes. ``policy``/``categorical``/``exclude``: as in
-    :func:`~dvtools.comparison.compare_statistics`, for drift within groups (the group columns
-    are always excluded: they are constant within a group).
+    ``accept:<TYPE>:<key>`` notes, and gives drift within groups its comparators and roles.
+    Drift within groups is :func:`dvtools.validation.validate.drift_comparison` (the dashboard's
+    and ``dvtools validate``'s engine) per group, with ``drift_thresholds`` (a
+    :class:`~dvtools.validation.Thresholds`; default: ``Thresholds(policy=policy)``),
+    ``environment``, ``comparator`` and ``exclude`` (the group columns are always excluded:
+    they are constant within a group).
     """
     cols = list(dict.fromkeys(groups))
     if not 1 <= len(cols) <= 2:
@@ -751,12 +756,13 @@ def group_report(
 
     drift_rows: list[GroupDrift] = []
     if drift and len(sides_in) > 1:
-        from dvtools.comparison import compare_statistics
+        from dvtools.validation import Thresholds
+        from dvtools.validation.validate import drift_comparison
 
-        ex = set(exclude) | set(cols)
+        opts = {"environment": environment, "comparator": comparator, "exclude": tuple(sorted(set(exclude) | set(cols))),
+                "thresholds": drift_thresholds if drift_thresholds is not None else Thresholds(policy=policy)}
         for role in sides_in[1:]:
-            overall = compare_statistics(ref.whole, sides[role].whole, policy=policy, categorical=categorical,
-                                         exclude=ex)
+            overall = drift_comparison(ref.whole, sides[role].whole, schema, **opts)
             overall_drifted = {f.feature for f in overall.drifted}
             for g in groupings:
                 if len(g) > 1:  # intersections carry light statistics: drift is compared per column's groups
@@ -765,7 +771,7 @@ def group_report(
                     cst = sides[role].groups[g].get(k)
                     if cst is None or min(rst.num_examples, cst.num_examples) < max(th.min_count, 1):
                         continue
-                    comp = compare_statistics(rst, cst, policy=policy, categorical=categorical, exclude=ex)
+                    comp = drift_comparison(rst, cst, schema, **opts)
                     names_d = tuple(f.feature for f in comp.drifted)
                     drift_rows.append(GroupDrift(g, k, role, rst.num_examples, cst.num_examples, names_d,
                                                  tuple(n for n in names_d if n not in overall_drifted), comp))

@@ -36,19 +36,26 @@ def _source(ref: DatasetRef | None, group_columns: tuple[str, ...]) -> Any:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _groups(digests: tuple[str | None, ...], groups: tuple[str, ...], label: str | None, thresholds: GroupThresholds,
-            bins: int, keys: tuple[str, ...], policy: str, _refs: tuple[DatasetRef | None, ...]) -> GroupReport:
+            bins: int, options_key: str, _refs: tuple[DatasetRef | None, ...], _options: dict[str, Any]) -> GroupReport:
     ref, cur, ev = (_source(r, groups) for r in _refs)
     return group_report(ref, cur, ev, groups=list(groups), label=label, thresholds=thresholds, bins=bins,
-                        exclude=keys, policy=policy)
+                        schema=_options.get("schema"), drift_thresholds=_options.get("thresholds"),
+                        environment=_options.get("environment"), comparator=_options.get("comparator", "drift"),
+                        exclude=_options.get("exclude", ()))
 
 
 def group_report_for(reference: DatasetRef, current: DatasetRef | None, evaluation: DatasetRef | None,
                      groups: tuple[str, ...], label: str | None, thresholds: GroupThresholds, bins: int = 5,
-                     keys: tuple[str, ...] = (), policy: str = "auto") -> GroupReport:
-    """The group report of the loaded datasets (raises DvtoolsError on bad input or options)."""
+                     options: dict[str, Any] | None = None) -> GroupReport:
+    """The group report of the loaded datasets (raises DvtoolsError on bad input or options).
+
+    ``options``: :func:`dvtools.ui.analysis.comparison_options` (schema, environment, comparator,
+    thresholds, key columns), so drift within groups is judged as on the Skew & drift page.
+    """
     refs = (reference, current, evaluation)
+    opts = dict(options or {})
     return _groups(tuple(r.digest if r is not None else None for r in refs), groups, label, thresholds, bins,
-                   tuple(sorted(keys)), policy, refs)
+                   cache.options_key(**opts), refs, opts)
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
