@@ -24,7 +24,8 @@ PAGES = {
     "Statistics": "Numeric features",
     "Schema": "Download schema.json",
     "Anomalies": "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
-    "Skew & drift": "Policy verdict",
+    "Skew & drift": "Possible drift",
+    "Slices & fairness": "By gender",
 }
 
 
