@@ -288,7 +288,9 @@ def _emit(text: str, a: argparse.Namespace, default_html: str) -> None:
     """Print ``text`` or write it to ``-o`` (HTML: default file name ``default_html``)."""
     path = a.output or (default_html if a.format == "html" else None)
     if path:
-        Path(path).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+        from dvtools.io.files import write_text
+
+        write_text(path, text + ("" if text.endswith("\n") else "\n"))
         print(f"wrote {path}")
     else:
         print(text)

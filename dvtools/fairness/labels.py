@@ -30,7 +30,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -280,6 +279,15 @@ class _RaterCounts:
         self.majority_total += other.majority_total
 
 
+def _subdir(directory: str) -> str:
+    """A new private folder inside the report's scratch directory (one per accumulator and thread)."""
+    import uuid
+
+    path = os.path.join(directory, uuid.uuid4().hex)
+    os.makedirs(path, mode=0o700)
+    return path
+
+
 class _LabelAcc:
     """Everything label_report folds from one dataset's batches (mergeable)."""
 
@@ -295,8 +303,8 @@ class _LabelAcc:
         self.label_sum = 0.0
         self.label_sumsq = 0.0
         self.label_n = 0
-        self.store = _HashStore(budget_rows, tempfile.mkdtemp(dir=directory)) if hashes and features else None
-        self.ostore = _HashStore(budget_rows, tempfile.mkdtemp(dir=directory)) if hashes and overlap else None
+        self.store = _HashStore(budget_rows, _subdir(directory)) if hashes and features else None
+        self.ostore = _HashStore(budget_rows, _subdir(directory)) if hashes and overlap else None
         self.categories: list[Any] = []
         self.cat_index: dict[Any, int] = {}
         self.all = _RaterCounts(len(raters)) if len(raters) >= 2 else None
@@ -728,7 +736,10 @@ def label_report(
     is_ordered = (numeric_raters or rater_type == pa.bool_()) if ordered is None else bool(ordered)
     hashes = label is not None
 
-    tmp = tempfile.mkdtemp(prefix="dvtools-labels-")
+    from dvtools.io.files import scratch_directory
+
+    scratch = scratch_directory("dvtools-labels-")
+    tmp = scratch.__enter__()
     try:
         def make(schema: pa.Schema, *, ref: bool = False) -> _LabelAcc:
             return _LabelAcc(schema, label=label, raters=[] if ref else raters,
@@ -763,7 +774,7 @@ def label_report(
                     _overlap(acc.ostore.partition(i)[0], ref_acc.ostore.partition(i)[0], found, k)
         spilled = bool(acc.store is not None and acc.store.spilled)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        scratch.__exit__(None, None, None)
 
     shown_cols = list(dict.fromkeys([c for c in [label, *raters] if c is not None] + feats))[:12]
     examples = _example_rows(stream, shown_cols,
