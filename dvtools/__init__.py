@@ -47,6 +47,8 @@ _API = {
     "compare_spans": "dvtools.comparison",
     "feature_skew": "dvtools.comparison",
     "concept_shift": "dvtools.comparison",
+    "group_report": "dvtools.fairness",
+    "label_report": "dvtools.fairness",
 }
 
 __getattr__, _dir, _names = attach(__name__, _API)

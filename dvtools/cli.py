@@ -277,6 +277,71 @@ def _cmd_compare(a: argparse.Namespace) -> int:
     return run_compare(a, options)
 
 
+def _fail_code(anomalies: Any, fail_on: str) -> int:
+    """The exit code of ``validate`` for these findings (``--fail-on`` error, warning or never)."""
+    from dvtools.validation.validate import exit_code
+
+    return exit_code(list(anomalies), fail_on)
+
+
+def _emit(text: str, a: argparse.Namespace, default_html: str) -> None:
+    """Print ``text`` or write it to ``-o`` (HTML: default file name ``default_html``)."""
+    path = a.output or (default_html if a.format == "html" else None)
+    if path:
+        from dvtools.io.files import write_text
+
+        write_text(path, text + ("" if text.endswith("\n") else "\n"))
+        print(f"wrote {path}")
+    else:
+        print(text)
+
+
+def _schema_or_none(path: str | None) -> Any:
+    if not path:
+        return None
+    from dvtools.schema import load_schema
+
+    return load_schema(path)
+
+
+def _cmd_fairness(a: argparse.Namespace) -> int:
+    import json
+
+    from dvtools.fairness import GroupThresholds, group_report
+    from dvtools.fairness.report import group_report_html, group_report_text
+
+    th = GroupThresholds(min_share=a.min_share, min_count=a.min_count, max_share_change=a.max_share_change,
+                         min_rate_ratio=a.min_rate_ratio, max_missing_gap=a.max_missing_gap)
+    report = group_report(a.reference, a.current, a.evaluation, groups=a.group, label=a.label, thresholds=th,
+                          bins=a.bins, schema=_schema_or_none(a.schema), policy=a.policy, exclude=a.key or (),
+                          comparator="skew" if a.current is not None else "drift")
+    if a.format == "json":
+        _emit(json.dumps(report.to_dict(), indent=2, allow_nan=False), a, "")
+    elif a.format == "html":
+        _emit(group_report_html(report), a, "fairness.html")
+    else:
+        _emit(group_report_text(report), a, "")
+    return _fail_code(report.anomalies, a.fail_on)
+
+
+def _cmd_labels(a: argparse.Namespace) -> int:
+    import json
+
+    from dvtools.fairness import label_report
+    from dvtools.fairness.report import label_report_html, label_report_text
+
+    report = label_report(a.data, label=a.label, raters=a.raters or (), reference=a.reference, group=a.group,
+                          ordered=True if a.ordered else None, exclude=a.exclude or (),
+                          schema=_schema_or_none(a.schema), max_examples=a.examples)
+    if a.format == "json":
+        _emit(json.dumps(report.to_dict(), indent=2, allow_nan=False), a, "")
+    elif a.format == "html":
+        _emit(label_report_html(report), a, "labels.html")
+    else:
+        _emit(label_report_text(report), a, "")
+    return _fail_code(report.anomalies, a.fail_on)
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr with exit code 2."""
 
@@ -355,6 +420,47 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     c.add_argument("--format", choices=["text", "json", "html"], default="text")
     c.add_argument("-o", "--output", default=None, help="output file (html: default report.html)")
     c.set_defaults(func=_cmd_compare)
+
+    fa = sub.add_parser("fairness", help="groups: representation, label rates, missing values and drift per group")
+    fa.add_argument("reference", help="training data (or statistics sliced by the one --group column)")
+    fa.add_argument("current", nargs="?", default=None, help="serving data (optional)")
+    fa.add_argument("--evaluation", default=None, metavar="PATH", help="evaluation data (optional)")
+    fa.add_argument("--group", action="append", required=True, metavar="COL",
+                    help="group column (sensitive attribute); give it twice for intersections")
+    fa.add_argument("--label", default=None, help="label column: base rate per group")
+    fa.add_argument("--key", nargs="+", default=None, metavar="COL", help="id columns left out of drift per group")
+    fa.add_argument("--bins", type=int, default=5, help="quantile buckets of a numeric group column (default 5)")
+    fa.add_argument("--min-share", type=float, default=0.01, help="under-represented below this share (0.01)")
+    fa.add_argument("--min-count", type=int, default=30, help="under-represented below this many examples (30)")
+    fa.add_argument("--max-share-change", type=float, default=0.1, help="flag a group share change above (0.1)")
+    fa.add_argument("--min-rate-ratio", type=float, default=0.8,
+                    help="flag a lowest/highest label rate ratio below this (0.8, the four-fifths line)")
+    fa.add_argument("--max-missing-gap", type=float, default=0.1,
+                    help="flag a feature missing this much more often in a group than overall (0.1)")
+    fa.add_argument("--policy", choices=["tfdv", "auto"], default="auto", help="drift policy within groups")
+    fa.add_argument("--schema", default=None, help="schema whose accept notes silence accepted findings")
+    fa.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
+                    help="exit 1 on findings of this severity or worse (default error)")
+    fa.add_argument("--format", choices=["text", "json", "html"], default="text")
+    fa.add_argument("-o", "--output", default=None, help="output file (html: default fairness.html)")
+    fa.set_defaults(func=_cmd_fairness)
+
+    la = sub.add_parser("labels", help="label quality: distribution, conflicts, duplicates, leakage, rater agreement")
+    la.add_argument("data", help="data file with the label and/or rater columns")
+    la.add_argument("--label", default=None, help="label column")
+    la.add_argument("--raters", nargs="+", default=None, metavar="COL", help="two or more rater columns")
+    la.add_argument("--reference", default=None, metavar="PATH",
+                    help="training data: prior shift and rows shared with it (leakage)")
+    la.add_argument("--group", default=None, metavar="COL", help="rater agreement per group of COL")
+    la.add_argument("--ordered", action="store_true", help="labels are ordered (ordinal alpha)")
+    la.add_argument("--exclude", nargs="+", default=None, metavar="COL", help="columns left out of row comparison")
+    la.add_argument("--examples", type=int, default=5, help="example groups to show per finding (default 5)")
+    la.add_argument("--schema", default=None, help="schema whose accept notes silence accepted findings")
+    la.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
+                    help="exit 1 on findings of this severity or worse (default error)")
+    la.add_argument("--format", choices=["text", "json", "html"], default="text")
+    la.add_argument("-o", "--output", default=None, help="output file (html: default labels.html)")
+    la.set_defaults(func=_cmd_labels)
     return p
 
 

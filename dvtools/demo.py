@@ -25,6 +25,26 @@ feature                    what went wrong in serving (anomaly dvtools reports)
 ``completed`` (label)      not in SERVING by schema; its link to ``run_name`` changed (concept
                            shift: hill and interval sessions are now abandoned far more often)
 =========================  ====================================================================
+
+Groups and labels (found by ``group_report`` / ``label_report``, the Slices & fairness page and
+``dvtools fairness`` / ``dvtools labels``), planted with a second random generator so the columns
+above keep their values:
+
+=============================  ================================================================
+planted case                   where
+=============================  ================================================================
+under-represented group        ``gender=nonbinary``: 0.5 % of training, 2 % of serving
+group share doubles            ``gender=female``: 25 % of training, 50 % of serving (a campaign)
+label rate disparity           female runners complete suggested runs less often (the
+                               suggestions were tuned on the majority's data)
+missing mostly for one group   ``heart_rate`` missing for 35 % of female runners' runs (watch
+                               straps too large for smaller wrists)
+conflicting labels             150 training runs logged twice with opposite ``completed``
+train/serving overlap          200 training runs re-logged verbatim into serving (a replay bug)
+three raters                   ``rater_1..3`` (training only, 10 % missing ratings each) re-label
+                               ``completed`` from GPS traces; ``rater_3`` marks many completed
+                               runs of female runners as not completed
+=============================  ================================================================
 """
 
 from __future__ import annotations
@@ -38,6 +58,8 @@ SEED = 20240601
 LABEL = "completed"
 KEY = "run_id"
 TIMESTAMP = "run_date"
+GROUP = "gender"
+RATERS = ("rater_1", "rater_2", "rater_3")
 TRAINING_ROWS = 20_000
 SERVING_ROWS = 8_000
 
@@ -103,11 +125,20 @@ def demo_frames(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     runners = _runners(rng, 3_000)
     train = _runs(rng, runners, TRAINING_ROWS, start="2024-06-01", temp_mean=22.0, run_effect={}, id_prefix="T")
     train.loc[rng.random(len(train)) < 0.02, "signup_channel"] = None
+    fair = np.random.default_rng(seed + 1)  # the group and label cases: the columns above keep their values
+    _plant_groups(train, fair, p=[.745, .25, .005])
+    # Conflicting labels: the last 150 runs repeat the first 150 (a sync bug) with the opposite outcome.
+    dup = [c for c in train.columns if c not in (KEY, TIMESTAMP)]
+    train.loc[len(train) - 150:, dup] = train.loc[:149, dup].to_numpy()
+    train.loc[len(train) - 150:, LABEL] = ~train.loc[:149, LABEL].to_numpy().astype(bool)
+    train = train.astype({LABEL: bool, "heart_rate": float, "distance_km": float, "elevation_ft": np.int64,
+                          "pace_min_per_km": float, "temperature_c": float, "gps_accuracy_m": float, "age": np.int64})
 
     # Concept shift: the new app suggests much harder hill and interval sessions under the same
     # names, so those runs are now abandoned far more often (P(completed | run_name) changes).
     serve = _runs(rng, runners, SERVING_ROWS, start="2024-12-01", temp_mean=4.0,
                   run_effect={"Hill repeats": -2.5, "Track intervals": -2.0}, id_prefix="S")
+    _plant_groups(serve, fair, p=[.392, .583, .025])  # ~50 % female, ~2 % nonbinary after the replay below
     n = len(serve)
     # Feature skew: a quarter of serving rows are training runs re-scored by the serving pipeline
     # (same run_id, same raw values); the problems below then apply to them too, and the serving
@@ -142,7 +173,40 @@ def demo_frames(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     serve = serve.drop(columns=["weather"])
     serve["app_version"] = rng.choice(["5.0.0", "5.0.1"], n, p=[.7, .3])
     serve["route_type"] = "road"
+    # Train/serving overlap: 200 training road runs re-logged verbatim (new run ids and dates).
+    road = np.flatnonzero(train["route_type"].to_numpy() == "road")
+    leaked = fair.choice(road[(road >= 150) & (road < len(train) - 150)], 200, replace=False)  # not the conflicts
+    rows = np.arange(n // 4, n // 4 + 200)
+    same = [c for c in serve.columns if c in train.columns and c not in (KEY, TIMESTAMP, "elevation_ft")]
+    for c in same:
+        serve.loc[rows, c] = train[c].to_numpy()[leaked]
+    serve.loc[rows, "elevation_ft"] = [f"{v:,} ft" for v in train["elevation_ft"].to_numpy()[leaked]]
+    _plant_raters(train, fair)
     return train.reset_index(drop=True), serve.reset_index(drop=True)
+
+
+def _plant_groups(df: pd.DataFrame, rng: np.random.Generator, p: list[float]) -> None:
+    """Add ``gender``; female runners complete fewer runs and their heart rate is missing more often."""
+    n = len(df)
+    df[GROUP] = rng.choice(["male", "female", "nonbinary"], n, p=p)
+    female = df[GROUP].to_numpy() == "female"
+    done = df[LABEL].to_numpy().astype(bool)
+    df[LABEL] = done & ~(female & (rng.random(n) < 0.35))
+    hr = df["heart_rate"].to_numpy(dtype=float, copy=True)
+    hr[female & (rng.random(n) < 0.35)] = np.nan
+    df["heart_rate"] = hr
+
+
+def _plant_raters(df: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Three raters re-label ``completed``; ``rater_3`` is biased against female runners' completed runs."""
+    n = len(df)
+    truth = df[LABEL].to_numpy().astype(bool)
+    female = df[GROUP].to_numpy() == "female"
+    for name, noise in zip(RATERS, (0.03, 0.05, 0.04), strict=True):
+        r = truth ^ (rng.random(n) < noise)
+        if name == "rater_3":
+            r = np.where(female & truth & (rng.random(n) < 0.45), False, r)
+        df[name] = pd.array(np.where(rng.random(n) < 0.1, None, r), dtype="boolean")
 
 
 def demo_csv_bytes(seed: int = SEED) -> tuple[bytes, bytes]:

@@ -11,7 +11,8 @@ EXPECTED = {
     "Anomaly", "AnomalyType", "DataLoadError", "DatasetStatistics", "DvtoolsError", "Feature", "FeatureStatistics",
     "LogicalType", "Schema", "SchemaError", "Severity", "StatisticsFormatError", "Thresholds", "UsageError",
     "__version__", "accept_anomaly", "compare_spans", "compare_statistics", "compute_statistics", "concept_shift",
-    "feature_skew", "infer_schema", "load_schema", "load_statistics", "open_source", "read_table", "save_schema",
+    "feature_skew", "group_report", "infer_schema", "label_report", "load_schema", "load_statistics", "open_source",
+    "read_table", "save_schema",
     "save_statistics", "validate_statistics",
 }
 

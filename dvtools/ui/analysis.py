@@ -97,6 +97,8 @@ def load_demo() -> None:
     state.set_option("label", demo.LABEL)
     state.set_option("keys", [demo.KEY])
     state.set_option("environment", "SERVING")
+    state.set_option("groups", [demo.GROUP])
+    state.set_option("raters", list(demo.RATERS))
 
 
 @st.cache_resource(show_spinner=False)

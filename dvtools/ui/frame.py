@@ -96,6 +96,8 @@ def run() -> None:
                 url_path="anomalies"),
         st.Page(str(PAGES_DIR / "drift_skew.py"), title=f"Skew & drift{drift_badge}", icon=":material/compare_arrows:",
                 url_path="drift"),
+        st.Page(str(PAGES_DIR / "fairness.py"), title="Slices & fairness", icon=":material/diversity_3:",
+                url_path="fairness"),
     ]
     _sidebar(data, n)
     st.navigation(pages).run()

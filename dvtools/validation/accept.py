@@ -32,7 +32,11 @@
   DUPLICATE_IDENTIFIERS) have no
   schema field: an ``accept:<TYPE>`` entry in ``Feature.notes``, which validation honors.
   CATEGORY_VARIANTS adds one ``accept:CATEGORY_VARIANTS:<key>`` note per reported group, so new
-  variant groups still fire.
+  variant groups still fire. Group findings (GROUP_UNDERREPRESENTED, GROUP_SHARE_CHANGED,
+  LABEL_RATE_DISPARITY, GROUP_MISSING_DISPARITY) add ``accept:<TYPE>:<key>`` to the group
+  column's (or, for missing values, the feature's) notes, which ``group_report(schema=)`` honors;
+  label findings (LABEL_CONFLICT, DUPLICATE_EXAMPLES, DATASET_OVERLAP, RATER_DISAGREEMENT) do the
+  same on the label/rater column, or on the schema's notes when they concern the whole dataset.
 
 Types that cannot be accepted raise :class:`AnomalyNotAcceptable` (a ``ValueError``).
 """
@@ -55,7 +59,7 @@ from dvtools.schema.model import (
     ValueCount,
 )
 from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType
-from dvtools.validation.anomalies import Anomaly
+from dvtools.validation.anomalies import FAIRNESS_TYPES, Anomaly
 from dvtools.validation.anomalies import AnomalyType as T
 from dvtools.validation.checks import ACCEPT_PREFIX
 
@@ -186,6 +190,9 @@ def accept_anomaly(schema: Schema, anomaly: Anomaly, *, current: DatasetStatisti
                 comp.max_fraction_threshold += 0.001
         return s
 
+    if t in FAIRNESS_TYPES and anomaly.feature is None:  # dataset-level label findings: a schema note
+        _add_note(s.notes, f"{t.value}:{d['accept_key']}")
+        return s
     f = _feature(s, anomaly)
 
     if t == T.SCHEMA_MISSING_COLUMN:
@@ -245,6 +252,8 @@ def accept_anomaly(schema: Schema, anomaly: Anomaly, *, current: DatasetStatisti
     elif t == T.CATEGORY_VARIANTS:
         for key in d.get("keys", []):
             _add_note(f.notes, f"{t.value}:{key}")
+    elif t in FAIRNESS_TYPES:
+        _add_note(f.notes, f"{t.value}:{d['accept_key']}")
     elif t in _NOTE_TYPES:
         _add_note(f.notes, t.value)
     else:

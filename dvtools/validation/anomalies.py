@@ -50,6 +50,15 @@ class AnomalyType(StrEnum):
     ALL_NULL_COLUMN = "ALL_NULL_COLUMN"
     DISTRIBUTION_DRIFT = "DISTRIBUTION_DRIFT"
     DUPLICATE_IDENTIFIERS = "DUPLICATE_IDENTIFIERS"
+    # groups and labels (dvtools.fairness)
+    GROUP_UNDERREPRESENTED = "GROUP_UNDERREPRESENTED"
+    GROUP_SHARE_CHANGED = "GROUP_SHARE_CHANGED"
+    LABEL_RATE_DISPARITY = "LABEL_RATE_DISPARITY"
+    GROUP_MISSING_DISPARITY = "GROUP_MISSING_DISPARITY"
+    LABEL_CONFLICT = "LABEL_CONFLICT"
+    DUPLICATE_EXAMPLES = "DUPLICATE_EXAMPLES"
+    DATASET_OVERLAP = "DATASET_OVERLAP"
+    RATER_DISAGREEMENT = "RATER_DISAGREEMENT"
 
 
 OUR_TYPES = frozenset({
@@ -60,7 +69,27 @@ OUR_TYPES = frozenset({
     AnomalyType.ALL_NULL_COLUMN,
     AnomalyType.DISTRIBUTION_DRIFT,
     AnomalyType.DUPLICATE_IDENTIFIERS,
+    AnomalyType.GROUP_UNDERREPRESENTED,
+    AnomalyType.GROUP_SHARE_CHANGED,
+    AnomalyType.LABEL_RATE_DISPARITY,
+    AnomalyType.GROUP_MISSING_DISPARITY,
+    AnomalyType.LABEL_CONFLICT,
+    AnomalyType.DUPLICATE_EXAMPLES,
+    AnomalyType.DATASET_OVERLAP,
+    AnomalyType.RATER_DISAGREEMENT,
 })
+
+FAIRNESS_TYPES = frozenset({
+    AnomalyType.GROUP_UNDERREPRESENTED,
+    AnomalyType.GROUP_SHARE_CHANGED,
+    AnomalyType.LABEL_RATE_DISPARITY,
+    AnomalyType.GROUP_MISSING_DISPARITY,
+    AnomalyType.LABEL_CONFLICT,
+    AnomalyType.DUPLICATE_EXAMPLES,
+    AnomalyType.DATASET_OVERLAP,
+    AnomalyType.RATER_DISAGREEMENT,
+})
+"""Found by :mod:`dvtools.fairness` (``group_report``, ``label_report``), not by a per-feature check."""
 
 
 @dataclass(frozen=True)

@@ -243,4 +243,82 @@ EXPLANATIONS: dict[T, Explanation] = {
         "Look for duplicated rows before training or serving on this data. If repeats are legitimate, set "
         "the column's role to feature in the schema.",
     ),
+    T.GROUP_UNDERREPRESENTED: Explanation(
+        "Group under-represented",
+        "A group (a value of a group column such as gender, age band or country) has too few examples in "
+        "training to learn or evaluate it reliably, or appears in serving while training barely had it "
+        "(dvtools groups check).",
+        ("biased data collection (a source, region or channel that reaches few people of the group)",
+         _NEW_CAT + " (a new market or user population)",
+         "a sampling or filtering step that dropped the group", "a rater pool or labelling queue that skipped it"),
+        "Collect or up-weight examples of the group, or evaluate it separately with a confidence interval. "
+        "If the group is small by nature and that is understood, accept the anomaly.",
+    ),
+    T.GROUP_SHARE_CHANGED: Explanation(
+        "Group share changed",
+        "A group's share of the examples in serving (or evaluation) differs a lot from training: the model "
+        "now serves a different population (dvtools groups check).",
+        (_WORLD + " (a campaign or launch reaching a new audience)", _NEW_CAT,
+         "a sampling or logging change that keeps more or fewer examples of one group", _BROKEN_JOIN),
+        "Check the group's accuracy on recent data and retrain with the new mix if it persists. If the new "
+        "mix is expected, accept the anomaly.",
+    ),
+    T.LABEL_RATE_DISPARITY: Explanation(
+        "Label rate disparity",
+        "The share of a label value (or the mean label) differs between groups: the lowest group's rate "
+        "divided by the highest is below the threshold. The four-fifths line is a reference from hiring "
+        "guidance, not a verdict: a disparity can be real in the world or come from biased labels "
+        "(dvtools groups check).",
+        ("bias in human-labelled or collected data (raters judging one group differently)",
+         "a real difference between groups in the world", "a product that serves one group worse",
+         "labels produced by an earlier model or rule that was itself biased"),
+        "Find out whether the difference is in the world or in the labelling: compare rater agreement per "
+        "group, audit a sample of labels. If it is understood, accept the anomaly.",
+    ),
+    T.GROUP_MISSING_DISPARITY: Explanation(
+        "Missing mostly for one group",
+        "A feature is missing far more often for one group than overall: the model learns little about that "
+        "group from it, and imputation may hide the gap (dvtools groups check).",
+        (_LOGGING + " (a sensor that fails more often for some people or devices)",
+         "a form field or consent option that one group skips more often", _BROKEN_JOIN + " for one source"),
+        "Fix the collection for that group, or give the model a missing indicator and check the group's "
+        "accuracy. If the gap is expected, accept the anomaly.",
+    ),
+    T.LABEL_CONFLICT: Explanation(
+        "Conflicting labels",
+        "Rows with identical features (identifiers and timestamps left out) carry different labels: the "
+        "model is asked to learn two answers for one input (dvtools labels check).",
+        ("raters disagreeing on the same example", "an event logged twice with a different outcome",
+         "features that miss what decides the label (the label depends on something not recorded)",
+         "labels joined from the wrong row (a broken or many-to-many join)"),
+        "Look at the example groups: relabel or drop the conflicts, or add the missing feature. If the task "
+        "is noisy by nature, accept the anomaly.",
+    ),
+    T.DUPLICATE_EXAMPLES: Explanation(
+        "Duplicate examples",
+        "Rows repeat an earlier row exactly (features and label, identifiers and timestamps left out): they "
+        "weigh twice in training and can leak between splits (dvtools labels check).",
+        ("a retried upload or export appending the same data twice", "a join that multiplies rows",
+         "a logger that writes an event more than once"),
+        "Deduplicate before splitting into training and evaluation. If repeats are genuine (the same "
+        "situation really happens often), accept the anomaly.",
+    ),
+    T.DATASET_OVERLAP: Explanation(
+        "Rows shared with the reference",
+        "Rows of this dataset have the same features as rows of the reference: evaluation or serving "
+        "examples seen in training make the measured quality optimistic (leakage; dvtools labels check).",
+        ("a split made after duplication, or by row instead of by user/session",
+         "serving logs replayed into the training data", "the same source exported into both datasets"),
+        "Split by a grouping key (user, session, time) and deduplicate across the datasets. If the overlap is "
+        "expected (the same inputs recur in the world), accept the anomaly.",
+    ),
+    T.RATER_DISAGREEMENT: Explanation(
+        "Raters disagree",
+        "Raters agree little (Krippendorff's alpha below the threshold; 0.667 is the usual floor for tentative "
+        "conclusions), or much less on one group than overall (dvtools labels check).",
+        ("unclear labelling guidelines", "a rater who misunderstood the task or is biased against one group",
+         "a rater pool without the background to judge one group", "ambiguous examples"),
+        "Read the examples a rater disagrees on, clarify the guidelines, diversify the rater pool, and re-rate. "
+        "If the task is subjective by nature, accept the anomaly.",
+    ),
 }

@@ -164,7 +164,7 @@ def test_drilldown_shows_the_offending_rows(demo):
     rows = next(d.value for d in demo.dataframe if "row" in d.value.columns and "device_os" in d.value.columns)
     assert len(rows) == 20
     assert set(rows["device_os"]) <= {"iOS 18", "Android 15"}
-    assert any("1,966 rows of 8,000" in c.value for c in demo.caption)
+    assert any("1,927 rows of 8,000" in c.value for c in demo.caption)
 
 
 def test_statistics_only_current_says_drilldown_needs_rows(app, csv_ref, bytes_ref):

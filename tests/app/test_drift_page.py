@@ -31,9 +31,9 @@ def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
     raise AssertionError(f"no table with {columns}")
 
 
-#: The demo's 16 common features minus the run_id key, the runner_id identifier, the run_date timestamp
-#: and the completed label (not in SERVING, the demo's environment).
-COMPARED = 12
+#: The demo's 17 common features (gender included) minus the run_id key, the runner_id identifier, the run_date
+#: timestamp and the completed label (not in SERVING, the demo's environment).
+COMPARED = 13
 
 
 def test_drift_renders_and_the_threshold_moves_the_verdicts(demo):

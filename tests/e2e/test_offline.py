@@ -25,6 +25,7 @@ PAGES = {
     "Schema": "Download schema.json",
     "Anomalies": "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
     "Skew & drift": "Distribution skew / drift",
+    "Slices & fairness": "By gender",
 }
 
 
