@@ -736,10 +736,10 @@ def label_report(
     is_ordered = (numeric_raters or rater_type == pa.bool_()) if ordered is None else bool(ordered)
     hashes = label is not None
 
-    from dvtools.io.files import scratch_directory
+    from dvtools.io.spill import SpillDirectory
 
-    scratch = scratch_directory("dvtools-labels-")
-    tmp = scratch.__enter__()
+    scratch = SpillDirectory("dvtools-labels-")
+    tmp = scratch.path
     try:
         def make(schema: pa.Schema, *, ref: bool = False) -> _LabelAcc:
             return _LabelAcc(schema, label=label, raters=[] if ref else raters,
@@ -774,7 +774,7 @@ def label_report(
                     _overlap(acc.ostore.partition(i)[0], ref_acc.ostore.partition(i)[0], found, k)
         spilled = bool(acc.store is not None and acc.store.spilled)
     finally:
-        scratch.__exit__(None, None, None)
+        scratch.close()
 
     shown_cols = list(dict.fromkeys([c for c in [label, *raters] if c is not None] + feats))[:12]
     examples = _example_rows(stream, shown_cols,

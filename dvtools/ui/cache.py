@@ -111,6 +111,18 @@ def measure_key(schema: Schema | None = None, environment: str | None = None, co
     return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).hexdigest()
 
 
+def options_key(schema: Schema | None = None, environment: str | None = None, comparator: str = "drift",
+                thresholds: Any = None, exclude: tuple[str, ...] = (), schema_key: str | None = None) -> str:
+    """A digest of everything that changes a comparison's verdicts: :func:`measure_key` plus the judging layers."""
+    import hashlib
+
+    judged = repr(sorted(thresholds.comparison_options().items())) if thresholds is not None else ""
+    parts = [measure_key(schema, environment, comparator, thresholds, exclude, schema_key), comparator, judged,
+             repr(sorted((f.name, repr(f.drift_comparator), repr(f.skew_comparator)) for f in schema.features))
+             if schema is not None else ""]
+    return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).hexdigest()
+
+
 def _judged(ref_digest: str, cur_digest: str, ref_stats: DatasetStatistics, cur_stats: DatasetStatistics,
             options: dict[str, Any]) -> Any:
     from dvtools.validation.validate import drift_comparison
