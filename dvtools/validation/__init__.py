@@ -18,7 +18,9 @@ _API = {
     "anomalies_table": "dvtools.validation.validate",
     "anomalies_to_json": "dvtools.validation.validate",
     "skew_anomalies": "dvtools.validation.skew",
+    "validate_slices": "dvtools.validation.validate",
     "validate_statistics": "dvtools.validation.validate",
+    "validate_with": "dvtools.validation.validate",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _API)

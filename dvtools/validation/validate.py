@@ -22,12 +22,17 @@ from dvtools.errors import UsageError
 from dvtools.jsonsafe import jsonable
 from dvtools.schema.model import Feature, FeatureRole, Schema
 from dvtools.statistics.model import DatasetStatistics
-from dvtools.validation.anomalies import Anomaly, Severity
+from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
 from dvtools.validation.checks import CHECKS, SUPERSEDES, CheckContext, accepted_notes
 from dvtools.validation.thresholds import Thresholds
 
 __all__ = ["anomalies_table", "anomalies_to_json", "drift_comparison", "drift_measurement", "exit_code",
+           "validate_slices", "validate_with",
            "validate_statistics"]
+
+#: The distribution anomalies (the engine's ``drift`` verdicts).
+DISTRIBUTION_TYPES = frozenset({AnomalyType.COMPARATOR_L_INFTY_HIGH, AnomalyType.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
+                                AnomalyType.DISTRIBUTION_DRIFT})
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1}
 
@@ -148,6 +153,55 @@ def validate_statistics(
             add(_filter(found, f.notes if f is not None else ()), position)
     ranked.sort(key=lambda r: r[:3])
     return [r[3] for r in ranked]
+
+
+def validate_with(
+    stats: DatasetStatistics,
+    schema: Schema | None,
+    *,
+    previous: DatasetStatistics | None = None,
+    serving: DatasetStatistics | None = None,
+    environment: str | None = None,
+    serving_environment: str | None = None,
+    thresholds: Thresholds | None = None,
+) -> list[Anomaly]:
+    """TFDV's call shape, ``validate_statistics(stats, schema, previous_statistics=, serving_statistics=)``, in one call.
+
+    ``stats`` (training data, or the new span) against the schema and, with ``previous``, against the
+    previous span by the schema's *drift* comparators (:func:`validate_statistics` with
+    ``comparator="drift"``); with ``serving``, the serving data against ``stats`` by the *skew*
+    comparators: only its distribution anomalies are added (``details["comparator"] == "skew"``),
+    as TFDV adds skew to the training data's anomalies. ``serving_environment`` (e.g. ``"SERVING"``)
+    is the environment of the serving data (default: ``environment``).
+    """
+    found = validate_statistics(stats, schema, reference=previous, environment=environment, thresholds=thresholds,
+                                comparator="drift")
+    if serving is not None:
+        skew = validate_statistics(serving, schema, reference=stats, thresholds=thresholds, comparator="skew",
+                                   environment=serving_environment if serving_environment is not None else environment)
+        found += [a for a in skew if a.type in DISTRIBUTION_TYPES]
+    return sorted(found, key=lambda a: _SEVERITY_RANK[a.severity])
+
+
+def validate_slices(
+    stats: DatasetStatistics,
+    schema: Schema | None,
+    *,
+    reference: DatasetStatistics | None = None,
+    **options: Any,
+) -> dict[str, list[Anomaly]]:
+    """TFDV's ``validate_corresponding_slices``: every slice of ``stats`` against the schema (and the reference's slice).
+
+    Slices come from ``compute_statistics(..., slice_by=...)`` / ``dvtools stats --slice-by COL``.
+    A slice is compared with the reference's slice of the same key when the reference has it, else
+    validated against the schema only. ``options`` are :func:`validate_statistics`'s. Raises
+    :class:`~dvtools.errors.UsageError` when ``stats`` has no slices.
+    """
+    if not stats.slices:
+        raise UsageError("the statistics have no slices: compute them with slice_by (dvtools stats --slice-by COL)")
+    ref_slices = reference.slices if reference is not None else {}
+    return {key: validate_statistics(s, schema, reference=ref_slices.get(key), **options)
+            for key, s in stats.slices.items()}
 
 
 def drift_comparison(reference: DatasetStatistics, current: DatasetStatistics, schema: Schema | None, *,
