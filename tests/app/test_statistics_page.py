@@ -61,8 +61,8 @@ def test_reference_only_figures(page):
     num, cat = t["numeric"], t["categorical"]
     assert list(num["feature"]) == ["alpha", "beta", "gamma_share"]  # one dataset: one row per feature
     assert set(num["dataset"]) == {"training"}
-    assert list(num.columns) == ["feature", "type", "dataset", "distribution", "count", "missing", "mean", "std", "zeros", "min",
-                                 "median", "max", "alerts"]
+    assert list(num.columns) == ["feature", "type", "dataset", "distribution", "count", "missing", "mean", "std",
+                                 "zeros", "min", "median", "max", "alerts"]
     a = _row(num, "alpha")
     assert a["count"] == 5
     assert a["missing"] == pytest.approx(0.2)
@@ -87,8 +87,8 @@ def test_both_sides_one_row_each_and_sort_by_missing(page):
     # Facets layout: a training row then a serving row per feature, one column per figure.
     assert list(num["feature"]) == ["alpha", "alpha", "beta", "beta", "gamma_share", "gamma_share"]
     assert list(num["dataset"]) == ["training", "serving"] * 3
-    assert list(num.columns) == ["feature", "type", "dataset", "distribution", "count", "missing", "mean", "std", "zeros", "min",
-                                 "median", "max", "alerts", "distance"]
+    assert list(num.columns) == ["feature", "type", "dataset", "distribution", "count", "missing", "mean", "std",
+                                 "zeros", "min", "median", "max", "alerts", "distance"]
     assert _row(num, "beta")["mean"] == pytest.approx(30.0)
     assert _row(num, "beta", "serving")["mean"] == pytest.approx(130.0)
     assert _row(num, "alpha", "serving")["zeros"] == 0 and _row(num, "alpha", "serving")["missing"] == 0
