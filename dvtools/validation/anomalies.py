@@ -61,24 +61,6 @@ class AnomalyType(StrEnum):
     RATER_DISAGREEMENT = "RATER_DISAGREEMENT"
 
 
-OUR_TYPES = frozenset({
-    AnomalyType.MISSING_SHARE_INCREASE,
-    AnomalyType.ZERO_AS_MISSING_MARKER,
-    AnomalyType.CATEGORY_VARIANTS,
-    AnomalyType.CONSTANT_COLUMN,
-    AnomalyType.ALL_NULL_COLUMN,
-    AnomalyType.DISTRIBUTION_DRIFT,
-    AnomalyType.DUPLICATE_IDENTIFIERS,
-    AnomalyType.GROUP_UNDERREPRESENTED,
-    AnomalyType.GROUP_SHARE_CHANGED,
-    AnomalyType.LABEL_RATE_DISPARITY,
-    AnomalyType.GROUP_MISSING_DISPARITY,
-    AnomalyType.LABEL_CONFLICT,
-    AnomalyType.DUPLICATE_EXAMPLES,
-    AnomalyType.DATASET_OVERLAP,
-    AnomalyType.RATER_DISAGREEMENT,
-})
-
 FAIRNESS_TYPES = frozenset({
     AnomalyType.GROUP_UNDERREPRESENTED,
     AnomalyType.GROUP_SHARE_CHANGED,
@@ -90,6 +72,16 @@ FAIRNESS_TYPES = frozenset({
     AnomalyType.RATER_DISAGREEMENT,
 })
 """Found by :mod:`dvtools.fairness` (``group_report``, ``label_report``), not by a per-feature check."""
+
+OUR_TYPES = frozenset({
+    AnomalyType.MISSING_SHARE_INCREASE,
+    AnomalyType.ZERO_AS_MISSING_MARKER,
+    AnomalyType.CATEGORY_VARIANTS,
+    AnomalyType.CONSTANT_COLUMN,
+    AnomalyType.ALL_NULL_COLUMN,
+    AnomalyType.DISTRIBUTION_DRIFT,
+    AnomalyType.DUPLICATE_IDENTIFIERS,
+}) | FAIRNESS_TYPES
 
 
 @dataclass(frozen=True)

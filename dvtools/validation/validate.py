@@ -22,7 +22,7 @@ from dvtools.errors import UsageError
 from dvtools.jsonsafe import jsonable
 from dvtools.schema.model import Feature, FeatureRole, Schema
 from dvtools.statistics.model import DatasetStatistics
-from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
+from dvtools.validation.anomalies import Anomaly, Severity
 from dvtools.validation.checks import CHECKS, SUPERSEDES, CheckContext, accepted_notes
 from dvtools.validation.thresholds import Thresholds
 
@@ -30,9 +30,8 @@ __all__ = ["anomalies_table", "anomalies_to_json", "drift_comparison", "drift_me
            "validate_slices", "validate_with",
            "validate_statistics"]
 
-#: The distribution anomalies (the engine's ``drift`` verdicts).
-DISTRIBUTION_TYPES = frozenset({AnomalyType.COMPARATOR_L_INFTY_HIGH, AnomalyType.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
-                                AnomalyType.DISTRIBUTION_DRIFT})
+#: The distribution anomalies (the engine's ``drift`` verdicts): the types the distribution check reports.
+DISTRIBUTION_TYPES = frozenset(CHECKS["distribution"].types)
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1}
 
