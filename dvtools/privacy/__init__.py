@@ -10,6 +10,9 @@
 
 Or over a whole data source: ``detect_pii("data.parquet").findings``.
 
+Privacy mode: ``redact_statistics(stats, PrivacyPolicy("on"))`` and ``mask_rows(frame, sensitive)``
+(:mod:`~dvtools.privacy.redact`); ``pii_findings(stats)`` reads the tallies the statistics pass folded.
+
 Built here: the detectors (:mod:`~dvtools.privacy.detectors`), the accumulator and the flagging
 decision (:mod:`~dvtools.privacy.tally`), and the redaction helpers (:mod:`~dvtools.privacy.masking`).
 """
@@ -34,6 +37,14 @@ from dvtools.privacy.masking import (
     round_to,
     salted_hash,
 )
+from dvtools.privacy.redact import (
+    OFF,
+    PrivacyPolicy,
+    mask_rows,
+    pii_findings,
+    redact_statistics,
+    sensitive_features,
+)
 from dvtools.privacy.tally import (
     ColumnPii,
     PiiConfig,
@@ -48,6 +59,12 @@ from dvtools.privacy.tally import (
 
 __all__ = [
     "DEFAULT_K",
+    "OFF",
+    "PrivacyPolicy",
+    "mask_rows",
+    "pii_findings",
+    "redact_statistics",
+    "sensitive_features",
     "ColumnPii",
     "PiiConfig",
     "PiiFinding",

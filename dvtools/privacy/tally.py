@@ -293,3 +293,31 @@ def tally_table(table: pa.Table | pa.RecordBatch, config: PiiConfig | None = Non
         t.add(table.column(name))
         out[name] = t
     return out
+
+
+# ---------------------------------------------------------------------------------------------- statistics pass
+def wants_tally(name: str, arrow_type: pa.DataType) -> bool:
+    """Whether the statistics pass folds a tally for column ``name`` of ``arrow_type``.
+
+    Text always (every text detector); 64-bit integers (card numbers stored as numbers); floats
+    named like a latitude/longitude; dates and timestamps named like a birth date. Other columns
+    have no detector, so they cost nothing.
+    """
+    t = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return True
+    if pa.types.is_integer(t):
+        return t.bit_width >= 64
+    hints = d.name_hints(name)
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return d.geo_axis(name) is not None and PiiKind.GEOLOCATION in hints
+    if pa.types.is_date(t) or pa.types.is_timestamp(t):
+        return PiiKind.DATE_OF_BIRTH in hints
+    return False
+
+
+def column_pii(name: str, num_values: int, matches: Iterable[tuple[str, int, str]]) -> ColumnPii:
+    """A :class:`ColumnPii` rebuilt from stored counts (``(kind, count, masked example)``); hints come from the name."""
+    ms = tuple(PiiMatch(PiiKind(k), c, c / num_values if num_values else 0.0, ex) for k, c, ex in matches)
+    return ColumnPii(name, num_values, tuple(sorted(ms, key=lambda m: _ORDER[m.kind])), d.name_hints(name),
+                     d.geo_axis(name))

@@ -62,11 +62,11 @@ class PartitionResult:
 
 
 def fold_partition(partition: Any, target: pa.Schema, slice_by: str | None, num_buckets: int,
-                   max_slices: int, batch_size: int) -> PartitionResult:
-    """Worker side: read one partition with the client's types and fold it."""
+                   max_slices: int, batch_size: int, pii: Any = None) -> PartitionResult:
+    """Worker side: read one partition with the client's types and fold it (``pii``: detection configuration)."""
     from dvtools.io.partitions import PartitionRestart
 
-    acc = SlicedAccumulator(partition.projection(target), slice_by, num_buckets, max_slices)
+    acc = SlicedAccumulator(partition.projection(target), slice_by, num_buckets, max_slices, pii)
     try:
         for batch in rebatch(partition.batches(target, batch_size), batch_size):
             acc.add_batch(batch)
@@ -104,6 +104,8 @@ def combine_column_groups(groups: dict[int, SlicedAccumulator], owned: dict[int,
     for g, acc in groups.items():
         for name in owned[g]:
             out.whole.columns[name] = acc.whole.columns[name]
+            if name in acc.whole.pii:
+                out.whole.pii[name] = acc.whole.pii[name]
             for label in labels:
                 out.slices[label].columns[name] = acc.slices[label].columns[name]
     return out
@@ -174,8 +176,11 @@ def compute_statistics_dask(
     max_slices: int = MAX_SLICES,
     partition_bytes: int = DEFAULT_PARTITION_BYTES,
     progress: Any = None,
+    pii: Any = None,
 ) -> DatasetStatistics:
     """Statistics of ``source`` (anything ``compute_statistics`` takes) folded on a Dask cluster.
+
+    ``pii``: a :class:`~dvtools.privacy.PiiConfig` to fold the personal-data tallies (as the local engine).
 
     ``scheduler``: a scheduler address, a ``distributed.Client``, or None for a local cluster of
     two worker processes (started and closed here). ``partition_bytes``: target partition size
@@ -205,7 +210,7 @@ def compute_statistics_dask(
             args = [scattered.get(p.index, p) for p in plan]
             # (client.map has a batch_size option of its own: bind the fold's arguments with partial)
             fold = partial(fold_partition, target=target, slice_by=slice_by, num_buckets=num_buckets,
-                           max_slices=max_slices, batch_size=batch_size)
+                           max_slices=max_slices, batch_size=batch_size, pii=pii)
             futures = client.map(fold, args, pure=False)
             if progress is not None:
                 _report_progress(futures, stream, progress)

@@ -64,15 +64,25 @@ ProgressCallback = Callable[[Progress], None]
 
 
 class DatasetAccumulator:
-    """Per-column accumulators for one schema; mergeable like its parts."""
+    """Per-column accumulators for one schema; mergeable like its parts.
 
-    def __init__(self, schema: pa.Schema, num_buckets: int = 10) -> None:
+    ``pii``: a personal-data detection configuration, to fold a
+    :class:`~dvtools.privacy.PiiTally` per column that has detectors (a separate slot beside the
+    statistics accumulators: exact counts, merged the same way); None folds none.
+    """
+
+    def __init__(self, schema: pa.Schema, num_buckets: int = 10, pii: Any = None) -> None:
         self.schema = schema
         self.num_buckets = num_buckets
         self.num_rows = 0
         self.columns: dict[str, FeatureAccumulator] = {
             f.name: make_accumulator(f.type, num_buckets) for f in schema
         }
+        self.pii: dict[str, Any] = {}
+        if pii is not None:
+            from dvtools.privacy.tally import PiiTally, wants_tally
+
+            self.pii = {f.name: PiiTally.create(f.name, pii) for f in schema if wants_tally(f.name, f.type)}
 
     def seal(self) -> DatasetAccumulator:
         """Settle pending work (value-count compaction) now, on this thread; returns self."""
@@ -90,28 +100,40 @@ class DatasetAccumulator:
                     self.columns[name].add(chunk)
             else:
                 self.columns[name].add(col)
+        for name, tally in self.pii.items():
+            tally.add(batch.column(name))
 
     def merge(self, other: DatasetAccumulator) -> DatasetAccumulator:
         """Fold ``other`` (same schema) into this one; returns self."""
         self.num_rows += other.num_rows
         for name, acc in other.columns.items():
             self.columns[name].merge(acc)
+        for name, tally in other.pii.items():
+            self.pii[name].merge(tally)
         return self
 
     def finalize(self, **meta: Any) -> DatasetStatistics:
         """Finalized statistics; ``meta`` fills the dataset-level fields (sources, warnings, ...)."""
-        return DatasetStatistics(
+        stats = DatasetStatistics(
             num_examples=self.num_rows,
             features={name: acc.finalize(name) for name, acc in self.columns.items()},
             **meta,
         )
+        if self.pii:
+            from dvtools.statistics.model import PiiMatchStatistics, PiiStatistics
+
+            for name, tally in self.pii.items():
+                c = tally.finalize()
+                stats.features[name].pii = PiiStatistics(
+                    c.num_values, tuple(PiiMatchStatistics(m.kind.value, m.count, m.example) for m in c.matches))
+        return stats
 
 
 class SlicedAccumulator:
     """The whole dataset plus one accumulator per value of a slice column (at most ``max_slices``)."""
 
     def __init__(self, schema: pa.Schema, slice_by: str | None, num_buckets: int = 10,
-                 max_slices: int = MAX_SLICES) -> None:
+                 max_slices: int = MAX_SLICES, pii: Any = None) -> None:
         if slice_by is not None and slice_by not in schema.names:
             raise UsageError(f"slice column {slice_by!r} is not in the data (columns: {', '.join(schema.names)})")
         if slice_by is not None and pa.types.is_nested(schema.field(slice_by).type):
@@ -120,7 +142,7 @@ class SlicedAccumulator:
         self.slice_by = slice_by
         self.num_buckets = num_buckets
         self.max_slices = max_slices
-        self.whole = DatasetAccumulator(schema, num_buckets)
+        self.whole = DatasetAccumulator(schema, num_buckets, pii)  # slices: no detection (the whole decides)
         self.slices: dict[str, DatasetAccumulator] = {}
         self.capped = False
 
@@ -284,6 +306,12 @@ class _OrderedFold:
             self.pool = None
 
 
+def _pii_config() -> Any:
+    from dvtools.privacy.tally import PiiConfig
+
+    return PiiConfig()
+
+
 def default_workers() -> int:
     """Threads used by default: ``DVTOOLS_WORKERS`` if set, else the machine's cores, at most 4."""
     env = os.environ.get("DVTOOLS_WORKERS", "").strip()
@@ -307,6 +335,8 @@ def compute_statistics(
     name: str | None = None,
     progress: ProgressCallback | None = None,
     max_slices: int = MAX_SLICES,
+    detect_pii: bool = True,
+    privacy: Any = None,
 ) -> DatasetStatistics:
     """Statistics of a dataset: a path, paths, a glob, bytes (with ``name``), a DataFrame or a Table.
 
@@ -314,20 +344,30 @@ def compute_statistics(
     on it. ``progress`` is called with a :class:`Progress` after each batch read.
     ``engine="dask"`` folds partitions on a Dask cluster (``scheduler`` address, or a local
     cluster) and gives the same result up to float rounding and sketch bounds. Raises
-    :class:`~dvtools.errors.DataLoadError` on bad input.
+    :class:`~dvtools.errors.DataLoadError` on bad input. ``detect_pii`` folds the personal-data
+    tallies (:attr:`FeatureStatistics.pii`); ``privacy`` (a :class:`~dvtools.privacy.PrivacyPolicy`)
+    redacts the result before it is returned (:func:`~dvtools.privacy.redact_statistics`).
     """
+    if privacy is not None:
+        from dvtools.privacy.redact import redact_statistics
+
+        raw = compute_statistics(source, batch_size=batch_size, slice_by=slice_by, num_buckets=num_buckets,
+                                 workers=workers, engine=engine, scheduler=scheduler, name=name, progress=progress,
+                                 max_slices=max_slices, detect_pii=detect_pii)
+        return redact_statistics(raw, privacy)
     if engine == "dask":
         from dvtools.statistics.distributed import compute_statistics_dask
 
         return compute_statistics_dask(source, scheduler=scheduler, batch_size=batch_size, slice_by=slice_by,
                                        num_buckets=num_buckets, name=name, max_slices=max_slices,
-                                       progress=progress)
+                                       progress=progress, pii=_pii_config() if detect_pii else None)
     if engine != "local":
         raise UsageError(f"unknown engine {engine!r}: use 'local' or 'dask'")
     from dvtools.io import BatchStream, open_source
 
     stream = source if isinstance(source, BatchStream) else open_source(source, name=name, batch_size=batch_size)
     n_workers = workers if workers is not None else default_workers()
+    pii_config = _pii_config() if detect_pii else None  # one (one as-of day) for every part: parts merge
     rows = [0]
     live: list[_OrderedFold] = []
     coalescer = Coalescer(batch_size)
@@ -339,7 +379,7 @@ def compute_statistics(
             live.pop().abandon()
 
         def make() -> SlicedAccumulator:
-            return SlicedAccumulator(schema, slice_by, num_buckets, max_slices)
+            return SlicedAccumulator(schema, slice_by, num_buckets, max_slices, pii_config)
 
         if slice_by is not None:
             # Slices are folded into one running accumulator on this thread: it keeps "the first

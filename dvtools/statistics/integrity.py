@@ -177,6 +177,41 @@ def _values(d: Any, where: str) -> None:
         raise _fail(where, "hll must be text (base64)")
 
 
+_MAX_PII_EXAMPLE = 200  # characters of a masked example (the tally keeps at most 120 before masking)
+
+
+def _pii(d: Any, where: str, present: int) -> None:
+    from dvtools.privacy.detectors import PiiKind
+
+    d = _dict(d, f"{where} pii", "pii")
+    n = _int(d, "num_values", f"{where} pii") or 0
+    if n > present:
+        raise _fail(where, f"pii num_values ({n:,}) exceeds the {present:,} present values")
+    kinds = {k.value for k in PiiKind}
+    seen: set[str] = set()
+    for m in _list(d.get("matches"), where, "pii matches"):
+        m = _dict(m, f"{where} pii", "pii match")
+        kind = m.get("kind")
+        if kind not in kinds or kind in seen:
+            raise _fail(where, f"pii match kind must be one of {', '.join(sorted(kinds))}, once each, got {_show(kind)}")
+        seen.add(kind)
+        c = _int(m, "count", f"{where} pii {kind}") or 0
+        if c > n:
+            raise _fail(where, f"pii {kind} count ({c:,}) exceeds its num_values ({n:,})")
+        ex = m.get("example")
+        if not isinstance(ex, str) or len(ex) > _MAX_PII_EXAMPLE:
+            raise _fail(where, f"pii {kind} example must be text of at most {_MAX_PII_EXAMPLE} characters")
+
+
+def _privacy(p: Any, where: str) -> None:
+    p = _dict(p, where, "privacy")
+    if p.get("mode") not in ("on", "strict"):
+        raise _fail(where, f"privacy mode must be on or strict, got {_show(p.get('mode'))}")
+    _int(p, "k", where)
+    if any(not isinstance(x, str) for x in _list(p.get("features", []), where, "privacy features")):
+        raise _fail(where, "privacy features must be a list of text")
+
+
 def _feature(f: Any, where: str, depth: int) -> str:
     f = _dict(f, where, "feature")
     name = f.get("name")
@@ -211,6 +246,8 @@ def _feature(f: Any, where: str, depth: int) -> str:
         _feature(f["values_statistics"], f"{where} values", depth + 1)
     if f.get("time_unit") is not None and f["time_unit"] not in ("s", "ms", "us", "ns"):
         raise _fail(where, f"time_unit must be s, ms, us or ns, got {_show(f['time_unit'])}")
+    if f.get("pii") is not None:
+        _pii(f["pii"], where, present)
     return name
 
 
@@ -229,6 +266,8 @@ def _dataset(d: dict[str, Any], where: str, depth: int) -> None:
         names.add(name)
         if f.get("count") != n:
             raise _fail(where, f"feature {name!r} counts {f.get('count'):,} examples, the dataset {n:,}")
+    if d.get("privacy") is not None:
+        _privacy(d["privacy"], where)
     slices = _list(d.get("slices", []), where, "slices")
     if slices and depth > 0:
         raise _fail(where, "slices of slices are not supported")

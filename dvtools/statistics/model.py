@@ -240,6 +240,44 @@ class ValueCounts:
         return cls(counter, counter.distinct(), values.to_pylist(), counts.tolist())
 
 
+@dataclass(frozen=True)
+class PiiMatchStatistics:
+    """One personal-data detector's exact count over a column's non-missing values, and a masked example."""
+
+    kind: str
+    count: int
+    example: str
+
+
+@dataclass(frozen=True)
+class PiiStatistics:
+    """What :class:`~dvtools.privacy.PiiTally` found in a column during the statistics pass.
+
+    ``num_values``: non-missing values checked (every one); ``matches``: the detectors that matched
+    any, with exact counts and a masked example (raw values never leave the tally). Whether the
+    column is flagged is decided by :func:`dvtools.privacy.pii_findings`, not stored.
+    """
+
+    num_values: int
+    matches: tuple[PiiMatchStatistics, ...] = ()
+
+    def share(self, kind: str) -> float:
+        """Share of the non-missing values that detector ``kind`` matched (0 when none)."""
+        m = next((m for m in self.matches if m.kind == kind), None)
+        return m.count / self.num_values if m is not None and self.num_values else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"num_values": self.num_values,
+                "matches": [{"kind": m.kind, "count": m.count, "example": m.example} for m in self.matches]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PiiStatistics:
+        """Inverse of :meth:`to_dict`."""
+        return cls(int(d["num_values"]),
+                   tuple(PiiMatchStatistics(str(m["kind"]), int(m["count"]), str(m["example"])) for m in d["matches"]))
+
+
 @dataclass
 class FeatureStatistics:
     """Statistics of one feature (column).
@@ -270,6 +308,8 @@ class FeatureStatistics:
     list_lengths: NumericStatistics | None = None
     values_statistics: FeatureStatistics | None = None
     time_unit: str | None = None
+    pii: PiiStatistics | None = None
+    """Personal-data counts (None: not checked, e.g. a numeric column without detectors, or an older file)."""
 
     @property
     def numeric_type(self) -> str:
@@ -331,6 +371,7 @@ class FeatureStatistics:
             "list_lengths": self.list_lengths.to_dict() if self.list_lengths else None,
             "values_statistics": self.values_statistics.to_dict() if self.values_statistics else None,
             **({"time_unit": self.time_unit} if self.time_unit else {}),
+            **({"pii": self.pii.to_dict()} if self.pii is not None else {}),
         }
 
     @classmethod
@@ -356,6 +397,7 @@ class FeatureStatistics:
             if d.get("values_statistics")
             else None,
             time_unit=d.get("time_unit"),
+            pii=PiiStatistics.from_dict(d["pii"]) if d.get("pii") is not None else None,
         )
 
 
@@ -372,6 +414,8 @@ class DatasetStatistics:
     slices: dict[str, DatasetStatistics] = field(default_factory=dict)
     slices_capped: bool = False
     name: str = ""
+    privacy: dict[str, Any] | None = None
+    """Set by :func:`dvtools.privacy.redact_statistics`: the mode, k and the redacted features (None: raw)."""
 
     @property
     def num_features(self) -> int:
@@ -401,6 +445,7 @@ class DatasetStatistics:
             "slices_capped": self.slices_capped,
             "features": [f.to_dict() for f in self.features.values()],
             "slices": [[k, v.to_dict()] for k, v in self.slices.items()],
+            **({"privacy": self.privacy} if self.privacy is not None else {}),
         }
 
     @classmethod
@@ -425,6 +470,7 @@ class DatasetStatistics:
                 slices={k: cls.from_dict(v) for k, v in d.get("slices", [])},
                 slices_capped=bool(d.get("slices_capped", False)),
                 name=d.get("name", ""),
+                privacy=d.get("privacy"),
             )
         except StatisticsFormatError:
             raise

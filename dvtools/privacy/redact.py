@@ -1,0 +1,290 @@
+"""Privacy mode: which features are sensitive, and the one redaction of statistics and rows.
+
+* :func:`pii_findings`: the flagged columns of a :class:`~dvtools.statistics.DatasetStatistics`
+  (:func:`~dvtools.privacy.tally.flag_columns` over the tallies the statistics pass folded): the
+  one decision every output reads (the PII_DETECTED anomaly, the Statistics page alert, schema
+  inference, privacy mode).
+* :class:`PrivacyPolicy`: ``mode`` ``on`` (default: detected features and those the schema marks
+  ``sensitive``), ``strict`` (also every string feature) or ``off``; ``k`` (k-anonymity
+  threshold), ``salt`` (hash values instead of masking them, so domains stay comparable),
+  ``granularity`` (numeric rounding; None: a power of ten about a tenth of the range).
+* :func:`redact_statistics`: the statistics with no raw value of a sensitive feature left
+  (top values, domains, slice labels, numeric extremes, quantiles, histograms and sketches).
+* :func:`mask_rows`: rows (a pandas DataFrame or an Arrow table) with sensitive columns masked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from dvtools.errors import UsageError
+from dvtools.privacy.detectors import PiiKind
+from dvtools.privacy.masking import (
+    DEFAULT_K,
+    coarsen_range,
+    mask_generic,
+    mask_value,
+    redact_counts,
+    resolve_salt,
+    round_to,
+    salted_hash,
+)
+from dvtools.privacy.tally import PiiFinding, PiiPolicy, column_pii, flag_columns
+
+if TYPE_CHECKING:
+    from dvtools.schema.model import Schema
+    from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, NumericStatistics
+
+MODES = ("on", "strict", "off")
+
+
+@dataclass(frozen=True)
+class PrivacyPolicy:
+    """How outputs treat personal data (see the module docstring)."""
+
+    mode: str = "on"
+    k: int = DEFAULT_K
+    salt: bytes | None = None
+    granularity: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise UsageError(f"privacy mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if isinstance(self.k, bool) or not isinstance(self.k, int) or self.k < 1:
+            raise UsageError(f"privacy k must be a whole number >= 1, got {self.k!r}")
+        if self.granularity is not None and not (self.granularity > 0 and math.isfinite(self.granularity)):
+            raise UsageError(f"privacy granularity must be a positive number, got {self.granularity!r}")
+
+    @property
+    def active(self) -> bool:
+        """False for ``off``."""
+        return self.mode != "off"
+
+    @classmethod
+    def from_options(cls, mode: str = "on", *, k: int | None = None, salt: str | bytes | None = None,
+                     hash_values: bool = False, granularity: float | None = None) -> PrivacyPolicy:
+        """A policy from CLI/dashboard options; ``hash_values`` takes the salt from ``salt`` or ``DVTOOLS_PRIVACY_SALT``."""
+        raw = resolve_salt(salt) if (hash_values or salt is not None) else None
+        return cls(mode, DEFAULT_K if k is None else k, raw, granularity)
+
+
+OFF = PrivacyPolicy("off")
+
+
+def pii_findings(stats: DatasetStatistics, policy: PiiPolicy | None = None) -> dict[str, PiiFinding]:
+    """The columns of ``stats`` flagged as personal data (empty when the statistics carry no tallies)."""
+    columns = [column_pii(f.name, f.pii.num_values, ((m.kind, m.count, m.example) for m in f.pii.matches))
+               for f in stats if f.pii is not None]
+    return flag_columns(columns, policy)
+
+
+def sensitive_features(stats: DatasetStatistics, policy: PrivacyPolicy, schema: Schema | None = None
+                       ) -> dict[str, PiiKind | None]:
+    """Feature name -> detected kind (None: marked by the schema, or a string feature in strict mode)."""
+    if not policy.active:
+        return {}
+    from dvtools.statistics.model import LogicalType
+
+    out: dict[str, PiiKind | None] = {}
+    if schema is not None:
+        out.update({f.name: None for f in schema.features if getattr(f, "sensitive", False) and f.name in stats})
+    if policy.mode == "strict":
+        out.update({f.name: out.get(f.name) for f in stats if f.value_view.logical_type == LogicalType.STRING})
+    out.update({name: finding.kind for name, finding in pii_findings(stats).items()})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- values
+def _label(value: Any, kind: PiiKind | None, policy: PrivacyPolicy) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if policy.salt is not None:
+        return salted_hash(text, policy.salt)
+    return mask_value(kind, text) if kind is not None else mask_generic(text)
+
+
+def _redacted_counter(vc: Any, rows: list[tuple[Any, int]], value_type: pa.DataType) -> Any:
+    """A non-exact ValueCounter listing ``rows``: its distinct count from registers of the original values."""
+    from dvtools.statistics import sketches as sk
+
+    d = vc.counter.to_dict()
+    if d.get("hll") is None:
+        hll = sk.HyperLogLog()
+        if vc.values:
+            hll.update_hashes(sk.hash_array(pa.array(vc.values, type=vc.counter._type)))
+        d["hll"] = sk._b64(hll.registers.tobytes())
+        d["hash"] = sk.hash_version()
+        d["distinct_floor"] = max(int(d.get("distinct_floor", 0)), len(vc.values))
+    d["values"] = [v for v, _ in rows]
+    d["counts"] = [int(c) for _, c in rows]
+    return sk.ValueCounter.from_dict(d, value_type)
+
+
+def _redact_values(fs: FeatureStatistics, kind: PiiKind | None, policy: PrivacyPolicy) -> None:
+    from dvtools.statistics.model import LogicalType, ValueCounts
+
+    vc = fs.values
+    if vc is None:
+        return
+    pairs = list(zip(vc.values, vc.counts, strict=True))
+    if fs.logical_type == LogicalType.STRING:
+        rows = redact_counts(pairs, kind, k=policy.k, salt=policy.salt)
+        counter = _redacted_counter(vc, rows, pa.string())
+    elif fs.logical_type == LogicalType.BOOL:
+        return  # two categories: nothing identifies a person
+    else:
+        # Numbers cannot be masked: values shared by at least k records stay (none for a detected kind: card numbers).
+        rows = [] if kind is not None else [(v, c) for v, c in pairs if c >= policy.k]
+        counter = _redacted_counter(vc, rows, vc.counter._type)
+    fs.values = ValueCounts.from_counter(counter)
+
+
+def auto_granularity(lo: float, hi: float, integer: bool) -> float:
+    """A power of ten near a tenth of the range (at least 1 for integers)."""
+    span = hi - lo
+    if not (math.isfinite(span) and span > 0):
+        g = 10.0 ** math.floor(math.log10(abs(hi))) if math.isfinite(hi) and hi != 0 else 1.0
+    else:
+        g = 10.0 ** math.floor(math.log10(span / 10))
+    return max(g, 1.0) if integer else g
+
+
+def _coarsen(ns: NumericStatistics, granularity: float | None, integer: bool, num_buckets: int = 10) -> NumericStatistics:
+    """Numeric figures with the extremes widened, quantiles rounded and histograms binned on multiples of a granularity."""
+    from dvtools.statistics.model import Histogram
+    from dvtools.statistics.sketches import HistogramSketch
+
+    if not ns.num_finite:
+        return ns
+    g = granularity or auto_granularity(float(ns.min), float(ns.max), integer)
+    lo, hi = coarsen_range(float(ns.min), float(ns.max), g)
+    if hi <= lo:
+        hi = round_to(lo + g, g)
+    step = g * max(1, math.ceil(round((hi - lo) / g, 9) / num_buckets))
+    edges = [lo]
+    while edges[-1] < hi:
+        edges.append(round_to(edges[-1] + step, g))
+    edges[-1] = max(edges[-1], hi)
+    hi = edges[-1]
+    counts = ns.sketch.histogram(np.asarray(edges))
+    counts = counts * (ns.num_finite / counts.sum()) if counts.sum() > 0 else counts
+    coarse = HistogramSketch(edges, counts)
+    quantiles = {q: min(hi, max(lo, round_to(v, g))) for q, v in ns.quantiles.items()}
+    levels = np.linspace(0, 1, num_buckets + 1)[1:-1]
+    qedges = np.maximum.accumulate(np.concatenate([[lo], [round_to(float(x), g) for x in coarse.quantiles(levels)], [hi]]))
+    qedges = np.clip(qedges, lo, hi)
+    return dataclasses.replace(
+        ns, min=lo, max=hi, quantiles=quantiles,
+        histogram=Histogram("standard", tuple(map(float, edges)), tuple(map(float, counts))),
+        quantiles_histogram=Histogram("quantiles", tuple(map(float, qedges)),
+                                      tuple(float(ns.num_finite / num_buckets) for _ in range(num_buckets))),
+        sketch=coarse,
+        mean=min(hi, max(lo, ns.mean)),
+    )
+
+
+def _redact_feature(fs: FeatureStatistics, kind: PiiKind | None, policy: PrivacyPolicy) -> FeatureStatistics:
+    from dvtools.statistics.model import LogicalType
+
+    fs = dataclasses.replace(fs)
+    if fs.values_statistics is not None:
+        fs.values_statistics = _redact_feature(fs.values_statistics, kind, policy)
+    _redact_values(fs, kind, policy)
+    if fs.numeric is not None:
+        integer = fs.logical_type == LogicalType.INT
+        granularity = policy.granularity if fs.logical_type != LogicalType.TIMESTAMP else None
+        fs.numeric = _coarsen(fs.numeric, granularity, integer)
+    return fs
+
+
+def redact_statistics(stats: DatasetStatistics, policy: PrivacyPolicy | None = None, *,
+                      schema: Schema | None = None) -> DatasetStatistics:
+    """A copy of ``stats`` in which no raw value of a sensitive feature is left (``stats`` itself is unchanged).
+
+    Sensitive features (:func:`sensitive_features`): string values seen fewer than ``k`` times are
+    aggregated into one ``"(N rare values)"`` row, the others masked for their detector (or
+    salted-hashed given a salt), so value counts become a listing of the frequent values (non-exact;
+    the distinct count is kept); numbers lose their exact extremes (widened to the granularity),
+    quantiles are rounded, histograms rebinned on multiples of the granularity and the quantile
+    sketch is replaced by that histogram; slice labels of a sensitive slice column are masked.
+    Already redacted features are left as they are, so redacting twice changes nothing.
+    ``policy`` None is the default policy (``on``); ``off`` returns ``stats`` unchanged.
+    """
+    policy = policy or PrivacyPolicy()
+    if not policy.active:
+        return stats
+    sensitive = sensitive_features(stats, policy, schema)
+    return _apply(stats, sensitive, policy)
+
+
+def _apply(stats: DatasetStatistics, sensitive: Mapping[str, PiiKind | None], policy: PrivacyPolicy
+           ) -> DatasetStatistics:
+    done = set((stats.privacy or {}).get("features", []))
+    todo = {name: kind for name, kind in sensitive.items() if name in stats.features and name not in done}
+    if not todo and stats.privacy is not None:
+        return stats
+    features = {name: (_redact_feature(fs, todo[name], policy) if name in todo else fs)
+                for name, fs in stats.features.items()}
+    slices = {}
+    slice_sensitive = stats.slice_column is not None and stats.slice_column in sensitive
+    for label, sub in stats.slices.items():
+        new = label
+        if slice_sensitive and label != "(missing)" and stats.slice_column not in done:
+            new = _label(label, sensitive[stats.slice_column], policy)
+            while new in slices:
+                new += "'"
+        slices[new] = _apply(sub, sensitive, policy) if sub.features else sub
+    marker = {"mode": policy.mode, "k": policy.k, "hashed": policy.salt is not None,
+              "features": sorted(done | set(todo))}
+    return dataclasses.replace(stats, features=features, slices=slices, privacy=marker, warnings=list(stats.warnings))
+
+
+# ---------------------------------------------------------------------------------------------- rows
+def mask_rows(rows: Any, sensitive: Mapping[str, PiiKind | None] | Iterable[str], policy: PrivacyPolicy | None = None
+              ) -> Any:
+    """``rows`` (a pandas DataFrame or an Arrow table) with every sensitive column masked (same type, same shape).
+
+    Text is masked for its detector (or salted-hashed given a salt); numbers are rounded to the
+    policy's granularity (or one derived from the column's range); dates keep the year's decade.
+    Other columns are untouched. ``off`` returns ``rows`` unchanged.
+    """
+    policy = policy or PrivacyPolicy()
+    if not policy.active:
+        return rows
+    kinds = dict(sensitive) if isinstance(sensitive, Mapping) else dict.fromkeys(sensitive)
+    if isinstance(rows, pa.Table | pa.RecordBatch):
+        import pandas as pd  # noqa: F401  (to_pandas needs it)
+
+        masked = mask_rows(rows.to_pandas(), kinds, policy)
+        return pa.Table.from_pandas(masked, preserve_index=False)
+    import pandas as pd
+
+    out = rows.copy()
+    for name in out.columns:
+        if name not in kinds:
+            continue
+        col = out[name]
+        kind = kinds[name]
+        if pd.api.types.is_bool_dtype(col):
+            continue
+        if pd.api.types.is_numeric_dtype(col) and kind is None:
+            vals = col.astype("float64")
+            finite = vals[np.isfinite(vals)]
+            if finite.empty:
+                continue
+            integer = pd.api.types.is_integer_dtype(col)
+            g = policy.granularity or auto_granularity(float(finite.min()), float(finite.max()), integer)
+            out[name] = vals.map(lambda v, g=g: v if not math.isfinite(v) else round_to(v, g))
+            continue
+        if pd.api.types.is_datetime64_any_dtype(col):
+            out[name] = col.map(lambda v, k=kind: None if pd.isna(v) else mask_value(PiiKind.DATE_OF_BIRTH, str(v.date())))
+            continue
+        out[name] = col.map(lambda v, k=kind: v if v is None or (not isinstance(v, str) and pd.isna(v))
+                            else _label(v, k, policy))
+    return out
