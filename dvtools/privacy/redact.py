@@ -85,6 +85,11 @@ def pii_findings(stats: DatasetStatistics, policy: PiiPolicy | None = None) -> d
     return flag_columns(columns, policy)
 
 
+def pii_message(finding: PiiFinding) -> str:
+    """The one line every output shows for a flagged column (anomaly description, alert, CLI)."""
+    return f"looks like personal data: {finding.describe()}"
+
+
 def sensitive_features(stats: DatasetStatistics, policy: PrivacyPolicy, schema: Schema | None = None
                        ) -> dict[str, PiiKind | None]:
     """Feature name -> detected kind (None: marked by the schema, or a string feature in strict mode)."""

@@ -158,6 +158,8 @@ def infer_schema(
     * **FLOAT NaN/inf**: ``disallow_nan=True`` when training has no NaN, ``disallow_inf=True``
       when it has no +/-inf (always inferred, with or without ranges).
     * **BOOL** -> ``BoolDomain()``.
+    * **Sensitive**: features flagged as personal data (:func:`dvtools.privacy.pii_findings`), or
+      redacted in privacy-mode statistics, get ``sensitive=True`` and a note.
     * **Role** (:func:`infer_role`): ``label`` for ``label``, ``identifier`` for ``keys`` and
       unique or id-like columns, ``timestamp`` for time columns and epoch numbers, else ``feature``.
     * **Label**: the ``label`` feature gets ``not_in_environment=["SERVING"]``; the schema's
@@ -170,10 +172,21 @@ def infer_schema(
     if label is not None and label not in stats:
         raise UsageError(f"label column {label!r} is not in the statistics "
                          f"(columns: {', '.join(stats.features)})")
+    from dvtools.privacy.redact import pii_findings
+
+    found = pii_findings(stats)
+    redacted = set((stats.privacy or {}).get("features", []))
     schema = Schema(default_environments=list(environments))
     for fs in stats:
         feature = _infer_feature(fs, max_domain_size, categorical_int_max_unique, infer_ranges)
         feature.role = infer_role(fs, label=label, keys=tuple(keys))
+        if fs.name in found:
+            feature.sensitive = True
+            feature.notes.append(f"sensitive: personal data detected ({found[fs.name].kind.value}, "
+                                 f"{found[fs.name].share:.1%} of values)")
+        elif fs.name in redacted:
+            feature.sensitive = True
+            feature.notes.append("sensitive: redacted in these statistics (privacy mode)")
         if feature.role in (FeatureRole.IDENTIFIER, FeatureRole.TIMESTAMP):
             feature.notes.append(f"role {feature.role.value}: not drift-, range- or domain-checked by default")
         if fs.name == label:

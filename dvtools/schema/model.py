@@ -198,6 +198,7 @@ class Feature:
     description: str = ""
     notes: list[str] = field(default_factory=list)
     role: FeatureRole = FeatureRole.FEATURE
+    sensitive: bool = False  # personal data: privacy mode redacts its values in every output
 
     # ---- editing ---------------------------------------------------------------------------------
     def with_domain(
@@ -253,6 +254,8 @@ class Feature:
             except ValueError:
                 roles = ", ".join(r.value for r in FeatureRole)
                 raise SchemaError(f"unknown role {self.role!r} (one of {roles})") from None
+            if not isinstance(self.sensitive, bool):
+                raise SchemaError(f"sensitive must be true or false, got {self.sensitive!r}")
             self.presence.check()
             if self.value_count is not None:
                 self.value_count.check()

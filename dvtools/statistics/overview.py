@@ -101,6 +101,9 @@ def overview_frame(
     names = list(reference.features)
     if current is not None:
         names += [n for n in current.features if n not in reference.features]
+    from dvtools.privacy.redact import pii_findings
+
+    found_ref, found_cur = pii_findings(reference), pii_findings(current) if current is not None else {}
     rows = []
     for order, name in enumerate(names):
         rf = reference.features.get(name)
@@ -114,7 +117,8 @@ def overview_frame(
         for side, fs in (("ref", rf), ("cur", cf)) if current is not None else (("ref", rf),):
             for k, v in fn(fs).items():
                 row[f"{side} {k}"] = v
-        row["alerts"] = "; ".join(a.message for a in feature_alerts(cf or rf))  # type: ignore[arg-type]
+        pii = (found_cur if cf is not None else found_ref).get(name)
+        row["alerts"] = "; ".join(a.message for a in feature_alerts(cf or rf, pii))  # type: ignore[arg-type]
         row["non-uniformity"] = non_uniformity(cf or rf)  # type: ignore[arg-type]
         row["distance"] = (distances or {}).get(name, math.nan)
         rows.append(row)
@@ -153,6 +157,9 @@ def overview_long(
         return pd.DataFrame(columns=columns)
     names = list(dict.fromkeys(n for _, s in sides for n in s.features))
     fn = numeric_row if numeric else categorical_row
+    from dvtools.privacy.redact import pii_findings
+
+    found_pii = {label: pii_findings(s) for label, s in sides}
     rows = []
     for order, name in enumerate(names):
         present = [s.features[name] for _, s in sides if name in s.features]
@@ -164,7 +171,7 @@ def overview_long(
             fs = s.features.get(name)
             row: dict[str, Any] = {"feature": name, "type": (fs or present[0]).logical_type.value, "dataset": label}
             row |= fn(fs)
-            found = [] if fs is None else feature_alerts(fs)
+            found = [] if fs is None else feature_alerts(fs, found_pii[label].get(name))
             row["alerts"] = NOT_IN_DATASET if fs is None else "; ".join(a.message for a in found)
             row |= {"distance": distance, "order": order, "non-uniformity": nonuni}
             row["alert_kinds"] = ("absent",) if fs is None else tuple(a.kind for a in found)

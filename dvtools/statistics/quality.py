@@ -58,12 +58,20 @@ def pearson_skewness(f: FeatureStatistics) -> float:
     return 3.0 * (n.mean - n.median) / n.std
 
 
-def feature_alerts(f: FeatureStatistics) -> list[QualityAlert]:
-    """Profiler-style alerts for one feature."""
+def feature_alerts(f: FeatureStatistics, pii: Any = None) -> list[QualityAlert]:
+    """Profiler-style alerts for one feature.
+
+    ``pii``: the feature's :class:`~dvtools.privacy.PiiFinding` (``pii_findings(stats).get(name)``,
+    a dataset-level decision: coordinates need both axes), which adds the ``pii`` alert first.
+    """
     out: list[QualityAlert] = []
+    if pii is not None:
+        from dvtools.privacy.redact import pii_message
+
+        out.append(QualityAlert("pii", pii_message(pii)))
     present = f.num_present
     if f.count and present == 0:
-        return [QualityAlert("all_missing", "every value is missing")]
+        return [*out, QualityAlert("all_missing", "every value is missing")]
     if f.missing_fraction > MISSING_HIGHLIGHT:
         out.append(QualityAlert("missing", f"{f.missing_fraction:.1%} missing"))
     n = f.numeric

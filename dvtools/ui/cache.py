@@ -207,9 +207,11 @@ def concept_shift_for(reference: DatasetRef, current: DatasetRef, label: str) ->
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _alerted(digest: str, _stats: DatasetStatistics) -> int:
+    from dvtools.privacy.redact import pii_findings
     from dvtools.statistics.quality import feature_alerts
 
-    return sum(1 for f in _stats if feature_alerts(f))
+    found = pii_findings(_stats)
+    return sum(1 for f in _stats if feature_alerts(f, found.get(f.name)))
 
 
 def alerted_features_for(ref: DatasetRef) -> int:

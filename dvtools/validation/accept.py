@@ -28,6 +28,8 @@
   threshold that came from a per-feature override in :class:`Thresholds` cannot be changed in the
   schema: ValueError.
 * COMPARATOR_LOW/HIGH_NUM_EXAMPLES, DATASET_LOW_NUM_EXAMPLES: widen the dataset constraints.
+* PII_DETECTED: mark the feature ``sensitive`` (privacy mode keeps redacting it) and add
+  ``accept:PII_DETECTED:<detector>``, which silences the warning for that detector only.
 * Ours (MISSING_SHARE_INCREASE, ZERO_AS_MISSING_MARKER, CONSTANT_COLUMN, ALL_NULL_COLUMN,
   DUPLICATE_IDENTIFIERS) have no
   schema field: an ``accept:<TYPE>`` entry in ``Feature.notes``, which validation honors.
@@ -252,6 +254,9 @@ def accept_anomaly(schema: Schema, anomaly: Anomaly, *, current: DatasetStatisti
     elif t == T.CATEGORY_VARIANTS:
         for key in d.get("keys", []):
             _add_note(f.notes, f"{t.value}:{key}")
+    elif t == T.PII_DETECTED:
+        f.sensitive = True  # acknowledged: kept redacted in privacy mode, silenced for this detector
+        _add_note(f.notes, f"{t.value}:{d['accept_key']}")
     elif t in FAIRNESS_TYPES:
         _add_note(f.notes, f"{t.value}:{d['accept_key']}")
     elif t in _NOTE_TYPES:

@@ -55,6 +55,9 @@ Rules (severity in brackets):
   values) in current data while the reference had more.
 * ``all_null_column`` (ours): ALL_NULL_COLUMN [ERROR] every current row is null while the
   reference had values or the schema requires the feature.
+* ``pii`` (ours): PII_DETECTED [WARNING] the column is flagged as personal data
+  (:func:`dvtools.privacy.pii_findings`: a detector matches at least 50 % of the non-missing
+  values, or 10 % when the name hints it); names the detector, the share and a masked example.
 
 Acceptance notes: a schema feature's ``notes`` entry ``"accept:<TYPE>"`` silences that anomaly
 type for the feature (``Schema.notes`` for dataset-level ones); ``"accept:<TYPE>:<key>"``
@@ -145,6 +148,8 @@ class CheckContext:
     """The engine's result for this feature (None: not compared, or no reference)."""
     compared: bool = True
     """False for identifiers and timestamps (by role, unless compared anyway): no range/domain checks."""
+    pii: Any = None
+    """This feature's :class:`~dvtools.privacy.PiiFinding` (:func:`~dvtools.privacy.pii_findings`), or None."""
 
     def anomaly(self, type_: T, severity: Severity, description: str, observed: Any = None,
                 expected: Any = None, **details: Any) -> Anomaly:
@@ -1042,3 +1047,21 @@ def check_duplicate_identifiers(ctx: CheckContext) -> list[Anomaly]:
         observed=cv.values.unique, expected=cv.num_present, num_duplicates=dup,
         repeated=[[v, c] for v, c in repeated[:MAX_LISTED_VALUES]],
     )]
+
+
+def pii_anomaly(finding: Any) -> Anomaly:
+    """The PII_DETECTED anomaly of a :class:`~dvtools.privacy.PiiFinding`: the one wording every output shows."""
+    from dvtools.privacy.redact import pii_message
+
+    return Anomaly(
+        finding.column, T.PII_DETECTED, WARNING, pii_message(finding),
+        observed=round(finding.share, 6), expected=round(finding.threshold, 6),
+        details={"detector": finding.kind.value, "share": finding.share, "count": finding.count,
+                 "example": finding.example, "hinted": finding.hinted, "accept_key": finding.kind.value},
+    )
+
+
+@register("pii", types=(T.PII_DETECTED,), on_unknown_columns=True)
+def check_pii(ctx: CheckContext) -> list[Anomaly]:
+    """The column holds personal data (the flagging decision of :func:`dvtools.privacy.pii_findings`)."""
+    return [pii_anomaly(ctx.pii)] if ctx.pii is not None and ctx.current is not None else []

@@ -243,6 +243,17 @@ EXPLANATIONS: dict[T, Explanation] = {
         "Look for duplicated rows before training or serving on this data. If repeats are legitimate, set "
         "the column's role to feature in the schema.",
     ),
+    T.PII_DETECTED: Explanation(
+        "Personal data",
+        "A large share of the column's values look like personal data (emails, phone or card numbers, IBANs, "
+        "IP addresses, national ids, dates of birth, precise positions, names or addresses), counted on every "
+        "value by a detector with a validator (Luhn, MOD 97, ...) (dvtools check).",
+        ("identifiers or contact details exported with the features", "a join that brought in a customer table",
+         "free-form fields users filled with their own details"),
+        "Drop or pseudonymize the column before training if the model does not need it. Privacy mode (on by "
+        "default) masks its values in every output. Accepting marks the feature sensitive in the schema, which "
+        "keeps it redacted and silences the warning for this detector.",
+    ),
     T.GROUP_UNDERREPRESENTED: Explanation(
         "Group under-represented",
         "A group (a value of a group column such as gender, age band or country) has too few examples in "

@@ -113,6 +113,9 @@ def validate_statistics(
     unknown_checks = [c for c in feature_checks if c.on_unknown_columns]
     dataset_checks = [c for c in CHECKS.values() if c.scope == "dataset"]
 
+    from dvtools.privacy.redact import pii_findings
+
+    findings = pii_findings(stats)
     ranked: list[tuple[int, int, int, Anomaly]] = []
 
     def add(found: list[Anomaly], position: int) -> None:
@@ -145,6 +148,7 @@ def validate_statistics(
             thresholds=thresholds.for_feature(name),
             comparison=results.get(name),
             compared=thresholds.compares(name, FeatureRole(f.role).compared_by_default if f is not None else True),
+            pii=findings.get(name),
             **common,
         )
         found = [a for c in (unknown_checks if unknown else feature_checks) for a in c(ctx)]
