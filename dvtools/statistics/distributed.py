@@ -176,11 +176,11 @@ def compute_statistics_dask(
     max_slices: int = MAX_SLICES,
     partition_bytes: int = DEFAULT_PARTITION_BYTES,
     progress: Any = None,
-    pii: Any = None,
+    detect_pii: bool = True,
 ) -> DatasetStatistics:
     """Statistics of ``source`` (anything ``compute_statistics`` takes) folded on a Dask cluster.
 
-    ``pii``: a :class:`~dvtools.privacy.PiiConfig` to fold the personal-data tallies (as the local engine).
+    ``detect_pii`` folds the personal-data tallies, as the local engine.
 
     ``scheduler``: a scheduler address, a ``distributed.Client``, or None for a local cluster of
     two worker processes (started and closed here). ``partition_bytes``: target partition size
@@ -197,6 +197,11 @@ def compute_statistics_dask(
     from dvtools.io.partitions import apply_restart, commit_reports, plan_partitions
 
     stream = open_source(source, name=name, batch_size=batch_size)
+    pii = None
+    if detect_pii:
+        from dvtools.privacy.tally import PiiConfig
+
+        pii = PiiConfig()
     SlicedAccumulator(stream.schema, slice_by, num_buckets, max_slices)  # checks slice_by before any work
     client, cluster, close = _connect(scheduler)
     try:

@@ -360,7 +360,7 @@ def compute_statistics(
 
         return compute_statistics_dask(source, scheduler=scheduler, batch_size=batch_size, slice_by=slice_by,
                                        num_buckets=num_buckets, name=name, max_slices=max_slices,
-                                       progress=progress, pii=_pii_config() if detect_pii else None)
+                                       progress=progress, detect_pii=detect_pii)
     if engine != "local":
         raise UsageError(f"unknown engine {engine!r}: use 'local' or 'dask'")
     from dvtools.io import BatchStream, open_source

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from dvtools.privacy import PiiConfig
 from dvtools.schema.model import (
     DatasetConstraints,
     Feature,
@@ -38,7 +39,7 @@ def stats_of(data: pd.DataFrame | pa.Table | dict[str, Any]) -> DatasetStatistic
         table = pa.table(data)
     else:
         table = data
-    acc = DatasetAccumulator(table.schema)
+    acc = DatasetAccumulator(table.schema, pii=PiiConfig())
     acc.add_batch(table)
     return acc.finalize()
 
@@ -284,6 +285,12 @@ def build_scenarios() -> dict[str, Callable[[], Scenario]]:
         _s(Feature("id", FeatureType.STRING, role=FeatureRole.IDENTIFIER)),
         stats_of(pd.DataFrame({"id": [f"s{i}" for i in range(40)] + ["s1", "s2"]})),
         stats_of(pd.DataFrame({"id": [f"t{i}" for i in range(50)]})),
+    )
+    sc["pii"] = lambda: Scenario(
+        T.PII_DETECTED,
+        "contact",
+        _s(Feature("contact", FeatureType.STRING)),
+        stats_of(pd.DataFrame({"contact": [f"person{i}@example.org" for i in range(30)]})),
     )
     return sc
 
