@@ -2,7 +2,7 @@
 """Speed and memory of ``compute_statistics`` next to a bare pyarrow pass (figures, not a test).
 
     python bench/stats_bench.py [--rows 1000000 10000000] [--data-dir /tmp/benchdata] [--formats parquet csv]
-                                [--workers 1 2] [--repeat 3] [--upload]
+                                [--workers 1 2] [--repeat 3] [--upload] [--pii-overhead]
 
 Generates the benchmark dataset with ``../shared/bench/make_data.py`` when missing, then runs
 each measurement in its own process (so peak RSS is that run's alone), the runs of one file
@@ -11,6 +11,8 @@ them, and prints the medians: wall and CPU seconds of the call (imports excluded
 ``compare_peers.py`` for whole processes), rows/s, peak RSS, the ratio to the bare pass and the
 speed-up of N threads over one. ``--upload`` also times what the dashboard does with an uploaded
 file: ``compute_statistics(bytes, name=...)`` on the whole file's bytes (CSV, already in memory).
+``--pii-overhead`` also runs ``compute_statistics(detect_pii=False)`` alternated with the default
+(personal-data tallies folded) and prints the overhead of detection in wall and CPU seconds.
 
 The bare pass is the floor for any statistics tool on this data: read the file and, per column,
 count, nulls, min, max and mean, plus value_counts per string column (one pyarrow pass, all
@@ -66,13 +68,14 @@ def bare_pass(path: str) -> dict:
             "rows": table.num_rows}
 
 
-def dvtools_pass(path: str, workers: int | None, upload: bool = False) -> dict:
+def dvtools_pass(path: str, workers: int | None, upload: bool = False, detect_pii: bool = True) -> dict:
     """compute_statistics, streaming (``upload``: on the file's bytes, as the dashboard gets an upload)."""
     from dvtools.statistics import compute_statistics
 
     source = Path(path).read_bytes() if upload else path
     t0, c0 = time.perf_counter(), time.process_time()
-    stats = compute_statistics(source, workers=workers, name=os.path.basename(path) if upload else None)
+    stats = compute_statistics(source, workers=workers, name=os.path.basename(path) if upload else None,
+                               detect_pii=detect_pii)
     return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "rows": stats.num_examples}
 
 
@@ -85,7 +88,7 @@ def _child(args: argparse.Namespace) -> None:
     if args.child == "bare":
         r = bare_pass(args.path)
     else:
-        r = dvtools_pass(args.path, args.workers, upload=args.child == "upload")
+        r = dvtools_pass(args.path, args.workers, upload=args.child == "upload", detect_pii=args.child != "nopii")
     r["peak_rss_mb"] = _peak_rss_mb()
     print(json.dumps(r))
 
@@ -129,11 +132,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeat", type=int, default=3, help="alternated runs per measurement; the median is shown")
     ap.add_argument("--upload", action="store_true", help="also time compute_statistics on a CSV file's bytes")
+    ap.add_argument("--pii-overhead", action="store_true", help="also run without personal-data detection")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--path", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        if args.child in ("dvtools", "upload") and args.workers:
+        if args.child in ("dvtools", "upload", "nopii") and args.workers:
             args.workers = args.workers[0]
         _child(args)
         return
@@ -152,6 +156,8 @@ def main() -> None:
             kinds = [("bare", None), *(("dvtools", w) for w in args.workers)]
             if args.upload and fmt == "csv":
                 kinds.append(("upload", max(args.workers)))
+            if args.pii_overhead:
+                kinds += [("nopii", w) for w in args.workers]
             runs: dict[tuple[str, int | None], list[dict]] = {k: [] for k in kinds}
             for _ in range(args.repeat):
                 for kind, w in kinds:
@@ -162,11 +168,16 @@ def main() -> None:
             for (kind, w), r in res.items():
                 name = ("bare pyarrow pass" if kind == "bare" else
                         f"dvtools ({w} thread{'s' if w and w > 1 else ''})" if kind == "dvtools" else
+                        f"no PII detection ({w} thr.)" if kind == "nopii" else
                         f"upload bytes ({w} threads)")
                 speed = f"{one['wall'] / r['wall']:>10.2f}" if one and kind == "dvtools" else f"{'':>10}"
                 extra = (f"   (read {r['read']:.2f} s + compute {r['compute']:.2f} s)" if kind == "bare" else "")
                 print(f"{label:<28} {name:<24} {r['wall']:>8.2f} {r['cpu']:>7.2f} {rows / r['wall']:>12,.0f} "
                       f"{r['peak_rss_mb']:>12,.0f} {r['wall'] / bare['wall']:>7.2f} {speed}{extra}", flush=True)
+            for w in args.workers if args.pii_overhead else ():
+                on, off = res[("dvtools", w)], res[("nopii", w)]
+                print(f"{label:<28} PII detection overhead ({w} thread{'s' if w > 1 else ''}): wall "
+                      f"{on['wall'] / off['wall'] - 1:+.1%}, CPU {on['cpu'] / off['cpu'] - 1:+.1%}", flush=True)
 
 
 if __name__ == "__main__":

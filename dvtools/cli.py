@@ -108,6 +108,39 @@ def summary_table(stats: Any) -> str:
     return f"{head}\n{body}{warn}"
 
 
+# ---- privacy ------------------------------------------------------------------------------------
+def _add_privacy_flags(p: argparse.ArgumentParser) -> None:
+    """``--privacy on|strict|off`` and its parameters (every subcommand that prints or writes values)."""
+    p.add_argument("--privacy", choices=["on", "strict", "off"], default="on",
+                   help="on (default): mask the values of features holding personal data (detected, or sensitive "
+                        "in the schema) in every output; strict: also every string feature; off: raw values")
+    p.add_argument("--privacy-k", type=int, default=None, metavar="K",
+                   help="k-anonymity: values seen fewer than K times are aggregated (default 10)")
+    p.add_argument("--privacy-hash", action="store_true",
+                   help="salted hashes (salt: DVTOOLS_PRIVACY_SALT) instead of masks, so domains stay comparable")
+    p.add_argument("--privacy-granularity", type=float, default=None, metavar="G",
+                   help="round numbers of sensitive features to multiples of G (default: about a tenth of the range)")
+
+
+def _policy(a: argparse.Namespace) -> Any:
+    from dvtools.privacy.redact import PrivacyPolicy
+
+    return PrivacyPolicy.from_options(getattr(a, "privacy", "on"), k=getattr(a, "privacy_k", None),
+                                      hash_values=getattr(a, "privacy_hash", False),
+                                      granularity=getattr(a, "privacy_granularity", None))
+
+
+def _privacy_lines(stats: Any) -> list[str]:
+    """The PII_DETECTED alerts of ``stats`` and what privacy mode redacted, for a terminal."""
+    from dvtools.privacy.redact import pii_findings, pii_message
+
+    lines = [f"alert: {name}: {pii_message(f)}" for name, f in pii_findings(stats).items()]
+    if stats.privacy:
+        names = ", ".join(stats.privacy.get("features", []))
+        lines.append(f"privacy {stats.privacy['mode']}: values of {names} are redacted (--privacy off shows them)")
+    return lines
+
+
 # ---- commands ------------------------------------------------------------------------------------
 def _cmd_stats(a: argparse.Namespace) -> int:
     from dvtools.artifacts import is_statistics_file, save_statistics
@@ -122,27 +155,37 @@ def _cmd_stats(a: argparse.Namespace) -> int:
     stats = compute_statistics(source, slice_by=a.slice_by, engine=a.engine, scheduler=a.scheduler,
                                progress=progress, batch_size=a.batch_size, workers=a.workers)
     progress.done()
+    from dvtools.privacy.redact import redact_statistics
+
+    stats = redact_statistics(stats, _policy(a))
     save_statistics(stats, a.output, a.format)
     print(summary_table(stats))
+    for line in _privacy_lines(stats):
+        print(line)
     if stats.slices:
         print(f"{len(stats.slices)} slices by {stats.slice_column!r}" + (" (capped)" if stats.slices_capped else ""))
     print(f"wrote {a.output}")
     return EXIT_OK
 
 
-def _stats_of(paths: list[str]) -> Any:
+def _stats_of(paths: list[str], a: argparse.Namespace | None = None, schema: Any = None) -> Any:
+    """Statistics of data or a statistics file, redacted as ``a``'s ``--privacy`` says (when given)."""
     from dvtools.artifacts import statistics_of
 
     stats, raw = statistics_of(paths)
     for w in [] if raw else stats.warnings:  # a statistics file's load warnings (e.g. imported from TFDV)
         print(f"dvtools: warning: {_one_line(w)}", file=sys.stderr)
+    if a is not None:
+        from dvtools.privacy.redact import redact_statistics
+
+        stats = redact_statistics(stats, _policy(a), schema=schema)
     return stats
 
 
 def _cmd_schema_infer(a: argparse.Namespace) -> int:
     from dvtools.schema import infer_schema, save_schema, with_default_thresholds
 
-    stats = _stats_of(a.data)
+    stats = _stats_of(a.data, a)
     if a.label is not None and a.label not in stats:
         raise DvtoolsError(f"label column {a.label!r} is not in the data")
     schema = infer_schema(stats, label=a.label)
@@ -157,7 +200,8 @@ def _cmd_schema_update(a: argparse.Namespace) -> int:
     from dvtools.schema import load_schema, save_schema
     from dvtools.validation.update import update_schema
 
-    result = update_schema(load_schema(a.schema), _stats_of(a.data), environment=a.environment)
+    schema = load_schema(a.schema)
+    result = update_schema(schema, _stats_of(a.data, a, schema), environment=a.environment)
     save_schema(result.schema, a.output)
     for an in result.accepted:
         print(f"widened {an.feature or '(dataset)'}: {an.type.value}")
@@ -179,8 +223,11 @@ def _cmd_validate(a: argparse.Namespace) -> int:
         if not a.baseline:
             raise DvtoolsError("--key needs --baseline: feature skew joins the data with the baseline's rows")
         check_raw_data("feature skew (--key)", [a.baseline, *a.data])
-    stats = _stats_of(a.data)
-    baseline = _stats_of([a.baseline]) if a.baseline else None
+    from dvtools.privacy.redact import redact_anomalies, redact_together
+
+    policy = _policy(a)
+    stats, baseline = redact_together([_stats_of(a.data), _stats_of([a.baseline]) if a.baseline else None],
+                                      policy, schema=schema)
     thresholds = _thresholds(a, Thresholds, min_examples_ratio=a.min_examples_ratio)
     comparison = None
     if baseline is not None:
@@ -196,8 +243,11 @@ def _cmd_validate(a: argparse.Namespace) -> int:
         from dvtools.comparison.feature_skew import feature_skew
         from dvtools.validation.skew import skew_anomalies
 
-        anomalies = anomalies + skew_anomalies(feature_skew(a.baseline, a.data[0] if len(a.data) == 1 else a.data,
-                                                            key=a.key))
+        skew = feature_skew(a.baseline, a.data[0] if len(a.data) == 1 else a.data, key=a.key)
+        from dvtools.privacy.redact import redact_skew
+
+        anomalies = anomalies + skew_anomalies(redact_skew(skew, stats, baseline, policy))
+    anomalies = redact_anomalies(anomalies, stats, policy, schema=schema)
     if a.format == "json":
         print(anomalies_to_json(anomalies))
     else:
@@ -274,6 +324,7 @@ def _cmd_compare(a: argparse.Namespace) -> int:
         options["environment"] = a.environment
     elif a.environment:
         raise DvtoolsError("--environment needs --schema (environments are declared in the schema)")
+    a.privacy_policy = _policy(a)
     return run_compare(a, options)
 
 
@@ -374,6 +425,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None, metavar="N",
                    help="threads folding batches (default: the cores, at most 4; the result does not depend on it)")
     s.add_argument("--batch-size", type=int, default=131_072, help=argparse.SUPPRESS)
+    _add_privacy_flags(s)
     s.set_defaults(func=_cmd_stats)
 
     sc = sub.add_parser("schema", help="schema commands")
@@ -384,6 +436,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     si.add_argument("--label", default=None, help="label column: marked as not present in SERVING")
     si.add_argument("--linf-threshold", type=float, default=None, help="set L-infinity drift/skew thresholds")
     si.add_argument("--js-threshold", type=float, default=None, help="set Jensen-Shannon drift/skew thresholds")
+    _add_privacy_flags(si)
     si.set_defaults(func=_cmd_schema_infer)
 
     su = ssub.add_parser("update", help="widen a schema so that new data or statistics conform (TFDV's update_schema)")
@@ -391,6 +444,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     su.add_argument("data", nargs="+", help="data files or a statistics file (dvtools JSON or TFDV)")
     su.add_argument("-o", "--output", required=True, help="schema.json or schema.pbtxt (format by extension)")
     su.add_argument("--environment", default=None, help="validate as in that environment (e.g. SERVING)")
+    _add_privacy_flags(su)
     su.set_defaults(func=_cmd_schema_update)
 
     v = sub.add_parser("validate", help="validate data or statistics against a schema")
@@ -405,6 +459,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     v.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
                    help="exit 1 on ERROR anomalies (default), on any anomaly (warning), or never (report only)")
     v.add_argument("--format", choices=["text", "json"], default="text")
+    _add_privacy_flags(v)
     v.set_defaults(func=_cmd_validate)
 
     c = sub.add_parser("compare", help="compare two datasets: drift, feature skew, concept shift")
@@ -419,6 +474,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     c.add_argument("--environment", default=None, help="with --schema: features not expected there are not compared")
     c.add_argument("--format", choices=["text", "json", "html"], default="text")
     c.add_argument("-o", "--output", default=None, help="output file (html: default report.html)")
+    _add_privacy_flags(c)
     c.set_defaults(func=_cmd_compare)
 
     fa = sub.add_parser("fairness", help="groups: representation, label rates, missing values and drift per group")

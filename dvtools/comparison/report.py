@@ -600,11 +600,20 @@ def run_compare(args: argparse.Namespace, options: dict[str, Any] | None = None)
         for side, st in (("reference", ref_stats), ("current", cur_stats)):
             if label not in st:
                 raise DvtoolsError(f"label column {label!r} is not in the {side} data")
+    policy = getattr(args, "privacy_policy", None)  # privacy mode: both sides redacted alike (None: raw)
+    if policy is not None:
+        from dvtools.privacy.redact import redact_together
+
+        ref_stats, cur_stats = redact_together([ref_stats, cur_stats], policy, schema=(options or {}).get("schema"))
     opts = dict(options or {"policy": getattr(args, "policy", None) or "auto"})
     comparison = compare_statistics(ref_stats, cur_stats, exclude=key or (), **opts)
     if comparison.nothing_compared:
         raise DvtoolsError(comparison.nothing_compared_reason())
     skew = feature_skew(args.reference, args.current, key=key) if key else None
+    if skew is not None and policy is not None:
+        from dvtools.privacy.redact import redact_skew
+
+        skew = redact_skew(skew, ref_stats, cur_stats, policy)
     concept = None
     if label:
         features = [n for n in ref_stats.features if n != label and n not in (key or [])]

@@ -42,7 +42,9 @@ from dvtools.privacy.redact import (
     PrivacyPolicy,
     mask_rows,
     pii_findings,
+    redact_anomalies,
     redact_statistics,
+    redact_together,
     sensitive_features,
 )
 from dvtools.privacy.tally import (
@@ -89,7 +91,9 @@ __all__ = [
     "mask_ssn",
     "mask_value",
     "name_hints",
+    "redact_anomalies",
     "redact_counts",
+    "redact_together",
     "resolve_salt",
     "round_to",
     "salted_hash",

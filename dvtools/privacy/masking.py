@@ -165,6 +165,10 @@ def hash_values(values: Iterable[str | None], salt: bytes, length: int = 16) -> 
 
 
 # ---------------------------------------------------------------------------------------------- aggregation
+RARE_VALUES = "(rare values)"
+"""The aggregated row of redacted statistics: one label whatever N, so that compared datasets share the category."""
+
+
 def rare_label(n: int) -> str:
     """``"(3 rare values)"``, the label of the aggregated row."""
     return f"({n:,} rare value{'s' if n != 1 else ''})"
@@ -189,16 +193,17 @@ def aggregate_rare(counts: Sequence[tuple[str, int]] | Mapping[str, int], k: int
 
 
 def redact_counts(counts: Sequence[tuple[str, int]] | Mapping[str, int], kind: PiiKind | str | None = None, *,
-                  k: int = DEFAULT_K, salt: bytes | None = None) -> list[tuple[str, int]]:
+                  k: int = DEFAULT_K, salt: bytes | None = None, rare: str | None = None) -> list[tuple[str, int]]:
     """A value-count table of a sensitive feature with no raw value left, the total count unchanged.
 
     First k-anonymity on the raw values (a value fewer than ``k`` records share is not shown even
     masked: a mask keeps a first letter and a length); then every kept value is masked for its
     detector ``kind`` (the generic mask when None) or, given ``salt``, replaced by its
     :func:`salted_hash` so that domain checks still work; equal masks add up. Ordered by count
-    (then label), the "(N rare values)" row last.
+    (then label), the "(N rare values)" row last (``rare``: another label for it, e.g. one that does
+    not depend on N, so that two datasets' aggregated rows are one category).
     """
-    kept, rare = _split_rare(counts, k)
+    kept, few = _split_rare(counts, k)
     out: dict[str, int] = {}
     for value, count in kept:
         if salt is not None:
@@ -207,7 +212,7 @@ def redact_counts(counts: Sequence[tuple[str, int]] | Mapping[str, int], kind: P
             label = mask_value(kind, value) if kind is not None else mask_generic(value)
         out[label] = out.get(label, 0) + count
     rows = sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))
-    return rows + ([(rare_label(len(rare)), sum(rare))] if rare else [])
+    return rows + ([(rare_label(len(few)) if rare is None else rare, sum(few))] if few else [])
 
 
 def _decimals(granularity: float) -> int:

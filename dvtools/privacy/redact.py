@@ -28,6 +28,7 @@ from dvtools.errors import UsageError
 from dvtools.privacy.detectors import PiiKind
 from dvtools.privacy.masking import (
     DEFAULT_K,
+    RARE_VALUES,
     coarsen_range,
     mask_generic,
     mask_value,
@@ -139,7 +140,7 @@ def _redact_values(fs: FeatureStatistics, kind: PiiKind | None, policy: PrivacyP
         return
     pairs = list(zip(vc.values, vc.counts, strict=True))
     if fs.logical_type == LogicalType.STRING:
-        rows = redact_counts(pairs, kind, k=policy.k, salt=policy.salt)
+        rows = redact_counts(pairs, kind, k=policy.k, salt=policy.salt, rare=RARE_VALUES)
         counter = _redacted_counter(vc, rows, pa.string())
     elif fs.logical_type == LogicalType.BOOL:
         return  # two categories: nothing identifies a person
@@ -209,23 +210,90 @@ def _redact_feature(fs: FeatureStatistics, kind: PiiKind | None, policy: Privacy
 
 
 def redact_statistics(stats: DatasetStatistics, policy: PrivacyPolicy | None = None, *,
-                      schema: Schema | None = None) -> DatasetStatistics:
+                      schema: Schema | None = None, also: Mapping[str, PiiKind | None] | None = None
+                      ) -> DatasetStatistics:
     """A copy of ``stats`` in which no raw value of a sensitive feature is left (``stats`` itself is unchanged).
 
     Sensitive features (:func:`sensitive_features`): string values seen fewer than ``k`` times are
-    aggregated into one ``"(N rare values)"`` row, the others masked for their detector (or
+    aggregated into one ``"(rare values)"`` row (the same label in every dataset), the others masked for their detector (or
     salted-hashed given a salt), so value counts become a listing of the frequent values (non-exact;
     the distinct count is kept); numbers lose their exact extremes (widened to the granularity),
     quantiles are rounded, histograms rebinned on multiples of the granularity and the quantile
     sketch is replaced by that histogram; slice labels of a sensitive slice column are masked.
     Already redacted features are left as they are, so redacting twice changes nothing.
-    ``policy`` None is the default policy (``on``); ``off`` returns ``stats`` unchanged.
+    ``policy`` None is the default policy (``on``); ``off`` returns ``stats`` unchanged. ``also``:
+    more sensitive features (e.g. those of the other dataset of a comparison).
     """
     policy = policy or PrivacyPolicy()
     if not policy.active:
         return stats
-    sensitive = sensitive_features(stats, policy, schema)
+    sensitive = {**(also or {}), **sensitive_features(stats, policy, schema)}
     return _apply(stats, sensitive, policy)
+
+
+def redact_together(datasets: Iterable[DatasetStatistics | None], policy: PrivacyPolicy | None = None, *,
+                    schema: Schema | None = None) -> list[DatasetStatistics | None]:
+    """Datasets compared with each other, redacted alike: a feature sensitive in one is redacted in all."""
+    policy = policy or PrivacyPolicy()
+    items = list(datasets)
+    if not policy.active:
+        return items
+    union: dict[str, PiiKind | None] = {}
+    for st in items:
+        if st is not None:
+            for name, kind in sensitive_features(st, policy, schema).items():
+                union[name] = union.get(name) or kind
+    return [None if st is None else _apply(st, {**union, **sensitive_features(st, policy, schema)}, policy)
+            for st in items]
+
+
+def scrub_text(text: str, values: Iterable[Any], kind: PiiKind | None, policy: PrivacyPolicy) -> str:
+    """``text`` with every occurrence of one of ``values`` (raw values of a sensitive feature) replaced by its label."""
+    import re
+
+    vals = sorted({v for v in (x if isinstance(x, str) else str(x) for x in values if x is not None) if len(v) >= 2},
+                  key=len, reverse=True)
+    if not vals or not text:
+        return text
+    pattern = re.compile("|".join(re.escape(v) for v in vals))
+    return pattern.sub(lambda m: _label(m.group(), kind, policy), text)
+
+
+def _scrub(obj: Any, values: list[Any], kind: PiiKind | None, policy: PrivacyPolicy) -> Any:
+    if isinstance(obj, str):
+        return scrub_text(obj, values, kind, policy)
+    if isinstance(obj, dict):
+        return {k: _scrub(v, values, kind, policy) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_scrub(v, values, kind, policy) for v in obj)
+    return obj
+
+
+def redact_anomalies(anomalies: Iterable[Any], stats: DatasetStatistics, policy: PrivacyPolicy | None = None, *,
+                     schema: Schema | None = None) -> list[Any]:
+    """Anomalies of redacted statistics with the schema's raw domain values of sensitive features masked too.
+
+    Values from the statistics are already redacted; a schema written by hand may still list raw
+    values (a domain), which a description or details would repeat (e.g. case variants of a domain value).
+    """
+    policy = policy or PrivacyPolicy()
+    out = list(anomalies)
+    if not policy.active or schema is None:
+        return out
+    sensitive = {**sensitive_features(stats, policy, schema),
+                 **dict.fromkeys((stats.privacy or {}).get("features", []))}
+    domains = {f.name: list(getattr(f.domain, "values", None) or []) for f in schema.features if f.name in sensitive}
+    result = []
+    for a in out:
+        values = domains.get(a.feature or "")
+        if values:
+            kind = sensitive.get(a.feature)
+            a = dataclasses.replace(a, description=scrub_text(a.description, values, kind, policy),
+                                    observed=_scrub(a.observed, values, kind, policy),
+                                    expected=_scrub(a.expected, values, kind, policy),
+                                    details=_scrub(a.details, values, kind, policy))
+        result.append(a)
+    return result
 
 
 def _apply(stats: DatasetStatistics, sensitive: Mapping[str, PiiKind | None], policy: PrivacyPolicy
@@ -293,3 +361,51 @@ def mask_rows(rows: Any, sensitive: Mapping[str, PiiKind | None] | Iterable[str]
         out[name] = col.map(lambda v, k=kind: v if v is None or (not isinstance(v, str) and pd.isna(v))
                             else _label(v, k, policy))
     return out
+
+
+def _mask_cell(value: Any, kind: PiiKind | None, policy: PrivacyPolicy) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and kind is None:
+        if not math.isfinite(value):
+            return value
+        return round_to(float(value), policy.granularity or auto_granularity(0.0, abs(float(value)) or 1.0, False))
+    return _label(value, kind, policy)
+
+
+def redact_skew(skew: Any, reference: DatasetStatistics | None, current: DatasetStatistics | None,
+                policy: PrivacyPolicy | None = None) -> Any:
+    """A feature-skew result whose sample rows show sensitive keys and values masked (as the compared statistics)."""
+    stats = (reference, current)
+    policy = policy or PrivacyPolicy()
+    if skew is None or not policy.active:
+        return skew
+    sensitive: dict[str, PiiKind | None] = {}
+    for st in stats:
+        if st is not None:
+            sensitive.update({n: k for n, k in sensitive_features(st, policy).items() if sensitive.get(n) is None})
+            sensitive.update({n: sensitive.get(n) for n in (st.privacy or {}).get("features", [])})
+    if not sensitive:
+        return skew
+
+    def row(sample: dict[str, Any], feature: str | None) -> dict[str, Any]:
+        out = dict(sample)
+        if isinstance(out.get("key"), dict):
+            out["key"] = {k: _mask_cell(v, sensitive[k], policy) if k in sensitive else v for k, v in out["key"].items()}
+        if feature in sensitive:
+            for side in ("reference", "current"):
+                if side in out:
+                    out[side] = _mask_cell(out[side], sensitive[feature], policy)
+        for k in list(out):
+            if k not in ("key", "reference", "current") and k in sensitive:
+                out[k] = _mask_cell(out[k], sensitive[k], policy)
+        return out
+
+    features = [dataclasses.replace(f, samples=[row(s, f.feature) for s in f.samples]) for f in skew.features]
+    keyed = any(k in sensitive for k in skew.key)
+    # Warnings quote example keys ("duplicate keys ..., e.g. {'ssn': '...'}"): drop the example of a sensitive key.
+    warnings = [w.split(", e.g.")[0] + ", e.g. (redacted)" if keyed and ", e.g." in w else w for w in skew.warnings]
+    return dataclasses.replace(
+        skew, features=features, warnings=warnings,
+        samples_only_in_reference=[row(s, None) for s in skew.samples_only_in_reference],
+        samples_only_in_current=[row(s, None) for s in skew.samples_only_in_current])
