@@ -181,7 +181,7 @@ def _drilldown(a: Anomaly, schema: Schema | None, data: analysis.Loaded, key: st
             return
         st.caption(f"{human_count(total)} rows of {human_count(table.num_rows)} — the first {rows.num_rows} "
                    f"(`row` = data row number in the file, from 0):")
-        st.dataframe(rows.to_pandas(), hide_index=True)
+        st.dataframe(cache.display_rows(rows.to_pandas()), hide_index=True)  # sensitive columns masked
 
 
 def _card(a: Anomaly, schema: Schema | None, data: analysis.Loaded, key: str) -> None:

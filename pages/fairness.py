@@ -26,6 +26,15 @@ keys = tuple(str(k) for k in state.get_option("keys") or [])
 evaluation = state.get_dataset("evaluation") if analysis.compared_role() == "current" else None
 
 
+def _masked(rows: object) -> object:
+    """Example rows with sensitive columns masked (privacy mode, issue 13)."""
+    import pandas as pd
+
+    from dvtools.ui import cache
+
+    return cache.display_rows(rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows))
+
+
 def _remember(name: str, key: str) -> None:
     state.set_option(name, st.session_state[key])
 
@@ -168,4 +177,4 @@ with labels_tab:
     for kind, rows in lr.examples.items():
         if rows:
             with st.expander(f"Examples: {kind}"):
-                st.dataframe(rows, hide_index=True, key=f"fair_examples_{kind}")
+                st.dataframe(_masked(rows), hide_index=True, key=f"fair_examples_{kind}")

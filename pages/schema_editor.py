@@ -28,7 +28,7 @@ GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, edito
 GRID_PARTS = (
     ("Type, presence and values", ("name", "type", "required", "min_fraction", "min_count", "min", "max",
                                    "allow_nan", "allow_inf", "categorical", "values")),
-    ("Role, environments, drift and skew thresholds", ("name", "role", "not_in_environments", "drift_linf", "drift_js",
+    ("Role, environments, drift and skew thresholds", ("name", "role", "sensitive", "not_in_environments", "drift_linf", "drift_js",
                                                  "skew_linf", "skew_js", "deprecated", "notes")),
 )
 ROW_HEIGHT = 35  # st.data_editor's row height in pixels: grids are as tall as their rows
@@ -112,6 +112,8 @@ def _column_config(schema: Schema, bound_width: int | None = None) -> dict[str, 
         "role": cc.SelectboxColumn("role", options=[r.value for r in FeatureRole], required=True, width=96,
                                    help="feature, label, identifier or timestamp: identifiers and timestamps are "
                                         "not judged as distributions."),
+        "sensitive": cc.CheckboxColumn("sensitive", width=78, help="Personal data: privacy mode masks its values in "
+                                                                   "every output (inferred from detection)."),
         "required": cc.CheckboxColumn("required", width=74, help="Must be present in every example (TFDV: presence)."),
         "min_fraction": cc.NumberColumn("min fraction", step=0.0001, width=92, help="Least share of examples with a value.",
                                         **share),

@@ -34,9 +34,77 @@ def _statistics(digest: str, kind: str, slice_by: str | None, _ref: DatasetRef) 
     return compute_statistics(_ref.source, name=_ref.name, slice_by=slice_by)
 
 
-def statistics_for(ref: DatasetRef, slice_by: str | None = None) -> DatasetStatistics:
-    """Statistics of a loaded dataset (computed on first use; raises DataLoadError on bad input)."""
+def raw_statistics_for(ref: DatasetRef, slice_by: str | None = None) -> DatasetStatistics:
+    """Statistics as computed, before privacy mode (for library calls that need them; never shown)."""
     return _statistics(ref.digest, ref.kind, slice_by, ref)
+
+
+# ---- privacy mode: every statistic the dashboard shows is redacted here ----------------------------
+def _sensitive_now() -> tuple[Any, dict[str, Any]]:
+    """(the session's privacy policy, the sensitive features of every loaded dataset and the schema in use)."""
+    from dvtools.errors import DvtoolsError
+    from dvtools.privacy.redact import sensitive_features
+    from dvtools.ui import state
+
+    policy = state.get_privacy()
+    union: dict[str, Any] = {}
+    if not policy.active:
+        return policy, union
+    schema = state.get_schema()
+    for role in state.ROLES:
+        ref = state.get_dataset(role)
+        if ref is None:
+            continue
+        try:
+            raw = _statistics(ref.digest, ref.kind, None, ref)
+        except DvtoolsError:
+            continue  # the page that loads it shows the error
+        for name, kind in sensitive_features(raw, policy, schema).items():
+            union[name] = union.get(name) or kind
+    if schema is not None:
+        union.update({f.name: union.get(f.name) for f in schema.features if f.sensitive})
+    return policy, union
+
+
+def privacy_tag() -> str:
+    """What privacy mode adds to a cache key: the policy and the sensitive features ('' when off)."""
+    import hashlib
+
+    policy, union = _sensitive_now()
+    if not policy.active:
+        return ""
+    text = repr((policy.mode, policy.k, policy.granularity, sorted((n, str(k)) for n, k in union.items())))
+    return "|privacy:" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _redacted(digest: str, slice_by: str | None, tag: str, _raw: DatasetStatistics, _policy: Any,
+              _also: dict[str, Any]) -> DatasetStatistics:
+    from dvtools.privacy.redact import redact_statistics
+
+    return redact_statistics(_raw, _policy, also=_also)
+
+
+def statistics_for(ref: DatasetRef, slice_by: str | None = None) -> DatasetStatistics:
+    """Statistics of a loaded dataset as the dashboard shows them: redacted in privacy mode.
+
+    Computed on first use (raises DataLoadError on bad input). Privacy mode (the session's
+    :func:`~dvtools.ui.state.get_privacy`) redacts every feature sensitive in any loaded dataset
+    or in the schema in use, alike in all datasets, so comparisons stay like with like.
+    """
+    raw = _statistics(ref.digest, ref.kind, slice_by, ref)
+    policy, union = _sensitive_now()
+    if not policy.active:
+        return raw
+    return _redacted(ref.digest, slice_by, privacy_tag(), raw, policy, union)
+
+
+def display_rows(rows: Any) -> Any:
+    """Rows (an Arrow table or a DataFrame) about to be shown: sensitive columns masked in privacy mode."""
+    from dvtools.privacy.redact import mask_rows
+
+    policy, union = _sensitive_now()
+    return mask_rows(rows, union, policy) if policy.active else rows
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
@@ -62,7 +130,7 @@ def _inferred(digest: str, label: str | None, _stats: DatasetStatistics) -> Sche
 
 def inferred_schema_for(ref: DatasetRef, label: str | None) -> Schema:
     """The schema inferred from a dataset's statistics (a fresh copy: callers may edit it)."""
-    return _inferred(ref.digest, label, statistics_for(ref)).copy()
+    return _inferred(ref.digest + privacy_tag(), label, statistics_for(ref)).copy()
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
@@ -163,13 +231,15 @@ def comparison_for(reference: DatasetRef, current: DatasetRef, *, schema: Schema
     """
     options = {"schema": schema, "environment": environment, "comparator": comparator, "thresholds": thresholds,
                "exclude": tuple(sorted(set(exclude))), "schema_key": schema_key}
-    return _judged(reference.digest, current.digest, statistics_for(reference), statistics_for(current), options)
+    tag = privacy_tag()
+    return _judged(reference.digest + tag, current.digest + tag, statistics_for(reference), statistics_for(current),
+                   options)
 
 
 def slice_comparison_for(reference: DatasetRef, current: DatasetRef, slice_by: str, label: str,
                          reference_stats: DatasetStatistics, current_stats: DatasetStatistics, **options: Any) -> Any:
     """:func:`comparison_for` of one slice of both datasets (``*_stats``: that slice's statistics)."""
-    tag = f"|slice|{slice_by}|{label}"
+    tag = f"|slice|{slice_by}|{label}{privacy_tag()}"
     opts = {"schema": None, "environment": None, "comparator": "drift", "thresholds": None, "exclude": (),
             "schema_key": None} | options
     opts["exclude"] = tuple(sorted(set(opts["exclude"])))
@@ -190,7 +260,11 @@ def _skew(ref_digest: str, cur_digest: str, key: tuple[str, ...], _ref: DatasetR
 
 def feature_skew_for(reference: DatasetRef, current: DatasetRef, key: tuple[str, ...]) -> Any:
     """Example-level skew joined on ``key`` (needs raw rows on both sides)."""
-    return _skew(reference.digest, current.digest, key, reference, current)
+    from dvtools.privacy.redact import redact_skew
+
+    result = _skew(reference.digest, current.digest, key, reference, current)
+    policy, _ = _sensitive_now()
+    return redact_skew(result, statistics_for(reference), statistics_for(current), policy) if policy.active else result
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)
@@ -216,4 +290,4 @@ def _alerted(digest: str, _stats: DatasetStatistics) -> int:
 
 def alerted_features_for(ref: DatasetRef) -> int:
     """How many features of a dataset have a data-quality alert (the Statistics page's badge)."""
-    return _alerted(ref.digest, statistics_for(ref))
+    return _alerted(ref.digest + privacy_tag(), statistics_for(ref))

@@ -26,6 +26,9 @@ def validation_error(e: BaseException) -> str:
 
 def _sidebar(data: analysis.Loaded, n_anomalies: int | None) -> None:
     with st.sidebar:
+        from dvtools.ui.privacy_view import privacy_switch  # privacy mode (issue 13): one global switch
+
+        privacy_switch()
         if state.get_dataset("evaluation") is not None:
             options = {"current": "Serving", "evaluation": "Evaluation"}
             st.session_state["compare_role_radio"] = analysis.compared_role()

@@ -118,3 +118,22 @@ def get_option(name: str, default: Any = None) -> Any:
 def set_option(name: str, value: Any) -> None:
     """Set an analysis option."""
     _ss()[f"opt_{name}"] = value
+
+
+PRIVACY_MODES = ("on", "strict", "off")
+
+
+def get_privacy() -> Any:
+    """The dashboard's :class:`~dvtools.privacy.PrivacyPolicy` (mode ``on`` by default, as the CLI)."""
+    from dvtools.privacy.redact import PrivacyPolicy
+
+    return PrivacyPolicy(_ss().get("privacy_mode", "on"), int(_ss().get("privacy_k", 10)))
+
+
+def set_privacy(mode: str, k: int | None = None) -> None:
+    """Set the privacy mode (``on``, ``strict`` or ``off``) and optionally the k-anonymity threshold."""
+    if mode not in PRIVACY_MODES:
+        raise ValueError(f"privacy mode must be one of {', '.join(PRIVACY_MODES)}, got {mode!r}")
+    _ss()["privacy_mode"] = mode
+    if k is not None:
+        _ss()["privacy_k"] = int(k)
