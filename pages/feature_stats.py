@@ -12,6 +12,7 @@ import streamlit as st
 from dvtools.errors import DvtoolsError
 from dvtools.statistics.model import DatasetStatistics
 from dvtools.statistics.overview import DATASETS, SORT_KEYS, overview_long, sort_overview
+from dvtools.privacy.redact import pii_findings
 from dvtools.statistics.quality import MISSING_HIGHLIGHT, ZEROS_HIGHLIGHT, feature_alerts
 from dvtools.ui import analysis, cache, components, state, stats_view
 from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR
@@ -43,7 +44,7 @@ ALERT_LABELS = {  # alert kind -> a word or two for the table (the messages are 
     "nan": "NaN", "inf": "inf", "skewed": "skewed", "constant": "constant", "unique": "unique",
     "high_cardinality": "high cardinality", "imbalanced": "imbalanced", "variants": "variants",
     "mixed_types": "mixed types", "numbers_as_text": "numbers as text", "empty": "empty strings",
-    "whitespace": "whitespace", "absent": "not in this dataset",
+    "whitespace": "whitespace", "absent": "not in this dataset", "pii": "personal data",
 }
 PERCENT_FIGURES = {"missing", "zeros"}
 COUNT_FIGURES = {"count", "unique", "freq_top"}
@@ -206,7 +207,8 @@ def _feature_panel(rows: pd.DataFrame, data: analysis.Loaded, options: dict, *, 
                         st.caption(side_label)
                         st.text("not in this dataset")
                     continue
-                found = [a.message for a in feature_alerts(fs)]
+                whole = data.reference_stats if side_label == "training" else data.current_stats
+                found = [a.message for a in feature_alerts(fs, pii_findings(whole).get(name) if whole else None)]
                 st.caption(side_label)
                 st.text("\n".join(found) if found else "no alerts")
             if st.button("Large view", key=components.stable_key("stats_big", name), icon=":material/open_in_full:"):

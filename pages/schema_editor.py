@@ -28,8 +28,9 @@ GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, edito
 GRID_PARTS = (
     ("Type, presence and values", ("name", "type", "required", "min_fraction", "min_count", "min", "max",
                                    "allow_nan", "allow_inf", "categorical", "values")),
-    ("Role, environments, drift and skew thresholds", ("name", "role", "sensitive", "not_in_environments", "drift_linf", "drift_js",
-                                                 "skew_linf", "skew_js", "deprecated", "notes")),
+    ("Role, environments, drift and skew thresholds", ("name", "role", "sensitive", "not_in_environments",
+                                                 "drift_linf", "drift_js", "skew_linf", "skew_js", "deprecated",
+                                                 "notes")),
 )
 ROW_HEIGHT = 35  # st.data_editor's row height in pixels: grids are as tall as their rows
 BOUND_HELP = ("A number; for a date or timestamp feature a date (2024-06-01) or a date and time "
