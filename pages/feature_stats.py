@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from dvtools.errors import DvtoolsError
+from dvtools.privacy.redact import pii_findings
 from dvtools.statistics.model import DatasetStatistics
 from dvtools.statistics.overview import DATASETS, SORT_KEYS, overview_long, sort_overview
-from dvtools.privacy.redact import pii_findings
 from dvtools.statistics.quality import MISSING_HIGHLIGHT, ZEROS_HIGHLIGHT, feature_alerts
 from dvtools.ui import analysis, cache, components, state, stats_view
 from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR

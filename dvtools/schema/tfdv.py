@@ -44,8 +44,8 @@ Mapping (ours -> proto; reading is the inverse, and accepts TFDV's variants):
   bounds, and integer bounds beyond the int64 range (a uint64 column's max, say): the proto's
   ``int_domain`` fields are int64, so such a bound is left out of the proto (the proto range is
   widened: TFDV never rejects a value our bound accepts) and the exact bound is kept in a
-  ``dvtools.int_domain.min/max`` tag, ``sensitive`` (``dvtools.sensitive=true``), and ``role`` (``dvtools.role=identifier``, ``label`` or
-  ``timestamp``; absent = ``feature``). TFDV ignores annotations.
+  ``dvtools.int_domain.min/max`` tag, ``sensitive`` (``dvtools.sensitive=true``), and ``role``
+  (``dvtools.role=identifier``, ``label`` or ``timestamp``; absent = ``feature``). TFDV ignores annotations.
 
 Fields we do not model (sparse/weighted features, ``distribution_constraints``, ``image_domain``,
 ``normalized_abs_difference``, unknown fields of a newer metadata version, ...) are ignored with a

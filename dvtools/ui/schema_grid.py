@@ -4,8 +4,8 @@ Pure (no Streamlit), so the Schema page stays a thin layer over :func:`schema_to
 :func:`rows_to_schema`.
 
 Grid columns (see :data:`COLUMNS`): ``name`` (read-only), ``type``, ``required``,
-``role`` (feature, label, identifier or timestamp), ``sensitive`` (personal data: redacted in privacy mode), ``min_fraction``, ``min_count``,
-``categorical``, ``values`` (allowed strings as comma-separated
+``role`` (feature, label, identifier or timestamp), ``sensitive`` (personal data: redacted in privacy
+mode), ``min_fraction``, ``min_count``, ``categorical``, ``values`` (allowed strings as comma-separated
 text), ``min``/``max`` (the range, as text: numbers written exactly, and for TIMESTAMP features whose
 arrow type is known, see ``time_types``, ISO dates/datetimes such as ``2024-06-01`` or
 ``2024-06-01 12:30:00`` in UTC, parsed back to the integer the feature stores: days for ``date32``,
