@@ -31,6 +31,8 @@ _DAYS_PER_YEAR = 365.2425
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d")
 _ORDER = {kind: i for i, kind in enumerate(PiiKind)}
 EXAMPLE_CHARS = 120
+DISTINCT_MIN_ROWS = 1_024  # from this many values a batch is checked per distinct value when they repeat
+DISTINCT_SHARE = 0.5  # ... when at most this share of the values are distinct
 
 
 def _today() -> dt.date:
@@ -94,8 +96,8 @@ class PiiTally:
         return cls(name, config)
 
     # ------------------------------------------------------------------------------------------ folding
-    def _record(self, kind: PiiKind, values: pa.Array, mask: np.ndarray) -> None:
-        n = int(np.count_nonzero(mask))
+    def _record(self, kind: PiiKind, values: pa.Array, mask: np.ndarray, weights: np.ndarray | None = None) -> None:
+        n = int(np.count_nonzero(mask)) if weights is None else int(weights[mask].sum())
         if n == 0:
             return
         self.counts[kind] = self.counts.get(kind, 0) + n
@@ -124,7 +126,15 @@ class PiiTally:
         self.num_values += len(values)
         t = values.type
         if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-            self._add_strings(values.cast(pa.string()))
+            s = values.cast(pa.string())
+            if len(s) >= DISTINCT_MIN_ROWS:
+                # Repeated values (categories) are checked once each, their counts as weights: same counts,
+                # same example (the checks are per value), a fraction of the work on low-cardinality columns.
+                vc = pc.value_counts(s)
+                if len(vc) <= DISTINCT_SHARE * len(s):
+                    self._add_strings(vc.field("values"), vc.field("counts").to_numpy().astype(np.int64))
+                    return
+            self._add_strings(s)
         elif pa.types.is_integer(t):
             self._add_integers(values)
         elif pa.types.is_floating(t) or pa.types.is_decimal(t):
@@ -135,13 +145,13 @@ class PiiTally:
             if PiiKind.DATE_OF_BIRTH in self.hints:
                 self._add_dates(values)
 
-    def _add_strings(self, s: pa.Array) -> None:
+    def _add_strings(self, s: pa.Array, weights: np.ndarray | None = None) -> None:
         hints = self.hints
         for kind, fn in ((PiiKind.PERSON_NAME, d.person_name), (PiiKind.STREET_ADDRESS, d.street_address)):
             if kind in hints:
-                self._record(kind, s, fn(s, True))
+                self._record(kind, s, fn(s, True), weights)
         if PiiKind.DATE_OF_BIRTH in hints:
-            self._add_date_strings(s)
+            self._add_date_strings(s, weights)
         routes = d.routes(s)
         for kind, fn in d.STRING_DETECTORS:
             if kind == PiiKind.STREET_ADDRESS and kind in hints:
@@ -149,12 +159,13 @@ class PiiTally:
             route = routes[kind]
             if not route.any():
                 continue
-            sub = s if route.all() else d._subset(s, route)
+            whole = route.all()
+            sub = s if whole else d._subset(s, route)
             if kind == PiiKind.PHONE:
                 mask = d.phone(sub, kind in hints, self.config.national_regions)
             else:
                 mask = fn(sub, kind in hints)
-            self._record(kind, sub, mask)
+            self._record(kind, sub, mask, None if weights is None else (weights if whole else weights[route]))
 
     def _add_integers(self, values: pa.Array) -> None:
         # Card numbers stored as integers: 13 to 19 digits (the IIN pattern checks the length); only 64-bit types hold them.
@@ -174,7 +185,7 @@ class PiiTally:
         days = np.asarray(pc.cast(pc.cast(values, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False))
         self._record(PiiKind.DATE_OF_BIRTH, pc.cast(values, pa.date32()), self._ages_ok(days))
 
-    def _add_date_strings(self, s: pa.Array) -> None:
+    def _add_date_strings(self, s: pa.Array, weights: np.ndarray | None = None) -> None:
         trimmed = pc.utf8_trim_whitespace(s)
         parsed = pa.nulls(len(s), pa.timestamp("s"))
         for fmt in _DATE_FORMATS:
@@ -186,7 +197,7 @@ class PiiTally:
         if not known.any():
             return
         days = np.asarray(pc.cast(pc.cast(pc.fill_null(parsed, 0), pa.date32()), pa.int32()).to_numpy(zero_copy_only=False))
-        self._record(PiiKind.DATE_OF_BIRTH, trimmed, known & self._ages_ok(days))
+        self._record(PiiKind.DATE_OF_BIRTH, trimmed, known & self._ages_ok(days), weights)
 
     # ------------------------------------------------------------------------------------------ merging
     def merge(self, other: PiiTally) -> None:

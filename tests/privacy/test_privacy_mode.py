@@ -223,3 +223,17 @@ def test_mask_rows(planted) -> None:  # noqa: ANN001
     assert (out["amount"] % 10 == 0).all() and out["city"].equals(table.column("city").to_pandas())
     assert isinstance(mask_rows(table, sensitive), pa.Table)
     assert mask_rows(table, sensitive, PrivacyPolicy("off")) is table
+
+
+def test_checking_distinct_values_counts_the_same(planted, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from dvtools.privacy import tally as tally_module
+
+    table = pa.concat_tables([planted[0]] * 6)  # every value repeated: the distinct-value path applies
+    table = table.append_column("dob", pa.array(["1985-03-12", "2030-01-01", "12.05.1970", "x"] * (len(table) // 4)))
+    fast = tally_table(table)
+    monkeypatch.setattr(tally_module, "DISTINCT_MIN_ROWS", 10**9)
+    slow = tally_table(table)
+    for name in table.column_names:
+        assert fast[name].state() == slow[name].state(), name
+        assert fast[name].example_digest() == slow[name].example_digest(), name
+    assert dict(fast["dob"].counts)  # the weighted date-of-birth path counted something
