@@ -33,6 +33,13 @@ _ORDER = {kind: i for i, kind in enumerate(PiiKind)}
 EXAMPLE_CHARS = 120
 DISTINCT_MIN_ROWS = 1_024  # from this many values a batch is checked per distinct value when they repeat
 DISTINCT_SHARE = 0.5  # ... when at most this share of the values are distinct
+DISTINCT_SAMPLE = 4_096  # values sampled first (no full value count of a column of distinct texts)
+
+
+def _repeats(s: pa.Array) -> bool:
+    """Whether a sample of ``s`` (its first values) repeats enough for a distinct-value pass to pay off."""
+    head = s.slice(0, DISTINCT_SAMPLE)
+    return len(pc.unique(head)) <= 0.8 * len(head)
 
 
 def _today() -> dt.date:
@@ -127,7 +134,7 @@ class PiiTally:
         t = values.type
         if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
             s = values.cast(pa.string())
-            if len(s) >= DISTINCT_MIN_ROWS:
+            if len(s) >= DISTINCT_MIN_ROWS and _repeats(s):
                 # Repeated values (categories) are checked once each, their counts as weights: same counts,
                 # same example (the checks are per value), a fraction of the work on low-cardinality columns.
                 vc = pc.value_counts(s)
