@@ -51,6 +51,11 @@ def _sensitive_now() -> tuple[Any, dict[str, Any]]:
     if not policy.active:
         return policy, union
     schema = state.get_schema()
+    refs = tuple((role, state.get_dataset(role)) for role in state.ROLES)
+    memo_key = (policy, tuple((r, x.digest if x else None) for r, x in refs), id(schema), state.schema_version())
+    memo = st.session_state.get(_PRIVACY_MEMO)
+    if memo is not None and memo[0] == memo_key:  # asked many times per rerun: computed once
+        return policy, memo[1]
     for role in state.ROLES:
         ref = state.get_dataset(role)
         if ref is None:
@@ -63,7 +68,11 @@ def _sensitive_now() -> tuple[Any, dict[str, Any]]:
             union[name] = union.get(name) or kind
     if schema is not None:
         union.update({f.name: union.get(f.name) for f in schema.features if f.sensitive})
+    st.session_state[_PRIVACY_MEMO] = (memo_key, union)
     return policy, union
+
+
+_PRIVACY_MEMO = "_privacy_sensitive_memo"
 
 
 def privacy_tag() -> str:
