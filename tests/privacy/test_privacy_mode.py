@@ -237,3 +237,14 @@ def test_checking_distinct_values_counts_the_same(planted, monkeypatch: pytest.M
         assert fast[name].state() == slow[name].state(), name
         assert fast[name].example_digest() == slow[name].example_digest(), name
     assert dict(fast["dob"].counts)  # the weighted date-of-birth path counted something
+
+
+def test_privacy_marker_is_validated_and_inference_gives_no_domain(stats) -> None:  # noqa: ANN001
+    red = redact_statistics(stats, PrivacyPolicy("strict"))
+    d = json.loads(red.to_json())
+    assert d["privacy"]["mode"] == "strict" and d["privacy"]["k"] == 10
+    schema = infer_schema(DatasetStatistics.from_dict(d))
+    assert all(f.domain is None and f.sensitive for f in schema.features if f.name in red.privacy["features"])
+    d["privacy"]["mode"] = "sometimes"
+    with pytest.raises(StatisticsFormatError, match="privacy mode must be on or strict"):
+        DatasetStatistics.from_dict(d)
