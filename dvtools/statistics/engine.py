@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dvtools._arrow import FALSE, scalar
 from dvtools.errors import UsageError
 from dvtools.statistics.accumulators import FeatureAccumulator, make_accumulator, seal
 from dvtools.statistics.model import DatasetStatistics
@@ -131,7 +132,7 @@ class SlicedAccumulator:
             return
         key = batch.column(self.slice_by)
         if pa.types.is_float32(key.type) or pa.types.is_float64(key.type):
-            key = pc.add(key, pa.scalar(0.0, key.type))  # -0.0 -> 0.0: one slice (they compare equal)
+            key = pc.add(key, scalar(0.0, key.type))  # -0.0 -> 0.0: one slice (they compare equal)
         for value in pc.unique(key).to_pylist():
             label = "(missing)" if value is None else str(value)
             acc = self.slices.get(label)
@@ -143,9 +144,9 @@ class SlicedAccumulator:
             if value is None:
                 mask = pc.is_null(key)
             elif isinstance(value, float) and math.isnan(value):  # NaN != NaN: select NaN rows by is_nan
-                mask = pc.fill_null(pc.is_nan(key), False)
+                mask = pc.fill_null(pc.is_nan(key), FALSE)
             else:
-                mask = pc.fill_null(pc.equal(key, pa.scalar(value, key.type)), False)
+                mask = pc.fill_null(pc.equal(key, scalar(value, key.type)), FALSE)
             acc.add_batch(batch.filter(mask))
 
     def merge(self, other: SlicedAccumulator) -> SlicedAccumulator:
