@@ -18,9 +18,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+_DTYPES: dict[pa.DataType, np.dtype[Any] | None] = {}
+
 
 def _numpy_dtype(t: pa.DataType) -> np.dtype[Any] | None:
     """The numpy dtype whose bytes are the values buffer of a fixed-width ``t`` (None if there is none)."""
+    try:
+        return _DTYPES[t]
+    except KeyError:
+        dtype = _DTYPES[t] = _find_dtype(t)
+        return dtype
+
+
+def _find_dtype(t: pa.DataType) -> np.dtype[Any] | None:
     if pa.types.is_integer(t):
         return np.dtype(f"{'i' if pa.types.is_signed_integer(t) else 'u'}{t.bit_width // 8}")
     if pa.types.is_floating(t):
