@@ -130,7 +130,8 @@ def infer_schema(
 
     * **Type** from the logical type: INT, FLOAT, STRING, BOOL, TIMESTAMP, BYTES as is. A LIST
       feature gets its element's type and ``value_count`` = min/max number of values per present
-      row (from ``list_lengths``). STRUCT, NULL-typed and nested-list columns become STRING with a
+      row (from ``list_lengths``); a MAP feature is the LIST of its keys (key type, entries per row,
+      the keys as its domain). STRUCT, NULL-typed and nested-list columns become STRING with a
       note (only their presence is checked).
     * **Presence** (as TFDV): a feature present in every training example gets
       ``min_fraction=1.0, min_count=1`` and ``required=True``; otherwise only ``min_count=1`` (no
@@ -190,6 +191,8 @@ def _infer_feature(fs: FeatureStatistics, max_domain_size: int, cat_int_max: int
     notes: list[str] = []
     values_fs = fs.value_view  # for a list: the statistics of its flattened values
     ftype = _scalar_type(values_fs, notes)
+    if fs.arrow_type.startswith("map<"):
+        notes.append("map column: typed by its keys (domain = the keys seen), value_count = entries per row")
 
     if fs.num_present == 0:
         notes.append("entirely null in training: no domain inferred, presence not enforced")
