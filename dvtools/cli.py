@@ -145,7 +145,7 @@ def _cmd_schema_infer(a: argparse.Namespace) -> int:
     stats = _stats_of(a.data)
     if a.label is not None and a.label not in stats:
         raise DvtoolsError(f"label column {a.label!r} is not in the data")
-    schema = infer_schema(stats, label=a.label)
+    schema = infer_schema(stats, label=a.label, raters=a.raters or ())
     if a.linf_threshold is not None or a.js_threshold is not None:
         schema = with_default_thresholds(schema, linf=a.linf_threshold, js=a.js_threshold)
     save_schema(schema, a.output)
@@ -344,13 +344,6 @@ def _cmd_labels(a: argparse.Namespace) -> int:
     return _fail_code(report.anomalies, a.fail_on)
 
 
-def _group_defaults() -> Any:
-    """The default group thresholds (for --help; a light module: no numpy, no pyarrow)."""
-    from dvtools.validation.group_thresholds import GroupThresholds
-
-    return GroupThresholds()
-
-
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr with exit code 2."""
 
@@ -391,6 +384,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     si.add_argument("data", nargs="+", help="data files or a statistics file (dvtools JSON or TFDV)")
     si.add_argument("-o", "--output", required=True, help="schema.json or schema.pbtxt (format by extension)")
     si.add_argument("--label", default=None, help="label column: marked as not present in SERVING")
+    si.add_argument("--raters", nargs="+", default=None, metavar="COL",
+                    help="rater columns (one label per rater, training only): labels not present in SERVING")
     si.add_argument("--linf-threshold", type=float, default=None, help="set L-infinity drift/skew thresholds")
     si.add_argument("--js-threshold", type=float, default=None, help="set Jensen-Shannon drift/skew thresholds")
     si.set_defaults(func=_cmd_schema_infer)
@@ -440,7 +435,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     fa.add_argument("--label", default=None, help="label column: base rate per group")
     fa.add_argument("--key", nargs="+", default=None, metavar="COL", help="id columns left out of drift per group")
     fa.add_argument("--bins", type=int, default=5, help="quantile buckets of a numeric group column (default 5)")
-    gt = _group_defaults()
+    from dvtools.defaults import GROUP_THRESHOLDS
+
+    gt = argparse.Namespace(**GROUP_THRESHOLDS)  # the defaults GroupThresholds reads
     fa.add_argument("--min-share", type=float, default=None,
                     help=f"under-represented below this share ({gt.min_share})")
     fa.add_argument("--min-count", type=int, default=None,

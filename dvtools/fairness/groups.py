@@ -855,6 +855,12 @@ def _missing_findings(m: GroupMissing, th: GroupThresholds) -> list[Anomaly]:
 
 def _drift_findings(d: GroupDrift, overall: Any) -> list[Anomaly]:
     """GROUP_DRIFT per feature drifted within the group but not in the whole population (the engine's verdicts)."""
+    from dvtools.validation.checks import _METHOD_NAMES
+
+    def stat(f: Any) -> str:
+        what = _METHOD_NAMES.get(f.primary_method, f.primary_method)
+        return f"{what} {f.statistic:.3g}"
+
     name = group_name(d.grouping, d.group)
     whole = {f.feature: f for f in getattr(overall, "features", [])}
     out = []
@@ -862,14 +868,16 @@ def _drift_findings(d: GroupDrift, overall: Any) -> list[Anomaly]:
         if f.feature not in d.drifted_only_here:
             continue
         w = whole.get(f.feature)
-        seen = f" ({f.statistic:.3g} in the whole population)" if w is not None and math.isfinite(w.statistic) else ""
+        rel = "below" if f.spec is not None and f.spec.is_test else "above"
+        seen = f"; whole population: {stat(w)}, {w.verdict.value}" if w is not None else ""
         out.append(Anomaly(
             f.feature, AnomalyType.GROUP_DRIFT, Severity.WARNING,
-            f"{SIDE_LABELS[d.side]}: {f.feature} drifted within {name} ({f.primary_method} {f.statistic:.3g}, "
-            f"threshold {f.threshold:.3g}) while the whole population did not{seen}",
+            f"{SIDE_LABELS[d.side]}: {f.feature} drifted within {name} ({d.num_reference:,} training and "
+            f"{d.num_current:,} {SIDE_LABELS[d.side]} examples): {stat(f)} is {rel} the threshold "
+            f"{f.threshold:.3g}, while the whole population did not drift{seen}",
             observed=f.statistic, expected=f.threshold,
             details=_base_details(d.grouping, d.group, name, side=d.side, method=f.primary_method,
                                   num_reference=d.num_reference, num_current=d.num_current,
+                                  whole_method=None if w is None else w.primary_method,
                                   whole_statistic=None if w is None else w.statistic)))
     return out
-

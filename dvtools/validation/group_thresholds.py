@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+from dvtools.defaults import GROUP_THRESHOLDS as _D
 from dvtools.errors import UsageError
 
 __all__ = ["FOUR_FIFTHS", "GroupThresholds", "group_thresholds"]
@@ -34,13 +35,13 @@ class GroupThresholds:
     Drift within a group (GROUP_DRIFT) is judged by the drift thresholds (:class:`Thresholds`).
     """
 
-    min_share: float = 0.01
-    min_count: int = 30
-    max_share_change: float = 0.1
-    max_share_ratio: float = 2.0
-    min_rate_ratio: float = FOUR_FIFTHS
-    max_missing_gap: float = 0.1
-    missing_ratio: float = 2.0
+    min_share: float = _D["min_share"]
+    min_count: int = _D["min_count"]
+    max_share_change: float = _D["max_share_change"]
+    max_share_ratio: float = _D["max_share_ratio"]
+    min_rate_ratio: float = _D["min_rate_ratio"]  # FOUR_FIFTHS
+    max_missing_gap: float = _D["max_missing_gap"]
+    missing_ratio: float = _D["missing_ratio"]
 
     def __post_init__(self) -> None:
         for name in ("min_share", "max_share_change", "min_rate_ratio", "max_missing_gap"):
