@@ -135,17 +135,22 @@ def _judged(ref_digest: str, cur_digest: str, ref_stats: DatasetStatistics, cur_
     comparators = [] if schema is None else [(f.name, f.skew_comparator, f.drift_comparator) for f in schema.features]
     key = (ref_digest, cur_digest, mkey, id(measured), options["comparator"], repr(comparators),
            repr(sorted(th.comparison_options().items())) if th is not None else "")
-    memo = st.session_state.get(_JUDGED_MEMO)
+    # One entry per pair of datasets (evaluation vs training and serving vs training stay side by side).
+    memos = st.session_state.setdefault(_JUDGED_MEMO, {})
+    memo = memos.get((ref_digest, cur_digest))
     if memo is not None and memo[0] == key:
         return memo[1]
     judged = drift_comparison(ref_stats, cur_stats, options["schema"], environment=options["environment"],
                             thresholds=options["thresholds"], comparator=options["comparator"],
                             exclude=options["exclude"], measured=measured)
-    st.session_state[_JUDGED_MEMO] = (key, judged)
+    if len(memos) >= _JUDGED_PAIRS:
+        memos.pop(next(iter(memos)))
+    memos[(ref_digest, cur_digest)] = (key, judged)
     return judged
 
 
 _JUDGED_MEMO = "_judged_comparison_memo"
+_JUDGED_PAIRS = 8  # the two pairs, and a few slices of them
 
 
 def comparison_for(reference: DatasetRef, current: DatasetRef, *, schema: Schema | None = None,
