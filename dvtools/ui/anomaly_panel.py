@@ -17,15 +17,16 @@ import streamlit as st
 
 from dvtools.errors import DvtoolsError
 from dvtools.schema.model import Schema
+from dvtools.statistics.model import LogicalType
 from dvtools.ui import analysis, anomaly_view, cache, comparator_controls, components, state
 from dvtools.ui.charts import SEVERITY_COLORS
 from dvtools.ui.drift_view import not_compared_text
-from dvtools.ui.format import human_count, md_escape, plural
+from dvtools.ui.format import format_pair, human_count, md_escape, plural
 from dvtools.ui.frame import validation_error
 from dvtools.ui.threshold_input import threshold_input
 from dvtools.validation import EXPLANATIONS, AnomalyNotAcceptable, accept_anomaly
 from dvtools.validation.anomalies import Anomaly
-from dvtools.validation.drilldown import drilldown, supports_drilldown
+from dvtools.validation.drilldown import RANGE_TYPES, drilldown, supports_drilldown
 
 MAX_CARDS = 40  # per group; the table above lists every anomaly
 DRILLDOWN_ROWS = 20
@@ -232,6 +233,24 @@ def _drilldown(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str)
         st.dataframe(found.rows.to_pandas(), hide_index=True)
 
 
+def observed_expected(a: Anomaly, pair: analysis.Pair) -> tuple[str, str]:
+    """Observed and expected as texts that differ whenever the values do (:func:`~dvtools.ui.format.format_pair`).
+
+    Range anomalies carry values of the feature: formatted by its type (a timestamp as a date, in
+    its unit); the others carry shares, distances and counts.
+    """
+    kind, unit = None, None
+    stats = pair.current.stats
+    if a.type in RANGE_TYPES and a.feature is not None and stats is not None and a.feature in stats.features:
+        f = stats.features[a.feature].value_view
+        kind = f.logical_type
+        unit = components.time_unit(f.numeric_type) if f.logical_type == LogicalType.TIMESTAMP else None
+    if isinstance(a.observed, int | float) and isinstance(a.expected, int | float) \
+            and not isinstance(a.observed, bool) and not isinstance(a.expected, bool):
+        return format_pair(a.observed, a.expected, kind, unit=unit)
+    return anomaly_view.format_value(a.observed), anomaly_view.format_value(a.expected)
+
+
 def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> None:
     sev = a.severity.value
     ex = EXPLANATIONS.get(a.type)
@@ -248,8 +267,8 @@ def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> N
                 st.button("Accept", key=key, on_click=_accept, args=(pair.role, a), icon=":material/check:",
                           help="Change the schema so this is expected from now on (Undo accept restores it).")
         st.markdown(md_escape(a.description))
-        st.caption(f"observed: {md_escape(anomaly_view.format_value(a.observed))} · "
-                   f"expected: {md_escape(anomaly_view.format_value(a.expected))}")
+        observed, expected = observed_expected(a, pair)
+        st.caption(f"observed: {md_escape(observed)} · expected: {md_escape(expected)}")
         c1, c2 = st.columns(2)
         # Lazy: a closed expander's content is not built (up to MAX_CARDS cards, on every rerun of a threshold).
         with c1, st.expander("Numbers behind it", key=f"{uid}_numbers", on_change="rerun") as numbers:

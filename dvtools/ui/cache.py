@@ -220,3 +220,34 @@ def _alerted(digest: str, _stats: DatasetStatistics) -> int:
 def alerted_features_for(ref: DatasetRef) -> int:
     """How many features of a dataset have a data-quality alert (the Statistics page's badge)."""
     return _alerted(ref.digest, statistics_for(ref))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _split(digest: str, timestamp: str, freq: str, epoch_unit: str | None, _ref: DatasetRef) -> Any:
+    from dvtools.comparison import split_spans
+
+    return split_spans(_rows_source(_ref), timestamp=timestamp, freq=freq, epoch_unit=epoch_unit)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _timeline(digest: str, ref_digest: str, timestamp: str, freq: str, epoch_unit: str | None, policy: str,
+              thresholds_key: str, _cur: DatasetRef, _ref_stats: DatasetStatistics, _thresholds: Any) -> Any:
+    from dvtools.comparison import compare_spans
+
+    spans = _split(digest, timestamp, freq, epoch_unit, _cur)
+    # The time column itself is not a feature of the spans (an epoch number would "drift" every span).
+    return compare_spans(spans, reference=_ref_stats, policy=policy, thresholds=_thresholds or None,
+                         exclude=[timestamp])
+
+
+def timeline_for(current: DatasetRef, reference: DatasetRef, timestamp: str, freq: str, epoch_unit: str | None,
+                 thresholds: Any) -> Any:
+    """``current`` split into spans by ``timestamp`` (``freq`` D/W/M), each span compared with ``reference``.
+
+    The split (one pass over the rows) is cached per dataset, column, span and epoch unit; the
+    comparison per policy and global thresholds (the session's, as on every page), so a threshold
+    change compares the cached spans again without reading a row.
+    """
+    options = thresholds.comparison_options()["thresholds"]
+    return _timeline(current.digest, reference.digest, timestamp, freq, epoch_unit, thresholds.policy,
+                     repr(sorted(options.items())), current, statistics_for(reference), options)

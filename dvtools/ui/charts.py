@@ -306,3 +306,24 @@ def timeline_figure(spans: list[Any], series: dict[str, list[float | None]], thr
                              "title": {"text": "span start"}, "automargin": True},
                       yaxis={"title": {"text": y_title}, "automargin": True, "rangemode": "tozero"})
     return fig
+
+
+#: Bar colours of the drift chart by verdict (the rest: the training colour).
+VERDICT_COLORS = {"drift": CURRENT_COLOR, "possible drift": "#f5c28f"}
+
+
+def drift_figure(features: list[str], past: list[float], verdicts: list[str], *, height: int = 320) -> go.Figure:
+    """How far each feature is past its threshold (statistic ÷ threshold; tests: threshold ÷ p), coloured by verdict.
+
+    Ratios are capped at 1e6; a log axis when one ratio is over 20 (it would flatten every other
+    bar), with the threshold label placed in log units.
+    """
+    values = [min(float(v), 1e6) for v in past]
+    fig = distance_figure([html.escape(str(f)) for f in features], values, 1.0, height=height,
+                          method="statistic ÷ threshold (tests: threshold ÷ p); 1 = the threshold")
+    fig.data[0].marker.color = [VERDICT_COLORS.get(v, REFERENCE_COLOR) for v in verdicts]
+    if values and max(values) > 20 and min(values) > 0:
+        fig.update_yaxes(type="log")
+        for ann in fig.layout.annotations:  # annotations on a log axis are placed in log10 units
+            ann.y = 0.0
+    return fig

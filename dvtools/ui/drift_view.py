@@ -17,7 +17,25 @@ import pandas as pd
 from dvtools.ui.format import human_number, human_percent
 
 __all__ = ["concept_frame", "drift_table", "feature_findings", "label_frame", "not_compared_text", "past_threshold",
-           "skew_frame", "skew_samples", "timeline_series"]
+           "role_labels", "skew_frame", "skew_samples", "timeline_series"]
+
+
+def role_labels(columns: Iterable[str], other: str) -> dict[str, str]:
+    """Column headers naming the datasets by role: ``missing_reference`` -> ``missing (training)``, ``current`` -> ``other``.
+
+    For the library's frames (their column names keep the library's words); the data is unchanged.
+    """
+    out = {}
+    for c in columns:
+        text = str(c).replace("_to_reference", "_to_training")
+        for word, role in (("reference", "training"), ("current", other)):
+            if text.endswith(f"_{word}"):
+                text = f"{text[: -len(word) - 1]} ({role})"
+            elif f"_{word}_" in text or text.startswith(f"{word}_"):
+                text = text.replace(word, role)
+        if text != c:
+            out[str(c)] = text.replace("_", " ")
+    return out
 
 
 def past_threshold(method: str, statistic: float, threshold: float) -> float:
@@ -76,14 +94,14 @@ def feature_findings(fc: Any) -> list[tuple[str, str]]:
     if fc.num_new_categories:
         listed = ", ".join(repr(str(c.get("value"))) for c in fc.new_categories[:10])
         out.append(("new categories", f"{fc.num_new_categories} ({human_percent(fc.new_categories_share)} of "
-                                      f"current values): {listed}"))
+                                      f"the compared values): {listed}"))
     if fc.num_vanished_categories:
         listed = ", ".join(repr(str(c.get("value"))) for c in fc.vanished_categories[:10])
         out.append(("vanished categories", f"{fc.num_vanished_categories} ({human_percent(fc.vanished_categories_share)}"
-                                           f" of reference values): {listed}"))
+                                           f" of the training values): {listed}"))
     oor = fc.out_of_range_share
     if oor is not None:
-        out.append(("outside the reference range",
+        out.append(("outside the training range",
                     f"{human_percent(oor)} (below {human_percent(fc.below_range_share)}, "
                     f"above {human_percent(fc.above_range_share)})"))
     for n in fc.notes:
