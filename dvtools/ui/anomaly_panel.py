@@ -22,7 +22,7 @@ from dvtools.ui import analysis, anomaly_view, cache, comparator_controls, compo
 from dvtools.ui.charts import SEVERITY_COLORS
 from dvtools.ui.drift_view import not_compared_text
 from dvtools.ui.format import format_pair, human_count, md_escape, plural
-from dvtools.ui.frame import validation_error
+from dvtools.ui.frame import refresh_navigation_if_stale, validation_error
 from dvtools.ui.threshold_input import threshold_input
 from dvtools.validation import EXPLANATIONS, AnomalyNotAcceptable, accept_anomaly
 from dvtools.validation.anomalies import Anomaly
@@ -364,8 +364,9 @@ def _group(data: analysis.Loaded, pair: analysis.Pair, found: list[Anomaly] | No
 @st.fragment
 def results() -> None:
     """Thresholds, undo, filters and both groups: a fragment, so a threshold move reruns this alone."""
-    show_message()
     data = analysis.loaded()
+    refresh_navigation_if_stale(data)  # a changed count: the whole app once, so the badges stay true
+    show_message()
     schema = analysis.schema_in_use(data)
     features = list(dict.fromkeys([*(schema.feature_names if schema else []),
                                    *(n for p in data.pairs for n in p.current.stats.features)]))  # type: ignore[union-attr]

@@ -21,6 +21,7 @@ from dvtools.statistics.model import DatasetStatistics, LogicalType
 from dvtools.ui import analysis, cache, comparator_controls, components, drift_view, roles, state
 from dvtools.ui.charts import drift_figure, feature_figure, timeline_figure
 from dvtools.ui.format import human_count, human_number, md_escape, time_text
+from dvtools.ui.frame import refresh_navigation_if_stale
 
 MAX_TIMELINE_FEATURES = 8
 PAIR_OPTION = "drift_pair"  # the picked pair's role, through state
@@ -156,6 +157,7 @@ def _drift(data: analysis.Loaded, pair: analysis.Pair) -> None:
 def distances(role: str) -> None:
     """Thresholds, verdicts, chart, table, one feature and the timeline of the pair ``role`` (a fragment)."""
     data = analysis.loaded()
+    refresh_navigation_if_stale(data)  # a changed count: the whole app once, so the badges stay true
     pair = data.pair(role)
     if pair is None:
         return

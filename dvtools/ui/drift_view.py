@@ -31,8 +31,6 @@ def role_labels(columns: Iterable[str], other: str) -> dict[str, str]:
         for word, role in (("reference", "training"), ("current", other)):
             if text.endswith(f"_{word}"):
                 text = f"{text[: -len(word) - 1]} ({role})"
-            elif f"_{word}_" in text or text.startswith(f"{word}_"):
-                text = text.replace(word, role)
         if text != c:
             out[str(c)] = text.replace("_", " ")
     return out

@@ -72,12 +72,8 @@ def _badges(data: analysis.Loaded) -> tuple[str, str, str]:
     return stats_badge, schema_badge, drift_badge
 
 
-def run() -> None:
-    """Build the navigation and run the selected page."""
-    errors = analysis.apply_server_arguments()
-    for e in errors:  # they name paths on the server: shown literally
-        st.error(md_escape(e), icon=":material/error:")
-    data = analysis.loaded()
+def _anomaly_badge(data: analysis.Loaded) -> tuple[list[tuple[analysis.Pair, int | None]], str]:
+    """Each pair's anomaly count (None: validation failed) and the Anomalies badge: the total, or (!)."""
     found: list[tuple[analysis.Pair, int | None]] = []
     errors_seen = []
     for pair in data.pairs:  # each pair's anomalies, memoized: the Anomalies page reads the same lists
@@ -91,8 +87,36 @@ def run() -> None:
     else:
         st.session_state.pop(BADGE_ERROR, None)
     failed = any(n is None for _, n in found)
-    badge = (" (!)" if failed else f" ({sum(n or 0 for _, n in found)})") if found else ""
+    return found, (" (!)" if failed else f" ({sum(n or 0 for _, n in found)})") if found else ""
+
+
+NAV_COUNTS = "_nav_counts"  # the badges the navigation shows, as last built
+
+
+def refresh_navigation_if_stale(data: analysis.Loaded) -> None:
+    """In a fragment: rerun the whole app when a badge of the navigation no longer tells the truth.
+
+    A fragment (a threshold moved, an anomaly accepted) cannot redraw the navigation; when its
+    change alters a count the navigation shows, the app reruns once (every result cached or
+    memoized), otherwise the fragment alone runs.
+    """
+    shown = st.session_state.get(NAV_COUNTS)
+    if shown is None:
+        return
+    now = (_anomaly_badge(data)[1], *_badges(data))
+    if now != shown:
+        st.rerun(scope="app")
+
+
+def run() -> None:
+    """Build the navigation and run the selected page."""
+    errors = analysis.apply_server_arguments()
+    for e in errors:  # they name paths on the server: shown literally
+        st.error(md_escape(e), icon=":material/error:")
+    data = analysis.loaded()
+    found, badge = _anomaly_badge(data)
     stats_badge, schema_badge, drift_badge = _badges(data)
+    st.session_state[NAV_COUNTS] = (badge, stats_badge, schema_badge, drift_badge)
     pages = [
         st.Page(str(PAGES_DIR / "data.py"), title="Data", icon=":material/upload_file:", default=True),
         st.Page(str(PAGES_DIR / "feature_stats.py"), title=f"Statistics{stats_badge}", icon=":material/bar_chart:",
