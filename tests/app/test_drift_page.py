@@ -212,3 +212,37 @@ def test_p_value_threshold_range(app, csv_ref):
     assert (slider.min, slider.max) == (0.0005, 0.2)
     slider.set_value(0.0005).run()  # the smallest level, exactly (a 0.01-step slider could not)
     assert not app.exception and app.session_state["thresholds"].methods["ks"] == 0.0005
+
+
+def test_epoch_integer_column_splits_the_timeline(app, csv_ref):  # noqa: ANN001
+    """Regression (issue 11, defect 6): an epoch-number timestamp column could not be the timeline's time column."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    stamps = pd.date_range("2024-03-01", periods=400, freq="6h")
+    epoch = (stamps - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+    train = pd.DataFrame({"x": rng.normal(0, 1, 400), "c": rng.choice(["a", "b"], 400)})
+    serve = pd.DataFrame({"event_time": epoch, "x": rng.normal(0.3, 1, 400), "c": rng.choice(["a", "b"], 400)})
+    app.session_state["dataset_reference"] = csv_ref(train, "train.csv")
+    app.session_state["dataset_current"] = csv_ref(serve, "serve.csv")
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    box = app.selectbox(key="drift_timestamp")
+    assert box.options == ["event_time (epoch number)"]
+    assert app.selectbox(key="drift_epoch_unit").value == "s"  # guessed from the range
+    captions = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert "event_time holds integers: read as seconds since 1970, 2024-03-01 to 2024-06-08 18:00:00" in captions
+    assert "(the unit guessed from their range)" in captions
+    app.toggle(key="drift_timeline").set_value(True).run()
+    assert not app.exception
+    spans = _frame(app, "span", "num_examples")
+    assert spans["num_examples"].sum() == 400 and spans["span"].iloc[0] == "2024-02-26"  # weeks start on Monday
+    # The time column is not a feature of the spans (an epoch number would drift in every span).
+    import json
+
+    charts = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+    timeline = next(c for c in charts if "span start" in json.dumps(c["layout"].get("xaxis", {})))
+    assert timeline["layout"]["xaxis"]["type"] == "date"
+    names = {t.get("name") for t in timeline["data"]}
+    assert "x" in names and "event_time" not in names
