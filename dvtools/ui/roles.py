@@ -14,6 +14,8 @@ ORDER = ("reference", "evaluation", "current")
 NAMES = {"reference": "Training", "evaluation": "Evaluation", "current": "Serving"}
 #: One colour per dataset, in every table and chart (fairness figures included).
 COLORS = {"reference": "#3266c8", "evaluation": "#2ca02c", "current": "#f0892b"}
+#: :data:`COLORS` in words, for captions ("Training in blue").
+COLOR_NAMES = {"reference": "blue", "evaluation": "green", "current": "orange"}
 #: The schema comparator that judges a dataset against training (TFDV: drift for evaluation, skew for serving).
 COMPARATORS = {"evaluation": "drift", "current": "skew"}
 #: The datasets compared with training, in the order the pages list their pairs.
