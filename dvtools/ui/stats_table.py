@@ -88,19 +88,29 @@ def _time_units(frame: pd.DataFrame, by_dataset: dict[str, DatasetStatistics]) -
     return out
 
 
-def _column_config(figures: tuple[str, ...], time_rows: bool = False) -> dict:
-    cfg: dict = {
+SPARK_HELP = ("{label}'s distribution, in its colour. Numeric: share of values per bin, on the same bins for "
+              "every dataset (the training data's quantile bins, plus a bar below and above them when values fall "
+              "there). Categorical: shares of the most frequent values of all datasets. A feature's rows share one "
+              "scale.")
+
+
+def spark_column(label: str) -> str:
+    """The sparkline column of a dataset (each dataset its own column: a chart column has one colour)."""
+    return f"dist_{label}"
+
+
+def _column_config(figures: tuple[str, ...], time_rows: bool = False, labels: tuple[str, ...] = ()) -> dict:
+    width = {1: 110, 2: 84}.get(len(labels), 70)
+    sparks = {spark_column(label): st.column_config.BarChartColumn(
+        label, width=width, y_min=0.0, y_max=1.0, color=DATASET_COLORS.get(label),
+        help=SPARK_HELP.format(label=label.capitalize())) for label in labels}
+    cfg: dict = {**sparks,
         "feature": st.column_config.TextColumn("feature", pinned=True, width=120),
         "type": components.text_column("type", width=88),
         "dataset": components.text_column("dataset", "training, evaluation or serving data (each in its colour)",
                                           width=74),
         "alerts": components.text_column("alerts", "Data-quality alerts of that dataset, in a word; the messages "
                                                    "are next to each chart below", width=170),
-        "distribution": st.column_config.BarChartColumn(
-            "distribution", width=110, y_min=0.0, y_max=1.0,
-            help="Numeric: share of values per bin, on the same bins for every dataset (the training data's "
-                 "quantile bins, plus a bar below and above them when values fall there). Categorical: shares "
-                 "of the most frequent values of all datasets. A feature's rows share one scale."),
         "distance": components.text_column("JS dist.", "Jensen-Shannon distance of this dataset to the training "
                                                        "data (0 = same distribution, 1 = disjoint)", width=56),
     }
@@ -115,8 +125,14 @@ def _column_config(figures: tuple[str, ...], time_rows: bool = False) -> dict:
 def render(frame: pd.DataFrame, figures: tuple[str, ...], has_distance: bool,
            by_dataset: dict[str, DatasetStatistics], key: str) -> None:
     """One table: a row per feature and dataset; the name and type once per feature, each dataset's distance."""
-    columns = ["feature", "type", "dataset", "distribution", *figures, "alerts"] + (["distance"] if has_distance else [])
-    shown = frame.assign(distribution=_sparkline_column(frame, by_dataset))[columns].reset_index(drop=True)
+    labels = tuple(by_dataset)
+    sparks = [spark_column(label) for label in labels]
+    columns = ["feature", "type", "dataset", *sparks, *figures, "alerts"] + (["distance"] if has_distance else [])
+    lines = _sparkline_column(frame, by_dataset)
+    # A row's sparkline in its dataset's column (in that dataset's colour); the other columns empty there.
+    cells = {spark_column(label): [line if d == label else None for line, d in zip(lines, frame["dataset"], strict=True)]
+             for label in labels}
+    shown = frame.assign(**cells)[columns].reset_index(drop=True)
     first = shown["feature"].ne(shown["feature"].shift()).to_numpy()  # the first row of each feature
     again = [i for i, f in enumerate(first) if not f]
     same_type = [i for i in again if shown.at[i, "type"] == shown.at[i - 1, "type"]]
@@ -147,7 +163,7 @@ def render(frame: pd.DataFrame, figures: tuple[str, ...], has_distance: bool,
     styler = styler.map(lambda v: f"color: {DATASET_COLORS.get(v, 'inherit')}", subset=["dataset"])
     styler = components.highlight_above(styler, {"missing": MISSING_HIGHLIGHT}, components.HIGHLIGHT_MISSING)
     styler = components.highlight_above(styler, {"zeros": ZEROS_HIGHLIGHT}, components.HIGHLIGHT_ZEROS)
-    st.dataframe(styler, hide_index=True, column_config=_column_config(figures, bool(time_rows)), key=key,
+    st.dataframe(styler, hide_index=True, column_config=_column_config(figures, bool(time_rows), labels), key=key,
                  height=ROW_HEIGHT * (len(shown) + 1) + 3, placeholder="–")
 
 

@@ -140,13 +140,15 @@ def test_undo_accept_restores_the_schema_before_the_last_accept(app, csv_ref):  
 
 def test_statistics_row_per_dataset_per_feature(app, csv_ref):  # noqa: ANN001
     at = _open(_load(app, csv_ref), STATS)
-    num = next(d.value for d in at.dataframe if {"dataset", "mean", "distribution"} <= set(d.value.columns))
+    num = next(d.value for d in at.dataframe if {"dataset", "mean", "dist_training"} <= set(d.value.columns))
     rows = num[num["feature"] == "distance_km"]
     assert list(rows["dataset"]) == ["training", "evaluation", "serving"]
     assert pd.isna(rows["distance"].iloc[0])  # training: nothing to compare with
     # Evaluation is a split of training: much closer to it than serving (km -> miles on some rows).
     assert rows["distance"].iloc[1] < rows["distance"].iloc[2]
-    assert all(len(v) for v in rows["distribution"])  # a sparkline for every dataset
+    # A sparkline for every dataset, in its own column (its colour: a chart column has one).
+    assert all(len(row[f"dist_{row['dataset']}"]) for _, row in rows.iterrows())
+    assert {"dist_training", "dist_evaluation", "dist_serving"} <= set(num.columns)
     caption = " ".join(c.value for c in at.caption).replace("\\", "")
     assert "Training (train.csv): " in caption and "Evaluation (eval.csv): " in caption
     assert "Training in blue, Evaluation in green, Serving in orange" in caption
@@ -155,6 +157,10 @@ def test_statistics_row_per_dataset_per_feature(app, csv_ref):  # noqa: ANN001
 def test_one_palette_everywhere():
     from dvtools.ui import charts, fairness_view, stats_table
 
+    config = stats_table._column_config(("count",), labels=("training", "evaluation", "serving"))
+    assert {k: config[k]["type_config"]["color"] for k in ("dist_training", "dist_evaluation", "dist_serving")} == {
+        "dist_training": roles.COLORS["reference"], "dist_evaluation": roles.COLORS["evaluation"],
+        "dist_serving": roles.COLORS["current"]}
     assert fairness_view.SIDE_COLORS is roles.COLORS
     assert (charts.REFERENCE_COLOR, charts.EVALUATION_COLOR, charts.CURRENT_COLOR) == tuple(
         roles.COLORS[r] for r in ("reference", "evaluation", "current"))
