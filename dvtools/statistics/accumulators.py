@@ -419,6 +419,33 @@ class ListAccumulator(_Base):
         return f
 
 
+class MapAccumulator(ListAccumulator):
+    """MAP columns, as TFDV treats a list: number of entries per row, then statistics of the keys.
+
+    A map's keys are its vocabulary (``{"color": ..., "size": ...}``): their value counts say which
+    keys occur and how often, ``list_lengths`` how many entries a row has; schema inference then
+    types the column by its key type with a ``value_count`` and a key domain, and validation checks
+    serving maps the same way. The map's values are not summarized (their meaning depends on the key).
+    """
+
+    def __init__(self, arrow_type: pa.DataType, num_buckets: int = 10) -> None:
+        _Base.__init__(self, arrow_type)
+        self.num_buckets = num_buckets
+        self.lengths = NumericMoments()
+        self.child = make_accumulator(arrow_type.key_type, num_buckets)
+
+    def add(self, arr: pa.Array) -> None:
+        """Fold a chunk."""
+        self._count(arr)
+        if arr.null_count:
+            arr = arr.drop_null()
+        if len(arr) == 0:
+            return
+        offsets = arr.offsets.to_numpy(zero_copy_only=False)
+        self.lengths.add_values(np.diff(offsets).astype(np.float64), maybe_nonfinite=False)
+        self.child.add(arr.keys.slice(int(offsets[0]), int(offsets[-1] - offsets[0])))
+
+
 class PresenceAccumulator(_Base):
     """STRUCT, NULL and other columns: presence only."""
 
@@ -446,6 +473,8 @@ def make_accumulator(arrow_type: pa.DataType, num_buckets: int = 10) -> FeatureA
         return BytesAccumulator(arrow_type)
     if lt == LogicalType.BOOL:
         return BoolAccumulator(arrow_type)
+    if pa.types.is_map(arrow_type):
+        return MapAccumulator(arrow_type, num_buckets)
     if lt == LogicalType.LIST:
         return ListAccumulator(arrow_type, num_buckets)
     return PresenceAccumulator(arrow_type)
