@@ -28,8 +28,8 @@ GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, edito
 GRID_PARTS = (
     ("Type, presence and values", ("name", "type", "required", "min_fraction", "min_count", "min", "max",
                                    "allow_nan", "allow_inf", "categorical", "values")),
-    ("Role, environments, drift and skew thresholds", ("name", "role", "not_in_environments", "drift_linf", "drift_js",
-                                                 "skew_linf", "skew_js", "deprecated", "notes")),
+    ("Role, environments, drift and skew thresholds", ("name", "role", "group", "not_in_environments", "drift_linf",
+                                                 "drift_js", "skew_linf", "skew_js", "deprecated", "notes")),
 )
 ROW_HEIGHT = 35  # st.data_editor's row height in pixels: grids are as tall as their rows
 BOUND_HELP = ("A number; for a date or timestamp feature a date (2024-06-01) or a date and time "
@@ -112,6 +112,8 @@ def _column_config(schema: Schema, bound_width: int | None = None) -> dict[str, 
         "role": cc.SelectboxColumn("role", options=[r.value for r in FeatureRole], required=True, width=96,
                                    help="feature, label, identifier or timestamp: identifiers and timestamps are "
                                         "not judged as distributions."),
+        "group": cc.CheckboxColumn("group", width=64, help="A group column (sensitive attribute such as gender or "
+                                   "age band): Slices & fairness and dvtools fairness group by it by default."),
         "required": cc.CheckboxColumn("required", width=74, help="Must be present in every example (TFDV: presence)."),
         "min_fraction": cc.NumberColumn("min fraction", step=0.0001, width=92, help="Least share of examples with a value.",
                                         **share),

@@ -250,6 +250,9 @@ def schema_in_use(data: Loaded) -> Schema | None:
     schema = state.get_schema()
     if schema is None and data.reference is not None and data.reference_stats is not None:
         schema = cache.inferred_schema_for(data.reference, state.get_option("label"))
+        from dvtools.schema.inference import mark_raters
+
+        mark_raters(schema, [str(r) for r in state.get_option("raters") or []])  # training-only label columns
         state.set_schema(schema, "inferred")
     return schema
 

@@ -31,8 +31,8 @@ def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
     raise AssertionError(f"no table with {columns}")
 
 
-#: The demo's 17 common features (gender included) minus the run_id key, the runner_id identifier, the run_date
-#: timestamp and the completed label (not in SERVING, the demo's environment).
+#: The demo's 18 common features (gender included) minus the run_id key, the runner_id and runner_email
+#: identifiers, the run_date timestamp and the completed label (not in SERVING, the demo's environment).
 COMPARED = 13
 
 
@@ -41,7 +41,7 @@ def test_drift_renders_and_the_threshold_moves_the_verdicts(demo):
     assert total == COMPARED
     assert 0 < n < total
     table = _frame(demo, "feature", "method", "statistic", "threshold", "threshold_source", "verdict")
-    assert not set(table["feature"]) & {"run_id", "runner_id", "run_date", "completed"}
+    assert not set(table["feature"]) & {"run_id", "runner_id", "runner_email", "run_date", "completed"}
     assert {"temperature_c", "distance_km", "device_os"} <= set(table.loc[table["verdict"] == "drift", "feature"])
     assert {"l_infinity", "jensen_shannon_divergence", "psi"} <= set(table.columns)  # every distance
     assert set(table["threshold_source"]) == {"policy"}
@@ -54,7 +54,7 @@ def test_drift_renders_and_the_threshold_moves_the_verdicts(demo):
     demo.number_input(key="cmp_thr_categorical_jensen_shannon_distance").set_value(0.005).run()
     assert _drifted(demo)[0] > fewer  # more categorical features drift at 0.005 than at 0.1
     captions = " ".join(c.value for c in demo.caption).replace("\\", "")  # Markdown escapes
-    assert ("Not compared: key column: run_id; identifier: runner_id; timestamp: run_date; "
+    assert ("Not compared: key column: run_id; identifier: runner_id, runner_email; timestamp: run_date; "
             "not in environment SERVING: completed") in captions
     assert "only in training: weather" in captions and "only in the serving data: app_version" in captions
 
