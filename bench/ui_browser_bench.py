@@ -195,6 +195,14 @@ def _visible(loc) -> bool:  # noqa: ANN001
     return loc.count() > 0 and loc.first.is_visible()
 
 
+def _same_number(shown: str, typed: str) -> bool:
+    """The box shows the typed number (it may write 0.050 as 0.05)."""
+    try:
+        return float(shown) == float(typed)
+    except ValueError:
+        return False
+
+
 def _title(page, text: str) -> bool:  # noqa: ANN001
     return _visible(page.locator("h1").filter(has_text=text))
 
@@ -286,7 +294,13 @@ def session(browser, url: str, dataset: str, only: set[str], shots: Path | None,
                                  lambda: _title(page, "Anomalies") and _metric(page, "Anomalies") is not None)
         shot("anomalies")
         if "slider" in only:
-            widget = page.locator(".st-key-thr_linf")
+            # The drift threshold of categorical features (the default policy decides them by JS distance),
+            # in the Anomalies page's "Thresholds" expander (opened first: not timed).
+            opener = page.get_by_text("Thresholds (shared with the Skew & drift page)").first
+            widget = page.locator(".st-key-cmp_thr_categorical_jensen_shannon_distance")
+            if opener.count() and not widget.is_visible():
+                opener.click()
+                widget.wait_for()
             thumb = widget.locator("input[type='range']")
             if thumb.count():  # a slider: one keyboard step
                 shown = widget.locator("[data-testid='stSliderThumbValue']")
@@ -298,7 +312,7 @@ def session(browser, url: str, dataset: str, only: set[str], shots: Path | None,
                 box = widget.locator("input").first
                 value = f"{0.05 + 0.01 * rep:.3f}"
                 box.fill(value)
-                step("slider", lambda: box.press("Enter"), lambda: box.input_value() == value)
+                step("slider", lambda: box.press("Enter"), lambda: _same_number(box.input_value(), value))
         if "accept" in only:
             n = _metric(page, "Anomalies")
             button = page.get_by_role("button", name="Accept").first
@@ -308,7 +322,7 @@ def session(browser, url: str, dataset: str, only: set[str], shots: Path | None,
 
         # -- Skew & drift
         step("drift", _nav(page, "Skew & drift").click,
-                             lambda: _title(page, "Skew") and _visible(page.get_by_text("Policy verdict")))
+                             lambda: _title(page, "Skew") and _visible(page.get_by_text("Drifted features")))
         shot("drift")
         if "timeline" in only:
             toggle = page.locator(".st-key-drift_timeline")

@@ -93,6 +93,7 @@ def _feature_to_dict(f: Feature) -> dict[str, Any]:
         "is_categorical": f.is_categorical,
         "role": FeatureRole(f.role).value,
         "sensitive": f.sensitive,
+        "group": bool(f.group),
         "in_environment": list(f.in_environment),
         "not_in_environment": list(f.not_in_environment),
         "deprecated": f.deprecated,
@@ -290,6 +291,7 @@ def _feature_from(r: _Reader) -> Feature:
         notes=r.str_list("notes"),
         role=_role_from(r, name),
         sensitive=r.bool_("sensitive"),
+        group=r.bool_("group"),
     )
     r.done()
     return f

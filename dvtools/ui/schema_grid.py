@@ -5,7 +5,8 @@ Pure (no Streamlit), so the Schema page stays a thin layer over :func:`schema_to
 
 Grid columns (see :data:`COLUMNS`): ``name`` (read-only), ``type``, ``required``,
 ``role`` (feature, label, identifier or timestamp), ``sensitive`` (personal data: redacted in privacy
-mode), ``min_fraction``, ``min_count``, ``categorical``, ``values`` (allowed strings as comma-separated
+mode), ``group`` (a group column for fairness reports), ``min_fraction``, ``min_count``, ``categorical``,
+``values`` (allowed strings as comma-separated
 text), ``min``/``max`` (the range, as text: numbers written exactly, and for TIMESTAMP features whose
 arrow type is known, see ``time_types``, ISO dates/datetimes such as ``2024-06-01`` or
 ``2024-06-01 12:30:00`` in UTC, parsed back to the integer the feature stores: days for ``date32``,
@@ -69,7 +70,8 @@ NUMERIC_TYPES = frozenset({FeatureType.INT, FeatureType.FLOAT, FeatureType.TIMES
 STRING_TYPES = frozenset({FeatureType.STRING, FeatureType.BYTES, FeatureType.BOOL})
 
 COLUMNS: tuple[str, ...] = (
-    "name", "type", "role", "sensitive", "required", "min_fraction", "min_count", "categorical", "values", "min", "max",
+    "name", "type", "role", "sensitive", "group", "required", "min_fraction", "min_count", "categorical", "values",
+    "min", "max",
     "allow_nan", "allow_inf", "not_in_environments", "skew_linf", "skew_js", "drift_linf", "drift_js",
     "deprecated", "notes",
 )
@@ -202,6 +204,7 @@ def _feature_row(f: Feature, types: Mapping[str, str] | None = None) -> dict[str
         "type": f.type.value,
         "role": FeatureRole(f.role).value,
         "sensitive": bool(f.sensitive),
+        "group": bool(f.group),
         "required": bool(f.required),
         "min_fraction": _opt(f.presence.min_fraction),
         "min_count": f.presence.min_count,
@@ -235,7 +238,7 @@ def schema_to_rows(schema: Schema, time_types: Mapping[str, str] | None = None) 
     )
     for c in ("min_fraction", *_THRESHOLDS):
         df[c] = df[c].astype("float64")
-    for c in ("required", "sensitive", "categorical", "allow_nan", "allow_inf", "deprecated"):
+    for c in ("group", "sensitive", "required", "categorical", "allow_nan", "allow_inf", "deprecated"):
         df[c] = df[c].astype("bool")
     for c in ("name", "type", "role", "values", "min", "max", "notes"):
         df[c] = df[c].astype("object")
@@ -454,6 +457,7 @@ def _feature_from_row(row: dict[str, Any], base: Feature, base_row: dict[str, An
         notes=list(base.notes),
         role=role,
         sensitive=_flag(row.get("sensitive"), False),
+        group=_flag(row.get("group"), base.group),
     )
     try:
         f.check()
