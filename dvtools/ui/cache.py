@@ -267,7 +267,7 @@ def _rows_source(ref: DatasetRef) -> Any:
 
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _skew(ref_digest: str, cur_digest: str, key: tuple[str, ...], _ref: DatasetRef, _cur: DatasetRef) -> Any:
-    from dvtools.comparison import feature_skew
+    from dvtools.comparison.feature_skew import feature_skew  # the package attribute is the submodule once imported
 
     return feature_skew(_rows_source(_ref), _rows_source(_cur), key=list(key))
 
