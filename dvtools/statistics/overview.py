@@ -174,7 +174,7 @@ def overview_rows(
     fn = numeric_row if numeric else categorical_row
     from dvtools.privacy.redact import pii_findings
 
-    found_pii = {label: pii_findings(s) for label, s in sides}
+    found_pii = {label: pii_findings(s) for label, s in loaded}
     rows = []
     for order, name in enumerate(names):
         present = [s.features[name] for _, s in loaded if name in s.features]
