@@ -234,7 +234,7 @@ def main() -> None:
         components.show_messages([msg[1]], "error" if msg[0] == "error" else "info")
         st.toast(md_escape(msg[1]), icon=":material/error:" if msg[0] == "error" else ":material/check:")
     data = analysis.loaded()
-    components.show_messages([f"{role}: {m}" for role, m in data.errors.items()], "error")
+    components.show_messages(data.error_lines(), "error")
     if not data.ready:
         components.empty_state("Load the training (reference) and serving (current) data on the Data page "
                                "(or open the demo) to validate them.",

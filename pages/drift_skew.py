@@ -268,7 +268,7 @@ def main() -> None:
     """Render the page."""
     st.title("Skew & drift")
     data = analysis.loaded()
-    components.show_messages([f"{role}: {m}" for role, m in data.errors.items()], "error")
+    components.show_messages(data.error_lines(), "error")
     if not data.ready:
         components.empty_state("Load the training (reference) and serving (current) data on the Data page "
                                "(or open the demo) to compare them.",

@@ -380,7 +380,7 @@ def _charts(data: analysis.Loaded, overview: pd.DataFrame, distances: dict[str, 
 st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem}</style>")
 st.title("Statistics")
 data = analysis.loaded()
-components.show_messages([f"{role}: {message}" for role, message in data.errors.items()], "error")
+components.show_messages(data.error_lines(), "error")
 
 if data.reference_stats is None and data.current_stats is None:
     components.empty_state("Load a dataset (or open the demo) on the Data page to see its statistics here.",

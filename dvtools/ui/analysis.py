@@ -33,10 +33,29 @@ class Loaded:
     current_stats: DatasetStatistics | None
     errors: dict[str, str]
 
+    def error_lines(self) -> list[str]:
+        """The load errors, one line each, named by the dataset's role ("Training: x.csv: ...")."""
+        return [role_error(role, message) for role, message in self.errors.items()]
+
     @property
     def ready(self) -> bool:
         """Both sides loaded with statistics."""
         return self.reference_stats is not None and self.current_stats is not None
+
+
+ROLE_NAMES = {"reference": "Training", "current": "Serving", "evaluation": "Evaluation"}
+
+
+def role_name(role: str) -> str:
+    """The name users know a dataset by: Training, Serving or Evaluation (``current`` is the compared one)."""
+    if role == "current":
+        role = compared_role()
+    return ROLE_NAMES.get(role, role)
+
+
+def role_error(role: str, error: object) -> str:
+    """A load error of a role's dataset as one line: ``Training: x.csv: line 3: ...``."""
+    return " ".join(f"{role_name(role)}: {error}".split())
 
 
 def ref_from_upload(name: str, data: bytes) -> DatasetRef:
@@ -72,7 +91,7 @@ def apply_server_arguments(argv: list[str] | None = None) -> list[str]:
             try:
                 state.set_dataset(role, ref_from_path(path))
             except DvtoolsError as e:
-                errors.append(f"{role}: {e}")
+                errors.append(role_error(role, e))
     if a.demo:
         load_demo()
     if a.label:

@@ -3,17 +3,22 @@
 ``st.cache_resource`` (not ``cache_data``) on purpose: statistics are immutable once finalized,
 so every rerun gets the same object back without a pickle round trip, which keeps a threshold
 change at the cost of validation alone. Arguments starting with ``_`` are not hashed: the digest
-stands for the content.
+stands for the content. Statistics themselves live in a :class:`StatisticsStore` (see there why:
+progress on the first computation, "computing" shown by the pages).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
 import streamlit as st
 
 from dvtools.artifacts import statistics_from_bytes
+from dvtools.errors import DvtoolsError
 from dvtools.schema.model import Schema
 from dvtools.statistics.engine import compute_statistics
 from dvtools.statistics.model import DatasetStatistics
@@ -22,21 +27,104 @@ from dvtools.ui.state import DatasetRef
 MAX_DRILLDOWN_ROWS = 2_000_000
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _statistics(digest: str, kind: str, slice_by: str | None, _ref: DatasetRef) -> DatasetStatistics:
-    if kind == "stats":
-        if _ref.path is not None:
+class StatisticsStore:
+    """Statistics (or the load error) per ``(digest, kind, slice_by)``, computed once per key, the last few kept.
+
+    Why not ``st.cache_data``/``st.cache_resource`` around the computation: a page must know whether
+    statistics exist *before* asking for them (the Data page shows a dataset as "computing" with a
+    progress bar in its own slot, rather than leaving the previous run's "Nothing loaded yet." on
+    screen while a hidden cache computes), and the first computation must report progress while
+    later calls return the stored object at once. Streamlit's caches offer neither a membership test
+    nor a side channel out of the first call, so the store is ours; it is one per server (held by
+    ``st.cache_resource``, so ``st.cache_resource.clear()`` empties it too), shared by sessions, and a
+    key computed by one session is waited for, not computed again, by another. Errors
+    (:class:`~dvtools.errors.DvtoolsError`: bad input) are stored too, so a broken 300 MB upload is
+    not parsed again on every rerun. Immutable results, returned without copies (as ``cache_resource``).
+    """
+
+    def __init__(self, max_entries: int = 12) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str, str | None], DatasetStatistics | DvtoolsError] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[tuple[str, str, str | None], threading.Lock] = {}
+
+    def __contains__(self, key: tuple[str, str, str | None]) -> bool:
+        """True when the statistics (or the load error) of ``key`` are stored."""
+        with self._lock:
+            return key in self._entries
+
+    def get(self, key: tuple[str, str, str | None], compute: Callable[[], DatasetStatistics]) -> DatasetStatistics:
+        """The stored statistics of ``key``, else ``compute()``'s (stored); raises the stored or new load error."""
+        with self._lock:
+            if key not in self._entries:
+                gate = self._computing.setdefault(key, threading.Lock())
+            else:
+                self._entries.move_to_end(key)
+                gate = None
+        if gate is not None:
+            with gate:  # one computation per key; a second session waits for it
+                with self._lock:
+                    done = key in self._entries
+                if not done:
+                    try:
+                        value: DatasetStatistics | DvtoolsError = compute()
+                    except DvtoolsError as e:
+                        value = e
+                    with self._lock:
+                        self._entries[key] = value
+                        while len(self._entries) > self.max_entries:
+                            self._entries.popitem(last=False)
+                with self._lock:
+                    self._computing.pop(key, None)
+        with self._lock:
+            found = self._entries.get(key)
+        if found is None:  # evicted between the computation and this read: compute again
+            return self.get(key, compute)
+        if isinstance(found, DvtoolsError):
+            raise found
+        return found
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> StatisticsStore:
+    return StatisticsStore()
+
+
+def _statistics_key(ref: DatasetRef, slice_by: str | None) -> tuple[str, str, str | None]:
+    return (ref.digest, ref.kind, None if ref.kind == "stats" else slice_by)
+
+
+def has_statistics(ref: DatasetRef, slice_by: str | None = None) -> bool:
+    """True when the statistics of ``ref`` (or its load error) are computed: asking for them costs nothing."""
+    return _statistics_key(ref, slice_by) in _store()
+
+
+def _compute(ref: DatasetRef, slice_by: str | None, progress: Any) -> DatasetStatistics:
+    if ref.kind == "stats":
+        if ref.path is not None:
             from dvtools.artifacts import load_statistics
 
-            return load_statistics(_ref.path)
-        assert _ref.data is not None
-        return statistics_from_bytes(_ref.data, _ref.name)
-    return compute_statistics(_ref.source, name=_ref.name, slice_by=slice_by)
+            return load_statistics(ref.path)
+        assert ref.data is not None
+        return statistics_from_bytes(ref.data, ref.name)
+    return compute_statistics(ref.source, name=ref.name, slice_by=slice_by, progress=progress)
 
 
-def statistics_for(ref: DatasetRef, slice_by: str | None = None) -> DatasetStatistics:
-    """Statistics of a loaded dataset (computed on first use; raises DataLoadError on bad input)."""
-    return _statistics(ref.digest, ref.kind, slice_by, ref)
+def statistics_for(ref: DatasetRef, slice_by: str | None = None, *, container: Any = None,
+                   label: str | None = None) -> DatasetStatistics:
+    """Statistics of a loaded dataset (raises DataLoadError on bad input).
+
+    Computed on first use with a progress bar where the call is (or in ``container``), saying
+    ``label`` (default "Computing statistics of NAME"); later calls return the stored result.
+    """
+    def compute() -> DatasetStatistics:
+        from dvtools.ui.progress import ProgressBar
+
+        what = label or f"Computing statistics of {ref.name}" + (f" by {slice_by}" if slice_by else "")
+        with ProgressBar(what, container) as bar:
+            return _compute(ref, slice_by, bar)
+
+    return _store().get(_statistics_key(ref, slice_by), compute)
 
 
 @st.cache_resource(max_entries=6, show_spinner=False)

@@ -50,6 +50,26 @@ def _sidebar(data: analysis.Loaded, n_anomalies: int | None) -> None:
             st.caption(f"{n_anomalies} anomalies against the schema in use ({state.schema_origin()})")
 
 
+def _sidebar_computing(pending: list[tuple[str, state.DatasetRef]]) -> None:
+    with st.sidebar:
+        st.caption("Datasets")
+        for role, ref in pending:
+            st.text(f"{state.ROLE_LABELS.get(role, role)}:\n{ref.name}\ncomputing statistics…")
+
+
+def _finish(pending: list[tuple[str, state.DatasetRef]]) -> None:
+    """Compute what the page did not (with progress), then rerun so the sidebar and the badges count it."""
+    from dvtools.errors import DvtoolsError
+    from dvtools.ui import cache
+
+    for _, ref in pending:
+        try:
+            cache.statistics_for(ref)
+        except DvtoolsError:  # stored: the pages show it
+            pass
+    st.rerun()
+
+
 def _badges(data: analysis.Loaded) -> tuple[str, str, str]:
     """Count badges: features with quality alerts, schema features, drifted features ('' when unknown)."""
     from dvtools.ui import cache, components
@@ -76,16 +96,22 @@ def run() -> None:
     errors = analysis.apply_server_arguments()
     for e in errors:  # they name paths on the server: shown literally
         st.error(md_escape(e), icon=":material/error:")
-    data = analysis.loaded()
-    n: int | None
-    try:
-        n = len(analysis.anomalies(data))
-        st.session_state.pop(BADGE_ERROR, None)
-    except Exception as e:  # noqa: BLE001 - the badge must never break navigation
-        st.session_state[BADGE_ERROR] = validation_error(e)
-        n = None
-    badge = (" (!)" if n is None else f" ({n})") if data.ready else ""
-    stats_badge, schema_badge, drift_badge = _badges(data)
+    from dvtools.ui.progress import pending_datasets
+
+    pending = pending_datasets()  # statistics still to compute: no badges; the page shows them computing
+    data: analysis.Loaded | None = None
+    n: int | None = None
+    badge = stats_badge = schema_badge = drift_badge = ""
+    if not pending:
+        data = analysis.loaded()
+        try:
+            n = len(analysis.anomalies(data))
+            st.session_state.pop(BADGE_ERROR, None)
+        except Exception as e:  # noqa: BLE001 - the badge must never break navigation
+            st.session_state[BADGE_ERROR] = validation_error(e)
+            n = None
+        badge = (" (!)" if n is None else f" ({n})") if data.ready else ""
+        stats_badge, schema_badge, drift_badge = _badges(data)
     pages = [
         st.Page(str(PAGES_DIR / "data.py"), title="Data", icon=":material/upload_file:", default=True),
         st.Page(str(PAGES_DIR / "feature_stats.py"), title=f"Statistics{stats_badge}", icon=":material/bar_chart:",
@@ -99,8 +125,13 @@ def run() -> None:
         st.Page(str(PAGES_DIR / "fairness.py"), title="Slices & fairness", icon=":material/diversity_3:",
                 url_path="fairness"),
     ]
-    _sidebar(data, n)
+    if data is None:
+        _sidebar_computing(pending)
+    else:
+        _sidebar(data, n)
     st.navigation(pages).run()
+    if pending:  # the page computed them (with progress); whatever it did not read, compute now, then redraw
+        _finish(pending)
 
 
 def require_frame() -> None:

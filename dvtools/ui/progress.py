@@ -1,0 +1,104 @@
+"""Progress of the dashboard's computations over rows: a Streamlit bar fed by the library's callback.
+
+The library reports progress through one callback type, :class:`~dvtools.statistics.engine.Progress`
+(``compute_statistics(..., progress=fn)``; the CLI's progress line is another such ``fn``). A
+:class:`ProgressBar` is that ``fn`` for a page: it draws ``st.progress`` with what is being done and
+how far (bytes read of the total, rows, files or partitions), throttled so that a fast pass sends a
+few updates rather than one per batch, and disappears when the work is done.
+"""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+from typing import Any
+
+import streamlit as st
+
+from dvtools.ui.format import md_escape
+
+#: Seconds between two updates of a bar (each update is a message to the browser).
+UPDATE_EVERY_S = 0.1
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB" if n >= 10e6 else f"{n / 1e6:,.1f} MB"
+
+
+def progress_text(label: str, p: Any) -> str:
+    """One line saying how far a pass is: ``label: 45% · 140 of 310 MB read · 450,000 rows · file 2 of 3``.
+
+    ``p``: a :class:`~dvtools.statistics.engine.Progress` (or anything with its fields). Plain text
+    (``label`` may name a file: the caller escapes it for Markdown).
+    """
+    parts = [label + (f": {p.fraction:.0%}" if p.fraction is not None else "")]
+    if p.total_bytes:
+        parts.append(f"{_megabytes(p.bytes_read)} of {_megabytes(p.total_bytes)} read")
+    if p.rows or p.total_rows:
+        parts.append(f"{p.rows:,} of {p.total_rows:,} rows" if p.total_rows else f"{p.rows:,} rows")
+    if p.total_parts > 1:
+        parts.append(f"file or partition {min(p.parts_done + 1, p.total_parts)} of {p.total_parts}")
+    return " · ".join(parts)
+
+
+class ProgressBar:
+    """A progress callback that draws (and finally removes) a ``st.progress`` bar in the page.
+
+    Use it as a context manager around the computation: the bar's slot is reserved where the
+    ``with`` starts (in ``container`` if given), shown at once with ``label`` ("starting"), updated at
+    most every :data:`UPDATE_EVERY_S` seconds, and emptied on exit, error or not.
+    """
+
+    def __init__(self, label: str, container: Any = None) -> None:
+        self.label = label
+        self.container = container
+        self.updates = 0  # bars drawn (tests read it)
+        self._slot: Any = None
+        self._last = 0.0
+
+    def __enter__(self) -> ProgressBar:
+        """Reserve the bar's slot and show it at 0 %."""
+        self._slot = (self.container or st).empty()
+        self._draw(0.0, f"{self.label}: starting")
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        """Remove the bar."""
+        if self._slot is not None:
+            self._slot.empty()
+
+    def _draw(self, fraction: float, text: str) -> None:
+        self._slot.progress(max(0.0, min(1.0, fraction)), text=md_escape(text))
+        self.updates += 1
+
+    def __call__(self, p: Any) -> None:
+        """Report a :class:`~dvtools.statistics.engine.Progress` (throttled)."""
+        now = time.perf_counter()
+        if self._slot is None or now - self._last < UPDATE_EVERY_S:
+            return
+        self._last = now
+        self._draw(p.fraction if p.fraction is not None else 0.0, progress_text(self.label, p))
+
+    def fraction(self, done: float, text: str) -> None:
+        """Report a share (0..1) with a text, for work that counts its own steps (partitions, pairs)."""
+        now = time.perf_counter()
+        if self._slot is None or (now - self._last < UPDATE_EVERY_S and done < 1.0):
+            return
+        self._last = now
+        self._draw(done, f"{self.label}: {done:.0%} · {text}")
+
+
+def pending_datasets() -> list[tuple[str, Any]]:
+    """``(role, DatasetRef)`` of the loaded datasets the pages read whose statistics are not computed yet.
+
+    The frame asks before anything else: while one is pending it draws no badges and the page shows
+    that dataset as "computing" (with a bar) instead of computing it out of sight.
+    """
+    from dvtools.ui import analysis, cache, state
+
+    out = []
+    for role in ("reference", analysis.compared_role()):
+        ref = state.get_dataset(role)
+        if ref is not None and not cache.has_statistics(ref):
+            out.append((role, ref))
+    return out
