@@ -96,9 +96,10 @@ def _dataset_status(role: str, pending: dict[str, DatasetRef]) -> Any:
     if not held:  # loaded by the demo, a server path, or an upload made before leaving this page
         clear_col.button("Clear", key=f"clear_{role}", icon=":material/close:", on_click=_clear, args=(role,),
                          help="Unload this dataset (drop a file above to replace it).")
-    if role in pending:
-        st.caption("Computing statistics…")
-        return st.empty()
+    if role in pending:  # the bar's slot, "queued" until its turn (the page computes the datasets one by one)
+        slot = st.empty()
+        slot.progress(0.0, text=md_escape(f"Computing statistics of {ref.name}: queued"))
+        return slot
     if not cache.has_statistics(ref):  # loaded, not compared now (evaluation data while serving is compared)
         st.caption("Loaded; its statistics are computed when it is compared.")
         return None
@@ -239,6 +240,7 @@ with st.expander("Evaluation data (optional)", expanded="evaluation" in pending)
     slots["evaluation"] = _uploader("evaluation", pending)
 
 if pending:  # compute each with its bar in its own panel; the frame then reruns with everything in place
+    st.empty()  # in place of the previous run's empty-state box, which would stay on screen meanwhile
     for role, ref in pending.items():
         try:
             cache.statistics_for(ref, container=slots.get(role), label=f"Computing statistics of {ref.name}")

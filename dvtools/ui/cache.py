@@ -65,17 +65,19 @@ class StatisticsStore:
             with gate:  # one computation per key; a second session waits for it
                 with self._lock:
                     done = key in self._entries
-                if not done:
-                    try:
-                        value: DatasetStatistics | DvtoolsError = compute()
-                    except DvtoolsError as e:
-                        value = e
+                try:
+                    if not done:
+                        try:
+                            value: DatasetStatistics | DvtoolsError = compute()
+                        except DvtoolsError as e:
+                            value = e
+                        with self._lock:
+                            self._entries[key] = value
+                            while len(self._entries) > self.max_entries:
+                                self._entries.popitem(last=False)
+                finally:  # also when interrupted (a rerun raised in a progress update): nothing stored
                     with self._lock:
-                        self._entries[key] = value
-                        while len(self._entries) > self.max_entries:
-                            self._entries.popitem(last=False)
-                with self._lock:
-                    self._computing.pop(key, None)
+                        self._computing.pop(key, None)
         with self._lock:
             found = self._entries.get(key)
         if found is None:  # evicted between the computation and this read: compute again

@@ -27,11 +27,11 @@ def human_count(n: Any) -> str:
 
 
 def human_bytes(n: int) -> str:
-    """A size for people: ``950 B``, ``12.3 kB``, ``310 MB``, ``1.2 GB`` (decimal units, as browsers show uploads)."""
+    """A size for people: ``950 B``, ``12.3 kB``, ``312.7 MB``, ``1.2 GB`` (decimal units, as browsers show uploads)."""
     for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= size:
             value = n / size
-            return f"{value:,.0f} {unit}" if value >= 100 else f"{value:,.1f} {unit}"
+            return f"{value:,.1f} {unit}"
     return f"{n:,} B"
 
 
