@@ -301,3 +301,8 @@ def main() -> None:
 
 
 main()
+
+# Downloads (dvtools/ui/downloads.py; the data helper's block): files for this page, bytes built on click.
+from dvtools.ui import downloads  # noqa: E402
+
+downloads.anomaly_downloads()

@@ -112,7 +112,9 @@ def _dataset_status(role: str, pending: dict[str, DatasetRef]) -> Any:
     c1, c2, c3 = st.columns(3)
     c1.metric("Rows", facts["rows"])
     c2.metric("Columns", facts["columns"])
-    c3.metric("Malformed rows skipped", facts["malformed rows skipped"])
+    c3.metric("Malformed rows", facts["malformed rows skipped"],
+              help="Rows skipped because they could not be parsed (e.g. the wrong number of fields); "
+                   "the warnings below say where.")
     components.show_messages(stats.warnings, "warning")
     return None
 

@@ -212,16 +212,6 @@ def _shift_style(v: object) -> str:
 # --------------------------------------------------------------------------- timeline
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _spans(cur_digest: str, ref_digest: str, timestamp: str, freq: str, policy: str, thresholds_key: str, _cur: Any,
-           _ref_stats: Any, _thresholds: Any) -> Any:
-    from dvtools.comparison import compare_spans, split_spans
-
-    source = _cur.path if _cur.path is not None else cache.table_for(_cur)
-    spans = split_spans(source, timestamp=timestamp, freq=freq)
-    return compare_spans(spans, reference=_ref_stats, policy=policy, thresholds=_thresholds or None)
-
-
 def _timeline(data: analysis.Loaded) -> None:
     st.subheader("Timeline")
     assert data.current_stats is not None and data.current is not None and data.reference is not None
@@ -241,12 +231,10 @@ def _timeline(data: analysis.Loaded) -> None:
     if not on:
         return
     try:
-        with st.spinner("Computing statistics per span…"):
-            th = state.get_thresholds()  # the session's policy and global thresholds, as every page
-            global_thresholds = th.comparison_options()["thresholds"]
-            result = _spans(data.current.digest, data.reference.digest, ts, freq[0].upper(), th.policy,
-                            repr(sorted(global_thresholds.items())), data.current, data.reference_stats,
-                            global_thresholds)
+        th = state.get_thresholds()  # the session's policy and global thresholds, as every page
+        result = cache.spans_for(data.current, data.reference_stats, reference_digest=data.reference.digest,
+                                 timestamp=ts, freq=freq[0].upper(), policy=th.policy,
+                                 thresholds=th.comparison_options()["thresholds"])  # with a progress bar
     except DvtoolsError as e:
         components.show_messages([f"timeline failed: {e}"], "error")
         return

@@ -415,3 +415,8 @@ if overview.empty:
     st.stop()
 _tables(data, overview, {label: s for label, _, s in loaded}, bool(distances), why, both)
 _charts(data, overview, distances)
+
+# Downloads (dvtools/ui/downloads.py; the data helper's block): files for this page, bytes built on click.
+from dvtools.ui import downloads  # noqa: E402
+
+downloads.statistics_downloads()

@@ -27,8 +27,8 @@ from dvtools.ui.state import DatasetRef
 MAX_DRILLDOWN_ROWS = 2_000_000
 
 
-class StatisticsStore:
-    """Statistics (or the load error) per ``(digest, kind, slice_by)``, computed once per key, the last few kept.
+class ResultStore:
+    """Results (or the load error) per key, computed once per key, the last few kept: statistics, rows, analyses.
 
     Why not ``st.cache_data``/``st.cache_resource`` around the computation: a page must know whether
     statistics exist *before* asking for them (the Data page shows a dataset as "computing" with a
@@ -40,21 +40,23 @@ class StatisticsStore:
     key computed by one session is waited for, not computed again, by another. Errors
     (:class:`~dvtools.errors.DvtoolsError`: bad input) are stored too, so a broken 300 MB upload is
     not parsed again on every rerun. Immutable results, returned without copies (as ``cache_resource``).
+    Statistics have one store, raw rows and each row-level analysis (feature skew, concept shift,
+    timeline) theirs, with as many entries as the ``cache_resource`` functions they replace kept.
     """
 
     def __init__(self, max_entries: int = 12) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, str, str | None], DatasetStatistics | DvtoolsError] = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
-        self._computing: dict[tuple[str, str, str | None], threading.Lock] = {}
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
 
-    def __contains__(self, key: tuple[str, str, str | None]) -> bool:
-        """True when the statistics (or the load error) of ``key`` are stored."""
+    def __contains__(self, key: tuple[Any, ...]) -> bool:
+        """True when the result (or the load error) of ``key`` is stored."""
         with self._lock:
             return key in self._entries
 
-    def get(self, key: tuple[str, str, str | None], compute: Callable[[], DatasetStatistics]) -> DatasetStatistics:
-        """The stored statistics of ``key``, else ``compute()``'s (stored); raises the stored or new load error."""
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The stored result of ``key``, else ``compute()``'s (stored); raises the stored or new load error."""
         with self._lock:
             if key not in self._entries:
                 gate = self._computing.setdefault(key, threading.Lock())
@@ -68,7 +70,7 @@ class StatisticsStore:
                 try:
                     if not done:
                         try:
-                            value: DatasetStatistics | DvtoolsError = compute()
+                            value = compute()
                         except DvtoolsError as e:
                             value = e
                         with self._lock:
@@ -88,8 +90,20 @@ class StatisticsStore:
 
 
 @st.cache_resource(show_spinner=False)
-def _store() -> StatisticsStore:
-    return StatisticsStore()
+def _store() -> ResultStore:
+    return ResultStore()
+
+
+@st.cache_resource(show_spinner=False)
+def _rows_store() -> ResultStore:
+    """Parsed uploads (drill-down rows, the source of row-level analyses): big, so few."""
+    return ResultStore(max_entries=6)
+
+
+@st.cache_resource(show_spinner=False)
+def _analysis_store() -> ResultStore:
+    """Feature skew, concept shift and timeline results."""
+    return ResultStore(max_entries=12)
 
 
 def _statistics_key(ref: DatasetRef, slice_by: str | None) -> tuple[str, str, str | None]:
@@ -129,18 +143,22 @@ def statistics_for(ref: DatasetRef, slice_by: str | None = None, *, container: A
     return _store().get(_statistics_key(ref, slice_by), compute)
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
-def _table(digest: str, _ref: DatasetRef) -> pa.Table:
-    from dvtools.io import read_table
+def _table(ref: DatasetRef) -> pa.Table:
+    def compute() -> pa.Table:
+        from dvtools.io import read_table
+        from dvtools.ui.progress import ProgressBar
 
-    return read_table(_ref.source, name=_ref.name)
+        with ProgressBar(f"Reading the rows of {ref.name}") as bar:
+            return read_table(bar.watch(ref.source, "rows", name=ref.name))
+
+    return _rows_store().get(("table", ref.digest), compute)
 
 
 def table_for(ref: DatasetRef) -> pa.Table | None:
     """Raw rows of a dataset for drill-down (None for statistics files)."""
     if not ref.has_rows:
         return None
-    return _table(ref.digest, ref)
+    return _table(ref)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
@@ -268,31 +286,60 @@ def slice_comparison_for(reference: DatasetRef, current: DatasetRef, slice_by: s
 
 def _rows_source(ref: DatasetRef) -> Any:
     """What row-level analyses stream: the file on the server, else the parsed upload (bytes have no name)."""
-    return ref.path if ref.path is not None else _table(ref.digest, ref)
+    return ref.path if ref.path is not None else _table(ref)
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
-def _skew(ref_digest: str, cur_digest: str, key: tuple[str, ...], _ref: DatasetRef, _cur: DatasetRef) -> Any:
-    from dvtools.comparison import feature_skew
+def _name(ref: DatasetRef) -> str:
+    from dvtools.ui.analysis import role_name
+    from dvtools.ui.state import ROLES, get_dataset
 
-    return feature_skew(_rows_source(_ref), _rows_source(_cur), key=list(key))
+    role = next((r for r in ROLES if (d := get_dataset(r)) is not None and d.digest == ref.digest), None)
+    return f"{role_name(role).lower()} rows" if role is not None else f"rows of {ref.name}"
 
 
 def feature_skew_for(reference: DatasetRef, current: DatasetRef, key: tuple[str, ...]) -> Any:
-    """Example-level skew joined on ``key`` (needs raw rows on both sides)."""
-    return _skew(reference.digest, current.digest, key, reference, current)
+    """Example-level skew joined on ``key`` (needs raw rows on both sides); a progress bar while computed."""
+    def compute() -> Any:
+        from dvtools.comparison import feature_skew
+        from dvtools.ui.progress import ProgressBar
 
+        with ProgressBar(f"Feature skew joined on {', '.join(key)}") as bar:
+            return feature_skew(bar.watch(_rows_source(reference), _name(reference)),
+                                bar.watch(_rows_source(current), _name(current)), key=list(key))
 
-@st.cache_resource(max_entries=6, show_spinner=False)
-def _concept(ref_digest: str, cur_digest: str, label: str, _ref: DatasetRef, _cur: DatasetRef) -> Any:
-    from dvtools.comparison import concept_shift
-
-    return concept_shift(_rows_source(_ref), _rows_source(_cur), label=label)
+    return _analysis_store().get(("skew", reference.digest, current.digest, key), compute)
 
 
 def concept_shift_for(reference: DatasetRef, current: DatasetRef, label: str) -> Any:
-    """P(label | feature bucket) in both datasets (needs raw rows and the label on both sides)."""
-    return _concept(reference.digest, current.digest, label, reference, current)
+    """P(label | feature bucket) in both datasets (needs raw rows and the label on both sides); with progress."""
+    def compute() -> Any:
+        from dvtools.comparison import concept_shift
+        from dvtools.ui.progress import ProgressBar
+
+        with ProgressBar(f"Concept shift of {label}") as bar:
+            return concept_shift(bar.watch(_rows_source(reference), _name(reference)),
+                                 bar.watch(_rows_source(current), _name(current)), label=label,
+                                 reference_statistics=statistics_for(reference))  # not computed again
+
+    return _analysis_store().get(("concept", reference.digest, current.digest, label), compute)
+
+
+def spans_for(current: DatasetRef, reference_stats: DatasetStatistics, *, reference_digest: str, timestamp: str,
+              freq: str, policy: str, thresholds: dict[str, float] | None) -> Any:
+    """The drift timeline: ``current`` split into spans of ``freq`` by ``timestamp``, each compared with the reference.
+
+    One pass over the current rows, with a progress bar; stored per content and options.
+    """
+    def compute() -> Any:
+        from dvtools.comparison import compare_spans, split_spans
+        from dvtools.ui.progress import ProgressBar
+
+        with ProgressBar(f"Drift timeline by {timestamp}") as bar:
+            spans = split_spans(bar.watch(_rows_source(current), _name(current)), timestamp=timestamp, freq=freq)
+        return compare_spans(spans, reference=reference_stats, policy=policy, thresholds=thresholds or None)
+
+    key = ("spans", current.digest, reference_digest, timestamp, freq, policy, repr(sorted((thresholds or {}).items())))
+    return _analysis_store().get(key, compute)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)

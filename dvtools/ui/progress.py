@@ -79,6 +79,37 @@ class ProgressBar:
         self._last = now
         self._draw(p.fraction if p.fraction is not None else 0.0, progress_text(self.label, p))
 
+    def watch(self, source: Any, what: str, *, name: str | None = None) -> Any:
+        """``source`` opened as a :class:`~dvtools.io.BatchStream` that reports each batch to this bar as ``what``.
+
+        For row-level analyses (feature skew, concept shift, drift timeline, drill-down rows), which
+        take streams as their sources: the bar says which input is read, the pass, and how far.
+        """
+        from dvtools.io import open_source
+        from dvtools.statistics.engine import Progress
+
+        stream = open_source(source, name=name) if name is not None else open_source(source)
+        rows = [0, 0]  # rows of the current pass, that pass's number
+
+        def report(s: Any, batch: Any) -> None:
+            if s.passes != rows[1]:
+                rows[:] = [0, s.passes]
+            rows[0] += batch.num_rows
+            label = what + (f" (pass {s.passes})" if s.passes > 1 else "")
+            self.report(Progress(rows=rows[0], bytes_read=s.bytes_read, total_bytes=s.total_bytes,
+                                 total_rows=s.num_rows, parts_done=s.parts_done, total_parts=len(s.sources)), label)
+
+        stream.on_batch = report
+        return stream
+
+    def report(self, p: Any, label: str) -> None:
+        """Report a :class:`~dvtools.statistics.engine.Progress` under another label than the bar's (throttled)."""
+        now = time.perf_counter()
+        if self._slot is None or now - self._last < UPDATE_EVERY_S:
+            return
+        self._last = now
+        self._draw(p.fraction if p.fraction is not None else 0.0, progress_text(f"{self.label}: {label}", p))
+
     def fraction(self, done: float, text: str) -> None:
         """Report a share (0..1) with a text, for work that counts its own steps (partitions, pairs)."""
         now = time.perf_counter()

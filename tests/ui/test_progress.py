@@ -9,7 +9,7 @@ import pytest
 
 from dvtools.errors import DataLoadError
 from dvtools.statistics.engine import Progress
-from dvtools.ui.cache import StatisticsStore
+from dvtools.ui.cache import ResultStore
 from dvtools.ui.format import human_bytes
 from dvtools.ui.progress import progress_text
 
@@ -32,7 +32,7 @@ def test_human_bytes(n: int, text: str) -> None:
 
 
 def test_store_computes_each_key_once_and_keeps_the_last_few() -> None:
-    store = StatisticsStore(max_entries=2)
+    store = ResultStore(max_entries=2)
     calls: list[str] = []
 
     def compute(name: str):  # noqa: ANN202
@@ -51,7 +51,7 @@ def test_store_computes_each_key_once_and_keeps_the_last_few() -> None:
 
 
 def test_store_keeps_load_errors_and_forgets_interruptions() -> None:
-    store = StatisticsStore()
+    store = ResultStore()
     calls = []
 
     def bad() -> object:
@@ -73,7 +73,7 @@ def test_store_keeps_load_errors_and_forgets_interruptions() -> None:
 
 
 def test_a_second_session_waits_for_the_first_computation() -> None:
-    store = StatisticsStore()
+    store = ResultStore()
     calls, results = [], []
     started = threading.Event()
 

@@ -1,0 +1,129 @@
+"""What users take away from the dashboard: the report, the anomalies and the statistics, as files.
+
+Each page that has something to take away calls one function here, at the end of its script (the
+page's own layout stays as it is); the buttons go to a "Download" group in the sidebar, so they are
+on screen without scrolling past sixty anomaly cards. The bytes are built only when a button is
+clicked (``st.download_button`` takes a callable from Streamlit 1.52; pyproject asks for that):
+an HTML report with plotly.js inline is megabytes and a TFDV protobuf needs
+tensorflow-metadata, and neither should cost a rerun anything. The callables close over finished
+results (statistics, the comparison, the anomaly list): they run on the server outside any script
+run, so they touch no session state.
+
+Every file comes from the library function the CLI uses for it: the HTML report from
+:func:`dvtools.comparison.report.comparison_to_html`, anomalies from
+:func:`dvtools.validation.validate.anomalies_to_json` / ``anomalies_to_csv``, statistics from
+``DatasetStatistics.to_json`` and :func:`dvtools.statistics.tfdv.to_tfdv_bytes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from dvtools.ui import analysis
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file to offer: button label, file name, MIME type, and the function that builds its bytes."""
+
+    label: str
+    file_name: str
+    mime: str
+    build: Callable[[], bytes]
+    key: str
+    help: str | None = None
+
+
+def _utf8(make: Callable[[], str]) -> Callable[[], bytes]:
+    return lambda: make().encode("utf-8")
+
+
+def anomaly_files(anomalies: Sequence[Any], comparison: Any, reference_stats: Any, current_stats: Any,
+                  compared: str = "serving") -> list[Download]:
+    """The Anomalies page's files: the HTML report (anomalies, drift verdicts, charts), anomalies as JSON and CSV."""
+    found = tuple(anomalies)  # a snapshot: the session's list may change before the click
+
+    def report() -> str:
+        from dvtools.comparison.report import comparison_to_html
+
+        return comparison_to_html(comparison, reference_stats, current_stats, anomalies=found,
+                                  title=f"dvtools report: {compared} data against training")
+
+    def as_json() -> str:
+        from dvtools.validation.validate import anomalies_to_json
+
+        return anomalies_to_json(found)
+
+    def as_csv() -> str:
+        from dvtools.validation.validate import anomalies_to_csv
+
+        return anomalies_to_csv(found)
+
+    out = []
+    if comparison is not None:
+        out.append(Download("Report (HTML)", "dvtools_report.html", "text/html", _utf8(report), "dl_report_html",
+                            "A self-contained page (works offline): the anomalies, every feature's drift "
+                            "verdict and the charts of the drifting features."))
+    out += [Download("Anomalies (JSON)", "anomalies.json", "application/json", _utf8(as_json), "dl_anomalies_json",
+                     "What `dvtools validate --format json` writes."),
+            Download("Anomalies (CSV)", "anomalies.csv", "text/csv", _utf8(as_csv), "dl_anomalies_csv",
+                     "One row per anomaly, for a spreadsheet.")]
+    return out
+
+
+def statistics_files(datasets: Sequence[tuple[str, Any]]) -> list[Download]:
+    """The Statistics page's files: per dataset (``(role name, statistics)``), dvtools JSON and TFDV protobuf."""
+    out = []
+    for name, stats in datasets:
+        stem = name.lower()
+
+        def tfdv(s: Any = stats) -> bytes:
+            from dvtools.statistics.tfdv import to_tfdv_bytes
+
+            return to_tfdv_bytes(s)
+
+        out += [Download(f"{name} statistics (JSON)", f"{stem}_statistics.json", "application/json",
+                         _utf8(stats.to_json), f"dl_stats_json_{stem}",
+                         "dvtools JSON: opens in the dashboard and in `dvtools validate`."),
+                Download(f"{name} statistics (TFDV)", f"{stem}_statistics.pb", "application/octet-stream", tfdv,
+                         f"dl_stats_tfdv_{stem}",
+                         "A TFDV DatasetFeatureStatisticsList (binary protobuf): "
+                         "tfdv.load_stats_binary, Facets Overview.")]
+    return out
+
+
+def download_group(files: Sequence[Download]) -> None:
+    """The sidebar's "Download" group: one button per file, bytes built on click, no rerun."""
+    if not files:
+        return
+    with st.sidebar:
+        st.caption("Download")
+        for f in files:
+            st.download_button(f.label, f.build, file_name=f.file_name, mime=f.mime, key=f.key, help=f.help,
+                               icon=":material/download:", on_click="ignore", width="stretch")
+
+
+def anomaly_downloads() -> None:
+    """Offer the Anomalies page's files (when both datasets are loaded and validation succeeds)."""
+    data = analysis.loaded()
+    if not data.ready:
+        return
+    try:
+        found = analysis.anomalies(data)
+        comparison = analysis.comparison(data)
+    except Exception:  # noqa: BLE001 - the page shows the failure; nothing valid to download
+        return
+    download_group(anomaly_files(found, comparison, data.reference_stats, data.current_stats,
+                                 analysis.role_name("current").lower()))
+
+
+def statistics_downloads() -> None:
+    """Offer the Statistics page's files: the statistics of each loaded dataset."""
+    data = analysis.loaded()
+    shown = [(analysis.role_name(role), s) for role, s in (("reference", data.reference_stats),
+                                                          ("current", data.current_stats)) if s is not None]
+    download_group(statistics_files(shown))
