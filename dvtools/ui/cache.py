@@ -106,8 +106,10 @@ def _analysis_store() -> ResultStore:
     return ResultStore(max_entries=12)
 
 
-def _statistics_key(ref: DatasetRef, slice_by: str | None) -> tuple[str, str, str | None]:
-    return (ref.digest, ref.kind, None if ref.kind == "stats" else slice_by)
+def _statistics_key(ref: DatasetRef, slice_by: str | None) -> tuple[str, str, str | None, str]:
+    # The name too: statistics and load errors name their file ("x.csv: line 3: ..."), and the same bytes
+    # uploaded under another name must not show the first name.
+    return (ref.digest, ref.kind, None if ref.kind == "stats" else slice_by, ref.name)
 
 
 def has_statistics(ref: DatasetRef, slice_by: str | None = None) -> bool:
