@@ -308,7 +308,7 @@ def session(browser, url: str, dataset: str, only: set[str], shots: Path | None,
 
         # -- Skew & drift
         step("drift", _nav(page, "Skew & drift").click,
-                             lambda: _title(page, "Skew") and _visible(page.get_by_text("Policy verdict")))
+                             lambda: _title(page, "Skew") and _metric(page, "Drifted features") is not None)
         shot("drift")
         if "timeline" in only:
             toggle = page.locator(".st-key-drift_timeline")
