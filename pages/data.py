@@ -89,7 +89,7 @@ def _dataset_status(role: str, pending: dict[str, DatasetRef]) -> Any:
         return None
     size = components.dataset_size(ref)
     held = st.session_state.get(f"upload_{role}") is not None  # the uploader shows it, with its own remove
-    name_col, clear_col = st.columns([5, 1], vertical_alignment="center")
+    name_col, clear_col = st.columns([3, 1], vertical_alignment="center")
     name_col.text(ref.name + (" (statistics file: no rows)" if not ref.has_rows else ""))
     if size is not None:
         name_col.caption(f"Loaded · {human_bytes(size)}")

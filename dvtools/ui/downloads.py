@@ -2,7 +2,8 @@
 
 Each page that has something to take away calls one function here, at the end of its script (the
 page's own layout stays as it is); the buttons go to a "Download" group in the sidebar, so they are
-on screen without scrolling past sixty anomaly cards. The bytes are built only when a button is
+on screen without scrolling past sixty anomaly cards: the frame reserves their place under the
+datasets (:func:`reserve_slot`), above what a page adds to the sidebar. The bytes are built only when a button is
 clicked (``st.download_button`` takes a callable from Streamlit 1.52; pyproject asks for that):
 an HTML report with plotly.js inline is megabytes and a TFDV protobuf needs
 tensorflow-metadata, and neither should cost a rerun anything. The callables close over finished
@@ -17,6 +18,7 @@ Every file comes from the library function the CLI uses for it: the HTML report 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,11 +98,33 @@ def statistics_files(datasets: Sequence[tuple[str, Any]]) -> list[Download]:
     return out
 
 
+_SLOT = threading.local()  # the sidebar slot the frame reserved in this thread's last full run
+
+
+def reserve_slot() -> None:
+    """Reserve the "Download" group's place in the sidebar (the frame calls it on every full run).
+
+    Pages call :func:`download_group` at the end of their script; without a reserved place the
+    buttons would land under whatever the page put in the sidebar (the threshold panel).
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    _SLOT.container, _SLOT.ctx = st.sidebar.container(), get_script_run_ctx()
+
+
+def _place() -> Any:
+    """The slot reserved by this session's frame, else the end of the sidebar."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return _SLOT.container if ctx is not None and getattr(_SLOT, "ctx", None) is ctx else st.sidebar
+
+
 def download_group(files: Sequence[Download]) -> None:
     """The sidebar's "Download" group: one button per file, bytes built on click, no rerun."""
     if not files:
         return
-    with st.sidebar:
+    with _place():
         st.caption("Download")
         for f in files:
             st.download_button(f.label, f.build, file_name=f.file_name, mime=f.mime, key=f.key, help=f.help,

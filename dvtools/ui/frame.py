@@ -129,6 +129,9 @@ def run() -> None:
         _sidebar_computing(pending)
     else:
         _sidebar(data, n)
+    from dvtools.ui import downloads
+
+    downloads.reserve_slot()  # the pages' download buttons go here, above a page's own sidebar panels
     st.navigation(pages).run()
     if pending:  # the page computed them (with progress); whatever it did not read, compute now, then redraw
         _finish(pending)
