@@ -145,7 +145,7 @@ def _cmd_schema_infer(a: argparse.Namespace) -> int:
     stats = _stats_of(a.data)
     if a.label is not None and a.label not in stats:
         raise DvtoolsError(f"label column {a.label!r} is not in the data")
-    schema = infer_schema(stats, label=a.label)
+    schema = infer_schema(stats, label=a.label, raters=a.raters or ())
     if a.linf_threshold is not None or a.js_threshold is not None:
         schema = with_default_thresholds(schema, linf=a.linf_threshold, js=a.js_threshold)
     save_schema(schema, a.output)
@@ -307,11 +307,13 @@ def _schema_or_none(path: str | None) -> Any:
 def _cmd_fairness(a: argparse.Namespace) -> int:
     import json
 
-    from dvtools.fairness import GroupThresholds, group_report
+    from dvtools.fairness import group_report
     from dvtools.fairness.report import group_report_html, group_report_text
+    from dvtools.validation.group_thresholds import group_thresholds
 
-    th = GroupThresholds(min_share=a.min_share, min_count=a.min_count, max_share_change=a.max_share_change,
-                         min_rate_ratio=a.min_rate_ratio, max_missing_gap=a.max_missing_gap)
+    th = group_thresholds(None, min_share=a.min_share, min_count=a.min_count, max_share_change=a.max_share_change,
+                          max_share_ratio=a.max_share_ratio, min_rate_ratio=a.min_rate_ratio,
+                          max_missing_gap=a.max_missing_gap)
     report = group_report(a.reference, a.current, a.evaluation, groups=a.group, label=a.label, thresholds=th,
                           bins=a.bins, schema=_schema_or_none(a.schema), policy=a.policy, exclude=a.key or (),
                           comparator="skew" if a.current is not None else "drift")
@@ -382,6 +384,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     si.add_argument("data", nargs="+", help="data files or a statistics file (dvtools JSON or TFDV)")
     si.add_argument("-o", "--output", required=True, help="schema.json or schema.pbtxt (format by extension)")
     si.add_argument("--label", default=None, help="label column: marked as not present in SERVING")
+    si.add_argument("--raters", nargs="+", default=None, metavar="COL",
+                    help="rater columns (one label per rater, training only): labels not present in SERVING")
     si.add_argument("--linf-threshold", type=float, default=None, help="set L-infinity drift/skew thresholds")
     si.add_argument("--js-threshold", type=float, default=None, help="set Jensen-Shannon drift/skew thresholds")
     si.set_defaults(func=_cmd_schema_infer)
@@ -425,20 +429,30 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     fa.add_argument("reference", help="training data (or statistics sliced by the one --group column)")
     fa.add_argument("current", nargs="?", default=None, help="serving data (optional)")
     fa.add_argument("--evaluation", default=None, metavar="PATH", help="evaluation data (optional)")
-    fa.add_argument("--group", action="append", required=True, metavar="COL",
-                    help="group column (sensitive attribute); give it twice for intersections")
+    fa.add_argument("--group", action="append", default=None, metavar="COL",
+                    help="group column (sensitive attribute); give it twice for intersections "
+                         "(default: the --schema's group columns)")
     fa.add_argument("--label", default=None, help="label column: base rate per group")
     fa.add_argument("--key", nargs="+", default=None, metavar="COL", help="id columns left out of drift per group")
     fa.add_argument("--bins", type=int, default=5, help="quantile buckets of a numeric group column (default 5)")
-    fa.add_argument("--min-share", type=float, default=0.01, help="under-represented below this share (0.01)")
-    fa.add_argument("--min-count", type=int, default=30, help="under-represented below this many examples (30)")
-    fa.add_argument("--max-share-change", type=float, default=0.1, help="flag a group share change above (0.1)")
-    fa.add_argument("--min-rate-ratio", type=float, default=0.8,
-                    help="flag a lowest/highest label rate ratio below this (0.8, the four-fifths line)")
-    fa.add_argument("--max-missing-gap", type=float, default=0.1,
-                    help="flag a feature missing this much more often in a group than overall (0.1)")
+    from dvtools.defaults import GROUP_THRESHOLDS
+
+    gt = argparse.Namespace(**GROUP_THRESHOLDS)  # the defaults GroupThresholds reads
+    fa.add_argument("--min-share", type=float, default=None,
+                    help=f"under-represented below this share ({gt.min_share})")
+    fa.add_argument("--min-count", type=int, default=None,
+                    help=f"under-represented below this many examples ({gt.min_count})")
+    fa.add_argument("--max-share-change", type=float, default=None,
+                    help=f"flag a group share change above ({gt.max_share_change})")
+    fa.add_argument("--max-share-ratio", type=float, default=None,
+                    help=f"flag a group share multiplied or divided by at least this ({gt.max_share_ratio})")
+    fa.add_argument("--min-rate-ratio", type=float, default=None,
+                    help=f"flag a lowest/highest label rate ratio below this ({gt.min_rate_ratio}, the four-fifths line)")
+    fa.add_argument("--max-missing-gap", type=float, default=None,
+                    help=f"flag a feature missing this much more often in a group than overall ({gt.max_missing_gap})")
     fa.add_argument("--policy", choices=["tfdv", "auto"], default="auto", help="drift policy within groups")
-    fa.add_argument("--schema", default=None, help="schema whose accept notes silence accepted findings")
+    fa.add_argument("--schema", default=None,
+                    help="schema: its group columns (when no --group), accept notes, comparators and roles")
     fa.add_argument("--fail-on", choices=["error", "warning", "never"], default="error",
                     help="exit 1 on findings of this severity or worse (default error)")
     fa.add_argument("--format", choices=["text", "json", "html"], default="text")

@@ -8,3 +8,8 @@ its names are these.
 DEFAULT_POLICY = "auto"
 #: The policies' names (see :data:`dvtools.comparison.comparators.POLICIES`).
 POLICY_NAMES = ("tfdv", "auto")
+#: Defaults of the group (fairness) thresholds (:class:`dvtools.validation.group_thresholds.GroupThresholds`
+#: reads them; so does ``dvtools fairness --help``): minimum share and count of a group, share change and
+#: ratio, lowest/highest label rate ratio (the four-fifths line), missing-share gap and ratio.
+GROUP_THRESHOLDS = {"min_share": 0.01, "min_count": 30, "max_share_change": 0.1, "max_share_ratio": 2.0,
+                    "min_rate_ratio": 0.8, "max_missing_gap": 0.1, "missing_ratio": 2.0}

@@ -24,6 +24,9 @@ feature                    what went wrong in serving (anomaly dvtools reports)
 ``route_type``             became constant (a default filled in on one side only)
 ``completed`` (label)      not in SERVING by schema; its link to ``run_name`` changed (concept
                            shift: hill and interval sessions are now abandoned far more often)
+``runner_email``           planted synthetic e-mail addresses (``name.surname@example.com``, one
+                           per runner, deterministic): personal data for privacy mode to find;
+                           stable between training and serving, so it adds no other anomaly
 =========================  ====================================================================
 
 Groups and labels (found by ``group_report`` / ``label_report``, the Slices & fairness page and
@@ -43,7 +46,11 @@ conflicting labels             150 training runs logged twice with opposite ``co
 train/serving overlap          200 training runs re-logged verbatim into serving (a replay bug)
 three raters                   ``rater_1..3`` (training only, 10 % missing ratings each) re-label
                                ``completed`` from GPS traces; ``rater_3`` marks many completed
-                               runs of female runners as not completed
+                               runs of female runners as not completed (schema inference with
+                               ``raters=RATERS`` marks them not in SERVING, like the label)
+drift within one group         ``pace_min_per_km`` of nonbinary runners is 10 % slower in serving
+                               (the new app's new profile option turns its walk-run mode on): a
+                               shift of one group (2 % of serving) the whole population hides
 =============================  ================================================================
 """
 
@@ -70,12 +77,30 @@ _OS = ["iOS 16", "iOS 17", "Android 13", "Android 14"]
 _CHANNELS = ["organic", "friend_referral", "ad_campaign", "store_partner"]
 _WEATHER = ["sunny", "cloudy", "rain", "wind"]
 _ROUTES = ["road", "trail", "track"]
+_FIRST = ["alex", "sam", "maria", "li", "omar", "ana", "john", "fatima", "yuki", "noah", "emma", "ravi", "sofia",
+          "lucas", "mia", "ivan", "chloe", "kofi", "lena", "diego", "sara", "tom", "aisha", "ben", "nina", "jonas",
+          "priya", "leo", "zoe", "amir", "ella", "marco", "hana", "felix", "ines", "kai", "lara", "theo", "maya", "eli"]
+_LAST = ["smith", "garcia", "chen", "kumar", "novak", "silva", "okafor", "tanaka", "muller", "rossi", "haddad",
+         "jensen", "kowalski", "nguyen", "dubois", "ivanova", "moreau", "andersen", "costa", "bauer", "sato", "khan",
+         "larsen", "fischer", "romero", "weber", "yilmaz", "park", "olsen", "becker", "lopez", "kim", "schmidt",
+         "ali", "berg", "vega", "koch", "ortiz", "meyer", "lind", "reyes", "walsh", "hahn", "diaz", "frank", "moss",
+         "stone", "cruz", "wolf", "nagy", "keller", "rios", "brandt", "holm", "quinn", "ward", "zhou", "adler",
+         "mendes", "voss", "hart", "lang", "pena", "roth", "shaw", "wood", "yang", "falk", "gomez", "hill", "ivers",
+         "jung", "kraus", "marsh", "nash"]
+PACE_SLOW_GROUP = "nonbinary"
+"""The group whose serving pace is 10 % slower (drift within one group)."""
+
+
+def runner_email(i: int) -> str:
+    """The planted synthetic e-mail address of runner ``i`` (``name.surname@example.com``; unique for 3,000 runners)."""
+    return f"{_FIRST[i % len(_FIRST)]}.{_LAST[(i // len(_FIRST)) % len(_LAST)]}@example.com"
 
 
 def _runners(rng: np.random.Generator, n_runners: int) -> pd.DataFrame:
     ids = np.array([f"R{i:05d}" for i in range(n_runners)])
     return pd.DataFrame({
         "runner_id": ids,
+        "runner_email": [runner_email(i) for i in range(n_runners)],
         "age": rng.integers(18, 71, n_runners),
         "city": rng.choice(_CITIES, n_runners, p=[.22, .16, .14, .12, .1, .1, .08, .08]),
         "signup_channel": rng.choice(_CHANNELS, n_runners, p=[.5, .25, .15, .1]),
@@ -101,6 +126,7 @@ def _runs(rng: np.random.Generator, runners: pd.DataFrame, n: int, *, start: str
     return pd.DataFrame({
         "run_id": [f"{id_prefix}{i:06d}" for i in range(n)],
         "runner_id": who["runner_id"],
+        "runner_email": who["runner_email"].to_numpy(),
         "run_date": days,
         "run_name": run_name,
         "route_type": rng.choice(_ROUTES, n, p=[.6, .3, .1]),
@@ -182,6 +208,11 @@ def demo_frames(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
         serve.loc[rows, c] = train[c].to_numpy()[leaked]
     serve.loc[rows, "elevation_ft"] = [f"{v:,} ft" for v in train["elevation_ft"].to_numpy()[leaked]]
     _plant_raters(train, fair)
+    # Drift within one group: the new app's new profile option turns its walk-run mode on, so nonbinary
+    # runners' recorded paces are 10 % slower; 2 % of serving, too few to move the whole population.
+    # New runs only: the replayed and leaked training runs keep their recorded values.
+    slow = (serve[GROUP].to_numpy() == PACE_SLOW_GROUP) & (np.arange(n) >= n // 4 + 200)
+    serve.loc[slow, "pace_min_per_km"] = np.round(serve.loc[slow, "pace_min_per_km"].astype(float) * 1.1, 2)
     return train.reset_index(drop=True), serve.reset_index(drop=True)
 
 

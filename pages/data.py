@@ -9,8 +9,8 @@ import streamlit as st
 from dvtools.errors import DvtoolsError
 from dvtools.ui import analysis, anomaly_view, cache, components, progress, state
 from dvtools.ui.format import human_bytes, md_escape
-from dvtools.ui.state import DatasetRef
 from dvtools.ui.frame import require_frame
+from dvtools.ui.state import DatasetRef
 
 require_frame()  # deep links run through app.py's navigation
 
@@ -100,13 +100,10 @@ def _dataset_status(role: str, pending: dict[str, DatasetRef]) -> Any:
         slot = st.empty()
         slot.progress(0.0, text=md_escape(f"Computing statistics of {ref.name}: queued"))
         return slot
-    if not cache.has_statistics(ref):  # loaded, not compared now (evaluation data while serving is compared)
-        st.caption("Loaded; its statistics are computed when it is compared.")
-        return None
     try:
         stats = cache.statistics_for(ref)
     except DvtoolsError as e:
-        st.error(md_escape(analysis.role_error(role, e)), icon=":material/error:")
+        st.error(md_escape(str(e)), icon=":material/error:")  # under the role's own uploader
         return None
     facts = components.dataset_facts(stats)
     c1, c2, c3 = st.columns(3)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dvtools.errors import DvtoolsError
-from dvtools.fairness import GroupThresholds
 from dvtools.fairness.groups import SIDE_LABELS, grouping_name
 from dvtools.ui import analysis, components, fairness_view, state
 from dvtools.ui.format import human_count, human_percent, md_escape
 from dvtools.ui.frame import require_frame
+from dvtools.validation.group_thresholds import group_thresholds
 
 require_frame()  # deep links run through app.py's navigation
 
@@ -23,7 +23,7 @@ assert data.reference_stats is not None
 columns = list(data.reference_stats.features)
 label = state.get_option("label")
 keys = tuple(str(k) for k in state.get_option("keys") or [])
-evaluation = state.get_dataset("evaluation") if analysis.compared_role() == "current" else None
+evaluation = data.evaluation if data.evaluation_stats is not None else None
 
 
 def _remember(name: str, key: str) -> None:
@@ -34,32 +34,43 @@ groups_tab, labels_tab = st.tabs(["Groups", "Labels and raters"])
 
 # --------------------------------------------------------------------------- groups
 with groups_tab:
-    default = [c for c in state.get_option("groups") or [] if c in columns]
+    options = analysis.comparison_options(data)
+    schema = options.get("schema")
+    # The session's choice, else the columns the schema marks as group columns.
+    default = [c for c in state.get_option("groups") or (schema.group_columns() if schema is not None else [])
+               if c in columns][:2]
     if "fair_groups" not in st.session_state:
         st.session_state["fair_groups"] = default
     chosen = st.multiselect("Group columns (one, or two for intersections)", columns, key="fair_groups",
                             max_selections=2, on_change=_remember, args=("groups", "fair_groups"),
                             help="Sensitive attributes such as gender, age band, country or device. Numeric "
                                  "columns are bucketed on the training data's quantiles.")
+    base = group_thresholds(options.get("thresholds"))  # the session's group thresholds (defaults: GroupThresholds)
     with st.expander("Thresholds"):
-        c1, c2, c3, c4 = st.columns(4)
-        min_share = c1.number_input("Minimum share", 0.0, 1.0, 0.01, step=0.005, format="%.3f", key="fair_min_share")
-        min_count = c2.number_input("Minimum examples", 0, 1_000_000, 30, step=10, key="fair_min_count")
-        max_change = c3.number_input("Share change", 0.0, 1.0, 0.1, step=0.01, format="%.2f", key="fair_change")
-        ratio = c4.number_input("Label rate ratio", 0.0, 1.0, 0.8, step=0.05, format="%.2f", key="fair_ratio",
-                                help="Lowest group rate / highest below this is a disparity. 0.8 is the "
-                                     "four-fifths line: a reference, not a verdict.")
+        c1, c2, c3, c4, c5 = st.columns(5)
+        min_share = c1.number_input("Minimum share", 0.0, 1.0, base.min_share, step=0.005, format="%.3f",
+                                    key="fair_min_share")
+        min_count = c2.number_input("Minimum examples", 0, 1_000_000, base.min_count, step=10, key="fair_min_count")
+        max_change = c3.number_input("Share change", 0.0, 1.0, base.max_share_change, step=0.01, format="%.2f",
+                                     key="fair_change")
+        ratio = c4.number_input("Label rate ratio", 0.0, 1.0, base.min_rate_ratio, step=0.05, format="%.2f",
+                                key="fair_ratio", help="Lowest group rate / highest below this is a disparity. 0.8 "
+                                                       "is the four-fifths line: a reference, not a verdict.")
+        gap = c5.number_input("Missing gap", 0.0, 1.0, base.max_missing_gap, step=0.01, format="%.2f",
+                              key="fair_missing_gap", help="A feature missing this much more often in a group than "
+                                                           "overall (and twice as often) is a data-quality disparity.")
     if not chosen:
         st.info("Choose one or two group columns.", icon=":material/arrow_forward:")
     else:
         current = data.current if data.current_stats is not None else None
         try:
-            th = GroupThresholds(min_share=float(min_share), min_count=int(min_count),
-                                 max_share_change=float(max_change), min_rate_ratio=float(ratio))
+            th = group_thresholds(base, min_share=float(min_share), min_count=int(min_count),
+                                  max_share_change=float(max_change), min_rate_ratio=float(ratio),
+                                  max_missing_gap=float(gap))
             with st.spinner("Computing statistics per group…"):
                 report = fairness_view.group_report_for(
                     data.reference, current, evaluation, tuple(chosen),
-                    label if label in columns else None, th, options=analysis.comparison_options(data))
+                    label if label in columns else None, th, options=options)
         except DvtoolsError as e:
             components.show_messages([f"group report failed: {e}"], "error")
             st.stop()
@@ -103,17 +114,15 @@ with groups_tab:
 
 # --------------------------------------------------------------------------- labels
 with labels_tab:
-    sides = {"reference": data.reference}
-    if data.current is not None and data.current_stats is not None:
-        sides[analysis.compared_role()] = data.current
-    names = {"reference": "Training", "current": "Serving", "evaluation": "Evaluation"}
-    role = st.radio("Dataset", list(sides), format_func=names.__getitem__, horizontal=True, key="fair_label_side",
-                    help="Serving/evaluation rows are also matched against the training rows (leakage).")
-    ref = sides[role]
+    sides = {d.role: d for d in data.with_stats()}  # training, evaluation, serving: by role
+    role = st.radio("Dataset", list(sides), format_func=lambda r: sides[r].label, horizontal=True,
+                    key="fair_label_side",
+                    help="Evaluation and serving rows are also matched against the training rows (leakage).")
+    ref = sides[role].ref
     if not ref.has_rows:
         st.info("This needs the raw rows: the dataset is a statistics file.", icon=":material/info:")
         st.stop()
-    stats = data.reference_stats if role == "reference" else data.current_stats
+    stats = sides[role].stats
     assert stats is not None
     cols = list(stats.features)
     if "fair_raters" not in st.session_state:

@@ -9,7 +9,7 @@ from dvtools.errors import DvtoolsError
 from dvtools.schema import load_schema, schema_to_json, schema_to_pbtxt
 from dvtools.schema.model import FeatureRole, Schema
 from dvtools.ui import analysis, components, state
-from dvtools.ui.format import md_escape
+from dvtools.ui.format import md_escape, plural
 from dvtools.ui.frame import require_frame, validation_error
 from dvtools.ui.schema_grid import (
     TYPES,
@@ -28,8 +28,8 @@ GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, edito
 GRID_PARTS = (
     ("Type, presence and values", ("name", "type", "required", "min_fraction", "min_count", "min", "max",
                                    "allow_nan", "allow_inf", "categorical", "values")),
-    ("Role, environments, drift and skew thresholds", ("name", "role", "not_in_environments", "drift_linf", "drift_js",
-                                                 "skew_linf", "skew_js", "deprecated", "notes")),
+    ("Role, environments, drift and skew thresholds", ("name", "role", "group", "not_in_environments", "drift_linf",
+                                                 "drift_js", "skew_linf", "skew_js", "deprecated", "notes")),
 )
 ROW_HEIGHT = 35  # st.data_editor's row height in pixels: grids are as tall as their rows
 BOUND_HELP = ("A number; for a date or timestamp feature a date (2024-06-01) or a date and time "
@@ -112,6 +112,8 @@ def _column_config(schema: Schema, bound_width: int | None = None) -> dict[str, 
         "role": cc.SelectboxColumn("role", options=[r.value for r in FeatureRole], required=True, width=96,
                                    help="feature, label, identifier or timestamp: identifiers and timestamps are "
                                         "not judged as distributions."),
+        "group": cc.CheckboxColumn("group", width=64, help="A group column (sensitive attribute such as gender or "
+                                   "age band): Slices & fairness and dvtools fairness group by it by default."),
         "required": cc.CheckboxColumn("required", width=74, help="Must be present in every example (TFDV: presence)."),
         "min_fraction": cc.NumberColumn("min fraction", step=0.0001, width=92, help="Least share of examples with a value.",
                                         **share),
@@ -211,12 +213,14 @@ def _notes(schema: Schema) -> None:
 def _anomaly_count(data: analysis.Loaded) -> None:
     if not data.ready:
         return
-    try:
-        n = len(analysis.anomalies(data))
-    except Exception as e:  # noqa: BLE001 - a validation bug must not take the schema editor down
-        components.show_messages([validation_error(e)], "error")
-        return
-    st.caption(f"{n:,} anomalies in the serving (current) data against this schema.")
+    counts = []
+    for pair in data.pairs:  # evaluation and serving, each named by its role
+        try:
+            counts.append(f"{plural(len(analysis.anomalies(data, pair)), 'anomaly')} in {pair.current.label}")
+        except Exception as e:  # noqa: BLE001 - a validation bug must not take the schema editor down
+            components.show_messages([validation_error(e)], "error")
+            return
+    st.caption(md_escape("; ".join(counts) + " against this schema."))
     components.page_link("pages/anomalies.py", "See the anomalies", ":material/report:")
 
 
@@ -229,7 +233,7 @@ def main() -> None:
     st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem}</style>")
     st.title("Schema")
     data = analysis.loaded()
-    components.show_messages(data.error_lines(), "error")
+    components.show_messages(data.error_messages(), "error")
     schema = analysis.schema_in_use(data)
     if schema is None:
         components.empty_state("Load a training (reference) dataset on the Data page to infer a schema, "

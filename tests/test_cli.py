@@ -36,7 +36,7 @@ def test_stats_writes_json_and_prints_summary(demo_files, tmp_path, capsys):
     assert rc == 0, err
     stats = DatasetStatistics.from_json(out_file.read_text())
     assert stats.num_examples == 20_000
-    assert "20,000 examples, 21 features" in out
+    assert "20,000 examples, 22 features" in out
     assert "distance_km" in out
     expected_mean = pd.read_csv(train)["distance_km"].mean()
     assert stats["distance_km"].numeric.mean == pytest.approx(expected_mean, rel=1e-12)

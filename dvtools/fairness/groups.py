@@ -22,9 +22,13 @@ everything from those statistics:
 
 Numeric group columns with more than ``bins`` distinct values are bucketed on the reference's
 quantiles (one extra read of the reference for that column). Findings are
-:class:`~dvtools.validation.Anomaly` values of four kinds (GROUP_UNDERREPRESENTED,
-GROUP_SHARE_CHANGED, LABEL_RATE_DISPARITY, GROUP_MISSING_DISPARITY); ``accept_anomaly`` turns one
-into an ``accept:<TYPE>:<key>`` note of the group column (or feature), which ``schema=`` honors.
+:class:`~dvtools.validation.Anomaly` values of five kinds (GROUP_UNDERREPRESENTED,
+GROUP_SHARE_CHANGED, LABEL_RATE_DISPARITY, GROUP_MISSING_DISPARITY, and GROUP_DRIFT for a feature
+drifted within a group but not in the whole population); ``accept_anomaly`` turns one into an
+``accept:<TYPE>:<key>`` note of the group column (or feature), which ``schema=`` honors. Their
+thresholds are :class:`~dvtools.validation.thresholds.GroupThresholds`, resolved by
+:func:`~dvtools.validation.thresholds.group_thresholds`; without ``groups=``, the schema's
+``group`` columns are the group columns.
 """
 
 from __future__ import annotations
@@ -45,50 +49,16 @@ from dvtools.jsonsafe import jsonable
 from dvtools.statistics.engine import DatasetAccumulator
 from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType
 from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
+from dvtools.validation.group_thresholds import FOUR_FIFTHS, GroupThresholds, group_thresholds
 
 __all__ = ["FOUR_FIFTHS", "GroupReport", "GroupThresholds", "group_report"]
 
 MISSING = "(missing)"
-FOUR_FIFTHS = 0.8
-"""The four-fifths (80 %) line: a reference for rate ratios, not a verdict."""
 MAX_GROUPS = 50
 FLUSH_ROWS = 65_536
 PENDING_ROWS = 262_144
 SIDES = ("reference", "evaluation", "current")
 SIDE_LABELS = {"reference": "training", "evaluation": "evaluation", "current": "serving"}
-
-
-@dataclass(frozen=True)
-class GroupThresholds:
-    """When a group finding fires (all shares in ``[0, 1]``).
-
-    ``min_share``/``min_count``: a group below either is under-represented. ``max_share_change``:
-    absolute change of a group's share between training and serving/evaluation; ``max_share_ratio``:
-    a share multiplied or divided by at least this much (groups with ``min_count`` examples on both
-    sides). ``min_rate_ratio``: lowest/highest label rate across groups with ``min_count`` labeled
-    examples (default: the four-fifths line). ``max_missing_gap``/``missing_ratio``: a feature's
-    missing share in a group exceeds the whole dataset's by more than the gap and by this factor.
-    """
-
-    min_share: float = 0.01
-    min_count: int = 30
-    max_share_change: float = 0.1
-    max_share_ratio: float = 2.0
-    min_rate_ratio: float = FOUR_FIFTHS
-    max_missing_gap: float = 0.1
-    missing_ratio: float = 2.0
-
-    def __post_init__(self) -> None:
-        for name in ("min_share", "max_share_change", "min_rate_ratio", "max_missing_gap"):
-            v = getattr(self, name)
-            if not (isinstance(v, int | float) and 0 <= v <= 1):
-                raise UsageError(f"{name} must be a share in [0, 1], got {v!r}")
-        for name in ("max_share_ratio", "missing_ratio"):
-            v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 1):
-                raise UsageError(f"{name} must be a number of at least 1, got {v!r}")
-        if not (isinstance(self.min_count, int) and self.min_count >= 0):
-            raise UsageError(f"min_count must be a non-negative integer, got {self.min_count!r}")
 
 
 # --------------------------------------------------------------------------- result values
@@ -627,9 +597,9 @@ def group_report(
     current: Any = None,
     evaluation: Any = None,
     *,
-    groups: Sequence[str],
+    groups: Sequence[str] | None = None,
     label: str | None = None,
-    thresholds: GroupThresholds | None = None,
+    thresholds: GroupThresholds | Any = None,
     bins: int = 5,
     schema: Any = None,
     policy: str = "auto",
@@ -647,21 +617,30 @@ def group_report(
 
     ``reference`` (training), ``current`` (serving) and ``evaluation``: data (a path, bytes with
     ``names[role]``, a DataFrame, an Arrow table) or :class:`DatasetStatistics` sliced by the one
-    group column. ``groups``: one or two group columns. ``label``: the label column, for base
-    rates. ``bins``: quantile buckets for numeric group columns. ``schema``: honors
-    ``accept:<TYPE>:<key>`` notes, and gives drift within groups its comparators and roles.
+    group column. ``groups``: one or two group columns (default: the ``schema``'s ``group``
+    columns). ``label``: the label column, for base rates. ``thresholds``: a
+    :class:`GroupThresholds` or a session's :class:`~dvtools.validation.Thresholds` (its ``groups``;
+    resolved by :func:`~dvtools.validation.thresholds.group_thresholds`). ``bins``: quantile buckets
+    for numeric group columns. ``schema``: honors ``accept:<TYPE>:<key>`` notes, marks the group
+    columns, and gives drift within groups its comparators and roles.
     Drift within groups is :func:`dvtools.validation.validate.drift_comparison` (the dashboard's
     and ``dvtools validate``'s engine) per group, with ``drift_thresholds`` (a
     :class:`~dvtools.validation.Thresholds`; default: ``Thresholds(policy=policy)``),
     ``environment``, ``comparator`` and ``exclude`` (the group columns are always excluded:
     they are constant within a group).
     """
+    if not groups:
+        groups = schema.group_columns() if schema is not None and hasattr(schema, "group_columns") else []
+        if not groups:
+            raise UsageError("no group column: give one or two (--group COL) or mark them in the schema (group)")
     cols = list(dict.fromkeys(groups))
     if not 1 <= len(cols) <= 2:
         raise UsageError(f"give one or two group columns, got {len(cols)}")
     if not (isinstance(bins, int) and 2 <= bins <= 100):
         raise UsageError(f"bins must be an integer in [2, 100], got {bins!r}")
-    th = thresholds or GroupThresholds()
+    th = group_thresholds(thresholds)
+    if drift_thresholds is None and not isinstance(thresholds, GroupThresholds | None):
+        drift_thresholds = thresholds  # a session's Thresholds: its drift layers judge drift within groups
     names = dict(names or {})
     groupings: list[tuple[str, ...]] = [(c,) for c in cols] + ([tuple(cols)] if len(cols) == 2 else [])
     inputs = {"reference": reference, "evaluation": evaluation, "current": current}
@@ -773,8 +752,10 @@ def group_report(
                         continue
                     comp = drift_comparison(rst, cst, schema, **opts)
                     names_d = tuple(f.feature for f in comp.drifted)
-                    drift_rows.append(GroupDrift(g, k, role, rst.num_examples, cst.num_examples, names_d,
-                                                 tuple(n for n in names_d if n not in overall_drifted), comp))
+                    gd = GroupDrift(g, k, role, rst.num_examples, cst.num_examples, names_d,
+                                    tuple(n for n in names_d if n not in overall_drifted), comp)
+                    drift_rows.append(gd)
+                    found += _drift_findings(gd, overall)
 
     kept = [a for a in found if not _accepted(schema, a.feature, a.type, str(a.details.get("accept_key", "")))]
     accepted = [a for a in found if a not in kept]
@@ -870,3 +851,33 @@ def _missing_findings(m: GroupMissing, th: GroupThresholds) -> list[Anomaly]:
         observed=m.missing_share, expected=m.overall_share + th.max_missing_gap,
         details=_base_details(m.grouping, m.group, name, side=m.side,
                               overall_share=m.overall_share, count=m.num_examples))]
+
+
+def _drift_findings(d: GroupDrift, overall: Any) -> list[Anomaly]:
+    """GROUP_DRIFT per feature drifted within the group but not in the whole population (the engine's verdicts)."""
+    from dvtools.validation.checks import _METHOD_NAMES
+
+    def stat(f: Any) -> str:
+        what = _METHOD_NAMES.get(f.primary_method, f.primary_method)
+        return f"{what} {f.statistic:.3g}"
+
+    name = group_name(d.grouping, d.group)
+    whole = {f.feature: f for f in getattr(overall, "features", [])}
+    out = []
+    for f in d.comparison.drifted:
+        if f.feature not in d.drifted_only_here:
+            continue
+        w = whole.get(f.feature)
+        rel = "below" if f.spec is not None and f.spec.is_test else "above"
+        seen = f"; whole population: {stat(w)}, {w.verdict.value}" if w is not None else ""
+        out.append(Anomaly(
+            f.feature, AnomalyType.GROUP_DRIFT, Severity.WARNING,
+            f"{SIDE_LABELS[d.side]}: {f.feature} drifted within {name} ({d.num_reference:,} training and "
+            f"{d.num_current:,} {SIDE_LABELS[d.side]} examples): {stat(f)} is {rel} the threshold "
+            f"{f.threshold:.3g}, while the whole population did not drift{seen}",
+            observed=f.statistic, expected=f.threshold,
+            details=_base_details(d.grouping, d.group, name, side=d.side, method=f.primary_method,
+                                  num_reference=d.num_reference, num_current=d.num_current,
+                                  whole_method=None if w is None else w.primary_method,
+                                  whole_statistic=None if w is None else w.statistic)))
+    return out

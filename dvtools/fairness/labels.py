@@ -19,16 +19,16 @@ when something is found) over :mod:`dvtools.io` batches:
   alpha (nominal, and ordinal/interval when the labels are ordered), each rater's agreement with
   the majority of the other raters, and all of it per group of a ``group`` column.
 
-Identifiers are the columns named ``id`` or ending in ``_id``/``id`` after a separator, and string
-or integer columns whose first 1,000+ values are all distinct; timestamps are the temporal
-columns. Both are listed in the report, and ``exclude=`` / ``features=`` override the choice.
+Identifiers and timestamps are the schema's decision: the ``identifier`` and ``timestamp`` roles of
+``schema=``, and for columns it does not list, :func:`dvtools.schema.inference.infer_role` (the
+rule schema inference uses) on the statistics of the first batch. Both are listed in the report,
+and ``exclude=`` / ``features=`` override the choice.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import re
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -53,7 +53,6 @@ DEFAULT_BUDGET_ROWS = 4_000_000
 MAX_CLASSES = 50
 MAX_GROUPS = 50
 MISSING = "(missing)"
-_ID_NAME = re.compile(r"(^|[_\W])id$|^id$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -88,26 +87,32 @@ class LabelThresholds:
 # --------------------------------------------------------------------------- columns
 
 
-def identifier_columns(schema: pa.Schema, first: pa.RecordBatch | None) -> list[str]:
-    """Columns that look like identifiers (by name, or all-distinct strings/integers in a sample of 1,000+)."""
-    out = []
-    for f in schema:
-        if _ID_NAME.search(f.name):
-            out.append(f.name)
-            continue
-        t = f.type
-        if first is None or first.num_rows < 1000 or not (pa.types.is_string(t) or pa.types.is_large_string(t)
-                                                          or pa.types.is_integer(t)):
-            continue
-        col = first.column(f.name)
-        if col.null_count == 0 and pc.count_distinct(col).as_py() == first.num_rows:
-            out.append(f.name)
-    return out
+def role_columns(arrow_schema: pa.Schema, first: pa.RecordBatch | None, schema: Any = None) -> tuple[list[str], list[str]]:
+    """(identifier columns, timestamp columns): the schema's roles, else schema inference's rule on ``first``.
 
+    One decision, one place: a column the dvtools ``schema`` lists has that feature's role; the
+    others get :func:`~dvtools.schema.inference.infer_role` of their statistics over ``first`` (the
+    first batch of the data: near-unique or id-named columns are identifiers, time types and
+    epoch-valued time-named numbers are timestamps).
+    """
+    from dvtools.schema.inference import infer_role
+    from dvtools.schema.model import FeatureRole
 
-def timestamp_columns(schema: pa.Schema) -> list[str]:
-    """Temporal columns (dates, times, timestamps)."""
-    return [f.name for f in schema if pa.types.is_temporal(f.type)]
+    roles: dict[str, FeatureRole] = {}
+    listed = [f.name for f in arrow_schema if schema is not None and f.name in schema]
+    for name in listed:
+        roles[name] = FeatureRole(schema.feature(name).role)
+    rest = [f.name for f in arrow_schema if f.name not in roles]
+    if rest and first is not None and first.num_rows:
+        from dvtools.statistics.engine import compute_statistics
+
+        stats = compute_statistics(pa.Table.from_batches([first.select(rest)]))
+        for name in rest:
+            if name in stats:
+                roles[name] = infer_role(stats[name])
+    ids = [n for n in arrow_schema.names if roles.get(n) == FeatureRole.IDENTIFIER]
+    times = [n for n in arrow_schema.names if roles.get(n) == FeatureRole.TIMESTAMP]
+    return ids, times
 
 
 def _common_type(a: pa.DataType, b: pa.DataType) -> pa.DataType | None:
@@ -680,7 +685,8 @@ def label_report(
     two or more rater columns (agreement); at least one of them is needed. ``group``: agreement per
     group of this column. ``ordered``: the labels are ordered (default: numeric or boolean
     raters), for ordinal alpha. ``exclude``/``features``: columns left out of / the only columns of
-    the row comparison. ``schema``: honors ``accept:<TYPE>:<key>`` notes. ``budget_rows``: rows of
+    the row comparison. ``schema``: honors ``accept:<TYPE>:<key>`` notes; its roles say which
+    columns are identifiers and timestamps (left out of the row comparison). ``budget_rows``: rows of
     hashes kept in memory per dataset before spilling to disk partitions.
     """
     raters = list(dict.fromkeys(raters))
@@ -704,8 +710,7 @@ def label_report(
             require_columns(ref_stream.schema, [label], "label", ", ".join(ref_stream.sources) or "the reference")
 
     first = next(iter(stream), None)
-    ids = identifier_columns(stream.schema, first)
-    times = timestamp_columns(stream.schema)
+    ids, times = role_columns(stream.schema, first, schema)
     skip = {c for c in [label, *raters] if c is not None} | set(exclude)
     if features is not None:
         require_columns(stream.schema, list(features), "feature", shown)

@@ -16,6 +16,18 @@ Quoted empty cells: in a column whose other values are all numbers, booleans or 
 no other value (e.g. written with ``csv.QUOTE_ALL``), ``""`` and quoted null markers are missing, as
 unquoted ones; in a text column ``""`` stays an empty string. Such columns are read as text and converted here.
 
+Numbers written as text the way pandas reads them: ``+5`` is the integer 5 (pyarrow's parser reads a
+column holding ``+5`` as FLOAT); ``0x1F`` is text (pyarrow's integer parser reads it as 31). The first
+block decides the column's type as for every inferred type; a later block is watched too (the bytes
+are scanned a block ahead of the parser, memchr-fast): hexadecimal text there re-reads the file with
+its integer columns converted here, so a column holding ``0x1F`` becomes STRING (warned) instead of
+silently holding 31, and a later ``+5`` keeps an INT column INT.
+
+Line breaks: a file whose lines end with LF (as its header line does) treats a bare CR (one not followed
+by LF) inside a value as part of the value, quoted or not (Python's ``csv`` writer leaves it unquoted
+with an LF ``lineterminator``): such a file is re-read with the CR escaped, so its rows are neither
+split nor counted malformed. In CRLF and CR files a bare CR ends the line.
+
 Record size: a row must fit in a block; a longer one grows the block (up to the record-size limit of
 :mod:`dvtools.limits`) and restarts; beyond the limit, a one-line error names it.
 """
@@ -61,6 +73,13 @@ _ZONE_ERROR = re.compile(
 )
 _INVALID_UTF8 = "invalid UTF8"
 _HEX = re.compile(rb"0[xX][0-9a-fA-F]")
+_HEX_TEXT = r"^\s*[+-]?0[xX][0-9a-fA-F]"
+_PLUS_INT = re.compile(r"\s*\+\d+\s*")
+_BARE_CR = re.compile(rb"\r(?!\n)")
+HEX_SEEN = "dvtools: hexadecimal text after the first block"
+BARE_CR = "dvtools: bare CR inside values"
+"""Restart messages of :meth:`CsvPart.scan` (handled by :meth:`CsvPart.widen` like a reader error)."""
+_ASCII_COMPATIBLE = ("utf8", "utf8-replace", "latin-1")
 _STRADDLE = "straddl"  # "straddling object straddles two block boundaries": a row longer than a block
 _QUOTED_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_timestamp,
                  pa.types.is_date)
@@ -138,11 +157,20 @@ def misfit(message: str) -> tuple[int, str] | None:
 
 
 def _cast_text(arr: pa.Array, t: pa.DataType) -> pa.Array:
-    """Cast text to ``t``; to the null type only when every value is missing."""
+    """Cast text to ``t``; to the null type only when every value is missing.
+
+    Numbers as pandas reads them: a leading ``+`` of an integer is dropped (``+5`` is 5), hexadecimal
+    text (``0x1F``) is no number (pyarrow's cast would read 31).
+    """
     if pa.types.is_null(t):
         if arr.null_count != len(arr):
             raise pa.ArrowInvalid("not all values are missing")
         return pa.nulls(len(arr))
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        if pc.any(pc.match_substring_regex(arr, _HEX_TEXT)).as_py():
+            raise pa.ArrowInvalid("hexadecimal text is not a number")
+        if pa.types.is_integer(t):
+            arr = pc.replace_substring_regex(arr, r"^(\s*)\+(\d)", r"\1\2")
     return arr.cast(t)
 
 
@@ -218,7 +246,8 @@ class CsvPart(Part):
         self._block_size = block_size
         self._max_record = max(block_size, max_record_bytes or limits.max_record_bytes())
         self._null_values = list(null_values)
-        self._quoted: dict[str, pa.DataType] = {}
+        self._quoted: dict[str, pa.DataType] = {}  # columns read as text and converted here (_cast_text)
+        self._cr_data = False  # bare "\r" is data: the stream is escaped (see _CrAsData)
         self._header: list[str] | None = None  # column names to use instead of the file's (empty ones named)
         self._codec_key = 0
         if inp.size == 0:
@@ -236,6 +265,9 @@ class CsvPart(Part):
             self.warnings.append(f"{self.name}: file is not valid UTF-8; read as latin-1")
         elif self.encoding == "utf8-replace":
             self._warn_replaced()
+        # Lines end with "\n" only: a bare "\r" is data, not a line break.
+        first_lf = head.find(b"\n")  # the header line's ending decides the file's
+        self._lf_only = first_lf > 0 and head[first_lf - 1] != 0x0D and self.encoding in _ASCII_COMPATIBLE
         # Evidence that the file is UTF-8 (not an ASCII head of a cp1252 export): a BOM or non-ASCII text.
         self._utf8_evidence = head.startswith(codecs.BOM_UTF8) or not head.isascii()
         # Bytes per row in the head: pyarrow reads ahead of the rows it has parsed (all of an upload at
@@ -250,6 +282,8 @@ class CsvPart(Part):
         # The first block covered everything: inference saw every value, nothing can widen later.
         self.complete = whole and len(head) <= block_size
         self._names: list[str] = []
+        if self._lf_only and _BARE_CR.search(head):  # a bare CR in the head: read escaped from the start
+            self.widen(BARE_CR, pa.schema([]))
         self.schema = self._probe()
 
     # -- options --------------------------------------------------------------------------------
@@ -282,7 +316,8 @@ class CsvPart(Part):
                 use_threads=False, block_size=self._block_size, encoding=self._arrow_encoding(), **header
             ),
             "parse_options": pcsv.ParseOptions(
-                delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid,
+                escape_char="\\" if self._cr_data else False,
             ),
             "convert_options": pcsv.ConvertOptions(
                 null_values=self._null_values, strings_can_be_null=True,
@@ -294,7 +329,8 @@ class CsvPart(Part):
               *, quoted_nulls: bool = False) -> tuple[pcsv.CSVStreamingReader, pa.NativeFile, pa.NativeFile]:
         stream, raw = self._inp.open()
         try:
-            reader = pcsv.open_csv(stream, **self._options(counter, column_types, quoted_nulls=quoted_nulls))  # type: ignore[arg-type]
+            reader = pcsv.open_csv(self._escaped(stream), **self._options(counter, column_types,
+                                                                           quoted_nulls=quoted_nulls))  # type: ignore[arg-type]
         except BaseException:
             stream.close()
             raw.close()
@@ -327,7 +363,7 @@ class CsvPart(Part):
                 self.warnings.append(f"{self.name}: empty column name{'s' if len(renamed) > 1 else ''} in the "
                                      f"header; named {', '.join(repr(n) for n in renamed)}")
                 continue
-            return self._detect_hex(self._detect_quoted(schema))
+            return self._detect_text_numbers(self._detect_quoted(schema))
 
     def _probe_once(self) -> pa.Schema:
         counter = MalformedCounter()
@@ -365,17 +401,23 @@ class CsvPart(Part):
             stream.close()
             raw.close()
 
-    def _detect_hex(self, schema: pa.Schema) -> pa.Schema:
-        """Integer columns whose first block holds hexadecimal text ("0x1F") are text, as pandas reads them.
+    def _detect_text_numbers(self, schema: pa.Schema) -> pa.Schema:
+        """Read the first block's numbers as pandas does: ``0x1F`` is text, ``+5`` an integer.
 
-        pyarrow's integer parser accepts ``0x`` prefixes; a later block is not re-checked (the
-        first block decides, as for every inferred type).
+        pyarrow's integer parser accepts ``0x`` prefixes (INT 31), and its inference makes a column
+        holding ``+5`` FLOAT. Hexadecimal columns become STRING (warned); FLOAT columns whose first-block
+        values are all integers, some written with ``+``, become INT (read as text, converted here).
+        Later blocks: see :meth:`scan`.
         """
         ints = [f.name for f in schema if pa.types.is_integer(f.type)]
-        if not ints or not _HEX.search(self._inp.head(self._block_size)):
+        floats = [f.name for f in schema if pa.types.is_floating(f.type) and f.name not in self._quoted]
+        head = self._inp.head(self._block_size)
+        hexed = bool(ints) and _HEX.search(head) is not None
+        plus = bool(floats) and b"+" in head
+        if not (hexed or plus):
             return schema
         try:
-            reader, stream, raw = self._open(MalformedCounter(), {n: pa.string() for n in ints})
+            reader, stream, raw = self._open(MalformedCounter(), {n: pa.string() for n in (ints + floats)})
         except pa.ArrowInvalid:
             return schema
         try:
@@ -385,11 +427,42 @@ class CsvPart(Part):
         finally:
             stream.close()
             raw.close()
-        for name in ints:
-            if pc.any(pc.match_substring_regex(first.column(name), r"^\s*[+-]?0[xX]")).as_py():
+        for name in ints if hexed else []:
+            if pc.any(pc.match_substring_regex(first.column(name), _HEX_TEXT)).as_py():
                 schema = schema.set(schema.get_field_index(name), pa.field(name, pa.string()))
+                self._quoted.pop(name, None)
                 self.warnings.append(f"{self.name}: column {name!r}: hexadecimal values; read as string")
+        for name in floats if plus else []:
+            col = first.column(name)
+            present = pc.drop_null(col)
+            if len(present) and pc.all(pc.match_substring_regex(present, r"^\s*[+-]?\d{1,18}\s*$")).as_py() \
+                    and pc.any(pc.match_substring(present, "+")).as_py():
+                schema = schema.set(schema.get_field_index(name), pa.field(name, pa.int64()))
+                self._quoted[name] = pa.int64()
         return schema
+
+    # -- what the parser hides: scanned a block ahead ----------------------------------------------
+    def _watches_hex(self) -> bool:
+        return self.encoding in _ASCII_COMPATIBLE and any(
+            pa.types.is_integer(f.type) and f.name not in self._quoted for f in self.schema)
+
+    def scan(self, data: bytes) -> str | None:
+        """A restart message when ``data`` (text of this file) holds what pyarrow would read silently wrong.
+
+        :data:`BARE_CR`: a bare CR in an LF file (pyarrow would split the row there);
+        :data:`HEX_SEEN`: ``0x``-prefixed hexadecimal text while integer columns are parsed by pyarrow
+        (which reads ``0x1F`` as 31). Only messages that change how the file is read are returned.
+        memchr-fast on the usual text (CR, ``x`` and ``X`` are searched first).
+        """
+        if self._lf_only and not self._cr_data and b"\r" in data and _BARE_CR.search(data):
+            return BARE_CR
+        if (b"x" in data or b"X" in data) and self._watches_hex() and _HEX.search(data):
+            return HEX_SEEN
+        return None
+
+    def _escaped(self, source: pa.NativeFile) -> pa.NativeFile:
+        """``source`` as pyarrow reads it: escaped (a bare CR kept as data) once :data:`BARE_CR` was seen."""
+        return pa.PythonFile(_CrAsData(source), mode="r") if self._cr_data else source
 
     def _detect_quoted(self, schema: pa.Schema) -> pa.Schema:
         """Text columns that are typed once quoted empty cells and quoted null markers count as missing."""
@@ -450,7 +523,7 @@ class CsvPart(Part):
         value that does not fit, invalid UTF-8 or a row longer than a block raise ``pa.ArrowInvalid``;
         :meth:`needs_restart` tells those apart from other errors and :meth:`widen` applies them.
         """
-        reader = pcsv.open_csv(source, **self._options(counter, self.column_types(target)))  # type: ignore[arg-type]
+        reader = pcsv.open_csv(self._escaped(source), **self._options(counter, self.column_types(target)))  # type: ignore[arg-type]
         while True:
             try:
                 batch = reader.read_next_batch()
@@ -462,7 +535,7 @@ class CsvPart(Part):
     def needs_restart(error: BaseException) -> bool:
         """Whether a :meth:`parse` error is fixed by reading again differently (wider type, encoding, block)."""
         msg = str(error)
-        return misfit(msg) is not None or _INVALID_UTF8 in msg or _STRADDLE in msg
+        return misfit(msg) is not None or _INVALID_UTF8 in msg or _STRADDLE in msg or msg in (BARE_CR, HEX_SEEN)
 
     def batches(self, target: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
         """Read block by block; a value that does not fit widens its column and raises Restart."""
@@ -472,21 +545,25 @@ class CsvPart(Part):
             _REPLACED[self._codec_key] = 0
         stream, raw = self._inp.open()
         rows = 0
+        ahead = _Ahead(self)
         try:
             batches = self.parse(stream, target, counter)
             while True:
                 try:
                     batch = next(batches)
                 except StopIteration:
+                    ahead.check(target, rest=True)
                     break
                 except pa.ArrowInvalid as e:
                     if self.widen(str(e), target):
                         raise Restart from None
                     raise load_error(self.name, e) from None
+                ahead.check(target)
                 rows += batch.num_rows
                 self.bytes_read = raw.tell() if self.compressed else min(raw.tell(), int(rows * self._row_bytes))
                 yield batch
         finally:
+            ahead.close()
             stream.close()
             raw.close()
         counter.commit(self, "wrong number of fields")
@@ -515,11 +592,26 @@ class CsvPart(Part):
             if not self._grow_block():
                 raise self._too_long()
             return True
+        if message == BARE_CR:
+            if self._cr_data or not self._lf_only:
+                return False
+            self._cr_data = True
+            self.warnings.append(f"{self.name}: bare carriage returns (CR) inside values of a file whose lines "
+                                 "end with LF: kept as part of the value")
+            return True
+        if message == HEX_SEEN:
+            ints = [f.name for f in self.schema if pa.types.is_integer(f.type) and f.name not in self._quoted]
+            for name in ints:  # read as text, converted (and hexadecimal text found) by _convert_quoted
+                self._quoted[name] = self.schema.field(name).type
+            return bool(ints)
         found = misfit(message)
         if found is None or found[0] >= len(self._names):
             raise load_error(self.name, message)
         column, value = self._names[found[0]], found[1]
         current = target.field(column).type if column in target.names else self.schema.field(column).type
+        if pa.types.is_integer(current) and column not in self._quoted and _PLUS_INT.fullmatch(value):
+            self._quoted[column] = current  # "+5" is an integer: read as text, converted by _cast_text
+            return True
         if self._fits(value, current) and not (column in self._quoted and not self._cast_fits(value, current)):
             return False
         new = next((t for t in _candidates(current) if self._fits(value, t) and
@@ -548,6 +640,8 @@ class CsvPart(Part):
         """Tell whether pyarrow's CSV converter (same null markers) accepts ``value`` as ``t``."""
         if pa.types.is_string(t):
             return True
+        if re.match(_HEX_TEXT, value) and (pa.types.is_integer(t) or pa.types.is_floating(t)):
+            return False  # pyarrow's parser reads 0x1F as 31: text, as pandas reads it
         data = ('v\n"' + value.replace('"', '""') + '"\n').encode()
         try:
             pcsv.read_csv(
@@ -562,8 +656,80 @@ class CsvPart(Part):
         return True
 
 
+class _Ahead:
+    """The part's text read a second time, a block ahead of the parser, for :meth:`CsvPart.scan`.
+
+    A restart message found there widens the part and raises ``Restart`` (the pass starts again
+    with the new reading). Uncompressed files are re-read from the page cache; the scan itself is
+    memchr-fast. Nothing is opened when there is nothing to watch.
+    """
+
+    def __init__(self, part: CsvPart) -> None:
+        self.part = part
+        self.stream: pa.NativeFile | None = None
+        self.raw: pa.NativeFile | None = None
+        self.tail = b""
+        if part._lf_only or part._watches_hex():
+            self.stream, self.raw = part._inp.open()
+
+    def check(self, target: pa.Schema, *, rest: bool = False) -> None:
+        """Scan the next block (``rest``: everything left); raise Restart when the part now reads differently."""
+        if self.stream is None:
+            return
+        data = self.stream.read() if rest else self.stream.read(self.part._block_size)
+        chunk, self.tail = self.tail + data, data[-2:]
+        message = self.part.scan(chunk) if data else None
+        if chunk.endswith(b"\r") and data and not rest:
+            message = None if message == BARE_CR and not _BARE_CR.search(chunk[:-1]) else message
+        if message is not None and self.part.widen(message, target):
+            raise Restart
+        if not data or rest:
+            self.close()
+
+    def close(self) -> None:
+        """Close the second reader."""
+        if self.stream is not None:
+            self.stream.close()
+            if self.raw is not None and self.raw is not self.stream:
+                self.raw.close()
+            self.stream = self.raw = None
+
+
+class _CrAsData:
+    """A readable stream that escapes a CSV text for pyarrow's backslash escape: a bare CR is data.
+
+    Every backslash is doubled (still a literal backslash) and every CR not followed by LF gets a
+    backslash (a literal CR, not a line break). Used only for files where :meth:`CsvPart.scan` found
+    a bare CR: the other files are read by pyarrow directly.
+    """
+
+    closed = False
+
+    def __init__(self, source: pa.NativeFile) -> None:
+        self._source = source
+
+    def readable(self) -> bool:  # noqa: D102
+        return True
+
+    def seekable(self) -> bool:  # noqa: D102
+        return False
+
+    def read(self, n: int = -1) -> bytes:  # noqa: D102
+        data = self._source.read() if n is None or n < 0 else self._source.read(n)
+        while data.endswith(b"\r"):  # is it followed by "\n"? decide with the next byte
+            more = self._source.read(1)
+            if not more:
+                break
+            data += more
+        return _BARE_CR.sub(b"\\\\\r", data.replace(b"\\", b"\\\\"))
+
+    def close(self) -> None:  # noqa: D102
+        self.closed = True
+        self._source.close()
+
+
 class _Straddle(Exception):
     """A row is longer than the block size (pyarrow: "straddling object")."""
 
 
-__all__ = ["CsvPart", "DELIMITERS", "detect_encoding", "misfit", "sniff_delimiter"]
+__all__ = ["BARE_CR", "HEX_SEEN", "CsvPart", "DELIMITERS", "detect_encoding", "misfit", "sniff_delimiter"]

@@ -254,6 +254,9 @@ class CsvRange(Partition):
             return
         if self.start > 0:
             data = self.header + data
+        found = part.scan(data)  # what pyarrow would read silently wrong (a bare CR, hexadecimal text)
+        if found is not None:
+            raise PartitionRestart(found)
         batches = part.parse(pa.BufferReader(data), target, counter)
         while True:
             try:

@@ -55,9 +55,11 @@ _NUMPY_UNITS = {"s": "s", "ms": "ms", "us": "us", "ns": "ns", "day": "D"}
 #: Identifier: distinct values at least this share of the present values (and more than IDENTIFIER_MIN_UNIQUE).
 IDENTIFIER_UNIQUE_RATIO = 0.9
 IDENTIFIER_MIN_UNIQUE = 20
-#: A column named like an id (``id``, ``*_id``, ``uuid``, ``*_key``) with more distinct values than this is a key.
+#: A column named like an id (``id``, ``*_id``, ``uuid``, ``*_key``, ``*_email``) with more distinct values than
+#: this is a key (an e-mail address identifies a person as a user id does).
 KEY_MIN_UNIQUE = 100
-_ID_NAME = re.compile(r"(^|[_\-\s.])(id|uuid|guid|key)$|^(id|uuid|guid)[_\-\s.]|[a-z]Id$|[a-z]ID$", re.IGNORECASE)
+_ID_NAME = re.compile(r"(^|[_\-\s.])(id|uuid|guid|key|e-?mail)$|^(id|uuid|guid)[_\-\s.]|[a-z]Id$|[a-z]ID$",
+                      re.IGNORECASE)
 _TIME_NAME = re.compile(r"(time|date|timestamp|epoch|(^|_)ts$|_at$|_on$)", re.IGNORECASE)
 #: Epoch seconds between 2000-01-01 and 2100-01-01 (and the same in milliseconds).
 EPOCH_SECONDS = (946_684_800, 4_102_444_800)
@@ -83,7 +85,8 @@ def infer_role(fs: FeatureStatistics, *, label: str | None = None, keys: tuple[s
       or milliseconds of 2000-2100;
     * ``identifier``: a STRING, BYTES or INT column whose distinct values are at least 90 % of its
       present values (more than 20 of them; INT columns also need an id-like name), or a column
-      named like an id (``id``, ``*_id``, ``uuid``, ``*_key``) with more than 100 distinct values;
+      named like an id (``id``, ``*_id``, ``uuid``, ``*_key``, ``*_email``) with more than 100
+      distinct values;
     * else ``feature``.
     """
     if label is not None and fs.name == label:
@@ -123,6 +126,7 @@ def infer_schema(
     infer_ranges: bool = True,
     environments: tuple[str, ...] = (TRAINING, SERVING),
     keys: tuple[str, ...] | list[str] = (),
+    raters: tuple[str, ...] | list[str] = (),
 ) -> Schema:
     """Infer a schema from training statistics (TFDV's ``infer_schema`` rules, plus ranges).
 
@@ -130,7 +134,8 @@ def infer_schema(
 
     * **Type** from the logical type: INT, FLOAT, STRING, BOOL, TIMESTAMP, BYTES as is. A LIST
       feature gets its element's type and ``value_count`` = min/max number of values per present
-      row (from ``list_lengths``). STRUCT, NULL-typed and nested-list columns become STRING with a
+      row (from ``list_lengths``); a MAP feature is the LIST of its keys (key type, entries per row,
+      the keys as its domain). STRUCT, NULL-typed and nested-list columns become STRING with a
       note (only their presence is checked).
     * **Presence** (as TFDV): a feature present in every training example gets
       ``min_fraction=1.0, min_count=1`` and ``required=True``; otherwise only ``min_count=1`` (no
@@ -161,7 +166,9 @@ def infer_schema(
     * **Role** (:func:`infer_role`): ``label`` for ``label``, ``identifier`` for ``keys`` and
       unique or id-like columns, ``timestamp`` for time columns and epoch numbers, else ``feature``.
     * **Label**: the ``label`` feature gets ``not_in_environment=["SERVING"]``; the schema's
-      ``default_environments`` are ``environments`` (TRAINING, SERVING).
+      ``default_environments`` are ``environments`` (TRAINING, SERVING). **Raters** (``raters``: one
+      label column per human rater, training only) are labels too: role ``label``, not in SERVING
+      (:func:`mark_raters`).
     * No comparator thresholds (validation applies the CLI/UI defaults when the schema has none; see
       :func:`with_default_thresholds`), and no ``min_examples_count``.
 
@@ -180,8 +187,28 @@ def infer_schema(
             feature.not_in_environment = [SERVING]
             feature.notes.append("label: not expected in SERVING data")
         schema.add_feature(feature)
+    mark_raters(schema, raters)
     source = f" of {stats.name}" if stats.name else ""
     schema.notes.append(f"inferred from {stats.num_examples} examples{source}")
+    return schema
+
+
+def mark_raters(schema: Schema, raters: tuple[str, ...] | list[str]) -> Schema:
+    """Mark rater columns (one label per human rater, collected for training only) as labels not in SERVING.
+
+    Serving data has no ratings, so without this each rater column is a missing serving column.
+    Columns the schema does not list are ignored; returns ``schema`` (changed in place).
+    """
+    for name in raters:
+        f = schema.get(name)
+        if f is None:
+            continue
+        f.role = FeatureRole.LABEL
+        if SERVING not in f.not_in_environment:
+            f.not_in_environment = [*f.not_in_environment, SERVING]
+        note = "rater column: one rater's labels, not expected in SERVING data"
+        if note not in f.notes:
+            f.notes.append(note)
     return schema
 
 
@@ -190,6 +217,8 @@ def _infer_feature(fs: FeatureStatistics, max_domain_size: int, cat_int_max: int
     notes: list[str] = []
     values_fs = fs.value_view  # for a list: the statistics of its flattened values
     ftype = _scalar_type(values_fs, notes)
+    if fs.arrow_type.startswith("map<"):
+        notes.append("map column: typed by its keys (domain = the keys seen), value_count = entries per row")
 
     if fs.num_present == 0:
         notes.append("entirely null in training: no domain inferred, presence not enforced")

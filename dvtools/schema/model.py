@@ -198,6 +198,8 @@ class Feature:
     description: str = ""
     notes: list[str] = field(default_factory=list)
     role: FeatureRole = FeatureRole.FEATURE
+    group: bool = False
+    """A group column (sensitive attribute: gender, age band, country): ``group_report`` groups by it by default."""
 
     # ---- editing ---------------------------------------------------------------------------------
     def with_domain(
@@ -329,6 +331,10 @@ class Schema:
     def feature_names(self) -> list[str]:
         """Names in schema order."""
         return [f.name for f in self.features]
+
+    def group_columns(self) -> list[str]:
+        """The features marked ``group`` (sensitive attributes for fairness reports), in schema order."""
+        return [f.name for f in self.features if f.group and not f.deprecated]
 
     def add_feature(self, feature: Feature) -> Feature:
         """Add a feature (raises :class:`SchemaError` on a duplicate name)."""

@@ -92,6 +92,7 @@ def _feature_to_dict(f: Feature) -> dict[str, Any]:
         "domain": _domain_to_dict(f.domain),
         "is_categorical": f.is_categorical,
         "role": FeatureRole(f.role).value,
+        "group": bool(f.group),
         "in_environment": list(f.in_environment),
         "not_in_environment": list(f.not_in_environment),
         "deprecated": f.deprecated,
@@ -288,6 +289,7 @@ def _feature_from(r: _Reader) -> Feature:
         description=r.str_("description", ""),
         notes=r.str_list("notes"),
         role=_role_from(r, name),
+        group=r.bool_("group"),
     )
     r.done()
     return f

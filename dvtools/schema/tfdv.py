@@ -45,7 +45,8 @@ Mapping (ours -> proto; reading is the inverse, and accepts TFDV's variants):
   ``int_domain`` fields are int64, so such a bound is left out of the proto (the proto range is
   widened: TFDV never rejects a value our bound accepts) and the exact bound is kept in a
   ``dvtools.int_domain.min/max`` tag, and ``role`` (``dvtools.role=identifier``, ``label`` or
-  ``timestamp``; absent = ``feature``). TFDV ignores annotations.
+  ``timestamp``; absent = ``feature``), and ``group`` (``dvtools.group=true``: a group column for
+  fairness reports). TFDV ignores annotations.
 
 Fields we do not model (sparse/weighted features, ``distribution_constraints``, ``image_domain``,
 ``normalized_abs_difference``, unknown fields of a newer metadata version, ...) are ignored with a
@@ -255,6 +256,8 @@ def _feature_to_proto(f: Feature, fp: schema_pb2.Feature, proto: schema_pb2.Sche
         tags.append(f"{TAG_PREFIX}is_categorical={'true' if f.is_categorical else 'false'}")
     if FeatureRole(f.role) != FeatureRole.FEATURE:
         tags.append(f"{TAG_PREFIX}role={FeatureRole(f.role).value}")
+    if f.group:
+        tags.append(f"{TAG_PREFIX}group=true")
     if (p.min_fraction == 1.0) != f.required:
         tags.append(f"{TAG_PREFIX}required={'true' if f.required else 'false'}")
     if f.description:
@@ -474,6 +477,7 @@ def _feature_from_proto(fp: schema_pb2.Feature, tops: _Tops) -> Feature:
             role = FeatureRole(v)
         except ValueError:
             notes.append(f"annotation tag {TAG_PREFIX}role={v} is not a dvtools role: ignored")
+    group = bool(_bool_tag(tags, "group", notes))
     for key in tags:
         notes.append(f"annotation tag {TAG_PREFIX}{key} is not understood: ignored")
     feature = Feature(
@@ -492,6 +496,7 @@ def _feature_from_proto(fp: schema_pb2.Feature, tops: _Tops) -> Feature:
         description="\n".join(description_lines),
         notes=fnotes + notes,
         role=role,
+        group=group,
     )
     feature.check()
     return feature

@@ -63,8 +63,8 @@ def logical_type_of(t: pa.DataType) -> LogicalType:
         return LogicalType.STRING
     if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
         return LogicalType.BYTES
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
-        return LogicalType.LIST
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t) or pa.types.is_map(t):
+        return LogicalType.LIST  # a MAP column is the LIST of its keys (see statistics.accumulators.MapAccumulator)
     if pa.types.is_struct(t):
         return LogicalType.STRUCT
     if pa.types.is_null(t):

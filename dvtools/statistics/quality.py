@@ -73,11 +73,12 @@ def feature_alerts(f: FeatureStatistics) -> list[QualityAlert]:
     if memo is not None and memo[0]() is f:
         return list(memo[1])
     found = _feature_alerts(f)
+    key = id(f)
     try:
-        ref = weakref.ref(f, lambda _r, key=id(f): _MEMO.pop(key, None))
+        ref = weakref.ref(f, lambda _r: _MEMO.pop(key, None))
     except TypeError:  # not weak-referenceable: not remembered
         return found
-    _MEMO[id(f)] = (ref, tuple(found))
+    _MEMO[key] = (ref, tuple(found))
     return found
 
 

@@ -3,7 +3,7 @@
 ``st.cache_resource`` (not ``cache_data``) on purpose: statistics are immutable once finalized,
 so every rerun gets the same object back without a pickle round trip, which keeps a threshold
 change at the cost of validation alone. Arguments starting with ``_`` are not hashed: the digest
-stands for the content. Statistics themselves live in a :class:`StatisticsStore` (see there why:
+stands for the content. Statistics, rows and row-level analyses live in :class:`ResultStore` objects (see there why:
 progress on the first computation, "computing" shown by the pages).
 """
 
@@ -245,17 +245,22 @@ def _judged(ref_digest: str, cur_digest: str, ref_stats: DatasetStatistics, cur_
     comparators = [] if schema is None else [(f.name, f.skew_comparator, f.drift_comparator) for f in schema.features]
     key = (ref_digest, cur_digest, mkey, id(measured), options["comparator"], repr(comparators),
            repr(sorted(th.comparison_options().items())) if th is not None else "")
-    memo = st.session_state.get(_JUDGED_MEMO)
+    # One entry per pair of datasets (evaluation vs training and serving vs training stay side by side).
+    memos = st.session_state.setdefault(_JUDGED_MEMO, {})
+    memo = memos.get((ref_digest, cur_digest))
     if memo is not None and memo[0] == key:
         return memo[1]
     judged = drift_comparison(ref_stats, cur_stats, options["schema"], environment=options["environment"],
                             thresholds=options["thresholds"], comparator=options["comparator"],
                             exclude=options["exclude"], measured=measured)
-    st.session_state[_JUDGED_MEMO] = (key, judged)
+    if len(memos) >= _JUDGED_PAIRS:
+        memos.pop(next(iter(memos)))
+    memos[(ref_digest, cur_digest)] = (key, judged)
     return judged
 
 
 _JUDGED_MEMO = "_judged_comparison_memo"
+_JUDGED_PAIRS = 8  # the two pairs, and a few slices of them
 
 
 def comparison_for(reference: DatasetRef, current: DatasetRef, *, schema: Schema | None = None,
@@ -292,11 +297,12 @@ def _rows_source(ref: DatasetRef) -> Any:
 
 
 def _name(ref: DatasetRef) -> str:
-    from dvtools.ui.analysis import role_name
-    from dvtools.ui.state import ROLES, get_dataset
+    """What a progress bar calls a dataset's rows: ``serving rows`` (by its role), else ``rows of NAME``."""
+    from dvtools.ui import roles
+    from dvtools.ui.state import get_dataset
 
-    role = next((r for r in ROLES if (d := get_dataset(r)) is not None and d.digest == ref.digest), None)
-    return f"{role_name(role).lower()} rows" if role is not None else f"rows of {ref.name}"
+    role = next((r for r in roles.ORDER if (d := get_dataset(r)) is not None and d.digest == ref.digest), None)
+    return f"{roles.name(role).lower()} rows" if role is not None else f"rows of {ref.name}"
 
 
 def feature_skew_for(reference: DatasetRef, current: DatasetRef, key: tuple[str, ...]) -> Any:
@@ -326,24 +332,6 @@ def concept_shift_for(reference: DatasetRef, current: DatasetRef, label: str) ->
     return _analysis_store().get(("concept", reference.digest, current.digest, label), compute)
 
 
-def spans_for(current: DatasetRef, reference_stats: DatasetStatistics, *, reference_digest: str, timestamp: str,
-              freq: str, policy: str, thresholds: dict[str, float] | None) -> Any:
-    """The drift timeline: ``current`` split into spans of ``freq`` by ``timestamp``, each compared with the reference.
-
-    One pass over the current rows, with a progress bar; stored per content and options.
-    """
-    def compute() -> Any:
-        from dvtools.comparison import compare_spans, split_spans
-        from dvtools.ui.progress import ProgressBar
-
-        with ProgressBar(f"Drift timeline by {timestamp}") as bar:
-            spans = split_spans(bar.watch(_rows_source(current), _name(current)), timestamp=timestamp, freq=freq)
-        return compare_spans(spans, reference=reference_stats, policy=policy, thresholds=thresholds or None)
-
-    key = ("spans", current.digest, reference_digest, timestamp, freq, policy, repr(sorted((thresholds or {}).items())))
-    return _analysis_store().get(key, compute)
-
-
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _alerted(digest: str, _stats: DatasetStatistics) -> int:
     from dvtools.statistics.quality import feature_alerts
@@ -354,3 +342,39 @@ def _alerted(digest: str, _stats: DatasetStatistics) -> int:
 def alerted_features_for(ref: DatasetRef) -> int:
     """How many features of a dataset have a data-quality alert (the Statistics page's badge)."""
     return _alerted(ref.digest, statistics_for(ref))
+
+
+def _split(current: DatasetRef, timestamp: str, freq: str, epoch_unit: str | None) -> Any:
+    def compute() -> Any:
+        from dvtools.comparison import split_spans
+        from dvtools.ui.progress import ProgressBar
+
+        with ProgressBar(f"Splitting by {timestamp} into spans") as bar:
+            return split_spans(bar.watch(_rows_source(current), _name(current)), timestamp=timestamp, freq=freq,
+                               epoch_unit=epoch_unit)
+
+    return _analysis_store().get(("split", current.digest, timestamp, freq, epoch_unit), compute)
+
+
+def timeline_for(current: DatasetRef, reference: DatasetRef, timestamp: str, freq: str, epoch_unit: str | None,
+                 thresholds: Any) -> Any:
+    """``current`` split into spans by ``timestamp`` (``freq`` D/W/M), each span compared with ``reference``.
+
+    The split (one pass over the rows) is cached per dataset, column, span and epoch unit; the
+    comparison per policy and global thresholds (the session's, as on every page), so a threshold
+    change compares the cached spans again without reading a row.
+    """
+    options = thresholds.comparison_options()["thresholds"]
+    reference_stats = statistics_for(reference)
+
+    def compute() -> Any:
+        from dvtools.comparison import compare_spans
+
+        spans = _split(current, timestamp, freq, epoch_unit)  # with a progress bar, when not stored
+        # The time column itself is not a feature of the spans (an epoch number would "drift" every span).
+        return compare_spans(spans, reference=reference_stats, policy=thresholds.policy, thresholds=options or None,
+                             exclude=[timestamp])
+
+    key = ("timeline", current.digest, reference.digest, timestamp, freq, epoch_unit, thresholds.policy,
+           repr(sorted(options.items())))
+    return _analysis_store().get(key, compute)

@@ -45,15 +45,22 @@ def _utf8(make: Callable[[], str]) -> Callable[[], bytes]:
 
 
 def anomaly_files(anomalies: Sequence[Any], comparison: Any, reference_stats: Any, current_stats: Any,
-                  compared: str = "serving") -> list[Download]:
-    """The Anomalies page's files: the HTML report (anomalies, drift verdicts, charts), anomalies as JSON and CSV."""
+                  role: str = "current") -> list[Download]:
+    """A pair's files: the HTML report (anomalies, drift verdicts, charts), its anomalies as JSON and CSV.
+
+    ``role``: the compared dataset's (``current`` for serving, ``evaluation``): names the files and keys.
+    """
+    from dvtools.ui import roles
+
     found = tuple(anomalies)  # a snapshot: the session's list may change before the click
+    name = roles.name(role)
+    stem = name.lower()
 
     def report() -> str:
         from dvtools.comparison.report import comparison_to_html
 
         return comparison_to_html(comparison, reference_stats, current_stats, anomalies=found,
-                                  title=f"dvtools report: {compared} data against training")
+                                  title=f"dvtools report: {roles.pair_title(role)}")
 
     def as_json() -> str:
         from dvtools.validation.validate import anomalies_to_json
@@ -67,13 +74,13 @@ def anomaly_files(anomalies: Sequence[Any], comparison: Any, reference_stats: An
 
     out = []
     if comparison is not None:
-        out.append(Download("Report (HTML)", "dvtools_report.html", "text/html", _utf8(report), "dl_report_html",
-                            "A self-contained page (works offline): the anomalies, every feature's drift "
-                            "verdict and the charts of the drifting features."))
-    out += [Download("Anomalies (JSON)", "anomalies.json", "application/json", _utf8(as_json), "dl_anomalies_json",
-                     "What `dvtools validate --format json` writes."),
-            Download("Anomalies (CSV)", "anomalies.csv", "text/csv", _utf8(as_csv), "dl_anomalies_csv",
-                     "One row per anomaly, for a spreadsheet.")]
+        out.append(Download(f"{name} report (HTML)", f"dvtools_report_{stem}.html", "text/html", _utf8(report),
+                            f"dl_report_html_{role}", "A self-contained page (works offline): the anomalies, "
+                            "every feature's drift verdict and the charts of the drifting features."))
+    out += [Download(f"{name} anomalies (JSON)", f"anomalies_{stem}.json", "application/json", _utf8(as_json),
+                     f"dl_anomalies_json_{role}", "What `dvtools validate --format json` writes."),
+            Download(f"{name} anomalies (CSV)", f"anomalies_{stem}.csv", "text/csv", _utf8(as_csv),
+                     f"dl_anomalies_csv_{role}", "One row per anomaly, for a spreadsheet.")]
     return out
 
 
@@ -132,22 +139,19 @@ def download_group(files: Sequence[Download]) -> None:
 
 
 def anomaly_downloads() -> None:
-    """Offer the Anomalies page's files (when both datasets are loaded and validation succeeds)."""
+    """Offer the Anomalies page's files, per pair (evaluation vs training, serving vs training)."""
     data = analysis.loaded()
-    if not data.ready:
-        return
-    try:
-        found = analysis.anomalies(data)
-        comparison = analysis.comparison(data)
-    except Exception:  # noqa: BLE001 - the page shows the failure; nothing valid to download
-        return
-    download_group(anomaly_files(found, comparison, data.reference_stats, data.current_stats,
-                                 analysis.role_name("current").lower()))
+    files: list[Download] = []
+    for pair in data.pairs:
+        try:
+            found = analysis.anomalies(data, pair)
+            comparison = analysis.comparison(data, pair)
+        except Exception:  # noqa: BLE001, S112 - the page shows the failure; nothing valid to download
+            continue
+        files += anomaly_files(found, comparison, pair.reference.stats, pair.current.stats, pair.role)
+    download_group(files)
 
 
 def statistics_downloads() -> None:
     """Offer the Statistics page's files: the statistics of each loaded dataset."""
-    data = analysis.loaded()
-    shown = [(analysis.role_name(role), s) for role, s in (("reference", data.reference_stats),
-                                                          ("current", data.current_stats)) if s is not None]
-    download_group(statistics_files(shown))
+    download_group(statistics_files([(d.name, d.stats) for d in analysis.loaded().with_stats()]))

@@ -125,10 +125,10 @@ def pending_datasets() -> list[tuple[str, Any]]:
     The frame asks before anything else: while one is pending it draws no badges and the page shows
     that dataset as "computing" (with a bar) instead of computing it out of sight.
     """
-    from dvtools.ui import analysis, cache, state
+    from dvtools.ui import cache, roles, state
 
     out = []
-    for role in ("reference", analysis.compared_role()):
+    for role in roles.ORDER:  # every loaded dataset: the pages show all three
         ref = state.get_dataset(role)
         if ref is not None and not cache.has_statistics(ref):
             out.append((role, ref))

@@ -4,8 +4,8 @@ Pure (no Streamlit), so the Schema page stays a thin layer over :func:`schema_to
 :func:`rows_to_schema`.
 
 Grid columns (see :data:`COLUMNS`): ``name`` (read-only), ``type``, ``required``,
-``role`` (feature, label, identifier or timestamp), ``min_fraction``, ``min_count``,
-``categorical``, ``values`` (allowed strings as comma-separated
+``role`` (feature, label, identifier or timestamp), ``group`` (a group column for fairness reports),
+``min_fraction``, ``min_count``, ``categorical``, ``values`` (allowed strings as comma-separated
 text), ``min``/``max`` (the range, as text: numbers written exactly, and for TIMESTAMP features whose
 arrow type is known, see ``time_types``, ISO dates/datetimes such as ``2024-06-01`` or
 ``2024-06-01 12:30:00`` in UTC, parsed back to the integer the feature stores: days for ``date32``,
@@ -69,7 +69,7 @@ NUMERIC_TYPES = frozenset({FeatureType.INT, FeatureType.FLOAT, FeatureType.TIMES
 STRING_TYPES = frozenset({FeatureType.STRING, FeatureType.BYTES, FeatureType.BOOL})
 
 COLUMNS: tuple[str, ...] = (
-    "name", "type", "role", "required", "min_fraction", "min_count", "categorical", "values", "min", "max",
+    "name", "type", "role", "group", "required", "min_fraction", "min_count", "categorical", "values", "min", "max",
     "allow_nan", "allow_inf", "not_in_environments", "skew_linf", "skew_js", "drift_linf", "drift_js",
     "deprecated", "notes",
 )
@@ -201,6 +201,7 @@ def _feature_row(f: Feature, types: Mapping[str, str] | None = None) -> dict[str
         "name": f.name,
         "type": f.type.value,
         "role": FeatureRole(f.role).value,
+        "group": bool(f.group),
         "required": bool(f.required),
         "min_fraction": _opt(f.presence.min_fraction),
         "min_count": f.presence.min_count,
@@ -234,7 +235,7 @@ def schema_to_rows(schema: Schema, time_types: Mapping[str, str] | None = None) 
     )
     for c in ("min_fraction", *_THRESHOLDS):
         df[c] = df[c].astype("float64")
-    for c in ("required", "categorical", "allow_nan", "allow_inf", "deprecated"):
+    for c in ("group", "required", "categorical", "allow_nan", "allow_inf", "deprecated"):
         df[c] = df[c].astype("bool")
     for c in ("name", "type", "role", "values", "min", "max", "notes"):
         df[c] = df[c].astype("object")
@@ -452,6 +453,7 @@ def _feature_from_row(row: dict[str, Any], base: Feature, base_row: dict[str, An
         description=base.description,
         notes=list(base.notes),
         role=role,
+        group=_flag(row.get("group"), base.group),
     )
     try:
         f.check()

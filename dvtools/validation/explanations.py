@@ -284,6 +284,17 @@ EXPLANATIONS: dict[T, Explanation] = {
         "Fix the collection for that group, or give the model a missing indicator and check the group's "
         "accuracy. If the gap is expected, accept the anomaly.",
     ),
+    T.GROUP_DRIFT: Explanation(
+        "Drift within one group",
+        "A feature's distribution changed between training and serving (or evaluation) for one group, "
+        "judged by the Skew & drift page's comparison on that group's examples, while the whole population "
+        "looks stable: the group is small enough, or the change rare enough elsewhere, to hide in the total "
+        "(dvtools groups check).",
+        (_LOGGING + " applied to one group only (a default, a unit or a form variant one group gets)",
+         _WORLD + " for one group", "a new client or device used mostly by one group"),
+        "Compare the group's values in both datasets (Statistics page, sliced by the group column) and check "
+        "the model's accuracy on the group. If the change is expected, accept the anomaly.",
+    ),
     T.LABEL_CONFLICT: Explanation(
         "Conflicting labels",
         "Rows with identical features (identifiers and timestamps left out) carry different labels: the "

@@ -14,6 +14,11 @@ turns the comparator settings into the layers of the one engine,
 ``per_feature[name].compare = True`` compares an identifier or timestamp column anyway (also
 range- and domain-checking it). For the number of examples, the schema's
 ``num_examples_drift_comparator`` wins over ``min_examples_ratio`` / ``max_examples_ratio``.
+
+Group (fairness) findings have their own thresholds, :class:`GroupThresholds`, held in
+``Thresholds.groups`` and resolved by one function, :func:`group_thresholds` (defaults <- the
+session's ``Thresholds.groups`` <- explicit values such as CLI flags or the page's inputs), which
+``group_report``, the Slices & fairness page and ``dvtools fairness`` all call.
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ from dvtools.comparison.comparators import (
     FeatureOverride,
 )
 from dvtools.errors import UsageError
+from dvtools.validation.group_thresholds import FOUR_FIFTHS, GroupThresholds, group_thresholds
 
-__all__ = ["EffectiveThresholds", "FeatureThresholds", "Thresholds"]
+__all__ = ["FOUR_FIFTHS", "EffectiveThresholds", "FeatureThresholds", "GroupThresholds", "Thresholds", "group_thresholds"]
 
 
 def _first(a: float | None, b: float) -> float:
@@ -93,6 +99,8 @@ class Thresholds:
     categorical_method: str | None = None
     numeric_method: str | None = None
     methods: dict[str, float] = field(default_factory=dict)
+    groups: GroupThresholds = field(default_factory=GroupThresholds)
+    """Thresholds of the group (fairness) findings: see :func:`group_thresholds`."""
 
     def comparison_options(self) -> dict[str, Any]:
         """Keyword arguments of :func:`~dvtools.comparison.comparators.compare_statistics` for these settings."""
@@ -141,6 +149,8 @@ class Thresholds:
         lo, hi = self.min_examples_ratio, self.max_examples_ratio
         if lo is not None and hi is not None and lo > hi:
             raise UsageError(f"min_examples_ratio {lo} is greater than max_examples_ratio {hi}")
+        if not isinstance(self.groups, GroupThresholds):
+            raise UsageError(f"groups must be a GroupThresholds, got {type(self.groups).__name__}")
         for name, ft in self.per_feature.items():
             if not isinstance(ft, FeatureThresholds):
                 raise UsageError(

@@ -15,7 +15,6 @@ import pytest
 import streamlit as st
 
 
-
 @pytest.fixture
 def buttons(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """key -> (label, data, file_name) of every download button of the last runs."""
@@ -33,21 +32,21 @@ def buttons(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 def test_anomalies_page_offers_report_json_and_csv(demo_page, buttons):
     at = demo_page("pages/anomalies.py")
     keys = {b.key for b in at.sidebar.get("download_button")}
-    assert keys == {"dl_report_html", "dl_anomalies_json", "dl_anomalies_csv"}
+    assert keys == {"dl_report_html_current", "dl_anomalies_json_current", "dl_anomalies_csv_current"}
     for key in keys:
         assert callable(buttons[key][1])  # lazy: nothing built during the run
     shown = int(next(m.value for m in at.metric if m.label == "Anomalies").replace(",", ""))
 
-    found = json.loads(buttons["dl_anomalies_json"][1]())["anomalies"]
+    found = json.loads(buttons["dl_anomalies_json_current"][1]())["anomalies"]
     assert len(found) == shown > 0
-    rows = list(csv.DictReader(io.StringIO(buttons["dl_anomalies_csv"][1]().decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(buttons["dl_anomalies_csv_current"][1]().decode("utf-8"))))
     assert len(rows) == shown
     assert [(r["feature"] or None, r["type"]) for r in rows] == [(a["feature"], a["type"]) for a in found]
-    report = buttons["dl_report_html"][1]().decode("utf-8")
+    report = buttons["dl_report_html_current"][1]().decode("utf-8")
     assert report.startswith("<!DOCTYPE html>") and "<h2>Anomalies</h2>" in report
     for a in found:  # every anomaly is listed in the report
         assert a["type"] in report and (a["feature"] or "(dataset)") in report
-    assert buttons["dl_report_html"][2] == "dvtools_report.html"
+    assert buttons["dl_report_html_current"][2] == "dvtools_report_serving.html"
 
 
 def test_statistics_page_offers_json_and_tfdv_per_dataset(demo_page, buttons):

@@ -82,3 +82,21 @@ def test_without_data_the_page_says_what_to_do(app):
     at = app.switch_page(PAGE).run()
     assert not at.exception
     assert any("Load a training dataset" in i.value for i in at.info)
+
+
+def test_demo_drift_within_one_group_is_on_the_page(demo):
+    f = _findings(demo)
+    drift = f[f["type"] == "GROUP_DRIFT"]
+    assert list(drift["column"]) == ["pace_min_per_km"]
+    assert "within gender=nonbinary" in drift["finding"].iloc[0] and "whole population did not drift" in \
+        drift["finding"].iloc[0]
+    table = _frames(demo, "drifted only in this group")[0]
+    assert table.iloc[0]["group"] == "gender=nonbinary" and table.iloc[0]["drifted only in this group"] == \
+        "pace_min_per_km"
+
+
+def test_the_missing_gap_threshold_moves_the_missing_finding(demo):
+    assert "GROUP_MISSING_DISPARITY" in set(_findings(demo)["type"])
+    demo.number_input(key="fair_missing_gap").set_value(0.5).run()
+    assert not demo.exception
+    assert "GROUP_MISSING_DISPARITY" not in set(_findings(demo)["type"])

@@ -87,4 +87,4 @@ def test_every_page_and_both_commands_find_the_same_drifted_features(demo_page, 
     n = compared["comparison"]["num_features_compared"]
     assert data_metric == f"{len(drifted)} of {n}"
     # Key, identifier, timestamp and the label (not in SERVING) are not compared, anywhere.
-    assert set(compared["comparison"]["not_compared"]) == {"run_id", "runner_id", "run_date", "completed"}
+    assert set(compared["comparison"]["not_compared"]) == {"run_id", "runner_id", "runner_email", "run_date", "completed"}

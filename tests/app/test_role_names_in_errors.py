@@ -15,15 +15,14 @@ def test_errors_say_serving_not_current(page, csv_ref, bytes_ref, path):
     at = page(path, reference=csv_ref(SMALL, "train.csv"), current=bytes_ref(BAD, "broken.csv"))
     assert not at.exception
     errors = [e.value.replace("\\", "") for e in at.error]  # Markdown-escaped: shown literally
-    assert any(e.startswith("Serving: broken") for e in errors), errors
+    assert any(e.startswith("Serving (broken.csv)") for e in errors), errors
     assert not any(e.startswith(("current:", "reference:")) for e in errors), errors
 
 
 def test_evaluation_and_training_errors_name_their_role(page, csv_ref, bytes_ref):
     at = page("pages/anomalies.py", reference=bytes_ref(BAD, "train.bin.csv"), current=csv_ref(SMALL, "s.csv"))
-    assert any(e.value.replace("\\", "").startswith("Training: train") for e in at.error)
+    assert any(e.value.replace("\\", "").startswith("Training (train.bin.csv)") for e in at.error)
     at.session_state["dataset_evaluation"] = bytes_ref(BAD, "eval.csv")
-    at.session_state["opt_compare_role"] = "evaluation"
     at.run()
     errors = [e.value.replace("\\", "") for e in at.error]  # Markdown-escaped: shown literally
-    assert any(e.startswith("Evaluation: eval") for e in errors), errors
+    assert any(e.startswith("Evaluation (eval.csv)") for e in errors), errors

@@ -52,8 +52,8 @@ def _anomalies(at: AppTest) -> set[tuple[str | None, str]]:
 def test_grid_shows_the_inferred_schema(demo):
     assert len(demo.data_editor) == 2 and demo.data_editor[0].key.startswith("schema_grid_")
     df = _grid(demo)
-    assert list(df["name"])[:3] == ["run_id", "runner_id", "run_date"]
-    assert len(df) == 21  # 17 + gender and three rater columns
+    assert list(df["name"])[:4] == ["run_id", "runner_id", "runner_email", "run_date"]
+    assert len(df) == 22  # 18 + gender and three rater columns
     row = df.set_index("name").loc["device_os"]
     assert row["type"] == "STRING" and row["values"] == "Android 13, Android 14, iOS 16, iOS 17"
     assert df.set_index("name").loc["age", "max"] == "70"  # bounds are text: dates need it
@@ -78,8 +78,8 @@ def test_valid_edit_applies_and_the_anomalies_follow(demo):
     # The Anomalies page reflects it.
     demo.switch_page("pages/anomalies.py").run()
     assert not demo.exception
-    assert not any(b.key == "accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os" for b in demo.button)
-    assert any(b.key == "accept:INT_TYPE_BIG_INT:age" for b in demo.button)
+    assert not any(b.key == "current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os" for b in demo.button)
+    assert any(b.key == "current:accept:INT_TYPE_BIG_INT:age" for b in demo.button)
 
 
 def test_range_edit_removes_the_range_anomaly(demo):

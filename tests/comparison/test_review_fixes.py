@@ -46,7 +46,8 @@ def test_random_halves_of_the_demo_do_not_drift(demo, policy, capsys):
     comp = compare_statistics(statistics_of(a)[0], statistics_of(b)[0], policy=policy)
     assert [f.feature for f in comp.drifted] == []
     # Identifiers and timestamps are not compared by default (their role, inferred from the statistics).
-    assert comp.not_compared_by_role == {"run_id": "identifier", "runner_id": "identifier", "run_date": "timestamp"}
+    assert comp.not_compared_by_role == {"run_id": "identifier", "runner_id": "identifier", "runner_email": "identifier",
+                                         "run_date": "timestamp"}
     ids = compare_statistics(statistics_of(a)[0], statistics_of(b)[0], policy=policy,
                              roles={"run_id": "feature", "runner_id": "feature"})
     assert ids["run_id"].kind == "identifier" and ids["run_id"].verdict.value == "no drift"

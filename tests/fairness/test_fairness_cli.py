@@ -48,7 +48,7 @@ def test_labels_finds_conflicts_raters_and_leakage(demo, capsys) -> None:
     assert rc == 1
     d = json.loads(out)
     assert d["conflicts"] == 300 and d["conflict_groups"] == 150
-    assert d["identifiers"] == ["run_id", "runner_id"] and d["timestamps"] == ["run_date"]
+    assert d["identifiers"] == ["run_id", "runner_id", "runner_email"] and d["timestamps"] == ["run_date"]
     disagreement = next(a for a in d["anomalies"] if a["type"] == "RATER_DISAGREEMENT")
     assert disagreement["details"]["group"] == "gender=female" and disagreement["details"]["rater"] == "rater_3"
     rc, out, _ = _run(["labels", serve, "--label", "completed", "--reference", train, "--format", "json"], capsys)
