@@ -113,6 +113,16 @@ def _anomaly_badge(data: analysis.Loaded) -> tuple[list[tuple[analysis.Pair, int
 NAV_COUNTS = "_nav_counts"  # the badges the navigation shows, as last built
 
 
+def _fragment_rerun() -> bool:
+    """Whether this run reruns fragments only (the navigation was not rebuilt)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:  # pragma: no cover - internal module moved: check every time
+        return True
+    ctx = get_script_run_ctx()
+    return ctx is None or bool(getattr(ctx, "fragment_ids_this_run", None) or ())
+
+
 def refresh_navigation_if_stale(data: analysis.Loaded) -> None:
     """In a fragment: rerun the whole app when a badge of the navigation no longer tells the truth.
 
@@ -121,8 +131,8 @@ def refresh_navigation_if_stale(data: analysis.Loaded) -> None:
     memoized), otherwise the fragment alone runs.
     """
     shown = st.session_state.get(NAV_COUNTS)
-    if shown is None:
-        return
+    if shown is None or not _fragment_rerun():
+        return  # a full run has just built the navigation
     now = (_anomaly_badge(data)[1], *_badges(data))
     if now != shown:
         st.rerun(scope="app")

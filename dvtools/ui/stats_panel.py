@@ -194,8 +194,8 @@ def tables(data: analysis.Loaded, overview: pd.DataFrame, by_dataset: dict[str, 
     kinds = shown.drop_duplicates("feature")["kind"]
     n_numeric = int((kinds == "numeric").sum())
     st.caption(f"Highlighted: missing share above {MISSING_HIGHLIGHT:.0%} (red), zeros above {ZEROS_HIGHLIGHT:.0%} "
-               "(amber). Dates are shown as dates, their spread in days. The distribution column draws each "
-               "dataset's values on the feature's shared bins."
+               "(amber). Dates are shown as dates, their spread in days. The sparkline columns draw each "
+               "dataset's values on the feature's shared bins, in its colour."
                + (f" Each feature has a row per dataset: {_names(by_dataset)}." if len(by_dataset) > 1 else ""))
     for kind, title, figures in (("numeric", "Numeric", stats_table.NUMERIC_FIGURES),
                                  ("categorical", "Categorical", stats_table.CATEGORICAL_FIGURES)):

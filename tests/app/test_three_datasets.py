@@ -140,7 +140,15 @@ def test_undo_accept_restores_the_schema_before_the_last_accept(app, csv_ref):  
 
 def test_statistics_row_per_dataset_per_feature(app, csv_ref):  # noqa: ANN001
     at = _open(_load(app, csv_ref), STATS)
-    num = next(d.value for d in at.dataframe if {"dataset", "mean", "dist_training"} <= set(d.value.columns))
+    import json
+
+    table = next(d for d in at.dataframe if {"dataset", "mean", "dist_training"} <= set(d.value.columns))
+    num = table.value
+    config = json.loads(table.proto.columns)  # what the browser gets: each sparkline column in its dataset's colour
+    for label, role in (("training", "reference"), ("evaluation", "evaluation"), ("serving", "current")):
+        column = config[f"dist_{label}"]
+        assert column["label"] == label and column["type_config"] == {
+            "type": "bar_chart", "y_min": 0.0, "y_max": 1.0, "color": roles.COLORS[role]}
     rows = num[num["feature"] == "distance_km"]
     assert list(rows["dataset"]) == ["training", "evaluation", "serving"]
     assert pd.isna(rows["distance"].iloc[0])  # training: nothing to compare with
