@@ -308,7 +308,7 @@ def _name(ref: DatasetRef) -> str:
 def feature_skew_for(reference: DatasetRef, current: DatasetRef, key: tuple[str, ...]) -> Any:
     """Example-level skew joined on ``key`` (needs raw rows on both sides); a progress bar while computed."""
     def compute() -> Any:
-        from dvtools.comparison import feature_skew
+        from dvtools.comparison.feature_skew import feature_skew  # the function: the package attribute can be the module
         from dvtools.ui.progress import ProgressBar
 
         with ProgressBar(f"Feature skew joined on {', '.join(key)}") as bar:
@@ -321,7 +321,7 @@ def feature_skew_for(reference: DatasetRef, current: DatasetRef, key: tuple[str,
 def concept_shift_for(reference: DatasetRef, current: DatasetRef, label: str) -> Any:
     """P(label | feature bucket) in both datasets (needs raw rows and the label on both sides); with progress."""
     def compute() -> Any:
-        from dvtools.comparison import concept_shift
+        from dvtools.comparison.concept import concept_shift
         from dvtools.ui.progress import ProgressBar
 
         with ProgressBar(f"Concept shift of {label}") as bar:
@@ -346,7 +346,7 @@ def alerted_features_for(ref: DatasetRef) -> int:
 
 def _split(current: DatasetRef, timestamp: str, freq: str, epoch_unit: str | None) -> Any:
     def compute() -> Any:
-        from dvtools.comparison import split_spans
+        from dvtools.comparison.spans import split_spans
         from dvtools.ui.progress import ProgressBar
 
         with ProgressBar(f"Splitting by {timestamp} into spans") as bar:
@@ -368,7 +368,7 @@ def timeline_for(current: DatasetRef, reference: DatasetRef, timestamp: str, fre
     reference_stats = statistics_for(reference)
 
     def compute() -> Any:
-        from dvtools.comparison import compare_spans
+        from dvtools.comparison.spans import compare_spans
 
         spans = _split(current, timestamp, freq, epoch_unit)  # with a progress bar, when not stored
         # The time column itself is not a feature of the spans (an epoch number would "drift" every span).
