@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
 """dvtools next to other data-profiling tools, whole process, start-up included (figures, not a test).
 
-    python bench/compare_peers.py [--rows 1000000 10000000] [--data-dir /tmp/benchdata]
-        [--formats parquet csv] [--tools dvtools pyarrow duckdb ...] [--repeat 3] [--markdown]
+    python bench/compare_peers.py [--sizes 1M 10M] [--data-dir /tmp/benchdata] [--formats parquet csv]
+        [--tools dvtools dvtools-1 pyarrow duckdb polars whylogs evidently tfdv] [--reps 3]
     python bench/compare_peers.py --startup      # import dvtools, --version, stats/validate of 3 rows
+
+It prints each run as it ends, then one table of medians and the same table in Markdown for the
+README, with the machine, the load average during the runs and how long the benchmark took.
 
 Every figure is a whole process as a user or a CI job waits for it: interpreter start, imports,
 reading the file and the tool's work. Per tool and file: wall seconds, CPU seconds (user + system,
 children included), peak RSS of the process tree, and "start-up": the same command on a 3-row file
 with the same columns (written next to the data as ``tiny_<N>.<fmt>``), i.e. what the tool costs
-before it reads any data. Fast tools run ``--repeat`` times, alternated (dvtools, bare pass, dvtools,
-...) so a load spike on a shared machine hits both; the median is shown. Tools:
+before it reads any data (also run once beforehand, uncounted, to warm bytecode and page caches).
+Fast tools run ``--reps`` times, alternated (dvtools, bare pass, ..., then in reverse order) so a
+load spike on a shared machine hits all of them; the median is shown. Tools:
 
-* ``dvtools``       ``dvtools stats FILE -o out.json``: the CLI, all figures (quantiles, histograms,
-                    top-k, distinct counts, lengths, sketches), streaming, 2 threads on 2 cores
-* ``dvtools-1``     the same with one fold thread (``--workers 1``): the threads' speed-up
+* ``dvtools``       ``dvtools stats FILE -o out.json --workers 2``: the CLI, all figures (quantiles,
+                    histograms, top-k, distinct counts, lengths, sketches), streaming, 2 fold workers
+* ``dvtools-1``     the same with one fold worker (``--workers 1``): the table shows 2 workers' speed-up
 * ``dvtools-dask``  ``dvtools stats --engine dask``: a LocalCluster of 2 worker processes
 * ``pyarrow``       the bare pass: read the whole table, then per column count, nulls, min, max,
                     mean and value_counts of strings (pyarrow only; the floor for any tool)
@@ -64,8 +68,8 @@ DEFAULT_TOOLS = ("dvtools", "dvtools-1", "pyarrow", "duckdb", "polars", "whylogs
 OWN = ("dvtools", "dvtools-1", "dvtools-dask", "pyarrow")
 FAST = ("dvtools", "dvtools-1", "pyarrow", "duckdb", "polars")
 LABELS = {
-    "dvtools": "dvtools stats (2 threads)",
-    "dvtools-1": "dvtools stats (1 thread)",
+    "dvtools": "dvtools stats (2 workers)",
+    "dvtools-1": "dvtools stats (1 worker)",
     "dvtools-dask": "dvtools stats --engine dask",
     "pyarrow": "bare pyarrow pass",
     "duckdb": "DuckDB SUMMARIZE",
@@ -180,8 +184,8 @@ def command(tool: str, python: str, path: str, out_dir: str) -> tuple[list[str],
         cmd = [python, "-m", "dvtools.cli", "stats", path, "-o", os.path.join(out_dir, "stats.json")]
         if tool == "dvtools-dask":
             cmd += ["--engine", "dask"]
-        if tool == "dvtools-1":
-            cmd += ["--workers", "1"]
+        if tool in ("dvtools", "dvtools-1"):
+            cmd += ["--workers", "1" if tool == "dvtools-1" else "2"]
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
         return cmd, env
     return [python, str(Path(__file__).resolve()), "--child", tool, "--path", path], env
@@ -193,7 +197,7 @@ def run_process(tool: str, python: str, path: str, timeout: float) -> dict:
         cmd, extra = command(tool, python, path, out_dir)
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=out_dir,
-                                env={**os.environ, **extra})
+                                env={**child_env(), **extra})
         peak = 0.0
         while proc.poll() is None:
             peak = max(peak, _tree_rss_mb(proc.pid))
@@ -291,7 +295,7 @@ def startup_table(repeat: int) -> list[tuple[str, float, float]]:
         tiny = os.path.join(d, "tiny.csv")
         with open(tiny, "w") as f:
             f.write("a,b,c\n1,x,2.5\n2,y,3.5\n3,z,\n")
-        env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        env = {**child_env(), "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
         cli = [sys.executable, "-m", "dvtools.cli"]
         subprocess.run([*cli, "schema", "infer", tiny, "-o", os.path.join(d, "schema.json")], check=True,
                        capture_output=True, env=env)
@@ -303,6 +307,9 @@ def startup_table(repeat: int) -> list[tuple[str, float, float]]:
             ("dvtools validate tiny.csv --schema", [*cli, "validate", tiny, "--schema", os.path.join(d, "schema.json")]),
         ]
         out = []
+        for _, cmd in cases:  # warm-up (bytecode cache), not counted
+            subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=d)
+        _last_child_usage()
         for label, cmd in cases:
             walls, cpus = [], []
             for _ in range(repeat):
@@ -329,9 +336,36 @@ def machine() -> str:
             f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)")
 
 
+def _size(text: str) -> int:
+    """``1M``, ``10M``, ``500k`` or a number of rows."""
+    t = text.strip().lower().replace("_", "").replace(",", "")
+    scale = {"k": 1_000, "m": 1_000_000}.get(t[-1:], 1)
+    try:
+        return int(float(t[:-1] if scale > 1 else t) * scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use e.g. 1M, 10M or 1000000)") from None
+
+
+def child_env() -> dict[str, str]:
+    """The environment of every measured process: bytecode cached as after ``pip install``.
+
+    Installed packages have their ``.pyc`` files; a source checkout run with
+    ``PYTHONDONTWRITEBYTECODE`` would compile dvtools on every start (~0.1 s). The caches go to a
+    directory under /tmp (``PYTHONPYCACHEPREFIX``), not into the repository.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "dvtools-bench-pycache")
+    return env
+
+
+def _fmt_ratio(x: float | None) -> str:
+    return "" if x is None else f"{x:.2f}x"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    ap.add_argument("--sizes", "--rows", dest="sizes", type=_size, nargs="+", default=[1_000_000, 10_000_000],
+                    help="rows of the benchmark files: 1M 10M (data_<rows>.<format> in --data-dir)")
     ap.add_argument("--data-dir", default="/tmp/benchdata")
     ap.add_argument("--formats", nargs="+", default=["parquet", "csv"], choices=["parquet", "csv"])
     ap.add_argument("--tools", nargs="+", default=list(DEFAULT_TOOLS), choices=TOOLS)
@@ -339,9 +373,11 @@ def main() -> None:
     ap.add_argument("--limit", type=float, default=600.0, help="skip a slow peer predicted to take longer (s)")
     ap.add_argument("--mem-limit-gb", type=float, default=16.0, help="skip a peer predicted to need more")
     ap.add_argument("--timeout", type=float, default=1500.0, help="kill a run after this many seconds")
-    ap.add_argument("--repeat", type=int, default=3, help="alternated runs of the fast tools; the median is shown")
-    ap.add_argument("--startup-repeat", type=int, default=3, help="runs of each tool on the 3-row file")
-    ap.add_argument("--markdown", action="store_true", help="also print the table as Markdown (for the README)")
+    ap.add_argument("--reps", "--repeat", dest="reps", type=int, default=3,
+                    help="alternated runs of the fast tools (slow peers run once); the median is shown")
+    ap.add_argument("--startup-reps", "--startup-repeat", dest="startup_reps", type=int, default=3,
+                    help="runs of each fast tool on the 3-row file (start-up alone)")
+    ap.add_argument("--markdown", action="store_true", help=argparse.SUPPRESS)  # always printed now
     ap.add_argument("--startup", action="store_true",
                     help="only time dvtools' quick commands (import, --version, stats/validate of a 3-row file)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -352,19 +388,20 @@ def main() -> None:
         return
     pythons = peer_pythons(args.peer_python)
     print(f"machine: {machine()}", flush=True)
+    print("every figure: one whole process (interpreter start, imports, read, work); CPU = user + system of the "
+          "process tree; peak RSS of the process tree; load = 1-min load average when the run started", flush=True)
     if args.startup:
         _last_child_usage()
-        print(f"{'command (whole process)':<38} {'median wall s':>13} {'CPU s':>7}   ({args.startup_repeat * 2} runs each)")
-        for label, wall, cpu in startup_table(args.startup_repeat * 2):
+        print(f"{'command (whole process)':<38} {'median wall s':>13} {'CPU s':>7}   ({args.startup_reps * 2} runs each)")
+        for label, wall, cpu in startup_table(args.startup_reps * 2):
             print(f"{label:<38} {wall:>13.3f} {cpu:>7.3f}", flush=True)
         print(f"machine at the end: {machine()}", flush=True)
         return
-    header = (f"{'data':<24} {'tool':<28} {'version':<8} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} "
-              f"{'start s':>7} {'x bare':>6}")
-    print(header, flush=True)
-    table: list[list[str]] = []
+    t_begin = time.perf_counter()
+    loads: list[float] = []
+    rows_out: list[dict] = []  # one per (file, tool)
     previous: dict[tuple[str, str], tuple[int, dict]] = {}
-    for rows in sorted(args.rows):
+    for rows in sorted(args.sizes):
         for fmt in args.formats:
             path = Path(args.data_dir) / f"data_{rows}.{fmt}"
             if not path.exists():
@@ -375,7 +412,7 @@ def main() -> None:
             tools = [t for t in args.tools if pythons[t] is not None]
             for t in args.tools:
                 if pythons[t] is None:
-                    print(f"{label:<24} {LABELS[t]:<28} not installed", flush=True)
+                    rows_out.append({"data": label, "tool": t, "note": "not installed"})
             skip: dict[str, str] = {}
             for t in tools:
                 prev = previous.get((t, fmt))
@@ -385,49 +422,91 @@ def main() -> None:
                     if est_s > args.limit or est_gb > args.mem_limit_gb:
                         skip[t] = (f"skipped: {prev[0] / 1e6:g}M rows took {prev[1]['wall']:.0f} s and "
                                    f"{prev[1]['peak_rss_mb']:,.0f} MB, so ~{est_s:,.0f} s and ~{est_gb:.0f} GB here")
+            # Start-up alone first (the 3-row file): also warms the bytecode and page caches of every tool.
+            starts: dict[str, dict] = {}
+            for t in tools:
+                if t in skip:
+                    continue
+                run_process(t, pythons[t], str(tiny), args.timeout)  # warm-up, not counted
+                starts[t] = _median_run([run_process(t, pythons[t], str(tiny), args.timeout)
+                                         for _ in range(args.startup_reps if t in FAST else 1)])
             runs: dict[str, list[dict]] = {t: [] for t in tools}
-            for i in range(args.repeat):  # alternated: dvtools, bare, duckdb, ..., dvtools, bare, ...
-                for t in tools:
+            for i in range(args.reps):  # alternated: dvtools, dvtools-1, bare, duckdb, ..., dvtools, ...
+                order = tools if i % 2 == 0 else tools[::-1]
+                for t in order:
                     if t in skip or (i > 0 and t not in FAST):
                         continue
-                    runs[t].append(run_process(t, pythons[t], str(path), args.timeout))
+                    loads.append(os.getloadavg()[0])
+                    r = run_process(t, pythons[t], str(path), args.timeout)
+                    r["load"] = loads[-1]
+                    runs[t].append(r)
+                    if "error" not in r:
+                        print(f"  {label} {t}: wall {r['wall']:.2f} s, CPU {r['cpu']:.2f} s, "
+                              f"{r['peak_rss_mb']:,.0f} MB (load {r['load']:.1f})", flush=True)
             for t in tools:
-                head = f"{label:<24} {LABELS[t]:<28}"
+                out = {"data": label, "tool": t}
                 if t in skip:
-                    print(f"{head} {skip[t]}", flush=True)
-                    table.append([label, LABELS[t], "", "", "", "", "", skip[t]])
+                    out["note"] = skip[t]
+                    rows_out.append(out)
                     continue
                 r = _median_run(runs[t])
                 previous[(t, fmt)] = (rows, r)
                 if "error" in r:
-                    print(f"{head} {r['error']}", flush=True)
-                    table.append([label, LABELS[t], "", "", "", "", "", r["error"]])
+                    out["note"] = r["error"]
+                    rows_out.append(out)
                     continue
-                starts = [run_process(t, pythons[t], str(tiny), args.timeout)
-                          for _ in range(args.startup_repeat if t in FAST else 1)]
-                start = _median_run(starts)
-                r["start"] = start.get("wall", float("nan"))
-                ratio = ""
-                note = "" if r["rows"] == rows else f"  ({r['rows']:,} rows!)"
-                results_line = (f"{head} {str(r.get('version', ''))[:8]:<8} {r['wall']:>7.2f} {r['cpu']:>7.2f} "
-                                f"{r['peak_rss_mb']:>8,.0f} {r['start']:>7.2f} {ratio:>6}{note}")
-                print(results_line, flush=True)
-                table.append([label, LABELS[t], str(r.get("version", "")), f"{r['wall']:.2f}", f"{r['cpu']:.2f}",
-                              f"{r['peak_rss_mb']:,.0f}", f"{r['start']:.2f}", note.strip(), t, r])
-            bare = next((row[-1] for row in table if len(row) == 10 and row[0] == label and row[8] == "pyarrow"), None)
-            if bare:
-                for row in table:
-                    if len(row) == 10 and row[0] == label:
-                        row[7] = (f"{row[-1]['wall'] / bare['wall']:.2f}x wall" + (f" {row[7]}" if row[7] else ""))
-                ratios = {row[8]: row[7] for row in table if len(row) == 10 and row[0] == label}
-                print(f"{label:<24} ratios to the bare pass: "
-                      + ", ".join(f"{t} {v.split()[0]}" for t, v in ratios.items()), flush=True)
-    print(f"machine at the end: {machine()}", flush=True)
-    if args.markdown:
-        print("\n| data | tool | version | wall s | CPU s | peak RSS MB | start-up s | vs bare pass |")
-        print("|---|---|---|---:|---:|---:|---:|---|")
-        for row in table:
-            print("| " + " | ".join(row[:8]) + " |")
+                s = starts.get(t, {})
+                out.update(version=str(r.get("version", "")), wall=r["wall"], cpu=r["cpu"], rss=r["peak_rss_mb"],
+                           start_wall=s.get("wall"), start_cpu=s.get("cpu"), n=r.get("runs", 1),
+                           load=statistics.median(x["load"] for x in runs[t] if "load" in x),
+                           note="" if r["rows"] == rows else f"{r['rows']:,} rows!")
+                rows_out.append(out)
+            bare = next((o for o in rows_out if o["data"] == label and o["tool"] == "pyarrow" and "wall" in o), None)
+            one = next((o for o in rows_out if o["data"] == label and o["tool"] == "dvtools-1" and "wall" in o), None)
+            for o in rows_out:
+                if o["data"] == label and "wall" in o:
+                    o["x_bare"] = o["wall"] / bare["wall"] if bare else None
+                    o["x_bare_cpu"] = o["cpu"] / bare["cpu"] if bare else None
+                    if o["tool"] == "dvtools" and one:
+                        o["speedup"] = one["wall"] / o["wall"]
+    elapsed = time.perf_counter() - t_begin
+    _print_tables(rows_out, loads, elapsed)
+
+
+def _print_tables(rows_out: list[dict], loads: list[float], elapsed: float) -> None:
+    """The results as one plain table, then as a README-ready Markdown table with the machine and load."""
+    head = ["data", "tool", "version", "wall s", "CPU s", "peak RSS MB", "start-up wall s", "start-up CPU s",
+            "vs bare pass", "load", "runs"]
+    table = []
+    for o in rows_out:
+        if "wall" not in o:
+            table.append([o["data"], LABELS[o["tool"]], "", "", "", "", "", "", o.get("note", ""), "", ""])
+            continue
+        vs = ""
+        if o.get("x_bare") is not None and o["tool"] != "pyarrow":
+            vs = f"{o['x_bare']:.2f}x wall, {o['x_bare_cpu']:.2f}x CPU"
+        if o.get("speedup") is not None:
+            vs += f"; 2 workers {o['speedup']:.2f}x over 1"
+        if o.get("note"):
+            vs += f" ({o['note']})"
+        table.append([o["data"], LABELS[o["tool"]], o["version"][:10], f"{o['wall']:.2f}", f"{o['cpu']:.2f}",
+                      f"{o['rss']:,.0f}", "" if o["start_wall"] is None else f"{o['start_wall']:.2f}",
+                      "" if o["start_cpu"] is None else f"{o['start_cpu']:.2f}", vs.strip("; "),
+                      f"{o['load']:.1f}", str(o["n"])])
+    widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h) for i, h in enumerate(head)]
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for r in table:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    span = f"{min(loads):.1f}-{max(loads):.1f}" if loads else "n/a"
+    print(f"\nmachine at the end: {machine()}; load average during the runs {span}; "
+          f"benchmark took {elapsed / 60:.1f} min", flush=True)
+    print(f"\nMachine: {machine().split('; load')[0]}; 1-min load average {span} during the runs.\n")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join(["---", "---", "---", "---:", "---:", "---:", "---:", "---:", "---", "---:", "---:"]) + "|")
+    for r in table:
+        print("| " + " | ".join(c.replace("|", "/") for c in r) + " |")
 
 
 if __name__ == "__main__":

@@ -286,7 +286,13 @@ def session(browser, url: str, dataset: str, only: set[str], shots: Path | None,
                                  lambda: _title(page, "Anomalies") and _metric(page, "Anomalies") is not None)
         shot("anomalies")
         if "slider" in only:
-            widget = page.locator(".st-key-thr_linf")
+            # The drift threshold of categorical features (the default policy decides them by JS distance),
+            # in the Anomalies page's "Thresholds" expander (opened first: not timed).
+            opener = page.get_by_text("Thresholds (shared with the Skew & drift page)").first
+            widget = page.locator(".st-key-cmp_thr_categorical_jensen_shannon_distance")
+            if opener.count() and not widget.is_visible():
+                opener.click()
+                widget.wait_for()
             thumb = widget.locator("input[type='range']")
             if thumb.count():  # a slider: one keyboard step
                 shown = widget.locator("[data-testid='stSliderThumbValue']")
@@ -308,7 +314,7 @@ def session(browser, url: str, dataset: str, only: set[str], shots: Path | None,
 
         # -- Skew & drift
         step("drift", _nav(page, "Skew & drift").click,
-                             lambda: _title(page, "Skew") and _visible(page.get_by_text("Policy verdict")))
+                             lambda: _title(page, "Skew") and _visible(page.get_by_text("Drifted features")))
         shot("drift")
         if "timeline" in only:
             toggle = page.locator(".st-key-drift_timeline")

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     def move(key: str) -> list[float]:
         out = []
         for v in values:
-            slider = at.slider(key=key)
+            slider = at.number_input(key=key)  # threshold_input: an exact number box
             slider.set_value(v)
             out.append(_timed(at.run))
             assert not at.exception, at.exception

@@ -23,7 +23,7 @@ assert data.reference_stats is not None
 columns = list(data.reference_stats.features)
 label = state.get_option("label")
 keys = tuple(str(k) for k in state.get_option("keys") or [])
-evaluation = state.get_dataset("evaluation") if analysis.compared_role() == "current" else None
+evaluation = data.evaluation if data.evaluation_stats is not None else None
 
 
 def _remember(name: str, key: str) -> None:
@@ -114,17 +114,15 @@ with groups_tab:
 
 # --------------------------------------------------------------------------- labels
 with labels_tab:
-    sides = {"reference": data.reference}
-    if data.current is not None and data.current_stats is not None:
-        sides[analysis.compared_role()] = data.current
-    names = {"reference": "Training", "current": "Serving", "evaluation": "Evaluation"}
-    role = st.radio("Dataset", list(sides), format_func=names.__getitem__, horizontal=True, key="fair_label_side",
-                    help="Serving/evaluation rows are also matched against the training rows (leakage).")
-    ref = sides[role]
+    sides = {d.role: d for d in data.with_stats()}  # training, evaluation, serving: by role
+    role = st.radio("Dataset", list(sides), format_func=lambda r: sides[r].label, horizontal=True,
+                    key="fair_label_side",
+                    help="Evaluation and serving rows are also matched against the training rows (leakage).")
+    ref = sides[role].ref
     if not ref.has_rows:
         st.info("This needs the raw rows: the dataset is a statistics file.", icon=":material/info:")
         st.stop()
-    stats = data.reference_stats if role == "reference" else data.current_stats
+    stats = sides[role].stats
     assert stats is not None
     cols = list(stats.features)
     if "fair_raters" not in st.session_state:

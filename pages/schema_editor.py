@@ -9,7 +9,7 @@ from dvtools.errors import DvtoolsError
 from dvtools.schema import load_schema, schema_to_json, schema_to_pbtxt
 from dvtools.schema.model import FeatureRole, Schema
 from dvtools.ui import analysis, components, state
-from dvtools.ui.format import md_escape
+from dvtools.ui.format import md_escape, plural
 from dvtools.ui.frame import require_frame, validation_error
 from dvtools.ui.schema_grid import (
     TYPES,
@@ -213,12 +213,14 @@ def _notes(schema: Schema) -> None:
 def _anomaly_count(data: analysis.Loaded) -> None:
     if not data.ready:
         return
-    try:
-        n = len(analysis.anomalies(data))
-    except Exception as e:  # noqa: BLE001 - a validation bug must not take the schema editor down
-        components.show_messages([validation_error(e)], "error")
-        return
-    st.caption(f"{n:,} anomalies in the serving (current) data against this schema.")
+    counts = []
+    for pair in data.pairs:  # evaluation and serving, each named by its role
+        try:
+            counts.append(f"{plural(len(analysis.anomalies(data, pair)), 'anomaly')} in {pair.current.label}")
+        except Exception as e:  # noqa: BLE001 - a validation bug must not take the schema editor down
+            components.show_messages([validation_error(e)], "error")
+            return
+    st.caption(md_escape("; ".join(counts) + " against this schema."))
     components.page_link("pages/anomalies.py", "See the anomalies", ":material/report:")
 
 

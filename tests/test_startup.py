@@ -3,8 +3,11 @@
 Heavy libraries load only on the code path that needs them: scipy (distances' p-values), plotly and
 streamlit (dashboard), tensorflow-metadata/protobuf (TFDV files), dask (the Dask engine), polars
 (hashing beyond the exact distinct limit), datasketches (statistics of earlier versions). pandas
-is not imported by dvtools on these paths, but pyarrow imports it on its first conversion
-(``pa.array``, ``Array.to_numpy``), so the statistics paths allow it.
+is not loaded either: pyarrow imports it on its first ``pa.array``/``pa.scalar``/``Array.to_numpy``
+or ``Table.group_by`` call, so the statistics and validation paths convert through
+``dvtools._arrow`` instead. ``dvtools stats`` and ``validate`` of a small CSV file pin the exact set
+of dvtools modules they load and the third-party packages (numpy and pyarrow, and pyarrow's
+cloudpickle): a module added to these paths on purpose is added to the lists below.
 """
 
 from __future__ import annotations
@@ -56,15 +59,69 @@ def test_version_loads_nothing_heavy(tmp_path: Path) -> None:
     assert _loaded(mods, HEAVY + ARRAYS) == []
 
 
-def test_stats_of_tiny_file_loads_no_heavy_module(tiny: Path) -> None:
+STATS_MODULES = {
+    "dvtools", "dvtools._arrow", "dvtools._lazy", "dvtools.artifacts", "dvtools.cli", "dvtools.comparison",
+    "dvtools.comparison._common", "dvtools.errors", "dvtools.io", "dvtools.io._base", "dvtools.io.columnar",
+    "dvtools.io.csvfile", "dvtools.io.files", "dvtools.io.sources", "dvtools.jsonsafe", "dvtools.limits",
+    "dvtools.statistics", "dvtools.statistics.accumulators", "dvtools.statistics.engine", "dvtools.statistics.maths",
+    "dvtools.statistics.model", "dvtools.statistics.sketches", "dvtools.statistics.tfrecord", "dvtools.terminal",
+}
+VALIDATE_MODULES = STATS_MODULES | {
+    "dvtools.comparison.comparators", "dvtools.comparison.distances", "dvtools.comparison.distributions",
+    "dvtools.defaults", "dvtools.schema", "dvtools.schema.inference", "dvtools.schema.model",
+    "dvtools.schema.serialization", "dvtools.statistics.quality", "dvtools.validation",
+    "dvtools.validation.anomalies", "dvtools.validation.checks", "dvtools.validation.thresholds",
+    "dvtools.validation.validate",
+}
+THIRD_PARTY = {"numpy", "pyarrow", "cloudpickle"}  # cloudpickle: imported by pyarrow itself
+# pyarrow modules a CSV input never needs: parquet/fs pull in ssl and sockets, dataset/acero come with
+# Table.group_by and load pandas.
+UNNEEDED = ("pandas", "numpy.ma", "pyarrow.parquet", "pyarrow.fs", "pyarrow.dataset", "pyarrow.acero",
+            "pyarrow.json", "pyarrow.feather", "pyarrow.pandas_compat", "ssl")
+
+
+def _third_party(modules: set[str]) -> set[str]:
+    """Top-level packages outside the standard library (interpreter and site internals, ``_*``, ignored)."""
+    tops = {m.split(".")[0] for m in modules}
+    return {t for t in tops if t not in sys.stdlib_module_names and not t.startswith("_") and t != "cython_runtime"}
+
+
+def _pin(mods: set[str], expected: set[str]) -> None:
+    ours = {m for m in mods if m == "dvtools" or m.startswith("dvtools.")}
+    assert ours == expected, (f"dvtools modules on this path changed: new {sorted(ours - expected)}, "
+                              f"gone {sorted(expected - ours)} (update the list if that is intended)")
+    assert _third_party(mods) == {"dvtools", *THIRD_PARTY}
+    assert _loaded(mods, HEAVY + UNNEEDED) == []
+
+
+def test_stats_of_tiny_file_loads_only_what_it_needs(tiny: Path) -> None:
     mods = _modules_after("from dvtools.cli import main\nassert main(['stats', 'tiny.csv', '-o', 'out.json']) == 0",
                           tiny)
-    assert _loaded(mods, HEAVY) == []
-    assert not any(m.startswith(("dvtools.ui", "dvtools.validation", "dvtools.schema")) for m in mods)
-    assert not any(m.startswith("dvtools.comparison.") and m != "dvtools.comparison._common" for m in mods)
+    _pin(mods, STATS_MODULES)
 
 
-def test_validate_of_tiny_file_loads_no_heavy_module(tiny: Path) -> None:
+@pytest.mark.parametrize("fmt", ["parquet", "arrow", "jsonl"])
+def test_stats_of_tiny_typed_file_loads_no_pandas(tiny: Path, fmt: str) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    table = pcsv.read_csv(tiny / "tiny.csv")
+    if fmt == "parquet":
+        pq.write_table(table, tiny / "tiny.parquet")
+    elif fmt == "arrow":
+        feather.write_feather(table, tiny / "tiny.arrow")
+    else:
+        (tiny / "tiny.jsonl").write_text('{"a": 1, "b": "x", "c": 2.5}\n{"a": 2, "b": null, "c": null}\n')
+    assert isinstance(table, pa.Table)
+    mods = _modules_after(f"from dvtools.cli import main\nassert main(['stats', 'tiny.{fmt}', '-o', 'o.json']) == 0",
+                          tiny)
+    assert _loaded(mods, HEAVY + ("pandas", "numpy.ma", "pyarrow.dataset", "pyarrow.acero")) == []
+    assert _third_party(mods) == {"dvtools", *THIRD_PARTY}
+
+
+def test_validate_of_tiny_file_loads_only_what_it_needs(tiny: Path) -> None:
     from dvtools.cli import main
 
     cwd = os.getcwd()
@@ -75,9 +132,23 @@ def test_validate_of_tiny_file_loads_no_heavy_module(tiny: Path) -> None:
         os.chdir(cwd)
     mods = _modules_after(
         "from dvtools.cli import main\nassert main(['validate', 'tiny.csv', '--schema', 'schema.json']) == 0", tiny)
-    assert _loaded(mods, HEAVY) == []
-    assert not any(m.startswith(("dvtools.ui", "dvtools.schema.tfdv",
-                                 "dvtools.comparison.feature_skew", "dvtools.comparison.report")) for m in mods)
+    _pin(mods, VALIDATE_MODULES)
+
+
+def test_validate_against_statistics_files_loads_no_pandas(tiny: Path) -> None:
+    from dvtools.cli import main
+
+    cwd = os.getcwd()
+    try:
+        os.chdir(tiny)
+        assert main(["stats", "tiny.csv", "-o", "stats.json"]) == 0
+        assert main(["schema", "infer", "stats.json", "-o", "schema.json"]) == 0
+    finally:
+        os.chdir(cwd)
+    mods = _modules_after("from dvtools.cli import main\n"
+                          "assert main(['validate', 'stats.json', '--schema', 'schema.json']) == 0", tiny)
+    assert _loaded(mods, HEAVY + UNNEEDED) == []
+    assert _third_party(mods) == {"dvtools", *THIRD_PARTY}
 
 
 def test_public_names_still_resolve_lazily(tmp_path: Path) -> None:

@@ -179,11 +179,45 @@ def compare_spans(
     return SpanComparison(names, ref_name, policy, table, spans_table, to_prev, to_ref)
 
 
-def _span_labels(col: pa.ChunkedArray | pa.Array, freq: str) -> pa.Array:
-    """Return each row's span label: ``YYYY-MM-DD`` (day, or the week's Monday) or ``YYYY-MM``."""
+#: Units of epoch numbers a timestamp column may hold, with their count per second.
+EPOCH_UNITS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_YEAR_SECONDS = 365.2425 * 86400
+#: The years an epoch number is guessed to fall in (a unit whose reading lands elsewhere is not the unit).
+EPOCH_YEARS = (1990, 2100)
+
+
+def guess_epoch_unit(low: float, high: float) -> str | None:
+    """The unit (``s``, ``ms``, ``us``, ``ns``) that reads the numbers ``low..high`` as dates in :data:`EPOCH_YEARS`.
+
+    None when no unit does (the column is not epoch time). The units are 1000 apart, so at most
+    one of them fits; a user can still pick another.
+    """
+    if not (math.isfinite(low) and math.isfinite(high)) or low < 0 or high < low:
+        return None
+    for unit, per_second in EPOCH_UNITS.items():
+        years = [1970 + v / per_second / _YEAR_SECONDS for v in (low, high)]
+        if all(EPOCH_YEARS[0] <= y <= EPOCH_YEARS[1] for y in years):
+            return unit
+    return None
+
+
+def _span_labels(col: pa.ChunkedArray | pa.Array, freq: str, epoch_unit: str | None = None) -> pa.Array:
+    """Return each row's span label: ``YYYY-MM-DD`` (day, or the week's Monday) or ``YYYY-MM``.
+
+    ``epoch_unit``: the column holds numbers since 1970 in that unit (``s``, ``ms``, ``us``, ``ns``).
+    """
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
     t = col.type
+    if epoch_unit is not None:
+        if epoch_unit not in EPOCH_UNITS:
+            raise UsageError(f"unknown epoch unit {epoch_unit!r}: use one of {', '.join(EPOCH_UNITS)}")
+        if not (pa.types.is_integer(t) or pa.types.is_floating(t)):
+            raise UsageError(f"epoch time needs a numeric column, not {t}")
+        # Whole numbers of the unit (a float column's fractions dropped), then read as timestamps.
+        col = pc.cast(pc.floor(col) if pa.types.is_floating(t) else col, pa.int64(), safe=False)
+        col = col.cast(pa.timestamp(epoch_unit))
+        t = col.type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         try:
             col = col.cast(pa.timestamp("us"))
@@ -199,14 +233,18 @@ def _span_labels(col: pa.ChunkedArray | pa.Array, freq: str) -> pa.Array:
 
 
 def split_spans(source: Any, *, timestamp: str, freq: str = "D",
-                num_buckets: int = 10) -> dict[str, DatasetStatistics]:
+                num_buckets: int = 10, epoch_unit: str | None = None) -> dict[str, DatasetStatistics]:
     """Compute statistics per time span of ``source``, by the ``timestamp`` column, in one streaming pass.
 
     ``freq``: ``"D"`` (calendar day, label ``YYYY-MM-DD``), ``"W"`` (ISO week starting Monday,
     labelled by that Monday) or ``"M"`` (calendar month, ``YYYY-MM``); timezone-aware timestamps
-    use their own timezone. Rows without a timestamp belong to no span (counted in each span's
-    warnings). Returns span label -> statistics, in time order.
+    use their own timezone. ``epoch_unit``: the column holds numbers since 1970 in that unit
+    (``s``, ``ms``, ``us``, ``ns``; see :func:`guess_epoch_unit`) rather than timestamps. Rows
+    without a timestamp belong to no span (counted in each span's warnings). Returns span label ->
+    statistics, in time order.
     """
+    if epoch_unit is not None and epoch_unit not in EPOCH_UNITS:
+        raise UsageError(f"unknown epoch unit {epoch_unit!r}: use one of {', '.join(EPOCH_UNITS)}")
     if freq not in _FREQ_FORMATS:
         raise UsageError(f"unknown freq {freq!r}: use 'D', 'W' or 'M'")
     stream = open_stream(source)
@@ -221,7 +259,7 @@ def split_spans(source: Any, *, timestamp: str, freq: str = "D",
         return state
 
     def step(acc: dict[str, Any], batch: pa.RecordBatch) -> None:
-        labels = _span_labels(batch.column(timestamp), freq)
+        labels = _span_labels(batch.column(timestamp), freq, epoch_unit)
         if labels.null_count:
             acc["missing"] += labels.null_count
         enc = labels.dictionary_encode()

@@ -10,13 +10,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-import pyarrow.feather as feather
 import pyarrow.ipc as ipc
-import pyarrow.parquet as pq
 
-if TYPE_CHECKING:
-    import pandas as pd
-
+from dvtools._lazy import LazyModule
 from dvtools.io._base import (
     ByteInput,
     Part,
@@ -26,6 +22,13 @@ from dvtools.io._base import (
     normalize_schema,
     one_line,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Imported on first use: pyarrow.parquet loads pyarrow.fs, ssl and sockets (start-up of CSV inputs).
+feather = LazyModule("pyarrow.feather")
+pq = LazyModule("pyarrow.parquet")
 
 _ERRORS = (pa.ArrowException, OSError)
 

@@ -50,7 +50,6 @@ from dvtools.io._base import (
 )
 from dvtools.io.columnar import IpcPart, ParquetPart, TablePart, table_from_pandas
 from dvtools.io.csvfile import CsvPart
-from dvtools.io.jsonl import JsonPart
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -377,6 +376,8 @@ def _part(inp: ByteInput, fmt: str, opts: dict[str, Any]) -> Part:
                        block_size=opts["block_size"], null_values=opts["null_values"],
                        max_record_bytes=opts["max_record_bytes"])
     if fmt == "jsonl":
+        from dvtools.io.jsonl import JsonPart  # imported here: start-up of the other formats
+
         return JsonPart(inp, block_size=opts["block_size"], max_record_bytes=opts["max_record_bytes"])
     if fmt == "parquet":
         return ParquetPart(inp)

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dvtools._arrow import array, from_numpy, to_numpy
 from dvtools.statistics.maths import merge_moments, moments
 from dvtools.statistics.model import (
     FeatureStatistics,
@@ -164,8 +165,8 @@ def timestamps_as_micros(arr: pa.Array) -> np.ndarray:
     """
     t = arr.type
     if pa.types.is_date32(t):
-        return arr.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.float64) * 86_400_000_000
-    ints = arr.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        return to_numpy(arr.cast(pa.int32())).astype(np.float64) * 86_400_000_000
+    ints = to_numpy(arr.cast(pa.int64()))
     if pa.types.is_date64(t):
         return ints.astype(np.float64) * 1_000
     if t.unit == "ns":
@@ -210,7 +211,7 @@ class NumericAccumulator(_Base):
             lo, hi = mm["min"].as_py(), mm["max"].as_py()
             self.imin = lo if self.imin is None else min(self.imin, lo)
             self.imax = hi if self.imax is None else max(self.imax, hi)
-        vals = arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        vals = to_numpy(arr).astype(np.float64, copy=False)
         self.m.add_values(vals, maybe_nonfinite=self.lt == LogicalType.FLOAT)
 
     def merge(self, other: NumericAccumulator) -> None:  # type: ignore[override]
@@ -301,9 +302,9 @@ class StringAccumulator(_Base):
         if arr.null_count == len(arr):
             return
         values, counts = self.values.update(arr)
-        lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False).astype(np.int64)
+        lengths = to_numpy(pc.utf8_length(values)).astype(np.int64)
         self.lengths.add(lengths, counts)
-        trimmed = pc.utf8_length(pc.utf8_trim_whitespace(values)).to_numpy(zero_copy_only=False)
+        trimmed = to_numpy(pc.utf8_length(pc.utf8_trim_whitespace(values)))
         self.padded += int(counts[(trimmed != lengths) & (lengths > 0)].sum())
 
     def merge(self, other: StringAccumulator) -> None:  # type: ignore[override]
@@ -320,9 +321,9 @@ class StringAccumulator(_Base):
         f.values = ValueCounts.from_counter(self.values)
         if f.values.values:
             # Over the counted values: exact while value counts are exact, else the frequent ones.
-            vals = pa.array(f.values.values, pa.string())
+            vals = array(f.values.values, pa.string())
             numeric = pc.match_substring_regex(vals, NUMERIC_LIKE)
-            f.string.num_numeric_like = int(np.asarray(f.values.counts)[numeric.to_numpy(zero_copy_only=False)].sum())
+            f.string.num_numeric_like = int(np.asarray(f.values.counts)[to_numpy(numeric)].sum())
         return f
 
 
@@ -340,7 +341,7 @@ class BytesAccumulator(_Base):
             arr = arr.drop_null()
         if len(arr) == 0:
             return
-        self.lengths.add(pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64))
+        self.lengths.add(to_numpy(pc.binary_length(arr)).astype(np.int64))
 
     def merge(self, other: BytesAccumulator) -> None:  # type: ignore[override]
         """Fold ``other``."""
@@ -379,7 +380,7 @@ class BoolAccumulator(_Base):
         counter = ValueCounter(pa.bool_())
         pairs = [(v, c) for v, c in ((True, f.num_true), (False, f.num_false)) if c > 0]
         if pairs:
-            counter.add_counts(pa.array([v for v, _ in pairs]), np.array([c for _, c in pairs], dtype=np.int64))
+            counter.add_counts(from_numpy(np.array([v for v, _ in pairs])), np.array([c for _, c in pairs], dtype=np.int64))
         f.values = ValueCounts.from_counter(counter)
         return f
 
@@ -400,7 +401,7 @@ class ListAccumulator(_Base):
             arr = arr.drop_null()
         if len(arr) == 0:
             return
-        lens = pc.list_value_length(arr).to_numpy(zero_copy_only=False).astype(np.float64)
+        lens = to_numpy(pc.list_value_length(arr)).astype(np.float64)
         self.lengths.add_values(lens, maybe_nonfinite=False)
         self.child.add(pc.list_flatten(arr))
 

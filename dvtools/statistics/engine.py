@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 import os
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,9 +25,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dvtools._arrow import FALSE, scalar
 from dvtools.errors import UsageError
 from dvtools.statistics.accumulators import FeatureAccumulator, make_accumulator, seal
 from dvtools.statistics.model import DatasetStatistics
+from dvtools.statistics.sketches import EXACT_DISTINCT_LIMIT, hash_version
 
 MAX_SLICES = 50
 DEFAULT_BATCH_SIZE = 131_072
@@ -131,7 +135,7 @@ class SlicedAccumulator:
             return
         key = batch.column(self.slice_by)
         if pa.types.is_float32(key.type) or pa.types.is_float64(key.type):
-            key = pc.add(key, pa.scalar(0.0, key.type))  # -0.0 -> 0.0: one slice (they compare equal)
+            key = pc.add(key, scalar(0.0, key.type))  # -0.0 -> 0.0: one slice (they compare equal)
         for value in pc.unique(key).to_pylist():
             label = "(missing)" if value is None else str(value)
             acc = self.slices.get(label)
@@ -143,9 +147,9 @@ class SlicedAccumulator:
             if value is None:
                 mask = pc.is_null(key)
             elif isinstance(value, float) and math.isnan(value):  # NaN != NaN: select NaN rows by is_nan
-                mask = pc.fill_null(pc.is_nan(key), False)
+                mask = pc.fill_null(pc.is_nan(key), FALSE)
             else:
-                mask = pc.fill_null(pc.equal(key, pa.scalar(value, key.type)), False)
+                mask = pc.fill_null(pc.equal(key, scalar(value, key.type)), FALSE)
             acc.add_batch(batch.filter(mask))
 
     def merge(self, other: SlicedAccumulator) -> SlicedAccumulator:
@@ -284,6 +288,33 @@ class _OrderedFold:
             self.pool = None
 
 
+#: Inputs this large may have a column beyond the exact distinct limit (HyperLogLog: polars hashing).
+WARM_UP_ROWS = EXACT_DISTINCT_LIMIT
+WARM_UP_BYTES = 8 * 1024 * 1024
+
+
+def _warm_up_hashing(stream: Any) -> None:
+    """Import polars (HyperLogLog hashing, ~0.15 s) on a background thread when the input may need it.
+
+    Otherwise the first column that outgrows the exact distinct limit imports it in the middle of
+    the fold, holding the GIL while the other fold threads wait; started before the first batch is
+    read, the import overlaps the reading (which releases the GIL). No effect on the results.
+    """
+    rows, size = stream.num_rows, stream.total_bytes
+    if (rows if rows is not None else 0) <= WARM_UP_ROWS and (rows is not None or (size or 0) <= WARM_UP_BYTES):
+        return
+    if "polars" in sys.modules:
+        return
+
+    def warm() -> None:
+        try:
+            hash_version()
+        except Exception:  # noqa: BLE001 - a warm-up only: the fold imports (and reports) it again if needed
+            pass
+
+    threading.Thread(target=warm, name="dvtools-warm-up", daemon=True).start()
+
+
 def default_workers() -> int:
     """Threads used by default: ``DVTOOLS_WORKERS`` if set, else the machine's cores, at most 4."""
     env = os.environ.get("DVTOOLS_WORKERS", "").strip()
@@ -328,6 +359,7 @@ def compute_statistics(
 
     stream = source if isinstance(source, BatchStream) else open_source(source, name=name, batch_size=batch_size)
     n_workers = workers if workers is not None else default_workers()
+    _warm_up_hashing(stream)
     rows = [0]
     live: list[_OrderedFold] = []
     coalescer = Coalescer(batch_size)

@@ -11,6 +11,7 @@ missing share, zeros share, non-uniformity, and the distribution distance betwee
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -129,43 +130,57 @@ def overview_long(
     distances: dict[str, float] | None = None,
     labels: tuple[str, str] = DATASETS,
 ) -> pd.DataFrame:
-    """Facets Overview layout: one row per feature of that kind and loaded dataset.
+    """Facets Overview layout: one row per feature of that kind and loaded dataset (two datasets).
 
-    Columns: ``feature``, ``type`` (that dataset's logical type), ``dataset`` (``labels[0]`` for the
-    reference, ``labels[1]`` for the current data), the figures (:data:`NUMERIC_COLUMNS` or
-    :data:`CATEGORICAL_COLUMNS`), ``alerts`` (that dataset's data-quality alert messages, ``"; "``
-    between them), ``distance`` (``distances[feature]``, NaN when absent; the same on both rows), then
-    the sort helpers ``order`` (position of the feature) and ``non-uniformity`` (of the current data
-    when loaded), and ``alert_kinds`` (a tuple of the alerts' kinds; ``("absent",)`` where the
-    feature is not in that dataset).
-
-    Features present in either dataset are listed (reference order first), the reference's row
-    first. When both datasets are loaded every feature has both rows, a feature missing from one
-    dataset with empty figures and the alert :data:`NOT_IN_DATASET` there. Either dataset may be
-    None (a one-dataset profile: one row per feature); the kind of a feature is decided by the
-    reference's statistics when it has them.
+    :func:`overview_rows` of ``(labels[0], reference)`` and ``(labels[1], current)``, with
+    ``distances`` (feature -> distance) on both rows of a feature.
     """
     sides = [(labels[0], reference), (labels[1], current)]
-    sides = [(label, s) for label, s in sides if s is not None]
+    return overview_rows(sides, numeric=numeric, distances={label: distances or {} for label, _ in sides})
+
+
+def overview_rows(
+    sides: Sequence[tuple[str, DatasetStatistics | None]],
+    *,
+    numeric: bool,
+    distances: Mapping[str, Mapping[str, float]] | None = None,
+) -> pd.DataFrame:
+    """Facets Overview layout for any number of datasets: one row per feature of that kind and dataset.
+
+    ``sides``: ``(label, statistics)`` in display order (None statistics: not loaded, left out);
+    the first one decides a feature's kind when it has the feature. Columns: ``feature``, ``type``
+    (that dataset's logical type), ``dataset`` (the label), the figures (:data:`NUMERIC_COLUMNS` or
+    :data:`CATEGORICAL_COLUMNS`), ``alerts`` (that dataset's data-quality alert messages, ``"; "``
+    between them), ``distance`` (``distances[label][feature]``: that dataset's distance to the
+    training data, NaN when absent), then the sort helpers ``order`` (position of the feature) and
+    ``non-uniformity`` (of the last dataset that has the feature), and ``alert_kinds`` (a tuple of
+    the alerts' kinds; ``("absent",)`` where the feature is not in that dataset).
+
+    Features present in any dataset are listed (the first dataset's order first), a feature's rows
+    next to each other in ``sides`` order. When several datasets are loaded every feature has a
+    row in each, a feature missing from one with empty figures and the alert
+    :data:`NOT_IN_DATASET` there.
+    """
+    loaded = [(label, s) for label, s in sides if s is not None]
     figures = NUMERIC_COLUMNS if numeric else CATEGORICAL_COLUMNS
     columns = ["feature", "type", "dataset", *figures, "alerts", "distance", "order", "non-uniformity", "alert_kinds"]
-    if not sides:
+    if not loaded:
         return pd.DataFrame(columns=columns)
-    names = list(dict.fromkeys(n for _, s in sides for n in s.features))
+    names = list(dict.fromkeys(n for _, s in loaded for n in s.features))
     fn = numeric_row if numeric else categorical_row
     rows = []
     for order, name in enumerate(names):
-        present = [s.features[name] for _, s in sides if name in s.features]
+        present = [s.features[name] for _, s in loaded if name in s.features]
         if is_numeric_feature(present[0]) != numeric:
             continue
-        distance = (distances or {}).get(name, math.nan)
         nonuni = non_uniformity(present[-1])
-        for label, s in sides:
+        for label, s in loaded:
             fs = s.features.get(name)
             row: dict[str, Any] = {"feature": name, "type": (fs or present[0]).logical_type.value, "dataset": label}
             row |= fn(fs)
             found = [] if fs is None else feature_alerts(fs)
             row["alerts"] = NOT_IN_DATASET if fs is None else "; ".join(a.message for a in found)
+            distance = ((distances or {}).get(label) or {}).get(name, math.nan)
             row |= {"distance": distance, "order": order, "non-uniformity": nonuni}
             row["alert_kinds"] = ("absent",) if fs is None else tuple(a.kind for a in found)
             rows.append(row)
@@ -182,8 +197,8 @@ def sort_overview(df: pd.DataFrame, key: str, *, descending: bool | None = None)
     """Sort an overview frame (either shape) by one of :data:`SORT_KEYS`.
 
     Keys are per feature: the rows of one feature (:func:`overview_long`) stay together, in their
-    order, under every sort. A share sorts on the larger of the two datasets' (e.g. missing share =
-    the maximum over both rows); features without a value sort last.
+    order, under every sort. A share sorts on the largest over the datasets (e.g. missing share =
+    the maximum over a feature's rows); features without a value sort last.
     """
     if df.empty:
         return df

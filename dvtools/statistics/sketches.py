@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dvtools import limits
+from dvtools._arrow import array, from_numpy, scalar, to_numpy
 from dvtools.errors import StatisticsFormatError
 
 EXACT_QUANTILE_LIMIT = 100_000
@@ -66,6 +67,31 @@ def _unb64(text: str, limit: int) -> bytes:
     if not d.eof:
         raise StatisticsFormatError("sketch payload is truncated")
     return out
+
+
+def linear_quantiles(values: np.ndarray, qs: np.ndarray) -> np.ndarray:
+    """``np.quantile(values, qs)`` (its default "linear" method, bit for bit) of sorted non-empty ``values``.
+
+    The same arithmetic as numpy's: virtual index ``(n - 1) * q``, then ``a + (b - a) * g``, or
+    ``b - (b - a) * (1 - g)`` when ``g >= 0.5``. Not ``np.quantile`` itself: it sorts again and its
+    ``np.unique`` call imports ``numpy.ma`` (~25 ms of every CLI start-up).
+    """
+    q = np.asarray(qs, dtype=np.float64)
+    if q.size and not ((q >= 0) & (q <= 1)).all():
+        raise ValueError("Quantiles must be in the range [0, 1]")
+    n = values.size
+    virtual = (n - 1) * q.reshape(-1)
+    prev = np.floor(virtual)
+    nxt = prev + 1
+    above = virtual >= n - 1
+    prev[above] = nxt[above] = -1
+    gamma = virtual - prev
+    a = values[prev.astype(np.intp)]
+    b = values[nxt.astype(np.intp)]
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out.reshape(q.shape)
 
 
 class QuantileSketch:
@@ -239,9 +265,9 @@ class QuantileSketch:
         if self._levels is None:
             values = self._values()
             with np.errstate(over="ignore", invalid="ignore"):
-                out = np.quantile(values, q)
+                out = linear_quantiles(values, q)
                 if not np.isfinite(out).all():  # interpolation overflowed (values near the float64 limit)
-                    out = np.quantile(values / 2, q) * 2
+                    out = linear_quantiles(values / 2, q) * 2
             return out
         values, cum = self._view()
         # The smallest value whose (inclusive) weighted rank reaches q * n, as DataSketches' KLL answers.
@@ -477,7 +503,7 @@ def hash_array(arr: pa.Array) -> np.ndarray:
 
     arr = arr.drop_null() if arr.null_count else arr
     if pa.types.is_floating(arr.type):
-        arr = pc.add(arr.cast(pa.float64()), 0.0)  # -0.0 -> 0.0: one value
+        arr = pc.add(arr.cast(pa.float64()), scalar(0.0, pa.float64()))  # -0.0 -> 0.0: one value
     elif pa.types.is_large_string(arr.type):
         arr = arr.cast(pa.string())
     return pl.Series(values=arr).hash(seed=HASH_SEED).to_numpy()
@@ -551,11 +577,11 @@ class ValueCounter:
         """Count the non-null values of ``arr``; returns this batch's (values, counts)."""
         vc = pc.value_counts(arr)
         values = vc.field("values")
-        counts = vc.field("counts").to_numpy().astype(np.int64)
+        counts = to_numpy(vc.field("counts")).astype(np.int64)
         if values.null_count:
             keep = pc.is_valid(values)
             values = values.filter(keep)
-            counts = counts[keep.to_numpy(zero_copy_only=False)]
+            counts = counts[to_numpy(keep)]
         self.add_counts(values, counts)
         return values, counts
 
@@ -590,9 +616,13 @@ class ValueCounter:
         else:
             vals = pa.concat_arrays([self._values, *(v for v, _ in self._pending)])
             cnts = np.concatenate([self._counts, *(c for _, c in self._pending)])
-            tbl = pa.table({"v": vals, "c": cnts}).group_by("v", use_threads=False).aggregate([("c", "sum")])
-            self._values = tbl.column("v").combine_chunks()
-            self._counts = tbl.column("c_sum").to_numpy().astype(np.int64)
+            # Sum the counts per distinct value: dictionary-encode (a hash table, no GIL) and add up by
+            # code (float64 sums of integer counts are exact below 2**53 rows). Not Table.group_by: it
+            # loads pyarrow.dataset and pandas (start-up).
+            enc = pc.dictionary_encode(vals)
+            self._values = enc.dictionary
+            self._counts = np.bincount(to_numpy(enc.indices), weights=cnts,
+                                       minlength=len(enc.dictionary)).astype(np.int64)
         self._pending = []
         self._pending_rows = 0
         if self._hll is None and len(self._values) > EXACT_DISTINCT_LIMIT:
@@ -624,7 +654,7 @@ class ValueCounter:
         kth = int(np.partition(counts, pos)[pos])
         keep = counts > kth
         self.error_bound += kth
-        return values.filter(pa.array(keep)), counts[keep] - kth
+        return values.filter(from_numpy(keep)), counts[keep] - kth
 
     def compact(self) -> None:
         """Fold pending counts now (a group-by; pruned to the frequent items beyond the exact limit)."""
@@ -678,9 +708,9 @@ class ValueCounter:
         self._compact()
         if len(self._values) == 0:
             return self._values, self._counts
-        tbl = pa.table({"v": self._values, "c": self._counts})
+        tbl = pa.table({"v": self._values, "c": from_numpy(self._counts)})
         idx = pc.sort_indices(tbl, sort_keys=[("c", "descending"), ("v", "ascending")])
-        return self._values.take(idx), self._counts[idx.to_numpy()]
+        return self._values.take(idx), self._counts[to_numpy(idx)]
 
     # ---- serialization -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -700,7 +730,7 @@ class ValueCounter:
     def from_dict(cls, d: dict[str, Any], value_type: pa.DataType) -> ValueCounter:
         """Inverse of :meth:`to_dict`."""
         vc = cls(value_type)
-        vc._values = pa.array(d["values"], type=value_type)
+        vc._values = array(d["values"], value_type)
         vc._counts = np.asarray(d["counts"], dtype=np.int64)
         vc.total = int(d["total"])
         vc.error_bound = int(d["error_bound"])

@@ -9,7 +9,7 @@ import argparse
 import dataclasses
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -18,25 +18,148 @@ from dvtools.artifacts import is_statistics_file, looks_like_statistics
 from dvtools.errors import DvtoolsError
 from dvtools.schema.model import Schema
 from dvtools.statistics.model import DatasetStatistics
-from dvtools.ui import cache, state
+from dvtools.ui import cache, roles, state
 from dvtools.ui.state import DatasetRef
 from dvtools.validation.anomalies import Anomaly
 
 
-@dataclass
-class Loaded:
-    """The datasets and their statistics, where they could be computed."""
+@dataclass(frozen=True)
+class Dataset:
+    """One loaded dataset: its role, where its bytes are, its statistics (None on a load error) and the error."""
 
-    reference: DatasetRef | None
-    current: DatasetRef | None
-    reference_stats: DatasetStatistics | None
-    current_stats: DatasetStatistics | None
-    errors: dict[str, str]
+    role: str
+    ref: DatasetRef
+    stats: DatasetStatistics | None
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        """``Training`` / ``Evaluation`` / ``Serving``."""
+        return roles.name(self.role)
+
+    @property
+    def label(self) -> str:
+        """``Serving (runs_serving.csv)``: how every page names the dataset."""
+        return roles.label(self.role, self.ref.name)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A dataset compared with the training data: evaluation (drift comparators) or serving (skew comparators)."""
+
+    reference: Dataset
+    current: Dataset
+
+    @property
+    def role(self) -> str:
+        """The compared dataset's role (``evaluation`` or ``current``): keys widgets and memos."""
+        return self.current.role
+
+    @property
+    def comparator(self) -> str:
+        """``drift`` for evaluation data, ``skew`` for serving data (the schema's comparators that apply)."""
+        return roles.COMPARATORS[self.current.role]
+
+    @property
+    def title(self) -> str:
+        """``Serving vs Training``."""
+        return roles.pair_title(self.current.role)
+
+    @property
+    def label(self) -> str:
+        """``Serving (serve.csv) vs Training (train.csv)``."""
+        return f"{self.current.label} vs {self.reference.label}"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The loaded datasets by role (training, evaluation, serving) with their statistics, where computed."""
+
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+
+    def get(self, role: str) -> Dataset | None:
+        """The dataset loaded for ``role`` (``reference``, ``evaluation``, ``current``)."""
+        return self.datasets.get(role)
+
+    def _ref(self, role: str) -> DatasetRef | None:
+        d = self.datasets.get(role)
+        return d.ref if d is not None else None
+
+    def _stats(self, role: str) -> DatasetStatistics | None:
+        d = self.datasets.get(role)
+        return d.stats if d is not None else None
+
+    @property
+    def reference(self) -> DatasetRef | None:
+        """The training dataset."""
+        return self._ref("reference")
+
+    @property
+    def current(self) -> DatasetRef | None:
+        """The serving dataset (never the evaluation data: that one is :attr:`evaluation`)."""
+        return self._ref("current")
+
+    @property
+    def evaluation(self) -> DatasetRef | None:
+        """The evaluation dataset."""
+        return self._ref("evaluation")
+
+    @property
+    def reference_stats(self) -> DatasetStatistics | None:
+        """Statistics of the training data."""
+        return self._stats("reference")
+
+    @property
+    def current_stats(self) -> DatasetStatistics | None:
+        """Statistics of the serving data."""
+        return self._stats("current")
+
+    @property
+    def evaluation_stats(self) -> DatasetStatistics | None:
+        """Statistics of the evaluation data."""
+        return self._stats("evaluation")
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Load errors by role."""
+        return {role: d.error for role, d in self.datasets.items() if d.error is not None}
+
+    def error_messages(self) -> list[str]:
+        """Load errors as ``Serving (serve.csv): the problem``, for the pages."""
+        return [f"{d.label}: {d.error}" for d in self.with_stats_or_errors() if d.error is not None]
+
+    def with_stats_or_errors(self) -> list[Dataset]:
+        """Every loaded dataset, in :data:`roles.ORDER`."""
+        return [self.datasets[r] for r in roles.ORDER if r in self.datasets]
+
+    def with_stats(self) -> list[Dataset]:
+        """The loaded datasets that have statistics, in :data:`roles.ORDER` (training, evaluation, serving)."""
+        return [d for d in self.with_stats_or_errors() if d.stats is not None]
+
+    @property
+    def pairs(self) -> list[Pair]:
+        """The pairs that can be compared: evaluation vs training, serving vs training (both sides with statistics)."""
+        train = self.datasets.get("reference")
+        if train is None or train.stats is None:
+            return []
+        return [Pair(train, self.datasets[r]) for r in roles.COMPARED
+                if r in self.datasets and self.datasets[r].stats is not None]
+
+    def pair(self, role: str | None = None) -> Pair | None:
+        """The pair of ``role`` with training; None for :func:`default_pair` (serving, else evaluation)."""
+        pairs = {p.role: p for p in self.pairs}
+        if role is None:
+            return pairs.get("current") or pairs.get("evaluation")
+        return pairs.get(role)
 
     @property
     def ready(self) -> bool:
-        """Both sides loaded with statistics."""
-        return self.reference_stats is not None and self.current_stats is not None
+        """Training and at least one other dataset loaded with statistics (something to compare)."""
+        return bool(self.pairs)
+
+    def replace_stats(self, stats: dict[str, DatasetStatistics | None]) -> Loaded:
+        """The same datasets with other statistics for some roles (a slice of each, on the Statistics page)."""
+        return Loaded({r: dataclasses.replace(d, stats=stats[r]) if r in stats else d for r, d in self.datasets.items()})
 
 
 def ref_from_upload(name: str, data: bytes) -> DatasetRef:
@@ -108,30 +231,18 @@ def _demo_bytes() -> tuple[bytes, bytes]:
     return demo_csv_bytes()
 
 
-def compared_role() -> str:
-    """The dataset compared with the reference: 'current' (serving), or 'evaluation' when chosen and loaded."""
-    role = state.get_option("compare_role", "current")
-    return role if role == "evaluation" and state.get_dataset("evaluation") is not None else "current"
-
-
 def loaded() -> Loaded:
-    """Statistics of the loaded datasets; load errors are reported per role, never raised.
-
-    ``current`` is the serving dataset, or the evaluation dataset when the user compares that one
-    with training instead (TFDV's train-vs-eval check); every page then follows.
-    """
-    errors: dict[str, str] = {}
-    refs = {"reference": state.get_dataset("reference"), "current": state.get_dataset(compared_role())}
-    stats: dict[str, DatasetStatistics | None] = {}
-    for role, ref in refs.items():
-        stats[role] = None
+    """The loaded datasets (training, evaluation, serving) and their statistics; load errors per role, never raised."""
+    datasets: dict[str, Dataset] = {}
+    for role in roles.ORDER:
+        ref = state.get_dataset(role)
         if ref is None:
             continue
         try:
-            stats[role] = cache.statistics_for(ref)
+            datasets[role] = Dataset(role, ref, cache.statistics_for(ref))
         except DvtoolsError as e:
-            errors[role] = str(e)
-    return Loaded(refs["reference"], refs["current"], stats["reference"], stats["current"], errors)
+            datasets[role] = Dataset(role, ref, None, str(e))
+    return Loaded(datasets)
 
 
 def schema_in_use(data: Loaded) -> Schema | None:
@@ -146,21 +257,31 @@ def schema_in_use(data: Loaded) -> Schema | None:
     return schema
 
 
-def comparator_role() -> str:
-    """The schema comparator for the compared dataset: ``skew`` for serving data, ``drift`` for evaluation (TFDV)."""
-    return "drift" if compared_role() == "evaluation" else "skew"
+def environment_for(pair: Pair | None) -> str | None:
+    """The validation environment of a pair: the session's for serving data.
 
-
-def comparison_options(data: Loaded) -> dict[str, Any]:
-    """Everything the one comparison of the session depends on, so every page counts the same drifted features.
-
-    ``schema`` (the one in use), ``environment``, ``comparator`` (:func:`comparator_role`),
-    ``thresholds`` (the session's policy, global thresholds and per-feature overrides) and ``exclude``
-    (the key columns: listed as "not compared: key column").
+    Evaluation data carries the label like training, so it is validated in the schema's default
+    environments when the session's environment is ``SERVING`` (which leaves the label out).
     """
+    env = state.get_option("environment")
+    if pair is not None and pair.role == "evaluation" and env == "SERVING":
+        return None
+    return env
+
+
+def comparison_options(data: Loaded, pair: Pair | None = None) -> dict[str, Any]:
+    """Everything the one comparison of a pair depends on, so every page counts the same drifted features.
+
+    ``schema`` (the one in use), ``environment`` (:func:`environment_for`), ``comparator`` (the
+    pair's: ``drift`` for evaluation, ``skew`` for serving), ``thresholds`` (the session's policy,
+    global thresholds and per-feature overrides) and ``exclude`` (the key columns: listed as "not
+    compared: key column"). ``pair``: None for :meth:`Loaded.pair` (serving, else evaluation).
+    """
+    pair = pair if pair is not None else data.pair()
     schema = schema_in_use(data) if data.reference_stats is not None else None
     keys = tuple(sorted(dict.fromkeys(str(k) for k in state.get_option("keys") or [])))
-    return {"schema": schema, "environment": state.get_option("environment"), "comparator": comparator_role(),
+    return {"schema": schema, "environment": environment_for(pair),
+            "comparator": pair.comparator if pair is not None else "skew",
             "thresholds": state.get_thresholds(), "exclude": keys, "schema_key": _schema_key(schema)}
 
 
@@ -186,42 +307,54 @@ def _schema_key(schema: Schema | None) -> str:
     return key
 
 
-def comparison(data: Loaded) -> Any:
-    """THE comparison of the session (cached): Data, Statistics, Anomalies, Skew & drift and the badge read it."""
-    assert data.reference is not None and data.current is not None
-    return cache.comparison_for(data.reference, data.current, **comparison_options(data))
+def comparison(data: Loaded, pair: Pair | None = None) -> Any:
+    """THE comparison of a pair (cached, one per pair): every page and the navigation badge read it.
+
+    ``pair``: None for :meth:`Loaded.pair` (serving, else evaluation).
+    """
+    pair = pair if pair is not None else data.pair()
+    assert pair is not None, "nothing to compare: load training and evaluation or serving data"
+    return cache.comparison_for(pair.reference.ref, pair.current.ref, **comparison_options(data, pair))
 
 
 _ANOMALIES_MEMO = "_anomalies_memo"
 
 
-def anomalies(data: Loaded) -> list[Anomaly]:
-    """Anomalies of the current data against the schema and the reference (milliseconds).
+def anomalies(data: Loaded, pair: Pair | None = None) -> list[Anomaly]:
+    """Anomalies of a pair's compared dataset against the schema and the training data (milliseconds).
 
     Built on :func:`comparison` (the distribution anomalies are its drift verdicts). Remembered in
-    the session for the same datasets, schema (object and version), environment, thresholds and
-    comparison: the navigation badge and the page ask for them on every rerun, and a rerun that
-    changes none of these (an expander opened, a filter) validates nothing.
+    the session per pair for the same datasets, schema (object and version), environment,
+    thresholds and comparison: the navigation badge and the page ask for them on every rerun, and
+    a rerun that changes none of these (an expander opened, a filter) validates nothing.
+    ``pair``: None for :meth:`Loaded.pair` (serving, else evaluation).
     """
-    if not data.ready:
+    pair = pair if pair is not None else data.pair()
+    if pair is None:
         return []
     schema = schema_in_use(data)
     if schema is None:
         return []
     from dvtools.validation import validate_statistics
 
-    assert data.current_stats is not None and data.reference is not None and data.current is not None
-    environment, thresholds = state.get_option("environment"), state.get_thresholds()
-    found_comparison = comparison(data)
-    key = (data.reference.digest, data.current.digest, id(data.reference_stats), id(data.current_stats),
+    assert pair.current.stats is not None and pair.reference.stats is not None
+    environment, thresholds = environment_for(pair), state.get_thresholds()
+    found_comparison = comparison(data, pair)
+    key = (pair.reference.ref.digest, pair.current.ref.digest, id(pair.reference.stats), id(pair.current.stats),
            id(schema), state.schema_version(), environment, id(found_comparison))
-    memo = st.session_state.get(_ANOMALIES_MEMO)
+    memos = st.session_state.setdefault(_ANOMALIES_MEMO, {})
+    memo = memos.get(pair.role)
     if memo is not None and memo[0] == key and memo[1] is schema and memo[2] == thresholds:
         return list(memo[3])
-    found = validate_statistics(data.current_stats, schema, reference=data.reference_stats,
-                                environment=environment, thresholds=thresholds, comparator=comparator_role(),
+    found = validate_statistics(pair.current.stats, schema, reference=pair.reference.stats,
+                                environment=environment, thresholds=thresholds, comparator=pair.comparator,
                                 comparison=found_comparison)
     # A snapshot of the thresholds (the dataclass is mutable) and the schema itself (its id alone may be reused).
     snapshot = dataclasses.replace(thresholds, per_feature=dict(thresholds.per_feature), methods=dict(thresholds.methods))
-    st.session_state[_ANOMALIES_MEMO] = (key, schema, snapshot, tuple(found))
+    memos[pair.role] = (key, schema, snapshot, tuple(found))
     return found
+
+
+def anomalies_by_pair(data: Loaded) -> list[tuple[Pair, list[Anomaly]]]:
+    """:func:`anomalies` of every pair (evaluation vs training, serving vs training), in that order."""
+    return [(p, anomalies(data, p)) for p in data.pairs]

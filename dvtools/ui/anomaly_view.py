@@ -1,16 +1,17 @@
-"""Pure helpers for the Anomalies and Skew & drift pages: tables, filters, drill-down, verdicts.
+"""Pure helpers for the Anomalies page and the threshold controls: tables, filters, accept, thresholds.
 
-No Streamlit here: anomalies and comparisons in, DataFrames / Arrow tables / plain values out.
+No Streamlit here: anomalies and thresholds in, DataFrames and plain values out.
 
 * Anomalies: :func:`anomaly_rows` (one table row each), :func:`count_summary`,
   :func:`filter_anomalies`, :func:`anomaly_key` (stable widget keys), :func:`details_items` and
   :func:`details_tables` (the numbers behind an anomaly), :func:`acceptable` (whether
   :func:`~dvtools.validation.accept.accept_anomaly` can apply).
-* Drill-down: :func:`drilldown_mask` / :func:`drilldown_rows`, the rows of the current data that
-  cause a value anomaly, filtered with pyarrow compute.
-* Drift: :func:`drift_table` lays out the engine's verdicts (nothing is re-decided here); the
-  threshold helpers (:func:`with_method`, :func:`with_method_threshold`, :func:`with_compare`)
-  change the session's :class:`Thresholds`, the engine's global and per-feature layers.
+* Thresholds: :func:`with_globals`, :func:`with_override`, :func:`with_method`,
+  :func:`with_method_threshold`, :func:`with_compare` change the session's :class:`Thresholds`
+  (the engine's global and per-feature layers); :func:`slider_range` bounds their widgets.
+
+Drill-down to rows is the library's (:mod:`dvtools.validation.drilldown`); the drift, skew,
+concept-shift and timeline frames are :mod:`dvtools.ui.drift_view`'s.
 """
 
 from __future__ import annotations
@@ -23,38 +24,28 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from dvtools.schema.model import Feature, FeatureType, FloatDomain, IntDomain, Schema, StringDomain
+from dvtools.schema.model import FeatureType, FloatDomain, IntDomain, Schema, StringDomain
 from dvtools.ui.format import human_number, human_percent
 from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
+from dvtools.validation.drilldown import RANGE_TYPES
 from dvtools.validation.thresholds import FeatureThresholds, Thresholds
 
 T = AnomalyType
 
 __all__ = [
-    "DRILLDOWN_TYPES",
     "acceptable",
     "anomaly_key",
     "anomaly_rows",
     "count_summary",
     "details_items",
     "details_tables",
-    "drift_table",
     "effective_method",
     "effective_threshold",
-    "drilldown_mask",
-    "drilldown_rows",
     "filter_anomalies",
     "format_value",
-    "concept_frame",
-    "label_frame",
     "overrides_frame",
-    "skew_frame",
-    "skew_samples",
-    "timeline_series",
-    "supports_drilldown",
+    "slider_range",
     "with_compare",
     "with_globals",
     "with_method",
@@ -274,7 +265,7 @@ _FEATURE_SIMPLE = frozenset({
     T.MISSING_SHARE_INCREASE, T.ZERO_AS_MISSING_MARKER, T.CONSTANT_COLUMN, T.ALL_NULL_COLUMN,
     T.CATEGORY_VARIANTS, T.DUPLICATE_IDENTIFIERS,
 })
-_RANGE = frozenset({T.INT_TYPE_BIG_INT, T.INT_TYPE_SMALL_INT, T.FLOAT_TYPE_BIG_FLOAT, T.FLOAT_TYPE_SMALL_FLOAT})
+_RANGE = RANGE_TYPES
 
 
 def acceptable(schema: Schema | None, a: Anomaly) -> bool:
@@ -315,182 +306,7 @@ def acceptable(schema: Schema | None, a: Anomaly) -> bool:
 def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
-
-# ---- drill-down --------------------------------------------------------------------------------
-
-_NULL_TYPES = frozenset({T.FEATURE_TYPE_NOT_PRESENT, T.FEATURE_TYPE_LOW_FRACTION_PRESENT,
-                         T.FEATURE_TYPE_LOW_NUMBER_PRESENT, T.MISSING_SHARE_INCREASE, T.ALL_NULL_COLUMN})
-DRILLDOWN_TYPES = frozenset({
-    *_NULL_TYPES, *_RANGE, T.ENUM_TYPE_UNEXPECTED_STRING_VALUES, T.FLOAT_TYPE_HAS_NAN, T.FLOAT_TYPE_HAS_INF,
-    T.ZERO_AS_MISSING_MARKER, T.CATEGORY_VARIANTS, T.UNEXPECTED_DATA_TYPE,
-})
-ROW_COLUMN = "row"
-_NUMERIC_TEXT = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
-
-
-def supports_drilldown(a: Anomaly) -> bool:
-    """Whether the anomaly is about values that rows of the current data can show."""
-    return a.feature is not None and a.type in DRILLDOWN_TYPES
-
-
-def _per_row(col: pa.ChunkedArray, element_mask: Any) -> pa.ChunkedArray:
-    """Apply ``element_mask(values) -> bool array`` to a column; list columns: any element matches."""
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
-        flat = pc.list_flatten(arr)
-        parents = pc.list_parent_indices(arr)
-        m = pc.fill_null(element_mask(flat), False)
-        hit = pc.unique(pc.filter(parents, m))
-        return pa.chunked_array([pc.is_in(pa.array(range(len(arr)), pa.int64()), value_set=hit.cast(pa.int64()))])
-    return pa.chunked_array([pc.fill_null(element_mask(arr), False)])
-
-
-def _as_number(arr: pa.Array) -> pa.Array:
-    """Dates and timestamps as microseconds since 1970; other temporal values as their integer value.
-
-    Microseconds are the unit of date/timestamp statistics, so of the schema ranges inferred from them.
-    """
-    t = arr.type
-    if pa.types.is_date(t) or pa.types.is_timestamp(t):
-        import numpy as np
-
-        from dvtools.statistics.accumulators import timestamps_as_micros
-
-        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        out = np.zeros(len(arr), dtype=np.float64)
-        out[valid] = timestamps_as_micros(arr.drop_null())
-        return pa.array(out, mask=~valid)
-    if pa.types.is_time32(t):
-        return arr.cast(pa.int32())
-    if pa.types.is_date64(t) or pa.types.is_timestamp(t) or pa.types.is_time64(t) or pa.types.is_duration(t):
-        return arr.cast(pa.int64())
-    if pa.types.is_boolean(t):
-        return arr.cast(pa.int8())
-    return arr
-
-
-def _is_float(arr: pa.Array) -> bool:
-    return pa.types.is_floating(arr.type)
-
-
-def _variant_values(a: Anomaly, f: Feature | None) -> list[str]:
-    """Values of the reported variant groups that are not the expected form."""
-    out = []
-    for members in a.details.get("groups", []):
-        in_domain = [m for m in members if m.get("in_domain")]
-        if in_domain:
-            out += [str(m["value"]) for m in members if not m.get("in_domain")]
-        else:  # no domain: every form but the most frequent (members are sorted by count)
-            out += [str(m["value"]) for m in members[1:]]
-    return out
-
-
-def drilldown_mask(table: pa.Table, a: Anomaly, schema_feature: Feature | None) -> pa.ChunkedArray | None:
-    """Boolean mask of the rows of ``table`` that cause ``a``; None when rows cannot show it.
-
-    Null-valued masks are never returned (nulls are False). Date/timestamp columns compare with
-    the schema range on their integer value, as the schema stores it.
-    """
-    if not supports_drilldown(a) or a.feature not in table.column_names:
-        return None
-    col = table.column(a.feature)
-    t = a.type
-    if t in _NULL_TYPES:
-        return pc.fill_null(pc.is_null(col), True)
-    if t == T.ENUM_TYPE_UNEXPECTED_STRING_VALUES:
-        if schema_feature is None or not isinstance(schema_feature.domain, StringDomain):
-            allowed = None
-        else:
-            allowed = pa.array(schema_feature.domain.values, pa.string())
-        if allowed is None:  # fall back on the reported values
-            bad = pa.array([str(v) for v, _ in a.details.get("unexpected", [])], pa.string())
-            return _per_row(col, lambda x: pc.is_in(_text(x), value_set=bad))
-        return _per_row(col, lambda x: pc.and_(pc.is_valid(x), pc.invert(pc.is_in(_text(x), value_set=allowed))))
-    if t == T.CATEGORY_VARIANTS:
-        bad = pa.array(_variant_values(a, schema_feature), pa.string())
-        return _per_row(col, lambda x: pc.is_in(_text(x), value_set=bad))
-    if t in _RANGE:
-        big = t in (T.INT_TYPE_BIG_INT, T.FLOAT_TYPE_BIG_FLOAT)
-        bound = _bound(a, schema_feature, big)
-        if bound is None:
-            return None
-
-        def outside(x: pa.Array) -> pa.Array:
-            if not (pa.types.is_integer(x.type) or pa.types.is_floating(x.type) or pa.types.is_temporal(x.type)
-                    or pa.types.is_boolean(x.type)):
-                return pa.array([False] * len(x), pa.bool_())
-            n = _as_number(x)
-            return pc.greater(n, bound) if big else pc.less(n, bound)
-
-        return _per_row(col, outside)
-    if t == T.FLOAT_TYPE_HAS_NAN:
-        return _per_row(col, lambda x: pc.is_nan(x) if _is_float(x) else pa.array([False] * len(x)))
-    if t == T.FLOAT_TYPE_HAS_INF:
-        return _per_row(col, lambda x: pc.is_inf(x) if _is_float(x) else pa.array([False] * len(x)))
-    if t == T.ZERO_AS_MISSING_MARKER:
-        return _per_row(col, lambda x: pc.equal(x, 0) if pa.types.is_integer(x.type) or _is_float(x)
-                        else pa.array([False] * len(x)))
-    if t == T.UNEXPECTED_DATA_TYPE:
-        expected = str(a.details.get("expected_type", a.expected))
-
-        def wrong(x: pa.Array) -> pa.Array:
-            if (pa.types.is_string(x.type) or pa.types.is_large_string(x.type)) and expected in ("INT", "FLOAT"):
-                return pc.and_(pc.is_valid(x), pc.invert(pc.match_substring_regex(x, _NUMERIC_TEXT)))
-            if _is_float(x) and expected == "INT":
-                finite = pc.is_finite(x)
-                return pc.or_(pc.invert(finite), pc.not_equal(x, pc.floor(x)))
-            return pc.is_valid(x)
-
-        return _per_row(col, wrong)
-    return None
-
-
-def _text(x: pa.Array) -> pa.Array:
-    if pa.types.is_string(x.type) or pa.types.is_large_string(x.type):
-        return x
-    try:
-        return x.cast(pa.string())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pa.array([None] * len(x), pa.string())
-
-
-def _bound(a: Anomaly, f: Feature | None, big: bool) -> float | None:
-    if f is not None and isinstance(f.domain, IntDomain | FloatDomain):
-        b = f.domain.max if big else f.domain.min
-        if b is not None:
-            return float(b)
-    return float(a.expected) if _finite(a.expected) else None
-
-
-def drilldown_rows(table: pa.Table, a: Anomaly, schema_feature: Feature | None, *, limit: int = 20) -> pa.Table:
-    """The first ``limit`` rows of ``table`` that cause ``a``, with their position as ``row``.
-
-    The anomaly's column comes first (after ``row``), then the others in table order. An anomaly
-    rows cannot show (see :func:`supports_drilldown`) gives an empty table.
-    """
-    mask = drilldown_mask(table, a, schema_feature)
-    if mask is None:
-        return table.schema.empty_table().slice(0, 0)
-    idx = pc.indices_nonzero(mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask)
-    idx = idx.slice(0, limit)
-    rows = table.take(idx)
-    names = [a.feature] + [n for n in table.column_names if n != a.feature] if a.feature else table.column_names
-    rows = rows.select(names)
-    name = ROW_COLUMN
-    while name in rows.column_names:
-        name = "_" + name
-    return rows.add_column(0, name, idx.cast(pa.int64()))
-
-
-def drilldown_count(table: pa.Table, a: Anomaly, schema_feature: Feature | None) -> int | None:
-    """How many rows of ``table`` cause ``a`` (None when rows cannot show it)."""
-    mask = drilldown_mask(table, a, schema_feature)
-    if mask is None:
-        return None
-    return int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
-
-
-# ---- drift -------------------------------------------------------------------------------------
+# ---- drift thresholds -------------------------------------------------------------------------------------
 # Nothing here decides a verdict: the engine (compare_statistics via ui.cache.comparison_for) did,
 # with the session's thresholds; these helpers only lay its results out.
 
@@ -576,147 +392,5 @@ def with_method_threshold(th: Thresholds, method: str, value: float) -> Threshol
     return with_globals(th, methods=methods)
 
 
-def past_threshold(method: str, statistic: float, threshold: float) -> float:
-    """How far a statistic is from its threshold as a ratio, >= 1 meaning past it.
-
-    Distances: ``statistic / threshold``; tests: ``threshold / p``. NaN when undefined.
-    """
-    from dvtools.comparison.comparators import TEST_METHODS
-
-    if statistic is None or threshold is None or math.isnan(statistic) or math.isnan(threshold):
-        return math.nan
-    if method in TEST_METHODS:
-        return math.inf if statistic == 0 else threshold / statistic
-    if threshold == 0:
-        return math.inf if statistic > 0 else 0.0
-    return statistic / threshold
-
-
-def drift_table(comparison: Any, *, exclude: Iterable[str] = ()) -> pd.DataFrame:
-    """The engine's per-feature results as a table, drift first, then by how far past the threshold.
-
-    Columns: feature, kind, method, statistic, threshold, threshold_source, verdict, past (see
-    :func:`past_threshold`), then the findings and every distance of ``Comparison.to_frame``.
-    ``exclude``: features left out.
-    """
-    base = comparison.to_frame()
-    skip = set(exclude)
-    base = base[~base["feature"].isin(skip)]
-    past = [past_threshold(m, float(s), float(t)) for m, s, t in
-            zip(base["method"], base["statistic"], base["threshold"], strict=True)]
-    base = base.assign(past=past)
-    first = ["feature", "kind", "method", "statistic", "threshold", "threshold_source", "verdict", "past"]
-    out = base[first + [c for c in base.columns if c not in first]]
-    rank = out["verdict"].map({"drift": 0, "possible drift": 1, "no drift": 2}).fillna(3)
-    out = out.assign(_r=rank, _p=-out["past"].astype(float)).sort_values(["_r", "_p"], kind="stable",
-                                                                          na_position="last")
-    return out.drop(columns=["_r", "_p"]).reset_index(drop=True)
-
-
-def not_compared_text(comparison: Any) -> str:
-    """``"identifier: a, b; timestamp: t; key column: k"``: what the engine did not compare, by reason."""
-    groups: dict[str, list[str]] = {}
-    for name, why in comparison.not_compared.items():
-        groups.setdefault(str(why), []).append(str(name))
-    return "; ".join(f"{why}: {', '.join(names)}" for why, names in groups.items())
-
-
-def feature_findings(fc: Any) -> list[tuple[str, str]]:
-    """One feature's comparison findings as ``(what, text)``: missing share, categories, range."""
-    out = [
-        ("verdict", f"{fc.verdict.value} ({fc.primary_method} {human_number(fc.statistic)}, "
-                    f"threshold {human_number(fc.threshold)} from the {fc.threshold_source})"),
-        ("missing share", f"{human_percent(fc.missing_share_reference)} -> {human_percent(fc.missing_share_current)}"
-                          f" ({'+' if fc.missing_share_change >= 0 else ''}{100 * fc.missing_share_change:.1f} points)"),
-    ]
-    if fc.num_new_categories:
-        listed = ", ".join(repr(str(c.get("value"))) for c in fc.new_categories[:10])
-        out.append(("new categories", f"{fc.num_new_categories} ({human_percent(fc.new_categories_share)} of "
-                                      f"current values): {listed}"))
-    if fc.num_vanished_categories:
-        listed = ", ".join(repr(str(c.get("value"))) for c in fc.vanished_categories[:10])
-        out.append(("vanished categories", f"{fc.num_vanished_categories} ({human_percent(fc.vanished_categories_share)}"
-                                           f" of reference values): {listed}"))
-    oor = fc.out_of_range_share
-    if oor is not None:
-        out.append(("outside the reference range",
-                    f"{human_percent(oor)} (below {human_percent(fc.below_range_share)}, "
-                    f"above {human_percent(fc.above_range_share)})"))
-    for n in fc.notes:
-        out.append(("note", str(n)))
-    return out
-
-
-# ---- feature skew, concept shift, timeline ----------------------------------------------------
-
-
-def skew_frame(result: Any) -> pd.DataFrame:
-    """Per-feature mismatches of a feature-skew result, most mismatched first."""
-    df = result.to_frame()
-    return df.sort_values(["mismatch_share", "feature"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
-def _cell(v: Any) -> str:
-    if v is None:
-        return "(null)"
-    if isinstance(v, float):
-        return human_number(v, 6)
-    return str(v)
-
-
-def skew_samples(result: Any, feature: str) -> pd.DataFrame:
-    """Sample mismatching pairs of ``feature``: key columns, training value, serving value (as text)."""
-    fs = result[feature]
-    keys = list(result.key)
-    rows = []
-    for smp in fs.samples:
-        k = smp.get("key", {})
-        rows.append([_cell(k.get(c)) for c in keys] + [_cell(smp.get("reference")), _cell(smp.get("current"))])
-    cols = [*keys, "training (reference)", "serving (current)"]
-    seen: dict[str, int] = {}
-    unique = []
-    for c in cols:  # a key column named like a value column stays distinct
-        n = seen.get(c, 0)
-        seen[c] = n + 1
-        unique.append(c if n == 0 else f"{c} ({n + 1})")
-    return pd.DataFrame(rows, columns=unique)
-
-
-def label_frame(result: Any) -> pd.DataFrame:
-    """The label's class shares in both datasets (classes as text)."""
-    classes = list(dict.fromkeys([*result.label_reference, *result.label_current]))
-    return pd.DataFrame({
-        "class": [str(c) for c in classes],
-        "training": [human_percent(result.label_reference.get(c, 0.0), 2) for c in classes],
-        "serving": [human_percent(result.label_current.get(c, 0.0), 2) for c in classes],
-    })
-
-
-def concept_frame(result: Any) -> pd.DataFrame:
-    """Per-feature covariate/concept verdicts, concept and both first."""
-    df = result.to_frame()
-    rank = {"both": 0, "concept shift": 1, "covariate shift": 2, "none": 3}
-    order = df["verdict"].map(lambda v: rank.get(str(v), 4))
-    df = df.assign(_o=order).sort_values(["_o", "max_shift"], ascending=[True, False], kind="stable")
-    first = ["feature", "verdict", "covariate_shift", "max_shift", "max_shift_bucket", "max_shift_class",
-             "max_shift_reference", "max_shift_current"]
-    df = df.drop(columns="_o")
-    for c in ("max_shift_bucket", "max_shift_class"):
-        df[c] = df[c].map(lambda v: "" if v is None else str(v))
-    return df[first + [c for c in df.columns if c not in first]].reset_index(drop=True)
-
-
-def timeline_series(result: Any, *, limit: int = 8) -> tuple[list[str], dict[str, list[float | None]], float | None]:
-    """``(spans, feature -> distance to the reference per span, threshold)`` for the most drifted features."""
-    t = result.table
-    if t is None or t.empty:
-        return [], {}, None
-    spans = [str(s) for s in result.spans]
-    peak = t.groupby("feature", sort=False)["distance_to_reference"].max().dropna()
-    top = peak.sort_values(ascending=False, kind="stable").index[:limit]
-    series: dict[str, list[float | None]] = {}
-    for f in top:
-        sub = t[t["feature"] == f].set_index("span")["distance_to_reference"]
-        series[str(f)] = [None if s not in sub.index or pd.isna(sub[s]) else float(sub[s]) for s in result.spans]
-    thr = t.loc[t["feature"].isin(top), "threshold"].dropna()
-    return spans, series, float(thr.iloc[0]) if len(thr) and thr.nunique() == 1 else None
+# Compatibility: the Data page lists what was not compared with this helper.
+from dvtools.ui.drift_view import not_compared_text  # noqa: E402, F401

@@ -135,17 +135,22 @@ def _judged(ref_digest: str, cur_digest: str, ref_stats: DatasetStatistics, cur_
     comparators = [] if schema is None else [(f.name, f.skew_comparator, f.drift_comparator) for f in schema.features]
     key = (ref_digest, cur_digest, mkey, id(measured), options["comparator"], repr(comparators),
            repr(sorted(th.comparison_options().items())) if th is not None else "")
-    memo = st.session_state.get(_JUDGED_MEMO)
+    # One entry per pair of datasets (evaluation vs training and serving vs training stay side by side).
+    memos = st.session_state.setdefault(_JUDGED_MEMO, {})
+    memo = memos.get((ref_digest, cur_digest))
     if memo is not None and memo[0] == key:
         return memo[1]
     judged = drift_comparison(ref_stats, cur_stats, options["schema"], environment=options["environment"],
                             thresholds=options["thresholds"], comparator=options["comparator"],
                             exclude=options["exclude"], measured=measured)
-    st.session_state[_JUDGED_MEMO] = (key, judged)
+    if len(memos) >= _JUDGED_PAIRS:
+        memos.pop(next(iter(memos)))
+    memos[(ref_digest, cur_digest)] = (key, judged)
     return judged
 
 
 _JUDGED_MEMO = "_judged_comparison_memo"
+_JUDGED_PAIRS = 8  # the two pairs, and a few slices of them
 
 
 def comparison_for(reference: DatasetRef, current: DatasetRef, *, schema: Schema | None = None,
@@ -215,3 +220,34 @@ def _alerted(digest: str, _stats: DatasetStatistics) -> int:
 def alerted_features_for(ref: DatasetRef) -> int:
     """How many features of a dataset have a data-quality alert (the Statistics page's badge)."""
     return _alerted(ref.digest, statistics_for(ref))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _split(digest: str, timestamp: str, freq: str, epoch_unit: str | None, _ref: DatasetRef) -> Any:
+    from dvtools.comparison import split_spans
+
+    return split_spans(_rows_source(_ref), timestamp=timestamp, freq=freq, epoch_unit=epoch_unit)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _timeline(digest: str, ref_digest: str, timestamp: str, freq: str, epoch_unit: str | None, policy: str,
+              thresholds_key: str, _cur: DatasetRef, _ref_stats: DatasetStatistics, _thresholds: Any) -> Any:
+    from dvtools.comparison import compare_spans
+
+    spans = _split(digest, timestamp, freq, epoch_unit, _cur)
+    # The time column itself is not a feature of the spans (an epoch number would "drift" every span).
+    return compare_spans(spans, reference=_ref_stats, policy=policy, thresholds=_thresholds or None,
+                         exclude=[timestamp])
+
+
+def timeline_for(current: DatasetRef, reference: DatasetRef, timestamp: str, freq: str, epoch_unit: str | None,
+                 thresholds: Any) -> Any:
+    """``current`` split into spans by ``timestamp`` (``freq`` D/W/M), each span compared with ``reference``.
+
+    The split (one pass over the rows) is cached per dataset, column, span and epoch unit; the
+    comparison per policy and global thresholds (the session's, as on every page), so a threshold
+    change compares the cached spans again without reading a row.
+    """
+    options = thresholds.comparison_options()["thresholds"]
+    return _timeline(current.digest, reference.digest, timestamp, freq, epoch_unit, thresholds.policy,
+                     repr(sorted(options.items())), current, statistics_for(reference), options)

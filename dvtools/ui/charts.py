@@ -1,8 +1,10 @@
 """Plotly figures for the dashboard and HTML reports. Pure: statistics in, figures out.
 
-One visual language: the reference (training) is always blue, the current (serving) always
-orange. Numeric features are drawn on the reference's bins with underflow/overflow bins so values
-outside the training range stand out; categorical features as grouped top-value bars.
+One visual language: each dataset has its one colour (:data:`dvtools.ui.roles.COLORS`: training
+blue, evaluation green, serving orange) and its role as legend name. The figures take the training
+data (``reference``), the serving data (``current``) and optionally the evaluation data
+(``evaluation``). Numeric features are drawn on the training data's bins with underflow/overflow
+bins so values outside the training range stand out; categorical features as grouped top-value bars.
 """
 
 from __future__ import annotations
@@ -16,16 +18,31 @@ import plotly.graph_objects as go
 
 from dvtools.comparison.distributions import aligned_categories, shared_bins
 from dvtools.statistics.model import FeatureStatistics, LogicalType, timestamp_text
+from dvtools.ui.roles import COLORS, NAMES  # the one palette
 
-REFERENCE_COLOR = "#3266c8"
-CURRENT_COLOR = "#f0892b"
-REFERENCE_NAME = "training (reference)"
-CURRENT_NAME = "serving (current)"
+REFERENCE_COLOR = COLORS["reference"]
+EVALUATION_COLOR = COLORS["evaluation"]
+CURRENT_COLOR = COLORS["current"]
+REFERENCE_NAME = NAMES["reference"].lower()
+EVALUATION_NAME = NAMES["evaluation"].lower()
+CURRENT_NAME = NAMES["current"].lower()
 SEVERITY_COLORS = {"ERROR": "#d62728", "WARNING": "#e0a100"}
 
 
 def _inner(f: FeatureStatistics | None) -> FeatureStatistics | None:
     return f.value_view if f is not None else None
+
+
+def _sides(reference: FeatureStatistics | None, current: FeatureStatistics | None,
+           evaluation: FeatureStatistics | None = None) -> list[tuple[FeatureStatistics, str, str]]:
+    """``(values, legend name, colour)`` of each dataset that has the feature: training, evaluation, serving."""
+    out = []
+    for f, name, color in ((reference, REFERENCE_NAME, REFERENCE_COLOR), (evaluation, EVALUATION_NAME, EVALUATION_COLOR),
+                           (current, CURRENT_NAME, CURRENT_COLOR)):
+        inner = _inner(f)
+        if inner is not None:
+            out.append((inner, name, color))
+    return out
 
 
 #: The legend sits above the plot, right-aligned: rotated tick labels below can never run into it.
@@ -77,10 +94,12 @@ def _norm(v: np.ndarray, percent: bool) -> np.ndarray:
 
 def numeric_figure(reference: FeatureStatistics | None, current: FeatureStatistics | None = None, *,
                    buckets: str = "standard", log_y: bool = False, percent: bool = True,
-                   height: int = 300, title: str | None = None) -> go.Figure:
-    """Overlaid histogram of one numeric feature on the reference's bins (+ under/overflow)."""
-    ref, cur = _inner(reference), _inner(current)
-    base = ref if ref is not None else cur
+                   height: int = 300, title: str | None = None,
+                   evaluation: FeatureStatistics | None = None) -> go.Figure:
+    """Overlaid histogram of one numeric feature on the training data's bins (+ under/overflow)."""
+    ref = _inner(reference)
+    present = [f for f, _, _ in _sides(reference, current, evaluation)]
+    base = present[0] if present else None
     fig = go.Figure()
     if base is None or base.numeric is None:
         return _layout(fig, title or "", log_y=log_y, percent=percent, height=height)
@@ -90,21 +109,20 @@ def numeric_figure(reference: FeatureStatistics | None, current: FeatureStatisti
         qh = ref.numeric.quantiles_histogram
         edges = np.unique(np.asarray(qh.edges))
         labels = [f"[{fmt(edges[i])}, {fmt(edges[i + 1])})" for i in range(len(edges) - 1)]
-        sides = [(ref, REFERENCE_NAME, REFERENCE_COLOR)]
-        if cur is not None and cur.numeric is not None:
-            sides.append((cur, CURRENT_NAME, CURRENT_COLOR))
-        for f, label, color in sides:
-            assert f.numeric is not None
+        for f, label, color in _sides(reference, current, evaluation):
+            if f.numeric is None:
+                continue
             counts = f.numeric.sketch.histogram(edges) if len(edges) > 1 else np.array([f.numeric.num_finite])
             fig.add_bar(x=labels or [fmt(edges[0])], y=_norm(np.asarray(counts, float), percent), name=label,
                         marker_color=color)
         return _layout(fig, f"{name} (reference deciles)", log_y=log_y, percent=percent, height=height,
                        x_title="training decile bins")
-    other = cur if cur is not None and cur.numeric is not None else ref
-    assert other is not None
-    # The standard chart is a histogram: the reference's equal-width bins (the drift engine's own bins,
-    # quantile or TFDV's, are in its comparison's evidence).
-    sb = shared_bins(ref if ref is not None and ref.numeric is not None else other, other, binning="equal-width")
+    numeric = [(f, label, color) for f, label, color in _sides(reference, current, evaluation) if f.numeric is not None]
+    basis = numeric[0][0]  # training when it has numbers: its equal-width bins for every dataset
+    # The standard chart is a histogram: the training data's equal-width bins (the drift engine's own bins,
+    # quantile or TFDV's, are in its comparison's evidence). Edges depend on the basis only.
+    binned = [(shared_bins(basis, f, binning="equal-width"), label, color) for f, label, color in numeric]
+    sb = binned[0][0]
     if base.logical_type == LogicalType.TIMESTAMP:
         # Time bins are labelled by their start: full ranges of datetimes do not fit an axis.
         e = sb.edges
@@ -113,13 +131,11 @@ def numeric_figure(reference: FeatureStatistics | None, current: FeatureStatisti
         labels = sb.labels_with(fmt)
     keep = np.ones(len(labels), dtype=bool)
     # Hide empty underflow/overflow bins: they only matter when something falls there.
-    keep[0] = sb.reference[0] + sb.current[0] > 0
-    keep[-1] = sb.reference[-1] + sb.current[-1] > 0
+    keep[0] = any(b.current[0] > 0 for b, _, _ in binned)
+    keep[-1] = any(b.current[-1] > 0 for b, _, _ in binned)
     x = [lab for lab, k in zip(labels, keep, strict=True) if k]
-    if ref is not None and ref.numeric is not None:
-        fig.add_bar(x=x, y=_norm(sb.reference, percent)[keep], name=REFERENCE_NAME, marker_color=REFERENCE_COLOR)
-    if cur is not None and cur.numeric is not None:
-        fig.add_bar(x=x, y=_norm(sb.current, percent)[keep], name=CURRENT_NAME, marker_color=CURRENT_COLOR)
+    for b, label, color in binned:
+        fig.add_bar(x=x, y=_norm(np.asarray(b.current, float), percent)[keep], name=label, marker_color=color)
     return _layout(fig, name, log_y=log_y, percent=percent, height=height,
                    x_title="date bins" if base.logical_type == LogicalType.TIMESTAMP else "value bins")
 
@@ -128,14 +144,15 @@ QUANTILE_LEVELS = tuple(i / 20 for i in range(21))  # 0 %, 5 %, ..., 100 %
 
 
 def quantile_figure(reference: FeatureStatistics | None, current: FeatureStatistics | None = None, *,
-                    height: int = 300, title: str | None = None) -> go.Figure:
+                    height: int = 300, title: str | None = None,
+                    evaluation: FeatureStatistics | None = None) -> go.Figure:
     """Facets' quantile view: the value at each 5 % level of every dataset, as lines (a shift reads as a gap)."""
-    ref, cur = _inner(reference), _inner(current)
-    base = ref if ref is not None else cur
+    sides = _sides(reference, current, evaluation)
+    base = sides[0][0] if sides else None
     fig = go.Figure()
     is_time = base is not None and base.logical_type == LogicalType.TIMESTAMP
-    for f, label, color in ((ref, REFERENCE_NAME, REFERENCE_COLOR), (cur, CURRENT_NAME, CURRENT_COLOR)):
-        if f is None or f.numeric is None or not f.numeric.num_finite:
+    for f, label, color in sides:
+        if f.numeric is None or not f.numeric.num_finite:
             continue
         values = f.numeric.sketch.quantiles(list(QUANTILE_LEVELS))
         fmt = _edge_formatter(f)
@@ -152,13 +169,14 @@ def quantile_figure(reference: FeatureStatistics | None, current: FeatureStatist
 
 
 def cumulative_figure(reference: FeatureStatistics | None, current: FeatureStatistics | None = None, *,
-                      height: int = 300, title: str | None = None) -> go.Figure:
+                      height: int = 300, title: str | None = None,
+                      evaluation: FeatureStatistics | None = None) -> go.Figure:
     """Facets' cumulative value-frequency chart: share of rows covered by the k most frequent values."""
-    ref, cur = _inner(reference), _inner(current)
-    base = ref if ref is not None else cur
+    sides = _sides(reference, current, evaluation)
+    base = sides[0][0] if sides else None
     fig = go.Figure()
-    for f, label, color in ((ref, REFERENCE_NAME, REFERENCE_COLOR), (cur, CURRENT_NAME, CURRENT_COLOR)):
-        if f is None or f.values is None:
+    for f, label, color in sides:
+        if f.values is None:
             continue
         counts = np.sort(np.asarray([c for _, c in f.values.top(10_000)], dtype=float))[::-1]
         total = float(f.values.counter.total) or float(counts.sum()) or 1.0
@@ -178,25 +196,29 @@ def cumulative_figure(reference: FeatureStatistics | None, current: FeatureStati
 
 def categorical_figure(reference: FeatureStatistics | None, current: FeatureStatistics | None = None, *,
                        top: int = 20, log_y: bool = False, percent: bool = True, height: int = 300,
-                       title: str | None = None) -> go.Figure:
-    """Grouped bars of the most frequent values (union of both sides' top values)."""
-    ref, cur = _inner(reference), _inner(current)
-    base = ref if ref is not None else cur
+                       title: str | None = None, evaluation: FeatureStatistics | None = None) -> go.Figure:
+    """Grouped bars of the most frequent values (union of every dataset's top values)."""
+    sides = _sides(reference, current, evaluation)
+    base = sides[0][0] if sides else None
     fig = go.Figure()
     if base is None:
         return _layout(fig, title or "", log_y=log_y, percent=percent, height=height)
-    empty = FeatureStatistics(base.name, base.arrow_type, base.logical_type, 0, 0)
-    ac = aligned_categories(ref or empty, cur or empty)
-    total_r, total_c = ac.reference.sum(), ac.current.sum()
-    order = np.argsort(-(ac.reference / (total_r or 1) + ac.current / (total_c or 1)), kind="stable")[:top]
+    # Every dataset aligned on the training data's categories (plus its own): one label order for all.
+    aligned = [(aligned_categories(base, f), label, color) for f, label, color in sides]
+    all_labels = list(dict.fromkeys(lab for ac, _, _ in aligned for lab in ac.labels))
+    shares = []
+    for ac, label, color in aligned:
+        by = dict(zip(ac.labels, ac.current, strict=True))
+        counts = np.asarray([float(by.get(lab, 0.0)) for lab in all_labels])
+        shares.append((counts, label, color))
+    total = sum(c / (c.sum() or 1) for c, _, _ in shares)
+    order = np.argsort(-total, kind="stable")[:top]
     # Plotly renders <b>, <a>, <br> in text: category values from the data are escaped to show literally.
-    labels = [html.escape(str(ac.labels[i])) for i in order]
-    if ref is not None:
-        y = ac.reference[order] / total_r if percent and total_r else ac.reference[order]
-        fig.add_bar(x=labels, y=y, name=REFERENCE_NAME, marker_color=REFERENCE_COLOR)
-    if cur is not None:
-        y = ac.current[order] / total_c if percent and total_c else ac.current[order]
-        fig.add_bar(x=labels, y=y, name=CURRENT_NAME, marker_color=CURRENT_COLOR)
+    labels = [html.escape(str(all_labels[i])) for i in order]
+    for counts, label, color in shares:
+        t = counts.sum()
+        y = counts[order] / t if percent and t else counts[order]
+        fig.add_bar(x=labels, y=y, name=label, marker_color=color)
     fig.update_xaxes(type="category", tickangle=-35 if max((len(t) for t in labels), default=0) > 8 else 0)
     # Long labels take room below the bars: grow the figure rather than squash the plot.
     longest = min(max((len(t) for t in labels), default=0), 40)
@@ -206,11 +228,16 @@ def categorical_figure(reference: FeatureStatistics | None, current: FeatureStat
 
 def feature_figure(reference: FeatureStatistics | None, current: FeatureStatistics | None = None,
                    view: str = "distribution", **kwargs: object) -> go.Figure:
-    """The right chart for the feature's kind; ``view``: ``distribution``, ``quantiles`` (numeric) or ``cumulative``."""
-    base = _inner(reference if reference is not None else current)
+    """The right chart for the feature's kind; ``view``: ``distribution``, ``quantiles`` (numeric) or ``cumulative``.
+
+    ``evaluation=`` (in ``kwargs``) adds the evaluation data in its colour.
+    """
+    evaluation = kwargs.get("evaluation")
+    present = [f for f in (reference, evaluation, current) if f is not None]
+    base = _inner(present[0]) if present else None  # type: ignore[arg-type]
     numeric = base is not None and base.numeric is not None and base.logical_type.is_numeric
     if view in ("quantiles", "cumulative"):
-        keep = {k: v for k, v in kwargs.items() if k in ("height", "title")}
+        keep = {k: v for k, v in kwargs.items() if k in ("height", "title", "evaluation")}
         if numeric:
             return quantile_figure(reference, current, **keep)  # type: ignore[arg-type]
         return cumulative_figure(reference, current, **keep)  # type: ignore[arg-type]
@@ -278,4 +305,25 @@ def timeline_figure(spans: list[Any], series: dict[str, list[float | None]], thr
                       xaxis={"type": "date" if times is not None else "category",
                              "title": {"text": "span start"}, "automargin": True},
                       yaxis={"title": {"text": y_title}, "automargin": True, "rangemode": "tozero"})
+    return fig
+
+
+#: Bar colours of the drift chart by verdict (the rest: the training colour).
+VERDICT_COLORS = {"drift": CURRENT_COLOR, "possible drift": "#f5c28f"}
+
+
+def drift_figure(features: list[str], past: list[float], verdicts: list[str], *, height: int = 320) -> go.Figure:
+    """How far each feature is past its threshold (statistic ÷ threshold; tests: threshold ÷ p), coloured by verdict.
+
+    Ratios are capped at 1e6; a log axis when one ratio is over 20 (it would flatten every other
+    bar), with the threshold label placed in log units.
+    """
+    values = [min(float(v), 1e6) for v in past]
+    fig = distance_figure([html.escape(str(f)) for f in features], values, 1.0, height=height,
+                          method="statistic ÷ threshold (tests: threshold ÷ p); 1 = the threshold")
+    fig.data[0].marker.color = [VERDICT_COLORS.get(v, REFERENCE_COLOR) for v in verdicts]
+    if values and max(values) > 20 and min(values) > 0:
+        fig.update_yaxes(type="log")
+        for ann in fig.layout.annotations:  # annotations on a log axis are placed in log10 units
+            ann.y = 0.0
     return fig

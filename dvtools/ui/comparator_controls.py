@@ -13,8 +13,9 @@ from typing import Any
 import streamlit as st
 
 from dvtools.comparison.comparators import POLICIES, STRICT_METHODS, TEST_METHODS
-from dvtools.ui import anomaly_view, state
+from dvtools.ui import anomaly_view, drift_view, state
 from dvtools.ui.format import md_escape
+from dvtools.ui.threshold_input import threshold_input
 
 POLICY_RULE = "policy rule"
 POLICY_HELP = ("auto (default, as the CLI): a statistical test on a small reference (<= 1000 rows), else the "
@@ -38,9 +39,9 @@ def _set_method(kind: str) -> None:
     state.set_thresholds(anomaly_view.with_method(state.get_thresholds(), kind, method))
 
 
-def _set_threshold(method: str, key: str) -> None:
-    state.set_thresholds(anomaly_view.with_method_threshold(state.get_thresholds(), method,
-                                                            float(st.session_state[key])))
+def _set_threshold(method: str, value: float | None) -> None:
+    if value is not None:
+        state.set_thresholds(anomaly_view.with_method_threshold(state.get_thresholds(), method, float(value)))
 
 
 def render(reference_rows: int, comparison: Any | None = None) -> None:
@@ -70,12 +71,13 @@ def render(reference_rows: int, comparison: Any | None = None) -> None:
         value = anomaly_view.effective_threshold(th, kind, reference_rows)
         bounds = anomaly_view.slider_range(method, observed.get(method, ()))
         key = f"cmp_thr_{kind}_{method}"
-        st.session_state[key] = bounds.clamp(value)
+        st.session_state[key] = bounds.clamp(value)  # the state's truth (another page may have moved it)
         strict = method in STRICT_METHODS
         label = (f"{method}: significance level (p below it: drift)" if method in TEST_METHODS
                  else f"{method}: threshold ({'above' if strict else 'at or above'} it: drift)")
-        st.slider(label, bounds.low, bounds.high, step=bounds.step, format=bounds.format, key=key,
-                  on_change=_set_threshold, args=(method, key))
+        # An exact number box (TFDV's 0.001 can be set and reads "0.001"), bounded per statistic.
+        threshold_input(label, key=key, value=bounds.clamp(value), low=bounds.low, high=bounds.high,
+                        on_change=lambda v, m=method: _set_threshold(m, v))
     st.caption(PRECEDENCE)
 
 
@@ -93,7 +95,7 @@ def not_compared(comparison: Any) -> None:
     by_role = dict(comparison.not_compared_by_role)
     forced = [n for n, ft in th.per_feature.items() if ft.compare]
     if comparison.not_compared:
-        st.caption("Not compared: " + md_escape(anomaly_view.not_compared_text(comparison)))
+        st.caption("Not compared: " + md_escape(drift_view.not_compared_text(comparison)))
     names = list(dict.fromkeys([*by_role, *forced]))
     if not names:
         return

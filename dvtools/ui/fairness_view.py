@@ -18,11 +18,8 @@ import streamlit as st
 from dvtools.fairness import FOUR_FIFTHS, GroupReport, GroupThresholds, LabelReport, group_report, label_report
 from dvtools.fairness.groups import SIDE_LABELS, group_name, grouping_name
 from dvtools.ui import cache
-from dvtools.ui.charts import CURRENT_COLOR, REFERENCE_COLOR
+from dvtools.ui.roles import COLORS as SIDE_COLORS  # the dashboard's one palette: a dataset's colour everywhere
 from dvtools.ui.state import DatasetRef
-
-EVALUATION_COLOR = "#5aa469"
-SIDE_COLORS = {"reference": REFERENCE_COLOR, "evaluation": EVALUATION_COLOR, "current": CURRENT_COLOR}
 
 
 def _source(ref: DatasetRef | None, group_columns: tuple[str, ...]) -> Any:

@@ -6,14 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from dvtools.ui import analysis, state
-from dvtools.ui.format import human_count, md_escape
+from dvtools.ui import analysis, roles, state
+from dvtools.ui.format import human_count, md_escape, plural
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
-
-
-def _set_compare_role() -> None:
-    state.set_option("compare_role", st.session_state["compare_role_radio"])
 
 
 BADGE_ERROR = "_badge_error"  # the one-line validation error the Anomalies page shows instead of its list
@@ -24,51 +20,92 @@ def validation_error(e: BaseException) -> str:
     return " ".join(f"validation failed: {type(e).__name__}: {e}".split())
 
 
-def _sidebar(data: analysis.Loaded, n_anomalies: int | None) -> None:
+def _sidebar(data: analysis.Loaded, found: list[tuple[analysis.Pair, int | None]]) -> None:
     with st.sidebar:
-        if state.get_dataset("evaluation") is not None:
-            options = {"current": "Serving", "evaluation": "Evaluation"}
-            st.session_state["compare_role_radio"] = analysis.compared_role()
-            st.radio("Compare training with", list(options), format_func=options.__getitem__,
-                     key="compare_role_radio", horizontal=True, on_change=_set_compare_role,
-                     help="Validate and compare the serving data, or the evaluation data, against the "
-                     "training data and the schema.")
         st.caption("Datasets")
-        for role in ("reference", analysis.compared_role()):
-            ref = state.get_dataset(role)
-            s = data.reference_stats if role == "reference" else data.current_stats
-            label = "Evaluation (current)" if role == "evaluation" else state.ROLE_LABELS[role]
-            if ref is None:
-                st.text(f"{label}: not loaded")
-            elif s is None:
-                st.text(f"{label}: {ref.name} (error)")
+        for role in roles.ORDER:
+            d = data.get(role)
+            if d is None:
+                if role != "evaluation":  # evaluation data is optional
+                    st.text(f"{roles.name(role)}: not loaded")
+            elif d.stats is None:
+                st.text(f"{d.label}: error")
             else:
-                st.text(f"{label}:\n{ref.name}\n{human_count(s.num_examples)} rows · {s.num_features} columns")
-        if data.ready and n_anomalies is None:
-            st.caption("Validation failed: see the Anomalies page")
-        elif data.ready:
-            st.caption(f"{n_anomalies} anomalies against the schema in use ({state.schema_origin()})")
+                st.text(f"{d.name}:\n{d.ref.name}\n{human_count(d.stats.num_examples)} rows · "
+                        f"{plural(d.stats.num_features, 'column')}")
+        for pair, n in found:
+            if n is None:
+                st.caption(f"{pair.title}: validation failed (see the Anomalies page)")
+            else:
+                st.caption(f"{pair.title}: {plural(n, 'anomaly')} against the schema in use ({state.schema_origin()})")
 
 
 def _badges(data: analysis.Loaded) -> tuple[str, str, str]:
-    """Count badges: features with quality alerts, schema features, drifted features ('' when unknown)."""
+    """Count badges: features with quality alerts, schema features, drifted features ('' when unknown).
+
+    The drift badge counts the features drifted in any pair (evaluation or serving vs training),
+    each pair's comparison being THE cached one the Skew & drift page shows.
+    """
     from dvtools.ui import cache, components
 
     stats_badge = schema_badge = drift_badge = ""
-    shown = data.current if data.current_stats is not None else data.reference
+    shown = next((d for d in reversed(data.with_stats())), None)  # serving, else evaluation, else training
     try:
-        if shown is not None and (data.current_stats or data.reference_stats) is not None:
-            stats_badge = f" ({cache.alerted_features_for(shown)} alerts)"
+        if shown is not None:
+            stats_badge = f" ({cache.alerted_features_for(shown.ref)} with alerts)"
         schema = analysis.schema_in_use(data) if data.reference_stats is not None else state.get_schema()
         if schema is not None:
             schema_badge = f" ({len(schema.features)})"
     except Exception:  # noqa: BLE001, S110 - a badge must never break navigation
         pass
-    if data.ready:
-        comparison, _ = components.try_comparison(data.reference, data.current, **analysis.comparison_options(data))
+    drifted: set[str] = set()
+    compared = nothing = 0
+    for pair in data.pairs:
+        comparison, _ = components.try_comparison(pair.reference.ref, pair.current.ref,
+                                                  **analysis.comparison_options(data, pair))
         if comparison is not None:
-            drift_badge = " (nothing compared)" if comparison.nothing_compared else f" ({len(comparison.drifted)})"
+            compared += 1
+            nothing += bool(comparison.nothing_compared)
+            drifted |= {f.feature for f in comparison.drifted}
+    if compared:
+        drift_badge = " (nothing compared)" if nothing == compared else f" ({len(drifted)})"
     return stats_badge, schema_badge, drift_badge
+
+
+def _anomaly_badge(data: analysis.Loaded) -> tuple[list[tuple[analysis.Pair, int | None]], str]:
+    """Each pair's anomaly count (None: validation failed) and the Anomalies badge: the total, or (!)."""
+    found: list[tuple[analysis.Pair, int | None]] = []
+    errors_seen = []
+    for pair in data.pairs:  # each pair's anomalies, memoized: the Anomalies page reads the same lists
+        try:
+            found.append((pair, len(analysis.anomalies(data, pair))))
+        except Exception as e:  # noqa: BLE001 - the badge must never break navigation
+            errors_seen.append(f"{pair.title}: {validation_error(e)}")
+            found.append((pair, None))
+    if errors_seen:
+        st.session_state[BADGE_ERROR] = "; ".join(errors_seen)
+    else:
+        st.session_state.pop(BADGE_ERROR, None)
+    failed = any(n is None for _, n in found)
+    return found, (" (!)" if failed else f" ({sum(n or 0 for _, n in found)})") if found else ""
+
+
+NAV_COUNTS = "_nav_counts"  # the badges the navigation shows, as last built
+
+
+def refresh_navigation_if_stale(data: analysis.Loaded) -> None:
+    """In a fragment: rerun the whole app when a badge of the navigation no longer tells the truth.
+
+    A fragment (a threshold moved, an anomaly accepted) cannot redraw the navigation; when its
+    change alters a count the navigation shows, the app reruns once (every result cached or
+    memoized), otherwise the fragment alone runs.
+    """
+    shown = st.session_state.get(NAV_COUNTS)
+    if shown is None:
+        return
+    now = (_anomaly_badge(data)[1], *_badges(data))
+    if now != shown:
+        st.rerun(scope="app")
 
 
 def run() -> None:
@@ -77,15 +114,9 @@ def run() -> None:
     for e in errors:  # they name paths on the server: shown literally
         st.error(md_escape(e), icon=":material/error:")
     data = analysis.loaded()
-    n: int | None
-    try:
-        n = len(analysis.anomalies(data))
-        st.session_state.pop(BADGE_ERROR, None)
-    except Exception as e:  # noqa: BLE001 - the badge must never break navigation
-        st.session_state[BADGE_ERROR] = validation_error(e)
-        n = None
-    badge = (" (!)" if n is None else f" ({n})") if data.ready else ""
+    found, badge = _anomaly_badge(data)
     stats_badge, schema_badge, drift_badge = _badges(data)
+    st.session_state[NAV_COUNTS] = (badge, stats_badge, schema_badge, drift_badge)
     pages = [
         st.Page(str(PAGES_DIR / "data.py"), title="Data", icon=":material/upload_file:", default=True),
         st.Page(str(PAGES_DIR / "feature_stats.py"), title=f"Statistics{stats_badge}", icon=":material/bar_chart:",
@@ -99,7 +130,7 @@ def run() -> None:
         st.Page(str(PAGES_DIR / "fairness.py"), title="Slices & fairness", icon=":material/diversity_3:",
                 url_path="fairness"),
     ]
-    _sidebar(data, n)
+    _sidebar(data, found)
     st.navigation(pages).run()
 
 

@@ -17,7 +17,7 @@ from dvtools.schema.model import Schema
 from dvtools.validation.thresholds import Thresholds
 
 ROLES = ("reference", "current", "evaluation")
-ROLE_LABELS = {"reference": "Training (reference)", "current": "Serving (current)", "evaluation": "Evaluation (optional)"}
+ROLE_LABELS = {"reference": "Training", "current": "Serving", "evaluation": "Evaluation (optional)"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ def set_dataset(role: str, ref: DatasetRef | None) -> None:
     if role == "reference" and (old is None or ref is None or old.digest != ref.digest):
         _ss().pop("schema", None)
         _ss().pop("schema_origin", None)
+        _ss().pop(_UNDO, None)  # the schemas of another training dataset
 
 
 def get_schema() -> Schema | None:
@@ -86,6 +87,40 @@ def set_schema(schema: Schema | None, origin: str) -> None:
     _ss()["schema"] = schema
     _ss()["schema_origin"] = origin
     _ss()["schema_version"] = _ss().get("schema_version", 0) + 1
+
+
+_UNDO = "schema_undo"
+UNDO_DEPTH = 20  # accepted anomalies that can be undone, newest first
+
+
+def push_schema_undo(what: str) -> None:
+    """Remember the schema in use (and its origin) before a change described by ``what`` ("accepted X for f").
+
+    :func:`undo_schema` brings it back; the stack holds the last :data:`UNDO_DEPTH` changes.
+    """
+    stack = list(_ss().get(_UNDO, ()))
+    stack.append((get_schema(), schema_origin(), what))
+    _ss()[_UNDO] = stack[-UNDO_DEPTH:]
+
+
+def last_undo() -> str | None:
+    """What :func:`undo_schema` would undo (None: nothing to undo)."""
+    stack = _ss().get(_UNDO) or []
+    return stack[-1][2] if stack else None
+
+
+def undo_schema() -> str | None:
+    """Restore the schema before the last remembered change; returns what was undone (None: nothing).
+
+    The restored schema keeps the origin it had ('inferred' before the first accept).
+    """
+    stack = list(_ss().get(_UNDO) or [])
+    if not stack:
+        return None
+    schema, origin, what = stack.pop()
+    _ss()[_UNDO] = stack
+    set_schema(schema, origin)
+    return what
 
 
 def schema_origin() -> str:

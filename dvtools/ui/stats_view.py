@@ -41,51 +41,58 @@ def is_identifier(*sides: FeatureStatistics | None) -> bool:
     return seen
 
 
-def sparklines(reference: FeatureStatistics | None, current: FeatureStatistics | None) -> tuple[list[float], list[float]]:
-    """Bar heights for the training and the serving row of a feature, on the same bins and scale.
+def sparklines(*sides: FeatureStatistics | None) -> tuple[list[float], ...]:
+    """Bar heights for each dataset's row of a feature (training first), on the same bins and scale.
 
-    Numeric features: shares of values per bin of the shared bins the charts use (the reference's
-    equal-width edges plus under/overflow bins, empty outer bins dropped); categorical ones: the
-    shares of the most frequent values of both datasets. Both rows are scaled by the larger share,
-    so one bar height means the same share in both rows (the table's column spans 0..1). A dataset
-    without the feature gets an empty list.
+    Numeric features: shares of values per bin of the shared bins the verdict uses (the first
+    dataset's quantile edges plus under/overflow bins, empty outer bins dropped); categorical
+    ones: the shares of the most frequent values of all datasets together. Every row is scaled by
+    the largest share, so one bar height means the same share in every row (the table's column
+    spans 0..1). A dataset without the feature (or without numbers where the others have them)
+    gets an empty list.
     """
-    ref, cur = (f.value_view if f is not None else None for f in (reference, current))
-    base = ref if ref is not None else cur
-    if base is None:
-        return [], []
+    views = [f.value_view if f is not None else None for f in sides]
+    present = [f for f in views if f is not None]
+    if not present:
+        return tuple([] for _ in views)
+    base = present[0]
     numeric = base.numeric is not None and base.logical_type.is_numeric and not base.is_categorical_kind
+    counts: list[np.ndarray | None] = []
     if numeric:
-        one = ref if ref is not None and ref.numeric is not None else cur
-        other = cur if cur is not None and cur.numeric is not None else one
-        if one is None or one.numeric is None or other is None or not one.numeric.num_finite:
-            return [], []
-        try:
-            sb = shared_bins(one, other)
-        except ValueError:
-            return [], []
-        r, c = np.asarray(sb.reference, float), np.asarray(sb.current, float)
-        keep = np.ones(len(r), dtype=bool)
-        keep[0], keep[-1] = r[0] + c[0] > 0, r[-1] + c[-1] > 0
-        r, c = r[keep], c[keep]
-        if one is not ref:  # only the serving side has numbers: its counts are in "reference"
-            r, c = np.zeros_like(r), r
-        elif other is one and cur is not None:  # serving has the feature but no numbers
-            c = np.zeros_like(r)
+        with_numbers = [f for f in present if f.numeric is not None and f.numeric.num_finite]
+        if not with_numbers:
+            return tuple([] for _ in views)
+        basis = with_numbers[0]  # the training data when it has numbers: its bins for every dataset
+        for f in views:
+            if f is None or f.numeric is None:
+                counts.append(None)
+                continue
+            try:
+                counts.append(np.asarray(shared_bins(basis, f).current, float))
+            except ValueError:
+                counts.append(None)
+        known = [c for c in counts if c is not None]
+        if not known or len({len(c) for c in known}) != 1:
+            return tuple([] for _ in views)
+        keep = np.ones(len(known[0]), dtype=bool)
+        keep[0] = any(c[0] > 0 for c in known)
+        keep[-1] = any(c[-1] > 0 for c in known)
+        counts = [c[keep] if c is not None else None for c in counts]
     else:
-        empty = FeatureStatistics(base.name, base.arrow_type, base.logical_type, 0, 0)
-        ac = aligned_categories(ref or empty, cur or empty)
-        r, c = np.asarray(ac.reference, float), np.asarray(ac.current, float)
-        rs, cs = r / (r.sum() or 1), c / (c.sum() or 1)
-        order = np.argsort(-(rs + cs), kind="stable")[:SPARK_TOP]
-        r, c = r[order], c[order]
-    rs, cs = r / (r.sum() or 1), c / (c.sum() or 1)
-    top = max(float(rs.max(initial=0)), float(cs.max(initial=0))) or 1.0
-    # A side without numbers of its own (text where the other side has numbers) gets no bars.
-    has_ref = ref is not None and (not numeric or ref.numeric is not None)
-    has_cur = cur is not None and (not numeric or cur.numeric is not None)
-    return ([round(float(v) / top, 4) for v in rs] if has_ref else [],
-            [round(float(v) / top, 4) for v in cs] if has_cur else [])
+        aligned = [aligned_categories(base, f) if f is not None else None for f in views]
+        labels = list(dict.fromkeys(lab for ac in aligned if ac is not None for lab in ac.labels))
+        for ac in aligned:
+            if ac is None:
+                counts.append(None)
+                continue
+            by = dict(zip(ac.labels, ac.current, strict=True))
+            counts.append(np.asarray([float(by.get(lab, 0.0)) for lab in labels]))
+        total = sum(c / (c.sum() or 1) for c in counts if c is not None)
+        order = np.argsort(-np.asarray(total), kind="stable")[:SPARK_TOP]
+        counts = [c[order] if c is not None else None for c in counts]
+    shares = [c / (c.sum() or 1) if c is not None else None for c in counts]
+    top = max((float(x.max(initial=0)) for x in shares if x is not None), default=0.0) or 1.0
+    return tuple([round(float(v) / top, 4) for v in x] if x is not None else [] for x in shares)
 
 
 def chart_order(features: Iterable[str], distances: Mapping[str, float],

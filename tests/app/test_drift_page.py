@@ -45,18 +45,18 @@ def test_drift_renders_and_the_threshold_moves_the_verdicts(demo):
     assert {"temperature_c", "distance_km", "device_os"} <= set(table.loc[table["verdict"] == "drift", "feature"])
     assert {"l_infinity", "jensen_shannon_divergence", "psi"} <= set(table.columns)  # every distance
     assert set(table["threshold_source"]) == {"policy"}
-    demo.slider(key="cmp_thr_numeric_jensen_shannon_distance").set_value(0.9).run()
+    demo.number_input(key="cmp_thr_numeric_jensen_shannon_distance").set_value(0.9).run()
     assert not demo.exception
     fewer = _drifted(demo)[0]
     assert fewer < n
     # auto decides both kinds by the JS distance: its global threshold applies wherever it decides.
     assert set(_frame(demo, "feature", "threshold_source")["threshold_source"]) == {"global"}
-    demo.slider(key="cmp_thr_categorical_jensen_shannon_distance").set_value(0.005).run()
+    demo.number_input(key="cmp_thr_categorical_jensen_shannon_distance").set_value(0.005).run()
     assert _drifted(demo)[0] > fewer  # more categorical features drift at 0.005 than at 0.1
     captions = " ".join(c.value for c in demo.caption).replace("\\", "")  # Markdown escapes
     assert ("Not compared: key column: run_id; identifier: runner_id, runner_email; timestamp: run_date; "
             "not in environment SERVING: completed") in captions
-    assert "only in training: weather" in captions and "only in the compared data: app_version" in captions
+    assert "only in training: weather" in captions and "only in the serving data: app_version" in captions
 
 
 @pytest.mark.parametrize("policy", ["auto", "tfdv"])
@@ -75,7 +75,8 @@ def test_every_page_counts_the_same_drifted_features(demo, policy):
     assert not demo.exception
     cat = next(d.value for d in demo.dataframe if "unique" in d.value.columns)
     assert cat.loc[cat["feature"] == "run_id", "distance"].isna().all()
-    assert cat.loc[cat["feature"] == "device_os", "distance"].notna().all()
+    device_os = cat.loc[cat["feature"] == "device_os"].set_index("dataset")["distance"]
+    assert device_os.isna()["training"] and device_os.notna()["serving"]  # serving's distance to training
 
 
 def test_policy_and_method(demo):
@@ -115,9 +116,9 @@ def test_feature_skew_and_concept_shift(demo):
     assert row["num_joined"] == 2000 and row["mismatch_share"] == 1.0
     assert skew.set_index("feature").loc["pace_min_per_km", "num_mismatches"] == 0
     demo.selectbox(key="skew_feature").set_value("distance_km").run()
-    pairs = _frame(demo, "run_id", "training (reference)", "serving (current)")
+    pairs = _frame(demo, "run_id", "training", "serving")
     assert len(pairs) > 0
-    r, c = float(pairs.iloc[0]["training (reference)"]), float(pairs.iloc[0]["serving (current)"])
+    r, c = float(pairs.iloc[0]["training"]), float(pairs.iloc[0]["serving"])
     assert c == pytest.approx(r * 0.621371, abs=0.01)  # miles instead of km
     concept = _frame(demo, "feature", "verdict", "covariate_shift", "max_shift")
     verdicts = dict(zip(concept["feature"], concept["verdict"], strict=True))
@@ -147,7 +148,7 @@ def test_statistics_file_side_makes_row_analyses_unavailable(app, csv_ref, bytes
     assert not app.exception
     infos = [i.value for i in app.info]
     assert sum("statistics file" in i for i in infos) == 2  # feature skew and concept shift
-    assert any("raw serving rows" in c.value for c in app.caption)  # timeline
+    assert any("needs the raw rows" in c.value.replace("\\", "") and "Serving" in c.value for c in app.caption)  # timeline
     assert _drifted(app)[1] == 2  # x and y: "id" is the key, "when" a timestamp
 
 
@@ -181,10 +182,10 @@ def test_empty_state_and_literal_names(app, csv_ref, markdown_texts):
 
 
 def test_threshold_range_follows_the_method(demo):
-    slider = demo.slider(key="cmp_thr_numeric_jensen_shannon_distance")  # auto: bounded in [0, 1]
+    slider = demo.number_input(key="cmp_thr_numeric_jensen_shannon_distance")  # auto: bounded in [0, 1]
     assert (slider.min, slider.max) == (0.0, 1.0) and slider.value == pytest.approx(0.1)
     demo.selectbox(key="cmp_method_numeric").set_value("psi").run()
-    slider = demo.slider(key="cmp_thr_numeric_psi")
+    slider = demo.number_input(key="cmp_thr_numeric_psi")
     assert not demo.exception and slider.min == 0.0 and slider.max >= 2.0 and slider.value == pytest.approx(0.2)
     table = _frame(demo, "feature", "kind", "method", "statistic", "verdict")
     psi = table.loc[table["kind"] == "numeric", "psi"].astype(float)
@@ -192,7 +193,7 @@ def test_threshold_range_follows_the_method(demo):
     slider.set_value(1.5).run()
     assert not demo.exception and demo.session_state["thresholds"].methods["psi"] == 1.5
     demo.selectbox(key="cmp_method_numeric").set_value("normalized_wasserstein").run()
-    slider = demo.slider(key="cmp_thr_numeric_normalized_wasserstein")  # unbounded, so at least 2
+    slider = demo.number_input(key="cmp_thr_numeric_normalized_wasserstein")  # unbounded, so at least 2
     assert not demo.exception and slider.max >= 2.0 and slider.value == pytest.approx(0.1)
 
 
@@ -207,6 +208,41 @@ def test_p_value_threshold_range(app, csv_ref):
     app.run()
     app.switch_page(PAGE).run()
     assert not app.exception
-    slider = app.slider(key="cmp_thr_numeric_ks")
+    slider = app.number_input(key="cmp_thr_numeric_ks")
     assert (slider.min, slider.max) == (0.0005, 0.2)
-    assert slider.step < 0.001
+    slider.set_value(0.0005).run()  # the smallest level, exactly (a 0.01-step slider could not)
+    assert not app.exception and app.session_state["thresholds"].methods["ks"] == 0.0005
+
+
+def test_epoch_integer_column_splits_the_timeline(app, csv_ref):  # noqa: ANN001
+    """Regression (issue 11, defect 6): an epoch-number timestamp column could not be the timeline's time column."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    stamps = pd.date_range("2024-03-01", periods=400, freq="6h")
+    epoch = (stamps - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+    train = pd.DataFrame({"x": rng.normal(0, 1, 400), "c": rng.choice(["a", "b"], 400)})
+    serve = pd.DataFrame({"event_time": epoch, "x": rng.normal(0.3, 1, 400), "c": rng.choice(["a", "b"], 400)})
+    app.session_state["dataset_reference"] = csv_ref(train, "train.csv")
+    app.session_state["dataset_current"] = csv_ref(serve, "serve.csv")
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    box = app.selectbox(key="drift_timestamp")
+    assert box.options == ["event_time (epoch number)"]
+    assert app.selectbox(key="drift_epoch_unit").value == "s"  # guessed from the range
+    captions = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert "event_time holds integers: read as seconds since 1970, 2024-03-01 to 2024-06-08 18:00:00" in captions
+    assert "(the unit guessed from their range)" in captions
+    app.toggle(key="drift_timeline").set_value(True).run()
+    assert not app.exception
+    spans = _frame(app, "span", "num_examples")
+    assert spans["num_examples"].sum() == 400 and spans["span"].iloc[0] == "2024-02-26"  # weeks start on Monday
+    # The time column is not a feature of the spans (an epoch number would drift in every span).
+    import json
+
+    charts = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+    timeline = next(c for c in charts if "span start" in json.dumps(c["layout"].get("xaxis", {})))
+    assert timeline["layout"]["xaxis"]["type"] == "date"
+    names = {t.get("name") for t in timeline["data"]}
+    assert "x" in names and "event_time" not in names

@@ -78,8 +78,8 @@ def test_valid_edit_applies_and_the_anomalies_follow(demo):
     # The Anomalies page reflects it.
     demo.switch_page("pages/anomalies.py").run()
     assert not demo.exception
-    assert not any(b.key == "accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os" for b in demo.button)
-    assert any(b.key == "accept:INT_TYPE_BIG_INT:age" for b in demo.button)
+    assert not any(b.key == "current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os" for b in demo.button)
+    assert any(b.key == "current:accept:INT_TYPE_BIG_INT:age" for b in demo.button)
 
 
 def test_range_edit_removes_the_range_anomaly(demo):

@@ -61,7 +61,7 @@ def test_reference_only_figures(page):
     num, cat = t["numeric"], t["categorical"]
     assert list(num["feature"]) == ["alpha", "beta", "gamma_share"]  # one dataset: one row per feature
     assert set(num["dataset"]) == {"training"}
-    assert list(num.columns) == ["feature", "type", "dataset", "distribution", "count", "missing", "mean", "std",
+    assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "count", "missing", "mean", "std",
                                  "zeros", "min", "median", "max", "alerts"]
     a = _row(num, "alpha")
     assert a["count"] == 5
@@ -87,14 +87,16 @@ def test_both_sides_one_row_each_and_sort_by_missing(page):
     # Facets layout: a training row then a serving row per feature, one column per figure.
     assert list(num["feature"]) == ["alpha", "alpha", "beta", "beta", "gamma_share", "gamma_share"]
     assert list(num["dataset"]) == ["training", "serving"] * 3
-    assert list(num.columns) == ["feature", "type", "dataset", "distribution", "count", "missing", "mean", "std",
-                                 "zeros", "min", "median", "max", "alerts", "distance"]
+    # A sparkline column per dataset (a chart column has one colour: each dataset's own).
+    assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "dist_serving", "count", "missing",
+                                 "mean", "std", "zeros", "min", "median", "max", "alerts", "distance"]
     assert _row(num, "beta")["mean"] == pytest.approx(30.0)
     assert _row(num, "beta", "serving")["mean"] == pytest.approx(130.0)
     assert _row(num, "alpha", "serving")["zeros"] == 0 and _row(num, "alpha", "serving")["missing"] == 0
     assert "60.0% missing" in _row(num, "gamma_share")["alerts"]  # each dataset's own alerts
     assert "missing" not in _row(num, "gamma_share", "serving")["alerts"]
-    assert _row(num, "beta")["distance"] == _row(num, "beta", "serving")["distance"] > 0
+    # Each compared dataset's distance to training on its own row; the training row has none.
+    assert pd.isna(_row(num, "beta")["distance"]) and _row(num, "beta", "serving")["distance"] > 0
     at.selectbox(key="stats_sort").select("missing share").run()
     assert not at.exception
     num = _tables(at)["numeric"]
@@ -255,14 +257,14 @@ def test_slice_by_shows_one_slice_of_both_datasets(app):
     assert _row(cat, "route_type")["top"] == "track" and _row(cat, "route_type")["unique"] == 1
     # The serving data has no track run: its side of the slice is empty.
     assert _row(num, "distance_km", "serving")["alerts"] == "not in this dataset"
-    assert any("slice route\\_type = track" in c.value and "\\(0 rows\\)" in c.value for c in at.caption)
+    assert any("slice route\\_type = track" in c.value and ": 0 rows" in c.value for c in at.caption)
     box = at.selectbox(key="stats_slice").set_value("road").run()
     assert not at.exception
     n_road = int((train["route_type"] == "road").sum())
     num = _tables(at)["numeric"]
     assert _row(num, "distance_km")["count"] == n_road
     assert _row(num, "distance_km", "serving")["count"] == int((serve["route_type"] == "road").sum())
-    assert _row(num, "distance_km")["distance"] == _row(num, "distance_km")["distance"]  # a distance (not NaN)
+    assert _row(num, "distance_km", "serving")["distance"] >= 0  # the slice compared (a distance, not NaN)
 
 
 def test_slices_capped_warning(page):
@@ -329,7 +331,10 @@ def test_sparklines_expand_all_and_quantile_view(demo_page):
     num = _tables(at)["numeric"]
     numbers = num[num["type"] != "STRING"]  # elevation_ft is text in serving: no numeric bars for that row
     assert len(numbers) == len(num) - 1
-    assert all(isinstance(v, list | np.ndarray) and len(v) > 0 for v in numbers["distribution"])
+    own = [row[f"dist_{row['dataset']}"] for _, row in numbers.iterrows()]  # each row's bars in its dataset's column
+    assert all(isinstance(v, list | np.ndarray) and len(v) > 0 for v in own)
+    other = [row["dist_serving" if row["dataset"] == "training" else "dist_training"] for _, row in num.iterrows()]
+    assert all(v is None or (isinstance(v, float) and math.isnan(v)) or len(v) == 0 for v in other)
     labels = [e.label for e in at.expander]
     # The most changed features first, identifier-like columns (run_id, runner_id) never among the first.
     assert not any(lab.startswith(("run\\_id", "runner\\_id")) for lab in labels[:3])

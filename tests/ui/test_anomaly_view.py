@@ -13,7 +13,9 @@ from dvtools.errors import UsageError
 from dvtools.schema import Feature, FeatureType, FloatDomain, IntDomain, Schema, StringDomain, infer_schema
 from dvtools.statistics.engine import compute_statistics
 from dvtools.ui import anomaly_view as av
+from dvtools.ui import drift_view as dv
 from dvtools.validation import Anomaly, AnomalyType, Severity, Thresholds, accept_anomaly, validate_statistics
+from dvtools.validation import drilldown as dd
 
 T = AnomalyType
 
@@ -44,10 +46,10 @@ def _a(feature: str | None, type_: T, observed=None, expected=None, **details) -
 
 
 def _ids(a: Anomaly) -> list[int]:
-    rows = av.drilldown_rows(TABLE, a, SCHEMA.get(a.feature) if a.feature else None, limit=100)
+    rows = dd.drilldown_rows(TABLE, a, SCHEMA.get(a.feature) if a.feature else None, limit=100)
     assert rows.column_names[:2] == ["row", a.feature]
     assert rows.column("row").to_pylist() == rows.column("id").to_pylist()
-    assert av.drilldown_count(TABLE, a, SCHEMA.get(a.feature)) == rows.num_rows
+    assert dd.drilldown_count(TABLE, a, SCHEMA.get(a.feature)) == rows.num_rows
     return rows.column("id").to_pylist()
 
 
@@ -73,29 +75,29 @@ def _ids(a: Anomaly) -> list[int]:
     (_a("tags", T.ENUM_TYPE_UNEXPECTED_STRING_VALUES, unexpected=[["zz", 3], ["c", 1]]), [1, 5, 7]),
 ])
 def test_drilldown_returns_exactly_the_offending_rows(anomaly, expected):
-    assert av.supports_drilldown(anomaly)
+    assert dd.supports_drilldown(anomaly)
     assert _ids(anomaly) == expected
 
 
 def test_drilldown_limit_and_unsupported():
     a = _a("age", T.INT_TYPE_BIG_INT, 150, 70)
-    assert av.drilldown_rows(TABLE, a, SCHEMA.get("age"), limit=1).column("id").to_pylist() == [1]
+    assert dd.drilldown_rows(TABLE, a, SCHEMA.get("age"), limit=1).column("id").to_pylist() == [1]
     for b in (_a("age", T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH, 0.5, 0.1), _a(None, T.DATASET_LOW_NUM_EXAMPLES),
               _a("missing_column", T.INT_TYPE_BIG_INT, 1, 0)):
-        assert av.drilldown_mask(TABLE, b, None) is None
-        assert av.drilldown_rows(TABLE, b, None).num_rows == 0
+        assert dd.drilldown_mask(TABLE, b, None) is None
+        assert dd.drilldown_rows(TABLE, b, None).num_rows == 0
 
 
 def test_drilldown_without_a_schema_domain_uses_the_anomaly():
     a = _a("os", T.ENUM_TYPE_UNEXPECTED_STRING_VALUES, unexpected=[["iOS 18", 2], ["Android 15", 1]])
-    assert av.drilldown_rows(TABLE, a, None).column("id").to_pylist() == [1, 4, 7]
+    assert dd.drilldown_rows(TABLE, a, None).column("id").to_pylist() == [1, 4, 7]
     b = _a("age", T.INT_TYPE_BIG_INT, 150, 70)
-    assert av.drilldown_rows(TABLE, b, None).column("id").to_pylist() == [1, 6]
+    assert dd.drilldown_rows(TABLE, b, None).column("id").to_pylist() == [1, 6]
 
 
 def test_drilldown_keeps_a_column_called_row():
     t = TABLE.append_column("row", pa.array(["x"] * TABLE.num_rows))
-    rows = av.drilldown_rows(t, _a("age", T.INT_TYPE_SMALL_INT, 17, 18), SCHEMA.get("age"))
+    rows = dd.drilldown_rows(t, _a("age", T.INT_TYPE_SMALL_INT, 17, 18), SCHEMA.get("age"))
     assert rows.column_names[:2] == ["_row", "age"] and rows.column("row").to_pylist() == ["x"]
 
 
@@ -111,7 +113,7 @@ def test_drilldown_on_the_demo_matches_the_anomaly_counts():
                                 thresholds=Thresholds(linf=0.1, js=0.1))
     checked = 0
     for a in found:
-        n = av.drilldown_count(table, a, schema.get(a.feature) if a.feature else None)
+        n = dd.drilldown_count(table, a, schema.get(a.feature) if a.feature else None)
         if a.type == T.ENUM_TYPE_UNEXPECTED_STRING_VALUES:
             assert n == a.details["num_unexpected"]
             checked += 1
@@ -233,7 +235,7 @@ def comparison():
 
 
 def test_drift_table_lays_out_the_engine_verdicts(comparison):
-    df = av.drift_table(comparison)
+    df = dv.drift_table(comparison)
     assert list(df.columns[:8]) == ["feature", "kind", "method", "statistic", "threshold", "threshold_source",
                                     "verdict", "past"]
     by = df.set_index("feature")
@@ -242,7 +244,7 @@ def test_drift_table_lays_out_the_engine_verdicts(comparison):
         assert by.loc[f.feature, "threshold_source"] == f.threshold_source
     assert df.iloc[0]["verdict"] == "drift"  # drifted first
     assert "jensen_shannon_distance" in df.columns and "l_infinity" in df.columns
-    assert "k" not in set(av.drift_table(comparison, exclude=["k"])["feature"])
+    assert "k" not in set(dv.drift_table(comparison, exclude=["k"])["feature"])
 
 
 def test_threshold_helpers_change_the_engine_layers(comparison):
@@ -254,14 +256,14 @@ def test_threshold_helpers_change_the_engine_layers(comparison):
     assert av.effective_threshold(th, "categorical", 2000) == 0.5
     th = av.with_compare(th, "k", True)
     assert th.per_feature["k"].compare is True and av.with_compare(th, "k", None).per_feature == {}
-    assert av.past_threshold("ks", 0.01, 0.05) == pytest.approx(5.0)
-    assert av.past_threshold("psi", 0.1, 0.2) == pytest.approx(0.5)
+    assert dv.past_threshold("ks", 0.01, 0.05) == pytest.approx(5.0)
+    assert dv.past_threshold("psi", 0.1, 0.2) == pytest.approx(0.5)
 
 
 def test_feature_findings(comparison):
-    f = dict(av.feature_findings(comparison["x"]))
+    f = dict(dv.feature_findings(comparison["x"]))
     assert "(jensen_shannon_divergence 0.0" in f["verdict"]
-    assert "outside the reference range" in f
+    assert "outside the training range" in f
 
 
 def test_slider_range_by_method():

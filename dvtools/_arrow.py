@@ -1,0 +1,140 @@
+"""Arrow <-> numpy without pyarrow's pandas import (start-up).
+
+pyarrow imports pandas (~0.3-0.4 s, more than numpy and pyarrow together) the first time an array
+is converted to numpy (``Array.to_numpy``, ``np.asarray``), a Python value to Arrow (``pa.array``,
+``pa.scalar``, and every ``pyarrow.compute`` call given a Python number or bool) or a table is
+grouped (``Table.group_by`` loads ``pyarrow.dataset``). The statistics, validation and CLI paths
+convert through these helpers instead, so ``dvtools stats`` / ``validate`` of a small file never pay
+for pandas (pinned by ``tests/test_startup.py``). They read and build Arrow buffers directly:
+zero-copy views where the layout allows, the same values as pyarrow's own conversions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_DTYPES: dict[pa.DataType, np.dtype[Any] | None] = {}
+
+
+def _numpy_dtype(t: pa.DataType) -> np.dtype[Any] | None:
+    """The numpy dtype whose bytes are the values buffer of a fixed-width ``t`` (None if there is none)."""
+    try:
+        return _DTYPES[t]
+    except KeyError:
+        dtype = _DTYPES[t] = _find_dtype(t)
+        return dtype
+
+
+def _find_dtype(t: pa.DataType) -> np.dtype[Any] | None:
+    if pa.types.is_integer(t):
+        return np.dtype(f"{'i' if pa.types.is_signed_integer(t) else 'u'}{t.bit_width // 8}")
+    if pa.types.is_floating(t):
+        return np.dtype(f"f{t.bit_width // 8}")
+    if pa.types.is_timestamp(t) or pa.types.is_date64(t) or pa.types.is_duration(t) or pa.types.is_time64(t):
+        return np.dtype("i8")
+    if pa.types.is_date32(t) or pa.types.is_time32(t):
+        return np.dtype("i4")
+    return None
+
+
+def to_numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The values of a null-free array as numpy: a read-only zero-copy view for numbers, a copy for bools.
+
+    Temporal types give their integer storage (timestamps: int64 in their unit). Arrays with
+    nulls or of other types fall back to ``Array.to_numpy`` (which may import pandas).
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    t = arr.type
+    if arr.null_count == 0:
+        dtype = _numpy_dtype(t)
+        if dtype is not None:
+            buf = arr.buffers()[1]
+            if buf is None or len(arr) == 0:
+                return np.zeros(0, dtype=dtype)
+            return np.frombuffer(buf, dtype=dtype, count=len(arr), offset=arr.offset * dtype.itemsize)
+        if pa.types.is_boolean(t):
+            return to_numpy(pc.cast(arr, pa.uint8())).astype(bool)
+    return arr.to_numpy(zero_copy_only=False)
+
+
+def from_numpy(values: np.ndarray, type: pa.DataType | None = None) -> pa.Array:  # noqa: A002 - pyarrow's name
+    """A null-free Arrow array of a 1-d numeric or bool numpy array (``type`` casts it, e.g. to int64)."""
+    values = np.ascontiguousarray(values)
+    if values.dtype == np.bool_:
+        arr = pa.Array.from_buffers(pa.bool_(), values.size, [None, pa.py_buffer(np.packbits(values, bitorder="little"))])
+    else:
+        native = _from_dtype(values.dtype)
+        arr = pa.Array.from_buffers(native, values.size, [None, pa.py_buffer(values)])
+    return arr if type is None or arr.type == type else arr.cast(type)
+
+
+def _from_dtype(dtype: np.dtype[Any]) -> pa.DataType:
+    kind, size = dtype.kind, dtype.itemsize
+    if kind == "f":
+        return {2: pa.float16(), 4: pa.float32(), 8: pa.float64()}[size]
+    if kind == "i":
+        return {1: pa.int8(), 2: pa.int16(), 4: pa.int32(), 8: pa.int64()}[size]
+    if kind == "u":
+        return {1: pa.uint8(), 2: pa.uint16(), 4: pa.uint32(), 8: pa.uint64()}[size]
+    raise TypeError(f"no Arrow type for numpy dtype {dtype}")
+
+
+def strings(values: Sequence[str | None]) -> pa.Array:
+    """A ``string`` array of Python strings (None: null), built from its buffers."""
+    n = len(values)
+    encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    if n:
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    if offsets[-1] >= 2**31:  # beyond 32-bit offsets: pyarrow's error
+        return pa.array(values, type=pa.string())
+    return pa.Array.from_buffers(pa.string(), n, [_validity(values), pa.py_buffer(offsets.astype(np.int32)),
+                                                  pa.py_buffer(b"".join(encoded))])
+
+
+def _validity(values: Sequence[Any]) -> pa.Buffer | None:
+    valid = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    return None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+
+
+def array(values: Sequence[Any], type: pa.DataType) -> pa.Array:  # noqa: A002 - pyarrow's name
+    """``pa.array(values, type)`` for the value types of statistics (numbers, bools, strings, nulls).
+
+    Other types (and numbers with nulls) go through ``pa.array``.
+    """
+    if pa.types.is_string(type) and all(v is None or isinstance(v, str) for v in values):
+        return strings(values)
+    if any(v is None for v in values) or not values and not (pa.types.is_integer(type) or pa.types.is_floating(type)
+                                                             or pa.types.is_boolean(type)):
+        if not any(v is not None for v in values):
+            return pa.nulls(len(values), type)
+        return pa.array(values, type=type)
+    if pa.types.is_boolean(type) and all(isinstance(v, bool) for v in values):
+        return from_numpy(np.array(values, dtype=bool))
+    dtype = _numpy_dtype(type)
+    kind = int if pa.types.is_integer(type) else float if pa.types.is_floating(type) else None
+    if dtype is not None and kind is not None and all(type_ is kind for type_ in map(_type_of, values)):
+        try:
+            return from_numpy(np.array(values, dtype=dtype), type)
+        except OverflowError:  # pyarrow's error for an int out of range
+            pass
+    return pa.array(values, type=type)
+
+
+def _type_of(value: Any) -> type:
+    return type(value)
+
+
+def scalar(value: Any, type: pa.DataType) -> pa.Scalar:  # noqa: A002 - pyarrow's name
+    """``pa.scalar(value, type)`` for a number, bool, string or None (``pyarrow.compute`` arguments)."""
+    return array([value], type)[0]
+
+
+FALSE = scalar(False, pa.bool_())
+"""The ``false`` scalar (``pc.fill_null(mask, FALSE)``: a Python ``False`` would import pandas)."""

@@ -1,0 +1,383 @@
+"""The Anomalies page's components: thresholds, the two labelled groups of findings, cards, accept and undo.
+
+One group per pair: evaluation vs training (the schema's drift comparators) and serving vs
+training (skew comparators), each from THE cached comparison of that pair
+(:func:`dvtools.ui.analysis.anomalies`). :func:`results` is a fragment: moving a threshold,
+filtering, accepting or undoing reruns it alone (statistics, the navigation and the rest of the
+page are not built again). State goes through :mod:`dvtools.ui.state`; rows through
+:func:`dvtools.validation.drilldown.drilldown`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dvtools.errors import DvtoolsError
+from dvtools.schema.model import Schema
+from dvtools.statistics.model import LogicalType
+from dvtools.ui import analysis, anomaly_view, cache, comparator_controls, components, state
+from dvtools.ui.charts import SEVERITY_COLORS
+from dvtools.ui.drift_view import not_compared_text
+from dvtools.ui.format import format_pair, human_count, md_escape, plural
+from dvtools.ui.frame import refresh_navigation_if_stale, validation_error
+from dvtools.ui.threshold_input import threshold_input
+from dvtools.validation import EXPLANATIONS, AnomalyNotAcceptable, accept_anomaly
+from dvtools.validation.anomalies import Anomaly
+from dvtools.validation.drilldown import RANGE_TYPES, drilldown, supports_drilldown
+
+MAX_CARDS = 40  # per group; the table above lists every anomaly
+DRILLDOWN_ROWS = 20
+BADGE = {"ERROR": "red", "WARNING": "orange"}
+MESSAGE = "_anomalies_message"  # (kind, text) shown once after an accept or an undo
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _say(kind: str, text: str) -> None:
+    st.session_state[MESSAGE] = (kind, text)
+
+
+def show_message() -> None:
+    """The message of the last accept / undo / threshold error, once."""
+    msg = st.session_state.pop(MESSAGE, None)
+    if msg:
+        components.show_messages([msg[1]], "error" if msg[0] == "error" else "info")
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+def _apply_global(name: str, value: float | None) -> None:
+    """A validation threshold changed (None for min examples ratio: off)."""
+    if name == "min_examples_ratio" and not value:
+        value = None
+    try:
+        state.set_thresholds(anomaly_view.with_globals(state.get_thresholds(), **{name: value}))
+    except DvtoolsError as e:
+        _say("error", str(e))
+
+
+def _set_override() -> None:
+    ss = st.session_state
+    feature = ss.get("thr_feature")
+    if feature is None:
+        return
+    try:
+        new = anomaly_view.with_override(
+            state.get_thresholds(), feature, linf=ss.get("thr_feature_linf"), js=ss.get("thr_feature_js"),
+            missing_share_tolerance=ss.get("thr_feature_missing"), range_tolerance=ss.get("thr_feature_range"),
+        )
+    except DvtoolsError as e:
+        _say("error", str(e))
+        return
+    state.set_thresholds(new)
+
+
+def _clear_override() -> None:
+    feature = st.session_state.get("thr_feature")
+    if feature is not None:
+        state.set_thresholds(anomaly_view.without_override(state.get_thresholds(), feature))
+
+
+def thresholds(data: analysis.Loaded, features: list[str]) -> None:
+    """Drift/skew thresholds (shared with Skew & drift), validation thresholds and per-feature overrides."""
+    th = state.get_thresholds()
+    pair = data.pair()
+    assert pair is not None and pair.reference.stats is not None
+    try:
+        comparison = analysis.comparison(data, pair)
+    except Exception:  # noqa: BLE001 - the groups below report a failed validation
+        comparison = None
+    with st.expander("Thresholds (shared with the Skew & drift page)", icon=":material/tune:"):
+        left, right = st.columns(2)
+        with left:
+            st.caption("Drift / skew")
+            comparator_controls.render(pair.reference.stats.num_examples, comparison)
+        with right:
+            st.caption("Validation")
+            threshold_input("Missing-share tolerance", key="thr_missing", value=th.missing_share_tolerance,
+                            on_change=lambda v: _apply_global("missing_share_tolerance", v or 0.0),
+                            help="MISSING_SHARE_INCREASE when the missing share rises by more than this "
+                                 "(0.05 = 5 points).")
+            threshold_input("Range tolerance", key="thr_range", value=th.range_tolerance, high=0.5,
+                            on_change=lambda v: _apply_global("range_tolerance", v or 0.0),
+                            help="Share of values allowed outside a schema range before the range anomaly fires.")
+            threshold_input("Min examples ratio", key="thr_min_examples", value=th.min_examples_ratio or 0.0,
+                            on_change=lambda v: _apply_global("min_examples_ratio", v),
+                            help="COMPARATOR_LOW_NUM_EXAMPLES when compared rows / training rows is below this "
+                                 "(0 = off).")
+            _overrides(th, features)
+
+
+def _overrides(th: Any, features: list[str]) -> None:
+    st.caption("Per-feature overrides")
+    if not features:
+        st.caption("No features.")
+        return
+    st.selectbox("Feature", features, key="thr_feature")
+    st.caption("Blank = the global value (or the schema's). L-infinity / Jensen-Shannon here win over "
+               "every other layer for this feature.")
+    c1, c2 = st.columns(2)
+    threshold_input("L-infinity", key="thr_feature_linf", value=None, allow_blank=True, container=c1)
+    threshold_input("Jensen-Shannon", key="thr_feature_js", value=None, allow_blank=True, container=c2)
+    threshold_input("Missing tolerance", key="thr_feature_missing", value=None, allow_blank=True, container=c1)
+    threshold_input("Range tolerance", key="thr_feature_range", value=None, allow_blank=True, container=c2)
+    c1.button("Set override", key="thr_override_set", on_click=_set_override)
+    c2.button("Clear", key="thr_override_clear", on_click=_clear_override)
+    if th.per_feature:
+        st.dataframe(anomaly_view.overrides_frame(th), hide_index=True, key="thr_overrides")
+
+
+# --------------------------------------------------------------------------- accept and undo
+
+
+def _accept(role: str, anomaly: Anomaly) -> None:
+    """Button callback: change the schema so the anomaly is expected (the schema before goes on the undo stack)."""
+    data = analysis.loaded()
+    pair = data.pair(role)
+    schema = analysis.schema_in_use(data)
+    if schema is None or pair is None:
+        return
+    try:
+        new = accept_anomaly(schema, anomaly, current=pair.current.stats)
+    except (AnomalyNotAcceptable, DvtoolsError, ValueError) as e:
+        _say("error", f"cannot accept: {e}")
+        return
+    where = anomaly.feature if anomaly.feature is not None else "the dataset"
+    what = f"{anomaly.type.value} for {where} ({pair.current.name.lower()} data)"
+    state.push_schema_undo(what)
+    state.set_schema(new, "edited")
+    _say("success", f"Accepted {what}: the schema was changed. \"Undo accept\" restores the schema before it.")
+
+
+def _undo() -> None:
+    what = state.undo_schema()
+    if what is not None:
+        _say("success", f"Undone: accepted {what}.")
+
+
+def undo_bar() -> None:
+    """"Undo accept" while an accepted anomaly can be undone (the schema before the last accept comes back)."""
+    what = state.last_undo()
+    if what is None:
+        return
+    c1, c2 = st.columns([1, 4], vertical_alignment="center")
+    c1.button("Undo accept", key="anom_undo", icon=":material/undo:", on_click=_undo,
+              help="Restore the schema as it was before the last accepted anomaly.")
+    c2.caption(md_escape(f"Last accepted: {what}."))
+
+
+# --------------------------------------------------------------------------- one anomaly
+
+
+def _severity_style(v: object) -> str:
+    color = SEVERITY_COLORS.get(str(v))
+    return f"color: white; background-color: {color}; font-weight: 600" if color else ""
+
+
+def _table(rows: pd.DataFrame, key: str) -> None:
+    styled = rows.drop(columns=["index"]).style.map(_severity_style, subset=["severity"])
+    st.dataframe(styled, hide_index=True, key=key, height=min(38 + 35 * max(len(rows), 1), 420),
+                 column_config={"description": st.column_config.TextColumn(width="large"),
+                                "details": st.column_config.TextColumn(width="medium")})
+
+
+def _details(a: Anomaly) -> None:
+    items = anomaly_view.details_items(a)
+    if items:
+        st.dataframe(pd.DataFrame(items, columns=["detail", "value"]), hide_index=True)
+    for name, table in anomaly_view.details_tables(a).items():
+        st.caption(name.replace("_", " "))
+        st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 300))
+
+
+def _explanation(a: Anomaly) -> None:
+    ex = EXPLANATIONS.get(a.type)
+    if ex is None:
+        st.caption("No explanation for this type.")
+        return
+    st.markdown(f"**What it means.** {ex.meaning}")
+    st.markdown("**Likely causes.**\n" + "\n".join(f"- {c}" for c in ex.likely_causes))
+    st.markdown(f"**What to do.** {ex.what_to_do}")
+
+
+def _drilldown(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> None:
+    ref = pair.current.ref
+    if not ref.has_rows:
+        st.info(md_escape(f"Drill-down needs the raw rows: {pair.current.label} is a statistics file."),
+                icon=":material/info:")
+        return
+    exp = st.expander("Rows that cause it", key=f"drill:{key}", on_change="rerun", icon=":material/table_rows:")
+    if not exp.open:
+        return
+    with exp:
+        try:
+            table = cache.table_for(ref)
+        except DvtoolsError as e:
+            st.error(md_escape(str(e)), icon=":material/error:")
+            return
+        if table is None:
+            st.info("Drill-down needs the raw rows.", icon=":material/info:")
+            return
+        f = schema.get(a.feature) if schema is not None and a.feature is not None else None
+        found = drilldown(table, a, f, limit=DRILLDOWN_ROWS)
+        if found is None or not found.count:
+            st.caption("No row of the loaded data shows it (the statistics may come from a sample or a sketch).")
+            return
+        st.caption(md_escape(f"{plural(found.count, 'row')} of {human_count(table.num_rows)} in {pair.current.label}"
+                             f" — the first {found.rows.num_rows} (row = data row number in the file, from 0):"))
+        st.dataframe(found.rows.to_pandas(), hide_index=True)
+
+
+def observed_expected(a: Anomaly, pair: analysis.Pair) -> tuple[str, str]:
+    """Observed and expected as texts that differ whenever the values do (:func:`~dvtools.ui.format.format_pair`).
+
+    Range anomalies carry values of the feature: formatted by its type (a timestamp as a date, in
+    its unit); the others carry shares, distances and counts.
+    """
+    kind, unit = None, None
+    stats = pair.current.stats
+    if a.type in RANGE_TYPES and a.feature is not None and stats is not None and a.feature in stats.features:
+        f = stats.features[a.feature].value_view
+        kind = f.logical_type
+        unit = components.time_unit(f.numeric_type) if f.logical_type == LogicalType.TIMESTAMP else None
+    if isinstance(a.observed, int | float) and isinstance(a.expected, int | float) \
+            and not isinstance(a.observed, bool) and not isinstance(a.expected, bool):
+        return format_pair(a.observed, a.expected, kind, unit=unit)
+    return anomaly_view.format_value(a.observed), anomaly_view.format_value(a.expected)
+
+
+def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> None:
+    sev = a.severity.value
+    ex = EXPLANATIONS.get(a.type)
+    feature = a.feature if a.feature is not None else anomaly_view.DATASET_LABEL
+    uid = components.stable_key("card", key)
+    with st.container(border=True, key=uid):
+        left, right = st.columns([6, 1], vertical_alignment="center")
+        with left:
+            title = f" — {md_escape(ex.title)}" if ex else ""
+            st.markdown(f":{BADGE.get(sev, 'gray')}-badge[{sev}] **{md_escape(feature)}** · "
+                        f"`{a.type.value}`{title}")
+        with right:
+            if anomaly_view.acceptable(schema, a):
+                st.button("Accept", key=key, on_click=_accept, args=(pair.role, a), icon=":material/check:",
+                          help="Change the schema so this is expected from now on (Undo accept restores it).")
+        st.markdown(md_escape(a.description))
+        observed, expected = observed_expected(a, pair)
+        st.caption(f"observed: {md_escape(observed)} · expected: {md_escape(expected)}")
+        c1, c2 = st.columns(2)
+        # Lazy: a closed expander's content is not built (up to MAX_CARDS cards, on every rerun of a threshold).
+        with c1, st.expander("Numbers behind it", key=f"{uid}_numbers", on_change="rerun") as numbers:
+            if numbers.open:
+                _details(a)
+        with c2, st.expander("What does this mean?", key=f"{uid}_explanation", on_change="rerun") as meaning:
+            if meaning.open:
+                _explanation(a)
+        if supports_drilldown(a):
+            _drilldown(a, schema, pair, key)
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def _summary(found: list[Anomaly]) -> None:
+    s = anomaly_view.count_summary(found)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Anomalies", f"{s['total']:,}")
+    c2.metric("Errors", f"{s['errors']:,}")
+    c3.metric("Warnings", f"{s['warnings']:,}")
+    c4.metric("Features affected", f"{s['features']:,}")
+
+
+def _filters(groups: list[tuple[analysis.Pair, list[Anomaly]]]) -> dict[str, list[str]]:
+    everything = [a for _, found in groups for a in found]
+    if not everything:
+        return {}
+    c1, c2, c3 = st.columns(3)
+    sevs = c1.multiselect("Severity", ["ERROR", "WARNING"], key="anom_severity", placeholder="all")
+    types = c2.multiselect("Type", sorted({a.type.value for a in everything}), key="anom_type", placeholder="all")
+    feats = c3.multiselect("Feature", list(dict.fromkeys(
+        a.feature if a.feature is not None else anomaly_view.DATASET_LABEL for a in everything)),
+        key="anom_feature", placeholder="all")
+    return {"severities": sevs, "types": types, "features": feats}
+
+
+def card_key(pair: analysis.Pair, a: Anomaly) -> str:
+    """The Accept button's key: ``<pair role>:accept:<TYPE>:<feature>`` (stable across reruns)."""
+    return f"{pair.role}:{anomaly_view.anomaly_key(a)}"
+
+
+def _group(data: analysis.Loaded, pair: analysis.Pair, found: list[Anomaly] | None, error: str | None,
+           schema: Schema | None, filters: dict[str, list[str]]) -> None:
+    st.header(pair.title, anchor=f"anomalies-{pair.role}", divider="gray")
+    env = analysis.environment_for(pair)
+    st.caption(md_escape(f"{pair.current.label} against the schema in use ({state.schema_origin()}) and "
+                         f"{pair.reference.label}" + (f"; environment {env}" if env else "")
+                         + f"; the schema's {pair.comparator} comparators."))
+    if error is not None:
+        components.show_messages([error], "error")
+        return
+    assert found is not None
+    try:
+        comparison = analysis.comparison(data, pair)
+    except Exception:  # noqa: BLE001 - validation succeeded: a comparison failure shows on Skew & drift
+        comparison = None
+    if comparison is not None:
+        if comparison.nothing_compared:
+            st.warning(md_escape(comparison.nothing_compared_reason().capitalize() + ": no distribution checked."),
+                       icon=":material/warning:")
+        elif comparison.not_compared:
+            st.caption("Not compared: " + md_escape(not_compared_text(comparison))
+                       + " (Skew & drift page: compare anyway).")
+    if not found:
+        st.success(md_escape(f"No anomalies: {pair.current.label} matches the schema and the training data "
+                             "within the thresholds."), icon=":material/check_circle:")
+        return
+    _summary(found)
+    shown = anomaly_view.filter_anomalies(found, **filters)
+    rows = anomaly_view.anomaly_rows(found)
+    _table(rows[rows["index"].isin([i for i, _ in shown])], key=f"anomaly_table_{pair.role}")
+    if not shown:
+        st.info("No anomaly matches the filters.", icon=":material/filter_alt:")
+        return
+    if len(shown) > MAX_CARDS:
+        st.caption(f"Cards for the first {MAX_CARDS} of {len(shown):,}: filter to see the others.")
+    used: set[str] = set()
+    per_severity = anomaly_view.count_summary([a for _, a in shown])
+    heading = None
+    for i, a in shown[:MAX_CARDS]:
+        if a.severity.value != heading:
+            heading = a.severity.value
+            n = per_severity["errors"] if heading == "ERROR" else per_severity["warnings"]
+            st.subheader(f"{'Errors' if heading == 'ERROR' else 'Warnings'} ({n:,})")
+        key = card_key(pair, a)
+        if key in used:
+            key = f"{key}#{i}"
+        used.add(key)
+        _card(a, schema, pair, key)
+
+
+@st.fragment
+def results() -> None:
+    """Thresholds, undo, filters and both groups: a fragment, so a threshold move reruns this alone."""
+    data = analysis.loaded()
+    refresh_navigation_if_stale(data)  # a changed count: the whole app once, so the badges stay true
+    show_message()
+    schema = analysis.schema_in_use(data)
+    features = list(dict.fromkeys([*(schema.feature_names if schema else []),
+                                   *(n for p in data.pairs for n in p.current.stats.features)]))  # type: ignore[union-attr]
+    thresholds(data, features)
+    undo_bar()
+    groups: list[tuple[analysis.Pair, list[Anomaly] | None, str | None]] = []
+    for pair in data.pairs:
+        try:
+            groups.append((pair, analysis.anomalies(data, pair), None))
+        except Exception as e:  # noqa: BLE001 - any failure: one line here, "(!)" on the navigation badge
+            groups.append((pair, None, validation_error(e)))
+    filters = _filters([(p, found) for p, found, _ in groups if found])
+    for pair, found, error in groups:
+        _group(data, pair, found, error, schema, filters)
