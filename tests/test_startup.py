@@ -65,13 +65,14 @@ STATS_MODULES = {
     "dvtools.io.csvfile", "dvtools.io.files", "dvtools.io.sources", "dvtools.jsonsafe", "dvtools.limits",
     "dvtools.statistics", "dvtools.statistics.accumulators", "dvtools.statistics.engine", "dvtools.statistics.maths",
     "dvtools.statistics.model", "dvtools.statistics.sketches", "dvtools.statistics.tfrecord", "dvtools.terminal",
+    "dvtools.defaults",  # the parser's defaults (imports nothing)
 }
 VALIDATE_MODULES = STATS_MODULES | {
     "dvtools.comparison.comparators", "dvtools.comparison.distances", "dvtools.comparison.distributions",
     "dvtools.defaults", "dvtools.schema", "dvtools.schema.inference", "dvtools.schema.model",
     "dvtools.schema.serialization", "dvtools.statistics.quality", "dvtools.validation",
     "dvtools.validation.anomalies", "dvtools.validation.checks", "dvtools.validation.thresholds",
-    "dvtools.validation.validate",
+    "dvtools.validation.group_thresholds", "dvtools.validation.validate",
 }
 THIRD_PARTY = {"numpy", "pyarrow", "cloudpickle"}  # cloudpickle: imported by pyarrow itself
 # pyarrow modules a CSV input never needs: parquet/fs pull in ssl and sockets, dataset/acero come with
