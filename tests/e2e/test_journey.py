@@ -53,7 +53,7 @@ def test_upload_validate_threshold_download(page, app_url, artifacts, tmp_path):
     page.screenshot(path=str(artifacts / "01_data_loaded.png"), full_page=True)
     nav_text = page.locator("[data-testid='stSidebarNav']").inner_text()
     assert re.search(r"Statistics \(\d+ with alerts\)", nav_text), nav_text  # features with alerts, per page
-    assert re.search(r"Schema \(21\)", nav_text) and re.search(r"Skew & drift \(\d+\)", nav_text), nav_text
+    assert re.search(r"Schema \(22\)", nav_text) and re.search(r"Skew & drift \(\d+\)", nav_text), nav_text
 
     _nav(page, "Statistics")
     page.get_by_text("Numeric features").first.wait_for(timeout=TIMEOUT)
