@@ -66,7 +66,6 @@ STATS_MODULES = {
     "dvtools.io.csvfile", "dvtools.io.files", "dvtools.io.sources", "dvtools.jsonsafe", "dvtools.limits",
     "dvtools.statistics", "dvtools.statistics.accumulators", "dvtools.statistics.engine", "dvtools.statistics.maths",
     "dvtools.statistics.model", "dvtools.statistics.sketches", "dvtools.statistics.tfrecord", "dvtools.terminal",
-    "dvtools.defaults",  # the parser's defaults (imports nothing)
 }
 VALIDATE_MODULES = STATS_MODULES | {
     "dvtools.comparison.comparators", "dvtools.comparison.distances", "dvtools.comparison.distributions",
