@@ -5,7 +5,9 @@
 
 Generates the benchmark dataset with ``../shared/bench/make_data.py`` when missing (20 mixed
 columns), then times each run in its own process, start-up included (``python -c``, imports,
-reading, finalizing), and prints wall seconds, peak RSS and the ratio to the statistics pass:
+reading, finalizing), and prints wall seconds, CPU seconds (user + system of the process and its
+threads: the figure that holds on a loaded machine), peak RSS and the ratios to the statistics pass,
+with the load average before and after (the machine is shared):
 
 * ``statistics``: ``compute_statistics(path)``, the Statistics page's pass;
 * ``groups s_cat3``: ``group_report(path, groups=["s_cat3"], label="b_flag")``: statistics per group
@@ -41,8 +43,9 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 P = sys.argv[1]
 {code}
-print(json.dumps({{"inner": time.perf_counter() - t0,
-                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}}))
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"inner": time.perf_counter() - t0, "cpu": u.ru_utime + u.ru_stime,
+                   "rss_mb": u.ru_maxrss / 1024.0}}))
 """
 
 
@@ -67,18 +70,27 @@ def main() -> None:
     ap.add_argument("--data-dir", default=str(HERE / "data"))
     ap.add_argument("--formats", nargs="+", default=["parquet"], choices=["parquet", "csv"])
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest is shown")
+    ap.add_argument("--only", nargs="+", default=None, choices=list(RUNS), metavar="RUN",
+                    help="runs to time (default: all; statistics first, it is the base of the ratios)")
     args = ap.parse_args()
     data_dir = Path(args.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     _ensure_data(args.rows, data_dir, "csv" in args.formats)
-    print(f"{'format':<8} {'run':<24} {'wall s':>7} {'x stats':>8} {'peak RSS MB':>12}")
+    import os
+
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
+    print(f"{'format':<8} {'run':<24} {'wall s':>7} {'x stats':>8} {'CPU s':>7} {'x stats':>8} {'peak RSS MB':>12}")
     for fmt in args.formats:
         path = str(data_dir / f"data_{args.rows}.{fmt}")
-        base = None
+        base: dict | None = None
         for name, code in RUNS.items():
+            if args.only and name not in args.only:
+                continue
             r = _run(code, path, args.repeat)
-            base = base or r["wall"]
-            print(f"{fmt:<8} {name:<24} {r['wall']:>7.2f} {r['wall'] / base:>8.2f} {r['rss_mb']:>12.0f}", flush=True)
+            base = base or r
+            print(f"{fmt:<8} {name:<24} {r['wall']:>7.2f} {r['wall'] / base['wall']:>8.2f} {r['cpu']:>7.2f} "
+                  f"{r['cpu'] / base['cpu']:>8.2f} {r['rss_mb']:>12.0f}", flush=True)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from dvtools.ui import analysis, anomaly_view, components, state
-from dvtools.ui.format import md_escape
+from dvtools.errors import DvtoolsError
+from dvtools.ui import analysis, anomaly_view, cache, components, progress, state
+from dvtools.ui.format import human_bytes, md_escape
 from dvtools.ui.frame import require_frame
+from dvtools.ui.state import DatasetRef
 
 require_frame()  # deep links run through app.py's navigation
 
@@ -69,36 +73,56 @@ def _set_slice(value: str) -> None:
 # --------------------------------------------------------------------------- sections
 
 
-def _dataset_status(role: str, data: analysis.Loaded) -> None:
+def _clear(role: str) -> None:
+    state.set_dataset(role, None)
+    st.session_state.pop(_upload_digest_key(role), None)
+
+
+def _dataset_status(role: str, pending: dict[str, DatasetRef]) -> Any:
+    """What is loaded for ``role``: name and size, then its figures, its error, or "computing" with a bar.
+
+    Returns the slot for the progress bar when the statistics are still to compute, else None.
+    """
     ref = state.get_dataset(role)
-    stats = data.reference_stats if role == "reference" else data.current_stats
     if ref is None:
         st.caption("Nothing loaded yet.")
-        return
-    st.text(ref.name + (" (statistics file: no rows)" if not ref.has_rows else ""))
-    if role in data.errors:
-        st.error(md_escape(data.errors[role]), icon=":material/error:")
-        return
-    if stats is None:
-        return
+        return None
+    size = components.dataset_size(ref)
+    held = st.session_state.get(f"upload_{role}") is not None  # the uploader shows it, with its own remove
+    name_col, clear_col = st.columns([3, 1], vertical_alignment="center")
+    name_col.text(ref.name + (" (statistics file: no rows)" if not ref.has_rows else ""))
+    if size is not None:
+        name_col.caption(f"Loaded · {human_bytes(size)}")
+    if not held:  # loaded by the demo, a server path, or an upload made before leaving this page
+        clear_col.button("Clear", key=f"clear_{role}", icon=":material/close:", on_click=_clear, args=(role,),
+                         help="Unload this dataset (drop a file above to replace it).")
+    if role in pending:  # the bar's slot, "queued" until its turn (the page computes the datasets one by one)
+        slot = st.empty()
+        slot.progress(0.0, text=md_escape(f"Computing statistics of {ref.name}: queued"))
+        return slot
+    try:
+        stats = cache.statistics_for(ref)
+    except DvtoolsError as e:
+        st.error(md_escape(str(e)), icon=":material/error:")  # under the role's own uploader
+        return None
     facts = components.dataset_facts(stats)
     c1, c2, c3 = st.columns(3)
     c1.metric("Rows", facts["rows"])
     c2.metric("Columns", facts["columns"])
-    c3.metric("Malformed rows skipped", facts["malformed rows skipped"])
+    c3.metric("Malformed rows", facts["malformed rows skipped"],
+              help="Rows skipped because they could not be parsed (e.g. the wrong number of fields); "
+                   "the warnings below say where.")
     components.show_messages(stats.warnings, "warning")
+    return None
 
 
-def _uploader(role: str, data: analysis.Loaded) -> None:
+def _uploader(role: str, pending: dict[str, DatasetRef]) -> Any:
+    loaded = state.get_dataset(role) is not None
     st.file_uploader(state.ROLE_LABELS[role], type=UPLOAD_TYPES, key=f"upload_{role}",
                      on_change=_on_upload, args=(role,),
-                     help="A data file, or a statistics JSON written by `dvtools stats`.")
-    if role in ("reference", "current"):
-        _dataset_status(role, data)
-    elif state.get_dataset(role) is not None:
-        ref = state.get_dataset(role)
-        assert ref is not None
-        st.text(f"Loaded: {ref.name}")
+                     help="A data file, or a statistics JSON written by `dvtools stats`."
+                          + (" Drop a file here to replace the loaded one." if loaded else ""))
+    return _dataset_status(role, pending)
 
 
 def _drop_stale_options(columns: list[str]) -> list[str]:
@@ -195,30 +219,39 @@ st.title("dvtools")
 st.caption("Validate machine-learning data: statistics, schema, anomalies, training/serving skew and drift, "
            "for training and serving data side by side.")
 
-data = analysis.loaded()
+pending = dict(progress.pending_datasets())  # statistics still to compute: shown "computing", computed below
 nothing = state.get_dataset("reference") is None and state.get_dataset("current") is None
 
 st.button("Open the demo", key="load_demo", type="primary" if nothing else "secondary",
           icon=":material/directions_run:", on_click=_open_demo,
           help="A runners-app training/serving pair with planted problems (20,000 and 8,000 rows).")
 
+slots = {}
 left, right = st.columns(2, gap="large")
 with left:
-    _uploader("reference", data)
+    slots["reference"] = _uploader("reference", pending)
 with right:
-    _uploader("current", data)
+    slots["current"] = _uploader("current", pending)
 limit = st.get_option("server.maxUploadSize")
 st.caption(f"Uploads up to {limit:,} MB. Larger files: start the app with "
            "`streamlit run app.py -- --reference PATH --current PATH`.")
-with st.expander("Evaluation data (optional)"):
-    _uploader("evaluation", data)
+with st.expander("Evaluation data (optional)", expanded="evaluation" in pending):
+    slots["evaluation"] = _uploader("evaluation", pending)
 
-if nothing:
+if pending:  # compute each with its bar in its own panel; the frame then reruns with everything in place
+    st.empty()  # in place of the previous run's empty-state box, which would stay on screen meanwhile
+    for role, ref in pending.items():
+        try:
+            cache.statistics_for(ref, container=slots.get(role), label=f"Computing statistics of {ref.name}")
+        except DvtoolsError:  # stored: the panel shows it on the rerun
+            pass
+elif nothing:
     components.empty_state(
         "Load a training (reference) file and a serving (current) file to compare them, or only one to "
         "profile it; or open the demo to see every kind of problem dvtools finds."
     )
 else:
+    data = analysis.loaded()
     _options(data)
     if data.ready:
         _summary(data)

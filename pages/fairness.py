@@ -152,8 +152,10 @@ with labels_tab:
         raters = []
     try:
         with st.spinner("Hashing rows and counting ratings…"):
+            opts = analysis.comparison_options(data)
             lr = fairness_view.label_report_for(ref, data.reference if role != "reference" else None, use_label,
-                                                tuple(raters), None if group == "(none)" else group, keys)
+                                                tuple(raters), None if group == "(none)" else group, keys,
+                                                schema=opts["schema"], schema_key=opts["schema_key"])
     except DvtoolsError as e:
         components.show_messages([f"label report failed: {e}"], "error")
         st.stop()

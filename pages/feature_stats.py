@@ -33,3 +33,8 @@ if overview.empty:
     st.stop()
 stats_panel.tables(data, overview, stats_panel.by_dataset(data), bool(distances), why)  # a fragment
 stats_panel.charts(data, overview, stats_panel.largest_distances(distances))  # a fragment
+
+# Downloads (dvtools/ui/downloads.py; the data helper's block): files for this page, bytes built on click.
+from dvtools.ui import downloads  # noqa: E402
+
+downloads.statistics_downloads()

@@ -236,7 +236,7 @@ def main() -> None:
     st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem}</style>")
     st.title("Schema")
     data = analysis.loaded()
-    components.show_messages([f"{role}: {msg}" for role, msg in data.errors.items()], "error")
+    components.show_messages(data.error_messages(), "error")
     schema = analysis.schema_in_use(data)
     if schema is None:
         components.empty_state("Load a training (reference) dataset on the Data page to infer a schema, "

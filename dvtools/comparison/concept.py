@@ -341,6 +341,7 @@ class _Side:
     def __init__(self, buckets: list[_Buckets], label: _Label) -> None:
         self.rows = 0
         self.null_labels = 0
+        self.unparsed: dict[str, tuple[int, str]] = {}  # numeric feature -> (text values not numbers, the first)
         n_cls = len(label.classes)
         self.label = label
         self.buckets = buckets
@@ -350,6 +351,19 @@ class _Side:
         else:
             self.y = np.zeros(3)  # count, sum, sum of squares
             self.counts = [np.zeros((b.size, 3)) for b in buckets]
+
+
+_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _parse_numbers(arr: pa.Array) -> tuple[pa.Array, int, str]:
+    """Text values as float64 where they are numbers, else null: (values, how many were not, the first such)."""
+    ok = pc.fill_null(pc.match_substring_regex(arr, _NUMBER), True)  # nulls stay null, not "not a number"
+    bad = int(pc.sum(pc.invert(ok)).as_py() or 0)
+    example = ""
+    if bad:
+        example = str(pc.filter(arr, pc.invert(ok))[0].as_py())
+    return pc.if_else(ok, arr, pa.scalar(None, arr.type)).cast(pa.float64()), bad, example
 
 
 def _accumulate(side: _Side, batch: pa.RecordBatch, label: str, warnings: list[str]) -> None:
@@ -369,10 +383,17 @@ def _accumulate(side: _Side, batch: pa.RecordBatch, label: str, warnings: list[s
         if b.name not in names:
             idx = np.full(int(valid.sum()), b.size - 1, dtype=np.int64)
         else:
+            column = batch.column(b.name)
+            if b.kind != "categorical" and (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+                column, bad, example = _parse_numbers(column)  # "26 ft" in a numeric feature: that value missing
+                if bad:
+                    count, first = side.unparsed.get(b.name, (0, example))
+                    side.unparsed[b.name] = (count + bad, first)
             try:
-                idx = b.index(batch.column(b.name))[valid]
+                idx = b.index(column)[valid]
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-                msg = f"{b.name}: values cannot be bucketed like the reference's ({e}); counted as missing"
+                why = " ".join(str(e).split())
+                msg = f"{b.name}: values cannot be bucketed like the reference's ({why}); counted as missing"
                 if msg not in warnings:
                     warnings.append(msg)
                 idx = np.full(int(valid.sum()), b.size - 1, dtype=np.int64)
@@ -533,6 +554,11 @@ def concept_shift(
     warnings: list[str] = []
     ref = _fold(reference_data, buckets, lab, label, warnings, "reference")
     cur = _fold(current_data, buckets, lab, label, warnings, "current")
+    for which, side in (("reference", ref), ("current", cur)):
+        for name, (count, first) in side.unparsed.items():
+            shown = first if len(first) <= 40 else first[:39] + "…"
+            warnings.append(f"{name}: {count:,} {which} value{'s' if count != 1 else ''} not a number "
+                            f"(e.g. {shown!r}) in a numeric feature; counted as missing")
     if lab.kind == "categorical":
         rt, ct = ref.class_counts.sum(), cur.class_counts.sum()
         label_ref = {c: float(v / rt) if rt else math.nan

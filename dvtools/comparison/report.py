@@ -11,6 +11,7 @@ import argparse
 import html
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -413,6 +414,14 @@ def _category_text(items: list[dict[str, Any]], n: int) -> str:
     return f"{n}: {shown}" + (" …" if n > 5 else "")
 
 
+def _anomalies_html(anomalies: Sequence[Any]) -> str:
+    if not anomalies:
+        return "<p>No anomalies against the schema.</p>"
+    rows = [[_e(a.severity.value), _e(a.feature if a.feature is not None else "(dataset)"), _e(a.type.value),
+             _e(a.description)] for a in anomalies]
+    return _html_table(["severity", "feature", "type", "description"], rows)
+
+
 def _skew_html(s: FeatureSkewResult) -> str:
     head = (
         f"<p>Joined on <code>{_e(', '.join(s.key))}</code>: {_e(fmt(s.num_joined))} examples on both sides; "
@@ -487,8 +496,12 @@ def comparison_to_html(
     skew: FeatureSkewResult | None = None,
     concept: ConceptShiftResult | None = None,
     title: str = "dvtools drift report",
+    anomalies: Sequence[Any] | None = None,
 ) -> str:
     """Return a self-contained HTML report (inline plotly.js, works offline).
+
+    ``anomalies`` (validation's :class:`~dvtools.validation.anomalies.Anomaly` list, e.g. the
+    dashboard's): listed first, one row each (severity, feature, type, description).
 
     Sections: summary (dataset verdict, drift share), per-feature table (method, threshold,
     statistic, colored verdict, findings), an overlaid reference/current chart per drifting or
@@ -529,6 +542,7 @@ def comparison_to_html(
         "<h2>Summary</h2>",
         summary,
         *extra,
+        *(["<h2>Anomalies</h2>", _anomalies_html(anomalies)] if anomalies is not None else []),
         "<h2>Features</h2>",
         _features_html(c),
         '<p class="muted">~ approximate (sketch-based). Verdict: drift when the statistic crosses '

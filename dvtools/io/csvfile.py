@@ -270,6 +270,9 @@ class CsvPart(Part):
         self._lf_only = first_lf > 0 and head[first_lf - 1] != 0x0D and self.encoding in _ASCII_COMPATIBLE
         # Evidence that the file is UTF-8 (not an ASCII head of a cp1252 export): a BOM or non-ASCII text.
         self._utf8_evidence = head.startswith(codecs.BOM_UTF8) or not head.isascii()
+        # Bytes per row in the head: pyarrow reads ahead of the rows it has parsed (all of an upload at
+        # once), so progress counts the rows parsed times this, bounded by what was read.
+        self._row_bytes = len(head) / max(1, head.count(b"\n"))
         sample = head[:SNIFF_BYTES].decode(
             {"utf8": "utf-8-sig", "utf8-replace": "utf-8-sig"}.get(self.encoding, self.encoding), errors="replace"
         )
@@ -541,6 +544,7 @@ class CsvPart(Part):
         if self.encoding == "utf8-replace" and self._codec_key:
             _REPLACED[self._codec_key] = 0
         stream, raw = self._inp.open()
+        rows = 0
         ahead = _Ahead(self)
         try:
             batches = self.parse(stream, target, counter)
@@ -555,7 +559,8 @@ class CsvPart(Part):
                         raise Restart from None
                     raise load_error(self.name, e) from None
                 ahead.check(target)
-                self.bytes_read = raw.tell()
+                rows += batch.num_rows
+                self.bytes_read = raw.tell() if self.compressed else min(raw.tell(), int(rows * self._row_bytes))
                 yield batch
         finally:
             ahead.close()

@@ -181,6 +181,9 @@ class BatchStream:
             raise load_error(_names(self._parts), "no data rows")
         self.bytes_read = 0
         self.parts_done = 0  # parts fully read by the current pass (progress)
+        self.passes = 0  # passes started (progress: row-level analyses read a source more than once)
+        self.on_batch: Callable[[BatchStream, pa.RecordBatch], None] | None = None
+        """Called after each batch of a pass has been consumed (progress of row-level analyses)."""
         self.refresh_schema()
 
     @property
@@ -237,6 +240,7 @@ class BatchStream:
         """One pass over all parts, conformed to the current schema; may raise Restart."""
         target, size = self._schema, self.batch_size
         self.bytes_read = done = self.parts_done = 0
+        self.passes += 1
         for part in self._parts:
             for batch in self.read_part(part, target, size):
                 self.bytes_read = done + part.bytes_read
@@ -245,6 +249,8 @@ class BatchStream:
                 else:
                     for offset in range(0, batch.num_rows, size):
                         yield batch.slice(offset, size)
+                if self.on_batch is not None:
+                    self.on_batch(self, batch)
             done += part.size or 0
             self.bytes_read = done
             self.parts_done += 1

@@ -566,8 +566,10 @@ def schema_from_pbtxt(text: str | bytes) -> Schema:
         proto = schema_pb2.Schema()
         try:
             text_format.Parse(text, proto, allow_unknown_field=True)
-        except text_format.ParseError as e2:
+        except (text_format.ParseError, ValueError) as e2:
             raise SchemaError(f"not a valid schema.pbtxt: {_one_line(str(e2))}") from None
+        except RecursionError:  # skipping a deeply nested unknown field recurses too
+            raise SchemaError("not a valid schema.pbtxt: nested too deeply") from None
         m = re.match(r'(\d+):(\d+) : Message type "(?:[\w.]*\.)?(\w+)" has no field named "([^"]+)"', msg)
         first = f"{m.group(3)}.{m.group(4)} at line {m.group(1)}" if m else msg
         unknown_note = ("pbtxt fields unknown to this tensorflow-metadata version were ignored "

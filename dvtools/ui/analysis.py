@@ -195,7 +195,7 @@ def apply_server_arguments(argv: list[str] | None = None) -> list[str]:
             try:
                 state.set_dataset(role, ref_from_path(path))
             except DvtoolsError as e:
-                errors.append(f"{role}: {e}")
+                errors.append(f"{roles.name(role)}: {e}")  # the role users know, not "reference"
     if a.demo:
         load_demo()
     if a.label:

@@ -3,17 +3,22 @@
 ``st.cache_resource`` (not ``cache_data``) on purpose: statistics are immutable once finalized,
 so every rerun gets the same object back without a pickle round trip, which keeps a threshold
 change at the cost of validation alone. Arguments starting with ``_`` are not hashed: the digest
-stands for the content.
+stands for the content. Statistics, rows and row-level analyses live in :class:`ResultStore` objects (see there why:
+progress on the first computation, "computing" shown by the pages).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
 import streamlit as st
 
 from dvtools.artifacts import statistics_from_bytes
+from dvtools.errors import DvtoolsError
 from dvtools.schema.model import Schema
 from dvtools.statistics.engine import compute_statistics
 from dvtools.statistics.model import DatasetStatistics
@@ -22,21 +27,122 @@ from dvtools.ui.state import DatasetRef
 MAX_DRILLDOWN_ROWS = 2_000_000
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _statistics(digest: str, kind: str, slice_by: str | None, _ref: DatasetRef) -> DatasetStatistics:
-    if kind == "stats":
-        if _ref.path is not None:
+class ResultStore:
+    """Results (or the load error) per key, computed once per key, the last few kept: statistics, rows, analyses.
+
+    Why not ``st.cache_data``/``st.cache_resource`` around the computation: a page must know whether
+    statistics exist *before* asking for them (the Data page shows a dataset as "computing" with a
+    progress bar in its own slot, rather than leaving the previous run's "Nothing loaded yet." on
+    screen while a hidden cache computes), and the first computation must report progress while
+    later calls return the stored object at once. Streamlit's caches offer neither a membership test
+    nor a side channel out of the first call, so the store is ours; it is one per server (held by
+    ``st.cache_resource``, so ``st.cache_resource.clear()`` empties it too), shared by sessions, and a
+    key computed by one session is waited for, not computed again, by another. Errors
+    (:class:`~dvtools.errors.DvtoolsError`: bad input) are stored too, so a broken 300 MB upload is
+    not parsed again on every rerun. Immutable results, returned without copies (as ``cache_resource``).
+    Statistics have one store, raw rows and each row-level analysis (feature skew, concept shift,
+    timeline) theirs, with as many entries as the ``cache_resource`` functions they replace kept.
+    """
+
+    def __init__(self, max_entries: int = 12) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
+
+    def __contains__(self, key: tuple[Any, ...]) -> bool:
+        """True when the result (or the load error) of ``key`` is stored."""
+        with self._lock:
+            return key in self._entries
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The stored result of ``key``, else ``compute()``'s (stored); raises the stored or new load error."""
+        with self._lock:
+            if key not in self._entries:
+                gate = self._computing.setdefault(key, threading.Lock())
+            else:
+                self._entries.move_to_end(key)
+                gate = None
+        if gate is not None:
+            with gate:  # one computation per key; a second session waits for it
+                with self._lock:
+                    done = key in self._entries
+                try:
+                    if not done:
+                        try:
+                            value = compute()
+                        except DvtoolsError as e:
+                            value = e
+                        with self._lock:
+                            self._entries[key] = value
+                            while len(self._entries) > self.max_entries:
+                                self._entries.popitem(last=False)
+                finally:  # also when interrupted (a rerun raised in a progress update): nothing stored
+                    with self._lock:
+                        self._computing.pop(key, None)
+        with self._lock:
+            found = self._entries.get(key)
+        if found is None:  # evicted between the computation and this read: compute again
+            return self.get(key, compute)
+        if isinstance(found, DvtoolsError):
+            raise found
+        return found
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> ResultStore:
+    return ResultStore()
+
+
+@st.cache_resource(show_spinner=False)
+def _rows_store() -> ResultStore:
+    """Parsed uploads (drill-down rows, the source of row-level analyses): big, so few."""
+    return ResultStore(max_entries=6)
+
+
+@st.cache_resource(show_spinner=False)
+def _analysis_store() -> ResultStore:
+    """Feature skew, concept shift and timeline results."""
+    return ResultStore(max_entries=12)
+
+
+def _statistics_key(ref: DatasetRef, slice_by: str | None) -> tuple[str, str, str | None, str]:
+    # The name too: statistics and load errors name their file ("x.csv: line 3: ..."), and the same bytes
+    # uploaded under another name must not show the first name.
+    return (ref.digest, ref.kind, None if ref.kind == "stats" else slice_by, ref.name)
+
+
+def has_statistics(ref: DatasetRef, slice_by: str | None = None) -> bool:
+    """True when the statistics of ``ref`` (or its load error) are computed: asking for them costs nothing."""
+    return _statistics_key(ref, slice_by) in _store()
+
+
+def _compute(ref: DatasetRef, slice_by: str | None, progress: Any) -> DatasetStatistics:
+    if ref.kind == "stats":
+        if ref.path is not None:
             from dvtools.artifacts import load_statistics
 
-            return load_statistics(_ref.path)
-        assert _ref.data is not None
-        return statistics_from_bytes(_ref.data, _ref.name)
-    return compute_statistics(_ref.source, name=_ref.name, slice_by=slice_by)
+            return load_statistics(ref.path)
+        assert ref.data is not None
+        return statistics_from_bytes(ref.data, ref.name)
+    return compute_statistics(ref.source, name=ref.name, slice_by=slice_by, progress=progress)
 
 
-def raw_statistics_for(ref: DatasetRef, slice_by: str | None = None) -> DatasetStatistics:
-    """Statistics as computed, before privacy mode (for library calls that need them; never shown)."""
-    return _statistics(ref.digest, ref.kind, slice_by, ref)
+def raw_statistics_for(ref: DatasetRef, slice_by: str | None = None, *, container: Any = None,
+                       label: str | None = None) -> DatasetStatistics:
+    """Statistics as computed, before privacy mode (raises DataLoadError on bad input; never shown as such).
+
+    Computed on first use with a progress bar where the call is (or in ``container``), saying
+    ``label`` (default "Computing statistics of NAME"); later calls return the stored result.
+    """
+    def compute() -> DatasetStatistics:
+        from dvtools.ui.progress import ProgressBar
+
+        what = label or f"Computing statistics of {ref.name}" + (f" by {slice_by}" if slice_by else "")
+        with ProgressBar(what, container) as bar:
+            return _compute(ref, slice_by, bar)
+
+    return _store().get(_statistics_key(ref, slice_by), compute)
 
 
 # ---- privacy mode: every statistic the dashboard shows is redacted here ----------------------------
@@ -56,12 +162,11 @@ def _sensitive_now() -> tuple[Any, dict[str, Any]]:
     memo = st.session_state.get(_PRIVACY_MEMO)
     if memo is not None and memo[0] == memo_key:  # asked many times per rerun: computed once
         return policy, memo[1]
-    for role in state.ROLES:
-        ref = state.get_dataset(role)
+    for _, ref in refs:
         if ref is None:
             continue
         try:
-            raw = _statistics(ref.digest, ref.kind, None, ref)
+            raw = raw_statistics_for(ref)
         except DvtoolsError:
             continue  # the page that loads it shows the error
         for name, kind in sensitive_features(raw, policy, schema).items():
@@ -94,14 +199,15 @@ def _redacted(digest: str, slice_by: str | None, tag: str, _raw: DatasetStatisti
     return redact_statistics(_raw, _policy, also=_also)
 
 
-def statistics_for(ref: DatasetRef, slice_by: str | None = None) -> DatasetStatistics:
+def statistics_for(ref: DatasetRef, slice_by: str | None = None, *, container: Any = None,
+                   label: str | None = None) -> DatasetStatistics:
     """Statistics of a loaded dataset as the dashboard shows them: redacted in privacy mode.
 
-    Computed on first use (raises DataLoadError on bad input). Privacy mode (the session's
-    :func:`~dvtools.ui.state.get_privacy`) redacts every feature sensitive in any loaded dataset
-    or in the schema in use, alike in all datasets, so comparisons stay like with like.
+    :func:`raw_statistics_for` (computed on first use with a progress bar; DataLoadError on bad
+    input), then privacy mode (the session's :func:`~dvtools.ui.state.get_privacy`) redacts every
+    feature sensitive in any loaded dataset or in the schema in use, alike in all datasets.
     """
-    raw = _statistics(ref.digest, ref.kind, slice_by, ref)
+    raw = raw_statistics_for(ref, slice_by, container=container, label=label)
     policy, union = _sensitive_now()
     if not policy.active:
         return raw
@@ -116,18 +222,22 @@ def display_rows(rows: Any) -> Any:
     return mask_rows(rows, union, policy) if policy.active else rows
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
-def _table(digest: str, _ref: DatasetRef) -> pa.Table:
-    from dvtools.io import read_table
+def _table(ref: DatasetRef) -> pa.Table:
+    def compute() -> pa.Table:
+        from dvtools.io import read_table
+        from dvtools.ui.progress import ProgressBar
 
-    return read_table(_ref.source, name=_ref.name)
+        with ProgressBar(f"Reading the rows of {ref.name}") as bar:
+            return read_table(bar.watch(ref.source, "rows", name=ref.name))
+
+    return _rows_store().get(("table", ref.digest), compute)
 
 
 def table_for(ref: DatasetRef) -> pa.Table | None:
     """Raw rows of a dataset for drill-down (None for statistics files)."""
     if not ref.has_rows:
         return None
-    return _table(ref.digest, ref)
+    return _table(ref)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
@@ -253,44 +363,57 @@ def comparison_for(reference: DatasetRef, current: DatasetRef, *, schema: Schema
 def slice_comparison_for(reference: DatasetRef, current: DatasetRef, slice_by: str, label: str,
                          reference_stats: DatasetStatistics, current_stats: DatasetStatistics, **options: Any) -> Any:
     """:func:`comparison_for` of one slice of both datasets (``*_stats``: that slice's statistics)."""
-    tag = f"|slice|{slice_by}|{label}{privacy_tag()}"
+    tag = f"|slice|{slice_by}|{label}"
     opts = {"schema": None, "environment": None, "comparator": "drift", "thresholds": None, "exclude": (),
             "schema_key": None} | options
     opts["exclude"] = tuple(sorted(set(opts["exclude"])))
+    tag += privacy_tag()
     return _judged(reference.digest + tag, current.digest + tag, reference_stats, current_stats, opts)
 
 
 def _rows_source(ref: DatasetRef) -> Any:
     """What row-level analyses stream: the file on the server, else the parsed upload (bytes have no name)."""
-    return ref.path if ref.path is not None else _table(ref.digest, ref)
+    return ref.path if ref.path is not None else _table(ref)
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
-def _skew(ref_digest: str, cur_digest: str, key: tuple[str, ...], _ref: DatasetRef, _cur: DatasetRef) -> Any:
-    from dvtools.comparison.feature_skew import feature_skew  # the package attribute is the submodule once imported
+def _name(ref: DatasetRef) -> str:
+    """What a progress bar calls a dataset's rows: ``serving rows`` (by its role), else ``rows of NAME``."""
+    from dvtools.ui import roles
+    from dvtools.ui.state import get_dataset
 
-    return feature_skew(_rows_source(_ref), _rows_source(_cur), key=list(key))
+    role = next((r for r in roles.ORDER if (d := get_dataset(r)) is not None and d.digest == ref.digest), None)
+    return f"{roles.name(role).lower()} rows" if role is not None else f"rows of {ref.name}"
 
 
 def feature_skew_for(reference: DatasetRef, current: DatasetRef, key: tuple[str, ...]) -> Any:
-    """Example-level skew joined on ``key`` (needs raw rows on both sides)."""
+    """Example-level skew joined on ``key`` (needs raw rows on both sides); a progress bar while computed."""
+    def compute() -> Any:
+        from dvtools.comparison.feature_skew import feature_skew  # the function: the package attribute can be the module
+        from dvtools.ui.progress import ProgressBar
+
+        with ProgressBar(f"Feature skew joined on {', '.join(key)}") as bar:
+            return feature_skew(bar.watch(_rows_source(reference), _name(reference)),
+                                bar.watch(_rows_source(current), _name(current)), key=list(key))
+
     from dvtools.privacy.redact import redact_skew
 
-    result = _skew(reference.digest, current.digest, key, reference, current)
+    result = _analysis_store().get(("skew", reference.digest, current.digest, key), compute)
     policy, _ = _sensitive_now()
     return redact_skew(result, statistics_for(reference), statistics_for(current), policy) if policy.active else result
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
-def _concept(ref_digest: str, cur_digest: str, label: str, _ref: DatasetRef, _cur: DatasetRef) -> Any:
-    from dvtools.comparison import concept_shift
-
-    return concept_shift(_rows_source(_ref), _rows_source(_cur), label=label)
-
-
 def concept_shift_for(reference: DatasetRef, current: DatasetRef, label: str) -> Any:
-    """P(label | feature bucket) in both datasets (needs raw rows and the label on both sides)."""
-    return _concept(reference.digest, current.digest, label, reference, current)
+    """P(label | feature bucket) in both datasets (needs raw rows and the label on both sides); with progress."""
+    def compute() -> Any:
+        from dvtools.comparison.concept import concept_shift
+        from dvtools.ui.progress import ProgressBar
+
+        with ProgressBar(f"Concept shift of {label}") as bar:
+            return concept_shift(bar.watch(_rows_source(reference), _name(reference)),
+                                 bar.watch(_rows_source(current), _name(current)), label=label,
+                                 reference_statistics=statistics_for(reference))  # not computed again
+
+    return _analysis_store().get(("concept", reference.digest, current.digest, label), compute)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
@@ -307,22 +430,16 @@ def alerted_features_for(ref: DatasetRef) -> int:
     return _alerted(ref.digest + privacy_tag(), statistics_for(ref))
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _split(digest: str, timestamp: str, freq: str, epoch_unit: str | None, _ref: DatasetRef) -> Any:
-    from dvtools.comparison import split_spans
+def _split(current: DatasetRef, timestamp: str, freq: str, epoch_unit: str | None) -> Any:
+    def compute() -> Any:
+        from dvtools.comparison.spans import split_spans
+        from dvtools.ui.progress import ProgressBar
 
-    return split_spans(_rows_source(_ref), timestamp=timestamp, freq=freq, epoch_unit=epoch_unit)
+        with ProgressBar(f"Splitting by {timestamp} into spans") as bar:
+            return split_spans(bar.watch(_rows_source(current), _name(current)), timestamp=timestamp, freq=freq,
+                               epoch_unit=epoch_unit)
 
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _timeline(digest: str, ref_digest: str, timestamp: str, freq: str, epoch_unit: str | None, policy: str,
-              thresholds_key: str, _cur: DatasetRef, _ref_stats: DatasetStatistics, _thresholds: Any) -> Any:
-    from dvtools.comparison import compare_spans
-
-    spans = _split(digest, timestamp, freq, epoch_unit, _cur)
-    # The time column itself is not a feature of the spans (an epoch number would "drift" every span).
-    return compare_spans(spans, reference=_ref_stats, policy=policy, thresholds=_thresholds or None,
-                         exclude=[timestamp])
+    return _analysis_store().get(("split", current.digest, timestamp, freq, epoch_unit), compute)
 
 
 def timeline_for(current: DatasetRef, reference: DatasetRef, timestamp: str, freq: str, epoch_unit: str | None,
@@ -334,5 +451,16 @@ def timeline_for(current: DatasetRef, reference: DatasetRef, timestamp: str, fre
     change compares the cached spans again without reading a row.
     """
     options = thresholds.comparison_options()["thresholds"]
-    return _timeline(current.digest, reference.digest + privacy_tag(), timestamp, freq, epoch_unit, thresholds.policy,
-                     repr(sorted(options.items())), current, statistics_for(reference), options)
+    reference_stats = statistics_for(reference)
+
+    def compute() -> Any:
+        from dvtools.comparison.spans import compare_spans
+
+        spans = _split(current, timestamp, freq, epoch_unit)  # with a progress bar, when not stored
+        # The time column itself is not a feature of the spans (an epoch number would "drift" every span).
+        return compare_spans(spans, reference=reference_stats, policy=thresholds.policy, thresholds=options or None,
+                             exclude=[timestamp])
+
+    key = ("timeline", current.digest, reference.digest + privacy_tag(), timestamp, freq, epoch_unit, thresholds.policy,
+           repr(sorted(options.items())))
+    return _analysis_store().get(key, compute)

@@ -256,3 +256,13 @@ def dataset_facts(stats: Any) -> dict[str, str]:
         "columns": f"{stats.num_features:,}",
         "malformed rows skipped": f"{stats.num_malformed_rows:,}",
     }
+
+
+def dataset_size(ref: Any) -> int | None:
+    """Bytes of a loaded dataset (the upload, or the file on the server); None when unknown."""
+    if ref.data is not None:
+        return len(ref.data)
+    try:
+        return int(Path(ref.path).stat().st_size) if ref.path is not None else None
+    except OSError:
+        return None

@@ -57,19 +57,26 @@ def group_report_for(reference: DatasetRef, current: DatasetRef | None, evaluati
 
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _labels(digest: str, ref_digest: str | None, label: str | None, raters: tuple[str, ...], group: str | None,
-            exclude: tuple[str, ...], _data: DatasetRef, _reference: DatasetRef | None) -> LabelReport:
+            exclude: tuple[str, ...], schema_key: str, _data: DatasetRef, _reference: DatasetRef | None,
+            _schema: Any) -> LabelReport:
     src = _data.path if _data.path is not None else cache.table_for(_data)
     ref = None
     if _reference is not None:
         ref = _reference.path if _reference.path is not None else cache.table_for(_reference)
-    return label_report(src, label=label, raters=list(raters), reference=ref, group=group, exclude=list(exclude))
+    return label_report(src, label=label, raters=list(raters), reference=ref, group=group, exclude=list(exclude),
+                        schema=_schema)
 
 
 def label_report_for(data: DatasetRef, reference: DatasetRef | None, label: str | None, raters: tuple[str, ...],
-                     group: str | None, exclude: tuple[str, ...] = ()) -> LabelReport:
-    """The label report of one loaded dataset (needs rows), compared with ``reference`` when given."""
+                     group: str | None, exclude: tuple[str, ...] = (), schema: Any = None,
+                     schema_key: str = "") -> LabelReport:
+    """The label report of one loaded dataset (needs rows), compared with ``reference`` when given.
+
+    ``schema`` (the one in use; ``schema_key`` its digest, for the cache): its roles say which columns
+    are identifiers and timestamps, its accept notes silence accepted findings.
+    """
     return _labels(data.digest, reference.digest if reference is not None else None, label, raters, group,
-                   tuple(sorted(exclude)), data, reference)
+                   tuple(sorted(exclude)), schema_key, data, reference, schema)
 
 
 # --------------------------------------------------------------------------- tables and figures (pure)

@@ -26,6 +26,15 @@ def human_count(n: Any) -> str:
     return f"{n:,.0f}" if n == int(n) else f"{n:,.2f}"
 
 
+def human_bytes(n: int) -> str:
+    """A size for people: ``950 B``, ``12.3 kB``, ``312.7 MB``, ``1.2 GB`` (decimal units, as browsers show uploads)."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            value = n / size
+            return f"{value:,.1f} {unit}"
+    return f"{n:,} B"
+
+
 def human_number(x: Any, digits: int = 4) -> str:
     """Compact significant-digit formatting for statistics (mean, std, bounds)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):

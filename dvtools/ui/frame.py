@@ -43,6 +43,26 @@ def _sidebar(data: analysis.Loaded, found: list[tuple[analysis.Pair, int | None]
                 st.caption(f"{pair.title}: {plural(n, 'anomaly')} against the schema in use ({state.schema_origin()})")
 
 
+def _sidebar_computing(pending: list[tuple[str, state.DatasetRef]]) -> None:
+    with st.sidebar:
+        st.caption("Datasets")
+        for role, ref in pending:
+            st.text(f"{roles.name(role)}:\n{ref.name}\ncomputing statistics…")
+
+
+def _finish(pending: list[tuple[str, state.DatasetRef]]) -> None:
+    """Compute what the page did not (with progress), then rerun so the sidebar and the badges count it."""
+    from dvtools.errors import DvtoolsError
+    from dvtools.ui import cache
+
+    for _, ref in pending:
+        try:
+            cache.statistics_for(ref)
+        except DvtoolsError:  # stored: the pages show it
+            pass
+    st.rerun()
+
+
 def _badges(data: analysis.Loaded) -> tuple[str, str, str]:
     """Count badges: features with quality alerts, schema features, drifted features ('' when unknown).
 
@@ -126,10 +146,19 @@ def run() -> None:
     errors = analysis.apply_server_arguments()
     for e in errors:  # they name paths on the server: shown literally
         st.error(md_escape(e), icon=":material/error:")
-    data = analysis.loaded()
-    found, badge = _anomaly_badge(data)
-    stats_badge, schema_badge, drift_badge = _badges(data)
-    st.session_state[NAV_COUNTS] = (badge, stats_badge, schema_badge, drift_badge)
+    from dvtools.ui.progress import pending_datasets
+
+    pending = pending_datasets()  # statistics still to compute: no badges; the page shows them computing
+    data: analysis.Loaded | None = None
+    found: list[tuple[analysis.Pair, int | None]] = []
+    badge = stats_badge = schema_badge = drift_badge = ""
+    if pending:
+        st.session_state.pop(NAV_COUNTS, None)
+    else:
+        data = analysis.loaded()
+        found, badge = _anomaly_badge(data)
+        stats_badge, schema_badge, drift_badge = _badges(data)
+        st.session_state[NAV_COUNTS] = (badge, stats_badge, schema_badge, drift_badge)
     pages = [
         st.Page(str(PAGES_DIR / "data.py"), title="Data", icon=":material/upload_file:", default=True),
         st.Page(str(PAGES_DIR / "feature_stats.py"), title=f"Statistics{stats_badge}", icon=":material/bar_chart:",
@@ -143,8 +172,16 @@ def run() -> None:
         st.Page(str(PAGES_DIR / "fairness.py"), title="Slices & fairness", icon=":material/diversity_3:",
                 url_path="fairness"),
     ]
-    _sidebar(data, found)
+    if data is None:
+        _sidebar_computing(pending)
+    else:
+        _sidebar(data, found)
+    from dvtools.ui import downloads
+
+    downloads.reserve_slot()  # the pages' download buttons go here, above a page's own sidebar panels
     st.navigation(pages).run()
+    if pending:  # the page computed them (with progress); whatever it did not read, compute now, then redraw
+        _finish(pending)
 
 
 def require_frame() -> None:

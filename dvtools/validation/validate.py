@@ -275,6 +275,38 @@ def anomalies_to_json(anomalies: Sequence[Anomaly], *, indent: int | None = 2) -
     )
 
 
+ANOMALY_CSV_COLUMNS = ("severity", "feature", "type", "description", "observed", "expected", "details")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(x: Any) -> Any:
+    """A CSV cell: numbers as they are; other values as text (JSON for lists and dicts), never a formula.
+
+    Names and values come from the data: a text cell starting like a spreadsheet formula gets a
+    leading apostrophe (OWASP's CSV-injection advice), so a column named ``=HYPERLINK(...)`` stays text.
+    """
+    if x is None:
+        return ""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        text = x if isinstance(x, str) else json.dumps(jsonable(x), ensure_ascii=False, allow_nan=False)
+        return "'" + text if text.startswith(_FORMULA_START) else text
+    return x
+
+
+def anomalies_to_csv(anomalies: Sequence[Anomaly]) -> str:
+    """One row per anomaly: ``severity, feature, type, description, observed, expected, details`` (JSON text)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(ANOMALY_CSV_COLUMNS)
+    for a in anomalies:
+        d = a.to_dict()
+        w.writerow([_csv_cell(d[c]) for c in ANOMALY_CSV_COLUMNS])
+    return out.getvalue()
+
+
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
 _RESET = "\033[0m"
 

@@ -99,7 +99,7 @@ def test_statistics_file_and_warnings(app, bytes_ref, csv_ref):
     app.run()
     assert not app.exception
     assert any("statistics file" in t.value for t in app.text)
-    assert ("Malformed rows skipped", "2") in _metrics(app)
+    assert ("Malformed rows", "2") in _metrics(app)  # the full label, not "Malformed rows skip…"
     assert any("malformed rows skipped" in w.value for w in app.warning)
 
 

@@ -20,6 +20,11 @@ def test_fairness_page_shows_the_planted_cases(page, artifacts, fresh_server):  
     charts.first.scroll_into_view_if_needed()
     page.wait_for_timeout(800)
     charts.first.screenshot(path=str(artifacts / "10_fairness_group_charts.png"))
+    drift = page.get_by_text("Drift within groups").first
+    drift.wait_for(timeout=TIMEOUT)
+    drift.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(artifacts / "10_fairness_group_drift.png"))
     page.get_by_role("tab", name="Labels and raters").click()
     page.get_by_text("Rater agreement").first.wait_for(timeout=TIMEOUT)
     page.wait_for_timeout(1000)

@@ -309,6 +309,8 @@ def test_unknown_fields_do_not_crash():
     ('feature { name: "a" type: INT } feature { name: "a" type: FLOAT }', "listed twice"),
     ('feature { name: "a" type: INT presence { min_fraction: 2 } }', "min_fraction"),
     ('feature { name: "a" type: BYTES int_domain { min: 1 } }', "does not fit type STRING"),
+    ("feature { " * 5000 + "}" * 5000, "not a valid schema.pbtxt"),  # a deeply nested unknown field (issue 10)
+    ('feature { name: "a" x ' + "{ " * 5000 + "}" * 5000 + " }", "not a valid schema.pbtxt"),
 ])
 def test_malformed_pbtxt_is_a_one_line_schema_error(text, match):
     with pytest.raises(SchemaError, match=match) as e:

@@ -95,6 +95,21 @@ def test_progress_counts_bytes_and_files(tmp_path) -> None:
     assert 0 < seen[0].fraction < 1
 
 
+def test_csv_upload_progress_follows_the_rows_parsed() -> None:
+    """An upload is in memory and pyarrow reads all of it ahead of parsing: the share read follows the rows."""
+    n = 200_000
+    data = ("a,b\n" + "".join(f"{j},{'x' * (50 + j % 5)}\n" for j in range(n))).encode()  # ~12 MB: 3 blocks
+    seen: list = []
+    compute_statistics(data, name="up.csv", batch_size=20_000, progress=seen.append)
+    assert seen[-1].rows == n
+    # Per block parsed (the bytes move once per block, the rows per batch folded): the share read is the
+    # share of rows parsed by the end of that block, not the share pyarrow has read ahead (all of it).
+    levels = sorted({p.fraction for p in seen})
+    assert len(levels) >= 3 and [p.fraction for p in seen] == sorted(p.fraction for p in seen)
+    for level in levels:
+        assert level == pytest.approx(max(p.rows for p in seen if p.fraction == level) / n, abs=0.02)
+
+
 def test_unknown_engine_and_slice_column(frame: pd.DataFrame) -> None:
     with pytest.raises(UsageError):
         compute_statistics(frame, engine="spark")
