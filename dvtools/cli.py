@@ -240,7 +240,7 @@ def _cmd_validate(a: argparse.Namespace) -> int:
     anomalies = validate_statistics(stats, schema, reference=baseline, environment=a.environment,
                                     thresholds=thresholds, comparator=a.comparator, comparison=comparison)
     if a.key:
-        from dvtools.comparison.feature_skew import feature_skew
+        from dvtools.comparison.keyed_skew import feature_skew
         from dvtools.validation.skew import skew_anomalies
 
         skew = feature_skew(a.baseline, a.data[0] if len(a.data) == 1 else a.data, key=a.key)

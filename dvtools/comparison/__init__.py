@@ -9,7 +9,7 @@ _API = {
     "ConceptShiftResult": "dvtools.comparison.concept",
     "DriftVerdict": "dvtools.comparison.comparators",
     "FeatureComparison": "dvtools.comparison.comparators",
-    "FeatureSkewResult": "dvtools.comparison.feature_skew",
+    "FeatureSkewResult": "dvtools.comparison.keyed_skew",
     "ShiftVerdict": "dvtools.comparison.concept",
     "SpanComparison": "dvtools.comparison.spans",
     "compare_spans": "dvtools.comparison.spans",
@@ -18,7 +18,7 @@ _API = {
     "comparison_to_json": "dvtools.comparison.report",
     "comparison_to_text": "dvtools.comparison.report",
     "concept_shift": "dvtools.comparison.concept",
-    "feature_skew": "dvtools.comparison.feature_skew",
+    "feature_skew": "dvtools.comparison.keyed_skew",
     "split_spans": "dvtools.comparison.spans",
 }
 

@@ -21,7 +21,7 @@ from dvtools.comparison._common import fmt, jsonable, pct
 from dvtools.comparison.comparators import Comparison, DriftVerdict, FeatureComparison
 from dvtools.comparison.concept import ConceptShiftResult
 from dvtools.comparison.distributions import shared_bins
-from dvtools.comparison.feature_skew import FeatureSkewResult
+from dvtools.comparison.keyed_skew import FeatureSkewResult
 from dvtools.errors import DvtoolsError
 from dvtools.statistics.model import DatasetStatistics, FeatureStatistics
 
@@ -593,7 +593,7 @@ def run_compare(args: argparse.Namespace, options: dict[str, Any] | None = None)
     from dvtools.artifacts import statistics_of
     from dvtools.comparison.comparators import compare_statistics
     from dvtools.comparison.concept import concept_shift
-    from dvtools.comparison.feature_skew import feature_skew
+    from dvtools.comparison.keyed_skew import feature_skew
 
     key = list(args.key) if getattr(args, "key", None) else None
     label = getattr(args, "label", None)

@@ -388,7 +388,7 @@ def _name(ref: DatasetRef) -> str:
 def feature_skew_for(reference: DatasetRef, current: DatasetRef, key: tuple[str, ...]) -> Any:
     """Example-level skew joined on ``key`` (needs raw rows on both sides); a progress bar while computed."""
     def compute() -> Any:
-        from dvtools.comparison.feature_skew import feature_skew  # the function: the package attribute can be the module
+        from dvtools.comparison.keyed_skew import feature_skew
         from dvtools.ui.progress import ProgressBar
 
         with ProgressBar(f"Feature skew joined on {', '.join(key)}") as bar:

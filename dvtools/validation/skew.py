@@ -1,13 +1,13 @@
 """Feature-skew anomalies: example-level mismatches of a join on key columns, as anomalies.
 
-Built here, in validation, from :func:`~dvtools.comparison.feature_skew.feature_skew`'s result:
+Built here, in validation, from :func:`~dvtools.comparison.keyed_skew.feature_skew`'s result:
 comparison computes, validation judges (comparison never imports validation).
 """
 
 from __future__ import annotations
 
 from dvtools.comparison._common import fmt, jsonable, pct
-from dvtools.comparison.feature_skew import FeatureSkewResult
+from dvtools.comparison.keyed_skew import FeatureSkewResult
 from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
 
 __all__ = ["skew_anomalies"]
