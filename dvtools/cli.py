@@ -386,6 +386,14 @@ def _cmd_labels(a: argparse.Namespace) -> int:
     report = label_report(a.data, label=a.label, raters=a.raters or (), reference=a.reference, group=a.group,
                           ordered=True if a.ordered else None, exclude=a.exclude or (),
                           schema=_schema_or_none(a.schema), max_examples=a.examples)
+    policy = _policy(a)
+    if policy.active and any(report.examples.values()):
+        from dvtools.privacy.redact import data_sensitive_features, redact_label_report
+
+        sensitive = data_sensitive_features(a.data, policy, _schema_or_none(a.schema))
+        if a.reference:
+            sensitive.update(data_sensitive_features(a.reference, policy, _schema_or_none(a.schema)))
+        report = redact_label_report(report, sensitive, policy)
     if a.format == "json":
         _emit(json.dumps(report.to_dict(), indent=2, allow_nan=False), a, "")
     elif a.format == "html":
@@ -530,6 +538,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                     help="exit 1 on findings of this severity or worse (default error)")
     la.add_argument("--format", choices=["text", "json", "html"], default="text")
     la.add_argument("-o", "--output", default=None, help="output file (html: default labels.html)")
+    _add_privacy_flags(la)
     la.set_defaults(func=_cmd_labels)
     return p
 

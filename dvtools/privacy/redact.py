@@ -409,3 +409,40 @@ def redact_skew(skew: Any, reference: DatasetStatistics | None, current: Dataset
         skew, features=features, warnings=warnings,
         samples_only_in_reference=[row(s, None) for s in skew.samples_only_in_reference],
         samples_only_in_current=[row(s, None) for s in skew.samples_only_in_current])
+
+
+def data_sensitive_features(source: Any, policy: PrivacyPolicy, schema: Schema | None = None, *,
+                            name: str | None = None) -> dict[str, PiiKind | None]:
+    """Sensitive columns of a data source without its statistics: a detection pass, the schema's flags, strict mode.
+
+    For the commands that show rows but compute no statistics (``dvtools labels``): one pass of the
+    same tallies the statistics engine folds, over the columns a detector applies to.
+    """
+    if not policy.active:
+        return {}
+    from dvtools.io import open_source
+    from dvtools.privacy.detect import detect_pii
+
+    out: dict[str, PiiKind | None] = {}
+    columns = open_source(source, name=name).schema
+    if schema is not None:
+        out.update({f.name: None for f in schema.features if getattr(f, "sensitive", False)})
+    if policy.mode == "strict":
+        text = [f.name for f in columns if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        out.update({c: out.get(c) for c in text})
+    out.update({col: finding.kind for col, finding in detect_pii(source, name=name).findings.items()})
+    return out
+
+
+def redact_label_report(report: Any, sensitive: Mapping[str, PiiKind | None], policy: PrivacyPolicy | None = None
+                        ) -> Any:
+    """A :class:`~dvtools.fairness.labels.LabelReport` whose example rows show sensitive columns masked."""
+    import dataclasses
+
+    policy = policy or PrivacyPolicy()
+    if not policy.active or not sensitive:
+        return report
+    examples = {kind: [{k: (_mask_cell(v, sensitive[k], policy) if k in sensitive else v) for k, v in row.items()}
+                       for row in rows]
+                for kind, rows in report.examples.items()}
+    return dataclasses.replace(report, examples=examples)

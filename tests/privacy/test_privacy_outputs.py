@@ -104,3 +104,27 @@ def test_cli_every_output(data, tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert not leaks(strict, planted) and b"Paris" not in (tmp_path / "strict" / "stats.json").read_bytes()
     off = _run_all(train, serve, tmp_path / "off", "off", capsys)
     assert len(leaks(off, planted)) > 100  # the same outputs without privacy mode do show them
+
+
+def test_labels_examples_are_masked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``dvtools labels`` prints example rows (conflicts, duplicates, overlap): personal data in them is masked."""
+    import pyarrow as pa
+
+    table, planted = planted_table(seed=9)
+    labelled = table.append_column("label", pa.array([i % 2 for i in range(table.num_rows)]))
+    flipped = labelled.slice(20, 5).set_column(labelled.num_columns - 1, "label", pa.array([1, 0, 1, 0, 1]))
+    data = pa.concat_tables([labelled, flipped])  # 5 rows again with the other label: conflicts
+    pq.write_table(data, tmp_path / "rows.parquet")
+    pq.write_table(labelled.slice(20, 40), tmp_path / "reference.parquet")  # overlap with the reference
+    argv = ["labels", str(tmp_path / "rows.parquet"), "--label", "label", "--reference", str(tmp_path / "reference.parquet"),
+            "--fail-on", "never"]
+    outputs = {}
+    for mode in ("on", "off"):
+        for fmt in ("text", "json", "html"):
+            out = tmp_path / f"labels_{mode}.{fmt}"
+            code, text = _cli([*argv, "--format", fmt, "-o", str(out), "--privacy", mode], capsys)
+            assert code == 0, text
+            outputs[mode, fmt] = text.encode() + out.read_bytes()
+    for fmt in ("text", "json", "html"):
+        assert not leaks(outputs["on", fmt], planted), fmt
+        assert leaks(outputs["off", fmt], planted), fmt  # the same examples without privacy mode show the values
