@@ -138,3 +138,17 @@ def scalar(value: Any, type: pa.DataType) -> pa.Scalar:  # noqa: A002 - pyarrow'
 
 FALSE = scalar(False, pa.bool_())
 """The ``false`` scalar (``pc.fill_null(mask, FALSE)``: a Python ``False`` would import pandas)."""
+
+NAN = scalar(float("nan"), pa.float64())
+
+
+def filled(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Numbers or bools as numpy with nulls filled (numbers: NaN as float64, like ``Array.to_numpy``; bools: False).
+
+    For arrays that may hold nulls; never imports pandas.
+    """
+    if arr.null_count == 0:
+        return to_numpy(arr)
+    if pa.types.is_boolean(arr.type):
+        return to_numpy(pc.fill_null(arr, FALSE))
+    return to_numpy(pc.fill_null(pc.cast(arr, pa.float64()), NAN))

@@ -135,8 +135,8 @@ def _privacy_lines(stats: Any) -> list[str]:
     from dvtools.privacy.redact import pii_findings, pii_message
 
     lines = [f"alert: {name}: {pii_message(f)}" for name, f in pii_findings(stats).items()]
-    if stats.privacy:
-        names = ", ".join(stats.privacy.get("features", []))
+    if stats.privacy and stats.privacy.get("features"):
+        names = ", ".join(stats.privacy["features"])
         lines.append(f"privacy {stats.privacy['mode']}: values of {names} are redacted (--privacy off shows them)")
     return lines
 

@@ -62,6 +62,9 @@ def test_version_loads_nothing_heavy(tmp_path: Path) -> None:
 STATS_MODULES = {
     "dvtools", "dvtools._arrow", "dvtools._lazy", "dvtools.artifacts", "dvtools.cli", "dvtools.comparison",
     "dvtools.defaults",  # constants only (the CLI's parser reads them)
+    # personal-data detection is part of the statistics pass (numpy and pyarrow only; phonenumbers on first phone)
+    "dvtools.privacy", "dvtools.privacy.detect", "dvtools.privacy.detectors", "dvtools.privacy.masking",
+    "dvtools.privacy.phones", "dvtools.privacy.redact", "dvtools.privacy.tally", "dvtools.privacy.validators",
     "dvtools.comparison._common", "dvtools.errors", "dvtools.io", "dvtools.io._base", "dvtools.io.columnar",
     "dvtools.io.csvfile", "dvtools.io.files", "dvtools.io.sources", "dvtools.jsonsafe", "dvtools.limits",
     "dvtools.statistics", "dvtools.statistics.accumulators", "dvtools.statistics.engine", "dvtools.statistics.maths",

@@ -34,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dvtools import _arrow
 from dvtools.privacy import phones, validators
 
 
@@ -214,7 +215,7 @@ def _np(mask) -> np.ndarray:
     """A boolean numpy array from an Arrow boolean array (nulls -> False)."""
     if isinstance(mask, np.ndarray):
         return mask
-    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(_arrow.filled(mask), dtype=bool)
 
 
 def _match(arr: pa.Array, pattern: str) -> np.ndarray:
@@ -277,7 +278,7 @@ def _match_text(arr: pa.Array, pattern: str) -> np.ndarray:
 
 
 def _subset(arr: pa.Array, mask: np.ndarray) -> pa.Array:
-    return arr.filter(pa.array(mask, type=pa.bool_()))
+    return arr.filter(_arrow.from_numpy(np.asarray(mask, dtype=bool)))
 
 
 def _scatter(mask: np.ndarray, sub_ok: np.ndarray) -> np.ndarray:
@@ -315,7 +316,7 @@ def phone(s: pa.Array, hinted: bool, regions: Sequence[str] = phones.DEFAULT_NAT
         trimmed = pc.utf8_trim_whitespace(sub)
         digits = pc.replace_substring_regex(trimmed, r"[^\d]", "")
         # E.164 allows 15 digits at most (17 with a "00" prefix); the shortest valid numbers have 5 or 6.
-        ndigits = np.asarray(pc.utf8_length(digits).to_numpy(zero_copy_only=False))
+        ndigits = np.asarray(_arrow.filled(pc.utf8_length(digits)))
         plausible = (ndigits >= 5) & (ndigits <= 17)
         plus = _np(pc.starts_with(trimmed, "+")) & plausible
         zeros = _np(pc.starts_with(trimmed, "00")) & ~plus & plausible
@@ -501,7 +502,8 @@ def routes(s: pa.Array) -> dict[PiiKind, np.ndarray]:
             return mask
         idx = np.flatnonzero(mask)
         out = np.zeros(n, dtype=bool)
-        out[idx] = np.asarray(pc.match_substring(s.take(pa.array(idx)), char).to_numpy(zero_copy_only=False))
+        taken = s.take(_arrow.from_numpy(np.asarray(idx, dtype=np.int64)))
+        out[idx] = np.asarray(_arrow.filled(pc.match_substring(taken, char)))
         return out
 
     def within(lo: int, hi: int) -> np.ndarray:

@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dvtools import _arrow
+
 _TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip", "pager",
           "uan", "voicemail")
 
@@ -84,7 +86,7 @@ def _national_regex(regions: tuple[str, ...]) -> str:
 
 def _calling_code_of(digits: pa.Array) -> pa.Array:
     """The calling code each digit string starts with (1 to 3 digits), or null."""
-    codes = pa.array(list(calling_codes()))
+    codes = _arrow.strings(list(calling_codes()))
     out = pa.nulls(len(digits), pa.string())
     for width in (3, 2, 1):
         head = pc.utf8_slice_codeunits(digits, 0, width)
@@ -103,9 +105,10 @@ def valid_international(digits: pa.Array) -> np.ndarray:
         rx = _international_regex(value)
         if rx is None:
             continue
-        sel = np.asarray(pc.fill_null(pc.equal(code, value), False).to_numpy(zero_copy_only=False), dtype=bool)
+        sel = np.asarray(_arrow.filled(pc.equal(code, value)), dtype=bool)
         idx = np.flatnonzero(sel)
-        ok[idx] = np.asarray(pc.match_substring_regex(digits.take(pa.array(idx)), rx).to_numpy(zero_copy_only=False))
+        taken = digits.take(_arrow.from_numpy(np.asarray(idx, dtype=np.int64)))
+        ok[idx] = np.asarray(_arrow.filled(pc.match_substring_regex(taken, rx)))
     return ok
 
 
@@ -114,7 +117,7 @@ def valid_national(digits: pa.Array, regions: Sequence[str] = DEFAULT_NATIONAL_R
     if len(digits) == 0:
         return np.zeros(0, dtype=bool)
     rx = _national_regex(tuple(regions))
-    return np.asarray(pc.match_substring_regex(digits, rx).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(_arrow.filled(pc.match_substring_regex(digits, rx)), dtype=bool)
 
 
 def split_calling_code(digits: str) -> tuple[str, str]:

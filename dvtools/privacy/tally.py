@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dvtools import _arrow
 from dvtools.errors import UsageError
 from dvtools.privacy import detectors as d
 from dvtools.privacy.detectors import PiiKind
@@ -108,7 +109,7 @@ class PiiTally:
         if n == 0:
             return
         self.counts[kind] = self.counts.get(kind, 0) + n
-        chosen = values.filter(pa.array(mask, type=pa.bool_()))
+        chosen = values.filter(_arrow.from_numpy(np.asarray(mask, dtype=bool)))
         if not pa.types.is_string(chosen.type):
             chosen = pc.cast(chosen, pa.string())
         # Truncation keeps the order (a <= b implies prefix(a) <= prefix(b)), so the example stays the
@@ -139,14 +140,14 @@ class PiiTally:
                 # same example (the checks are per value), a fraction of the work on low-cardinality columns.
                 vc = pc.value_counts(s)
                 if len(vc) <= DISTINCT_SHARE * len(s):
-                    self._add_strings(vc.field("values"), vc.field("counts").to_numpy().astype(np.int64))
+                    self._add_strings(vc.field("values"), _arrow.to_numpy(vc.field("counts")).astype(np.int64))
                     return
             self._add_strings(s)
         elif pa.types.is_integer(t):
             self._add_integers(values)
         elif pa.types.is_floating(t) or pa.types.is_decimal(t):
             if self.geo_axis is not None and PiiKind.GEOLOCATION in self.hints:
-                x = np.asarray(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
+                x = np.asarray(_arrow.filled(pc.cast(values, pa.float64())))
                 self._record(PiiKind.GEOLOCATION, values, d.precise_coordinate(x, self.geo_axis))
         elif pa.types.is_date(t) or pa.types.is_timestamp(t):
             if PiiKind.DATE_OF_BIRTH in self.hints:
@@ -178,7 +179,7 @@ class PiiTally:
         # Card numbers stored as integers: 13 to 19 digits (the IIN pattern checks the length); only 64-bit types hold them.
         if values.type.bit_width < 64:
             return
-        big = d._np(pc.greater_equal(values, pa.scalar(10**12, values.type)))
+        big = d._np(pc.greater_equal(values, _arrow.scalar(10**12, values.type)))
         if big.any():
             digits = pc.cast(d._subset(values, big), pa.string())
             self._record(PiiKind.PAYMENT_CARD, digits, d.card_digits(digits))
@@ -189,7 +190,7 @@ class PiiTally:
         return (age > 0) & (age < 120)
 
     def _add_dates(self, values: pa.Array) -> None:
-        days = np.asarray(pc.cast(pc.cast(values, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False))
+        days = np.asarray(_arrow.filled(pc.cast(pc.cast(values, pa.date32()), pa.int32())))
         self._record(PiiKind.DATE_OF_BIRTH, pc.cast(values, pa.date32()), self._ages_ok(days))
 
     def _add_date_strings(self, s: pa.Array, weights: np.ndarray | None = None) -> None:
@@ -203,7 +204,8 @@ class PiiTally:
         known = d._np(pc.is_valid(parsed))
         if not known.any():
             return
-        days = np.asarray(pc.cast(pc.cast(pc.fill_null(parsed, 0), pa.date32()), pa.int32()).to_numpy(zero_copy_only=False))
+        seconds = pc.fill_null(pc.cast(parsed, pa.int64()), _arrow.scalar(0, pa.int64()))
+        days = np.asarray(_arrow.filled(pc.cast(pc.cast(pc.cast(seconds, pa.timestamp("s")), pa.date32()), pa.int32())))
         self._record(PiiKind.DATE_OF_BIRTH, trimmed, known & self._ages_ok(days), weights)
 
     # ------------------------------------------------------------------------------------------ merging

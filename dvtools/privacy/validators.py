@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dvtools import _arrow
+
 # Length of the IBAN per country (ISO 13616 registry, SWIFT IBAN registry release 2024).
 IBAN_LENGTHS: dict[str, int] = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
@@ -79,19 +81,19 @@ def iban_mod97_valid(ibans: pa.Array) -> np.ndarray:
 
 def iban_length_valid(ibans: pa.Array) -> np.ndarray:
     """Whether each IBAN has the registered length of its country (unknown countries fail)."""
-    countries = pa.array(list(IBAN_LENGTHS))
-    lengths = pa.array(list(IBAN_LENGTHS.values()), type=pa.int32())
+    countries = _arrow.strings(list(IBAN_LENGTHS))
+    lengths = _arrow.array(list(IBAN_LENGTHS.values()), pa.int32())
     idx = pc.index_in(pc.utf8_slice_codeunits(ibans, 0, 2), value_set=countries)
     expected = pc.take(lengths, idx)
     ok = pc.equal(pc.utf8_length(ibans), expected)
-    return np.asarray(pc.fill_null(ok, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(_arrow.filled(ok), dtype=bool)
 
 
 def dni_valid(numbers: pa.Array, letters: pa.Array) -> np.ndarray:
     """Spanish DNI/NIE check: ``letters[i] == DNI_LETTERS[int(numbers[i]) % 23]`` (NIE's X/Y/Z mapped to 0/1/2)."""
     if len(numbers) == 0:
         return np.zeros(0, dtype=bool)
-    num = np.asarray(pc.cast(numbers, pa.int64()).to_numpy(zero_copy_only=False))
+    num = np.asarray(_arrow.filled(pc.cast(numbers, pa.int64())))
     expected = np.frombuffer(DNI_LETTERS.encode(), dtype=np.uint8)[num % 23]
     got = byte_matrix(letters, 1)[:, 0]
     return expected == got
