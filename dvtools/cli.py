@@ -356,7 +356,6 @@ def _schema_or_none(path: str | None) -> Any:
 
 
 def _cmd_fairness(a: argparse.Namespace) -> int:
-    import json
 
     from dvtools.fairness import group_report
     from dvtools.fairness.report import group_report_html, group_report_text
@@ -368,17 +367,23 @@ def _cmd_fairness(a: argparse.Namespace) -> int:
     report = group_report(a.reference, a.current, a.evaluation, groups=a.group, label=a.label, thresholds=th,
                           bins=a.bins, schema=_schema_or_none(a.schema), policy=a.policy, exclude=a.key or (),
                           comparator="skew" if a.current is not None else "drift")
+    return _emit_report(report, a, group_report_text, group_report_html, "fairness.html")
+
+
+def _emit_report(report: Any, a: argparse.Namespace, text: Any, html: Any, html_default: str) -> int:
+    """Print or write a fairness/labels report as ``--format`` says; the exit code of its findings."""
+    import json
+
     if a.format == "json":
         _emit(json.dumps(report.to_dict(), indent=2, allow_nan=False), a, "")
     elif a.format == "html":
-        _emit(group_report_html(report), a, "fairness.html")
+        _emit(html(report), a, html_default)
     else:
-        _emit(group_report_text(report), a, "")
+        _emit(text(report), a, "")
     return _fail_code(report.anomalies, a.fail_on)
 
 
 def _cmd_labels(a: argparse.Namespace) -> int:
-    import json
 
     from dvtools.fairness import label_report
     from dvtools.fairness.report import label_report_html, label_report_text
@@ -394,13 +399,7 @@ def _cmd_labels(a: argparse.Namespace) -> int:
         if a.reference:
             sensitive.update(data_sensitive_features(a.reference, policy, _schema_or_none(a.schema)))
         report = redact_label_report(report, sensitive, policy)
-    if a.format == "json":
-        _emit(json.dumps(report.to_dict(), indent=2, allow_nan=False), a, "")
-    elif a.format == "html":
-        _emit(label_report_html(report), a, "labels.html")
-    else:
-        _emit(label_report_text(report), a, "")
-    return _fail_code(report.anomalies, a.fail_on)
+    return _emit_report(report, a, label_report_text, label_report_html, "labels.html")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -392,7 +392,15 @@ class ListAccumulator(_Base):
         super().__init__(arrow_type)
         self.num_buckets = num_buckets
         self.lengths = NumericMoments()
-        self.child = make_accumulator(arrow_type.value_type, num_buckets)
+        self.child = make_accumulator(self._child_type(arrow_type), num_buckets)
+
+    @staticmethod
+    def _child_type(arrow_type: pa.DataType) -> pa.DataType:
+        return arrow_type.value_type
+
+    def _parts(self, arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
+        """Values per row (float64) and the flattened values of a null-free chunk."""
+        return to_numpy(pc.list_value_length(arr)).astype(np.float64), pc.list_flatten(arr)
 
     def add(self, arr: pa.Array) -> None:
         """Fold a chunk."""
@@ -401,9 +409,9 @@ class ListAccumulator(_Base):
             arr = arr.drop_null()
         if len(arr) == 0:
             return
-        lens = to_numpy(pc.list_value_length(arr)).astype(np.float64)
+        lens, values = self._parts(arr)
         self.lengths.add_values(lens, maybe_nonfinite=False)
-        self.child.add(pc.list_flatten(arr))
+        self.child.add(values)
 
     def merge(self, other: ListAccumulator) -> None:  # type: ignore[override]
         """Fold ``other``."""
@@ -428,22 +436,14 @@ class MapAccumulator(ListAccumulator):
     serving maps the same way. The map's values are not summarized (their meaning depends on the key).
     """
 
-    def __init__(self, arrow_type: pa.DataType, num_buckets: int = 10) -> None:
-        _Base.__init__(self, arrow_type)
-        self.num_buckets = num_buckets
-        self.lengths = NumericMoments()
-        self.child = make_accumulator(arrow_type.key_type, num_buckets)
+    @staticmethod
+    def _child_type(arrow_type: pa.DataType) -> pa.DataType:
+        return arrow_type.key_type
 
-    def add(self, arr: pa.Array) -> None:
-        """Fold a chunk."""
-        self._count(arr)
-        if arr.null_count:
-            arr = arr.drop_null()
-        if len(arr) == 0:
-            return
-        offsets = arr.offsets.to_numpy(zero_copy_only=False)
-        self.lengths.add_values(np.diff(offsets).astype(np.float64), maybe_nonfinite=False)
-        self.child.add(arr.keys.slice(int(offsets[0]), int(offsets[-1] - offsets[0])))
+    def _parts(self, arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
+        """Entries per row (float64) and the keys of a null-free chunk."""
+        offsets = to_numpy(arr.offsets)
+        return np.diff(offsets).astype(np.float64), arr.keys.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
 
 
 class PresenceAccumulator(_Base):
