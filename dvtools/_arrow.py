@@ -152,3 +152,21 @@ def filled(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     if pa.types.is_boolean(arr.type):
         return to_numpy(pc.fill_null(arr, FALSE))
     return to_numpy(pc.fill_null(pc.cast(arr, pa.float64()), NAN))
+
+
+def choose_memory_pool() -> str:
+    """Make the C library's allocator pyarrow's default pool, unless ``ARROW_DEFAULT_MEMORY_POOL`` says otherwise.
+
+    pyarrow's default pool (mimalloc) purges freed pages back to the kernel and touches them
+    again on the next batch. Where page faults are expensive (virtual machines: Firecracker, gVisor)
+    that costs more system time than the whole fold's user time and grows with threads: a 1M-row
+    ``dvtools stats`` measured 2.3-3.7 s of system time on 2 threads with mimalloc, 0.4-0.5 s with
+    the system allocator, at the same user time (README, "Performance"). Called by the processes
+    dvtools owns (the CLI, the dashboard, Dask workers), never on import. Returns the backend's name.
+    """
+    import os
+
+    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "system"  # worker processes started from here
+        pa.set_memory_pool(pa.system_memory_pool())
+    return pa.default_memory_pool().backend_name

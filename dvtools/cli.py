@@ -559,6 +559,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_OK
     parser = build_parser(next((x for x in args if not x.startswith("-")), None))
     a = parser.parse_args(argv)
+    from dvtools._arrow import choose_memory_pool
+
+    choose_memory_pool()
     out = getattr(a, "output", None)
     if isinstance(out, str) and not Path(out).parent.exists():
         print(f"dvtools: error: output folder {str(Path(out).parent)!r} does not exist", file=sys.stderr)

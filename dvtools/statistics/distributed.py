@@ -64,8 +64,10 @@ class PartitionResult:
 def fold_partition(partition: Any, target: pa.Schema, slice_by: str | None, num_buckets: int,
                    max_slices: int, batch_size: int, pii: Any = None) -> PartitionResult:
     """Worker side: read one partition with the client's types and fold it (``pii``: detection configuration)."""
+    from dvtools._arrow import choose_memory_pool
     from dvtools.io.partitions import PartitionRestart
 
+    choose_memory_pool()
     acc = SlicedAccumulator(partition.projection(target), slice_by, num_buckets, max_slices, pii)
     try:
         for batch in rebatch(partition.batches(target, batch_size), batch_size):

@@ -143,6 +143,9 @@ def refresh_navigation_if_stale(data: analysis.Loaded) -> None:
 
 def run() -> None:
     """Build the navigation and run the selected page."""
+    from dvtools._arrow import choose_memory_pool
+
+    choose_memory_pool()
     errors = analysis.apply_server_arguments()
     for e in errors:  # they name paths on the server: shown literally
         st.error(md_escape(e), icon=":material/error:")

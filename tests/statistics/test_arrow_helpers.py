@@ -117,3 +117,31 @@ def test_linear_quantiles_shapes_and_range() -> None:
     assert linear_quantiles(v, [0.0, 0.25, 1.0]).tolist() == [1.0, 1.5, 4.0]
     with pytest.raises(ValueError, match="range"):
         linear_quantiles(v, [1.5])
+
+
+def _pool_after(env_value: str | None, argv: list[str]) -> str:
+    """The default pool's backend in a fresh process after the CLI ran ``argv``."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if env_value is not None:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = env_value
+    script = ("import sys, pyarrow as pa; from dvtools.cli import main; main(sys.argv[1:]); "
+              "print('POOL', pa.default_memory_pool().backend_name)")
+    out = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, env=env,
+                         timeout=120, check=True)
+    return next(line.split()[1] for line in out.stdout.splitlines() if line.startswith("POOL"))
+
+
+def test_cli_folds_with_the_system_allocator_unless_the_user_chose_one(tmp_path):
+    """The CLI switches pyarrow to the system allocator (page-fault cost of mimalloc's purges), but a user's choice wins."""
+    import pyarrow as pa
+
+    data = tmp_path / "d.csv"
+    data.write_text("a,b\n1,x\n2,y\n")
+    argv = ["stats", str(data), "-o", str(tmp_path / "s.json")]
+    assert _pool_after(None, argv) == "system"
+    chosen = "jemalloc" if "jemalloc" in pa.supported_memory_backends() else "mimalloc"
+    assert _pool_after(chosen, argv) == chosen
