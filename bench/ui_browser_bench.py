@@ -54,6 +54,7 @@ import argparse
 import io
 import math
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -423,8 +424,8 @@ def upload_session(browser, url: str, pid: int, path: Path, shots: Path | None, 
             page.screenshot(path=str(shots / "upload_ready.png"), full_page=True)
         if serving:
             def both() -> bool:
-                return _metric(page, "Drifted features") is not None and \
-                    page.locator("[data-testid='stMetric']").filter(has_text="Rows").count() == 2
+                rows = page.locator("[data-testid='stMetricLabel']").filter(has_text=re.compile(r"^\s*Rows\s*$"))
+                return _metric(page, "Drifted features") is not None and rows.count() == 2
 
             out.append(_upload_and_wait(page, pid, path, 1, both, None))
             if first:
