@@ -68,9 +68,9 @@ def test_label_rates_and_missing_match_pandas(pair) -> None:
 
 
 def test_group_statistics_equal_statistics_of_the_filtered_rows(pair) -> None:
-    """Marginals are merged from intersection cells: each must equal statistics of its own rows."""
-    ref, _, _ = pair
-    r = group_report(ref, groups=["g", "region"], batch_size=400, workers=2, drift=False)
+    """With drift within groups, each group of one column gets full statistics: those of its own rows."""
+    ref, cur, _ = pair
+    r = group_report(ref, cur, groups=["g", "region"], batch_size=400, workers=2)
     stats = r.group_statistics["reference"]
     for name, col in (("g", "g"), ("region", "region")):
         for (value,), st in stats[name].items():
@@ -84,6 +84,32 @@ def test_group_statistics_equal_statistics_of_the_filtered_rows(pair) -> None:
             assert st["s"].top_values() == oracle["s"].top_values()
     cell = stats["g × region"][("a", "north")]
     assert cell.num_examples == int(((ref.g == "a") & (ref.region == "north")).sum())
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_light_group_statistics_hold_counts_missing_and_the_label(pair, workers: int) -> None:
+    """Without drift within groups, every group (and intersection) keeps what the report reads: exact, as pandas says."""
+    ref, _, _ = pair
+    r = group_report(ref, groups=["g", "region"], label="y", batch_size=333, workers=workers, drift=False)
+    stats = r.group_statistics["reference"]
+    for name, cols in (("g", ["g"]), ("region", ["region"]), ("g × region", ["g", "region"])):
+        oracle_groups = ref.groupby(cols)
+        assert len(stats[name]) == oracle_groups.ngroups
+        for key, rows in oracle_groups:
+            st = stats[name][tuple(key) if isinstance(key, tuple) else (key,)]
+            assert st.num_examples == len(rows)
+            for f in ref.columns:
+                assert st[f].count == len(rows) and st[f].num_missing == int(rows[f].isna().sum())
+            oracle = compute_statistics(rows[["y"]].reset_index(drop=True))["y"]
+            assert st["y"].num_true == oracle.num_true == int(rows["y"].sum())
+            assert st["y"].num_missing == oracle.num_missing
+
+
+def test_group_report_does_not_depend_on_threads_or_batches(pair) -> None:
+    ref, cur, ev = pair
+    a = group_report(ref, cur, ev, groups=["g", "age"], label="y", batch_size=500, workers=1)
+    b = group_report(ref, cur, ev, groups=["g", "age"], label="y", batch_size=2048, workers=2)
+    assert a.to_dict() == b.to_dict()
 
 
 def test_numeric_group_column_is_bucketed_on_reference_quantiles(pair) -> None:
