@@ -2,10 +2,12 @@
 
 A *group* is the set of examples sharing a value of a group column (a sensitive attribute such as
 gender, age band, country or device); with two group columns, every *intersection* (female and
-18-30) is a group too. :func:`group_report` folds each dataset once into one
-:class:`~dvtools.statistics.DatasetAccumulator` per group of each column (statistics by slice;
-an intersection cell keeps the label's statistics and every column's missing count), and reads
-everything from those statistics:
+18-30) is a group too. :func:`group_report` folds each dataset once, with the statistics
+engine's fold (:func:`dvtools.statistics.engine.fold_batches`), into what the report reads per
+group and intersection: the examples and every column's missing count (exact, ``np.bincount``
+over group codes) and the label's statistics (the engine's own accumulator). Only drift within
+groups, which compares whole distributions, needs more: then each group of one column gets a full
+:class:`~dvtools.statistics.DatasetAccumulator` (statistics by slice). From those it reports:
 
 * **share** of examples per group in training (reference), evaluation and serving (current), the
   change in share (L-infinity across a column's groups, and each group's ratio current/reference);
@@ -166,7 +168,9 @@ class GroupReport:
     warnings: tuple[str, ...]
     group_statistics: dict[str, dict[str, dict[tuple[str, ...], DatasetStatistics]]] = field(
         default_factory=dict, compare=False, repr=False)
-    """side -> grouping name -> group values -> that group's statistics (for drill-down)."""
+    """side -> grouping name -> group values -> that group's statistics (for drill-down): full statistics for the
+    groups of one column when drift within groups was compared, else light ones (examples, every column's count and
+    missing count, the label's statistics)."""
 
     KINDS = ("shares", "label_rates", "disparities", "missing", "drift", "anomalies")
 
@@ -246,10 +250,11 @@ def bucket_labels(edges: Sequence[float]) -> list[str]:
 
 
 def _group_codes(arr: pa.Array | pa.ChunkedArray, edges: tuple[float, ...] | None) -> tuple[np.ndarray, list[str]]:
-    """Each row's group (an index into the returned labels: strings, distinct, never null) for one group column.
+    """Each row's group for one group column: an index into the returned labels (strings, never null).
 
     Slice labels (the value as text, ``(missing)`` for null, -0.0 as 0.0) or buckets on ``edges``;
-    vectorised: the labels are made from the column's dictionary, not per row.
+    vectorised: the labels are made from the column's dictionary, not per row. Two indices may
+    share a label (a dictionary's repeats, the text "(missing)"): groups are keyed by label.
     """
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -279,10 +284,6 @@ def _group_codes(arr: pa.Array | pa.ChunkedArray, edges: tuple[float, ...] | Non
         text = pc.cast(dictionary, pa.string())
     labels = [*pc.fill_null(text, pa.scalar(MISSING)).to_pylist(), MISSING]
     codes = np.asarray(pc.fill_null(indices, len(labels) - 1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    distinct, inverse = np.unique(np.array(labels, dtype=object), return_inverse=True)
-    if len(distinct) < len(labels):  # two values with one label (NaNs, a dictionary's repeats, "(missing)")
-        codes = inverse.astype(np.int64)[codes]
-        labels = distinct.tolist()
     return codes, labels
 
 

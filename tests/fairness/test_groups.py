@@ -234,3 +234,44 @@ def test_arrow_table_and_dictionary_group_column() -> None:
     t = pa.table({"g": pa.array(["a", "b", None, "a"] * 30).dictionary_encode(), "v": list(range(120))})
     r = group_report(t, groups=["g"], drift=False)
     assert {g.name: g.counts["reference"] for g in r.shares} == {"g=a": 60, "g=b": 30, "g=(missing)": 30}
+
+
+def _oracle_labels(values: list) -> list[str]:
+    """A row's group label as the report defines it, written out per value (an independent oracle)."""
+    out = []
+    for v in values:
+        if v is None:
+            out.append("(missing)")
+        elif isinstance(v, bool):
+            out.append(str(v))
+        elif isinstance(v, float):
+            out.append("nan" if v != v else str(pa.scalar(v + 0.0).cast(pa.string())))
+        else:
+            out.append(str(v))
+    return out
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_group_codes_match_a_per_value_oracle(workers: int) -> None:
+    """Floats (-0.0, NaN, null), booleans with nulls, a dictionary with repeated and unused entries, "(missing)" text."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    floats = rng.choice(np.array([0.0, -0.0, 1.5, np.nan, 2.0]), n).tolist()
+    floats = [None if i % 17 == 0 else v for i, v in enumerate(floats)]
+    bools = [None if i % 13 == 0 else bool(v) for i, v in enumerate(rng.random(n) < 0.3)]
+    idx = rng.integers(0, 3, n)
+    dictionary = pa.array(["x", "y", "x", "unused"])  # "x" twice: one group
+    indices = pa.array([None if i % 11 == 0 else int(v) for i, v in enumerate(idx)], pa.int32())
+    dict_col = pa.DictionaryArray.from_arrays(indices, dictionary)
+    text = [None if i % 7 == 0 else ("(missing)" if i % 5 == 0 else "t") for i in range(n)]
+    t = pa.table({"f": pa.array(floats, pa.float64()), "b": pa.array(bools, pa.bool_()), "d": dict_col,
+                  "s": pa.array(text, pa.string()), "y": rng.random(n)})
+    for col in ("f", "b", "d", "s"):
+        labels = _oracle_labels(t.column(col).to_pylist())
+        expected = pd.Series(labels).value_counts().to_dict()
+        r = group_report(t, groups=[col], label="y", batch_size=256, workers=workers, drift=False, max_groups=10)
+        got = {g.group[0]: g.counts["reference"] for g in r.shares}
+        assert got == expected, col
+        means = pd.DataFrame({"g": labels, "y": t.column("y").to_numpy()}).groupby("g")["y"].mean()
+        rates = {lr.group[0]: lr.rate for lr in r.label_rates}
+        assert rates == pytest.approx(means.to_dict(), rel=1e-12)
