@@ -275,3 +275,24 @@ def test_group_codes_match_a_per_value_oracle(workers: int) -> None:
         means = pd.DataFrame({"g": labels, "y": t.column("y").to_numpy()}).groupby("g")["y"].mean()
         rates = {lr.group[0]: lr.rate for lr in r.label_rates}
         assert rates == pytest.approx(means.to_dict(), rel=1e-12)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_type_widening_mid_file_restarts_the_fold(tmp_path, workers: int) -> None:
+    """The label column widens (int -> float, "n/a") late in a CSV: the engine's fold restarts; nothing counted twice."""
+    from dvtools.io import open_source
+
+    n = 120_000
+    values = [str(i % 10) for i in range(n)]
+    values[90_000], values[100_000] = "n/a", "1.5"
+    path = tmp_path / "w.csv"
+    path.write_text("y,g\n" + "".join(f"{v},r{i % 3}\n" for i, v in enumerate(values)))
+    stream = open_source(path, block_size=64 * 1024)
+    assert stream.schema.field("y").type == pa.int64()
+    r = group_report(stream, groups=["g"], label="y", workers=workers, batch_size=4096, drift=False)
+    df = pd.read_csv(path, na_values=["n/a"])
+    assert {g.group[0]: g.counts["reference"] for g in r.shares} == df.groupby("g").size().to_dict()
+    assert {lr.group[0]: lr.rate for lr in r.label_rates} == pytest.approx(df.groupby("g")["y"].mean().to_dict(),
+                                                                          rel=1e-12)
+    assert {m.group[0]: m.missing_share for m in r.missing if m.feature == "y"} == pytest.approx(
+        df["y"].isna().groupby(df["g"]).mean().to_dict(), abs=1e-15)
