@@ -222,3 +222,20 @@ def test_training_and_evaluation_only(app, csv_ref):  # noqa: ANN001
                                   "pages/fairness.py"])
 def test_every_page_runs_with_three_datasets(app, csv_ref, path):  # noqa: ANN001
     _open(_load(app, csv_ref), path)
+
+
+def test_the_demo_opens_with_three_datasets(app):  # noqa: ANN001
+    app.run()
+    app.button(key="load_demo").click().run()
+    at = _open(app, ANOMALIES)
+    assert [h.value for h in at.header] == ["Evaluation vs Training", "Serving vs Training"]
+    evaluation, serving = _anomaly_tables(at)
+    # The evaluation week's one planted drift (Android 14's rollout), by the drift comparator; serving's by skew.
+    assert ("device_os", "DISTRIBUTION_DRIFT") in _found(evaluation)
+    assert {("device_os", "ENUM_TYPE_UNEXPECTED_STRING_VALUES"), ("elevation_ft", "UNEXPECTED_DATA_TYPE"),
+            ("weather", "SCHEMA_MISSING_COLUMN")} <= _found(serving)
+    assert not {f for f, t in _found(evaluation) if t != "PII_DETECTED"} & {"elevation_ft", "weather", "app_version"}
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "Evaluation (runs_evaluation.csv) against the schema" in captions and "drift comparators" in captions
+    for text in _page_texts(at):
+        assert not LIBRARY_WORDS.search(text), text
