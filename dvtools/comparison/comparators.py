@@ -755,6 +755,8 @@ def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: fl
     side = "reference" if n_ref == 0 else "current"
     fc.notes.append(f"no values in {side} data" if one_sided else "no values on either side")
     fc.evidence["empty"] = "one side" if one_sided else "both sides"
+    if one_sided:
+        fc.evidence["empty_side"] = side  # for descriptions that name the side by its role
     return fc
 
 

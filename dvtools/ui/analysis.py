@@ -61,6 +61,11 @@ class Pair:
         return roles.COMPARATORS[self.current.role]
 
     @property
+    def names(self) -> tuple[str, str]:
+        """``("training", "serving")``: what the library's anomaly descriptions call the two datasets."""
+        return roles.name(self.reference.role).lower(), roles.name(self.current.role).lower()
+
+    @property
     def title(self) -> str:
         """``Serving vs Training``."""
         return roles.pair_title(self.current.role)
@@ -350,7 +355,7 @@ def anomalies(data: Loaded, pair: Pair | None = None) -> list[Anomaly]:
         return list(memo[3])
     found = validate_statistics(pair.current.stats, schema, reference=pair.reference.stats,
                                 environment=environment, thresholds=thresholds, comparator=pair.comparator,
-                                comparison=found_comparison)
+                                comparison=found_comparison, names=pair.names)
     # A snapshot of the thresholds (the dataclass is mutable) and the schema itself (its id alone may be reused).
     snapshot = dataclasses.replace(thresholds, per_feature=dict(thresholds.per_feature), methods=dict(thresholds.methods))
     memos[pair.role] = (key, schema, snapshot, tuple(found))
