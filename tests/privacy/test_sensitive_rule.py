@@ -1,4 +1,4 @@
-"""One rule for "is this feature sensitive": statistics (``sensitive_features``) and rows (``data_sensitive_features``) agree.
+"""One rule for "is this feature sensitive": statistics and rows (``data_sensitive_features``) agree.
 
 Both decide through :func:`dvtools.privacy.redact.sensitive_columns`: the schema's ``sensitive``
 flag, every string column in strict mode (a list of strings too), and detection. The expected

@@ -130,3 +130,33 @@ def test_cli_validate_names_the_roles(tmp_path, capsys, comparator, role):  # no
     main(["validate", str(serve), "--schema", str(schema), "--baseline", str(train), "--comparator", comparator,
           "--privacy", "off"])  # the terminal table too
     assert not LIBRARY_WORDS.search(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(("comparator", "role"), [("skew", "serving"), ("drift", "evaluation")])
+def test_reports_name_the_roles(tmp_path, capsys, comparator, role):  # noqa: ANN001
+    from dvtools.cli import main
+    from dvtools.comparison import compare_statistics, comparison_to_html, comparison_to_text
+
+    train, serve = _cli_files(tmp_path)
+    rc = main(["compare", str(train), str(serve), "--key", "id",
+               "--comparator", comparator, "--privacy", "off"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert f"training 200 rows, {role} 200 rows" in out
+    assert f"missing training -> {role}" in out and f"example (training -> {role})" in out
+    assert not LIBRARY_WORDS.search(out), out
+    html_path = tmp_path / "r.html"
+    main(["compare", str(train), str(serve), "--comparator", comparator,
+          "--format", "html", "-o", str(html_path), "--privacy", "off"])
+    capsys.readouterr()
+    page = html_path.read_text()
+    assert f"training 200 rows, {role} 200 rows" in page and f'"name":"{role}"' in page.replace(" ", "")
+    # The API: names given by the caller (the dashboard passes the pair's roles).
+    ref, cur = stats_of(pd.read_csv(train)), stats_of(pd.read_csv(serve))
+    c = compare_statistics(ref, cur)
+    assert "june 200 rows, july 200 rows" in comparison_to_text(c, names=("june", "july"))
+    assert "june 200 rows, july 200 rows" in comparison_to_html(c, ref, cur, names=("june", "july"))
+    empty = compare_statistics(stats_of(pd.DataFrame({"a": [1]})), stats_of(pd.DataFrame({"b": [1]})),
+                               comparator=comparator)
+    assert empty.nothing_compared_reason() == (
+        f"nothing compared: the datasets have no column in common (training: a; {role}: b)")
