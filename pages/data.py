@@ -225,7 +225,7 @@ nothing = state.get_dataset("reference") is None and state.get_dataset("current"
 
 st.button("Open the demo", key="load_demo", type="primary" if nothing else "secondary",
           icon=":material/directions_run:", on_click=_open_demo,
-          help="A runners-app training/serving pair with planted problems (20,000 and 8,000 rows).")
+          help="A runners-app training, evaluation and serving set with planted problems (20,000, 5,000 and 8,000 rows).")
 
 slots = {}
 left, right = st.columns(2, gap="large")

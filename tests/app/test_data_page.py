@@ -27,13 +27,14 @@ def test_empty_state(app):
     assert not app.metric
 
 
-def test_open_demo_loads_both_and_summarizes(app):
+def test_open_demo_loads_three_datasets_and_summarizes(app):
     app.run()
     app.button(key="load_demo").click().run()
     assert not app.exception
     rows = [v for label, v in _metrics(app) if label == "Rows"]
-    assert rows == ["20,000", "8,000"]
-    assert [t.value for t in app.text][:2] == ["runs_training.csv", "runs_serving.csv"]
+    assert rows == ["20,000", "8,000", "5,000"]  # training, serving, then the evaluation expander
+    assert [t.value for t in app.text][:3] == ["runs_training.csv", "runs_serving.csv", "runs_evaluation.csv"]
+    assert app.session_state["dataset_evaluation"].name == "runs_evaluation.csv"
     metrics = dict(_metrics(app))
     assert int(metrics["Errors"]) > 0 and int(metrics["Warnings"]) > 0
     summary = "\n".join(t.value for t in app.text)
