@@ -458,8 +458,10 @@ def timeline_for(current: DatasetRef, reference: DatasetRef, timestamp: str, fre
 
         spans = _split(current, timestamp, freq, epoch_unit)  # with a progress bar, when not stored
         # The time column itself is not a feature of the spans (an epoch number would "drift" every span).
-        return compare_spans(spans, reference=reference_stats, policy=thresholds.policy, thresholds=options or None,
-                             exclude=[timestamp])
+        # No progress callback in compare_spans: a spinner, shown once the split's bar is gone.
+        with st.spinner(f"Comparing {len(spans):,} spans with the training data and the previous span…"):
+            return compare_spans(spans, reference=reference_stats, policy=thresholds.policy,
+                                 thresholds=options or None, exclude=[timestamp], methods=())  # the deciding ones
 
     key = ("timeline", current.digest, reference.digest + privacy_tag(), timestamp, freq, epoch_unit, thresholds.policy,
            repr(sorted(options.items())))

@@ -73,6 +73,15 @@ def _other(pair: analysis.Pair) -> str:
 # --------------------------------------------------------------------------- distances (a fragment)
 
 
+def _lazy_chart(label: str, key: str) -> Any:
+    """A closed expander whose chart is built when the user opens it (``box.open``).
+
+    A page's first Plotly chart costs the browser seconds (loading and running plotly.js), more
+    than the rest of the page: the table holds the same figures, so the charts wait until asked for.
+    """
+    return st.expander(label, expanded=False, key=key, on_change="rerun", icon=":material/bar_chart:")
+
+
 def _drift_table(table: pd.DataFrame, pair: analysis.Pair) -> None:
     cc = st.column_config
     other = _other(pair)
@@ -97,11 +106,12 @@ def _feature_detail(comparison: Any, pair: analysis.Pair, ordered: list[str]) ->
     st.subheader("One feature")
     feature = st.selectbox("Feature", names, key="drift_feature")
     c1, c2 = st.columns([3, 2])
-    with c1:
-        sides = _sides(pair, feature)
-        fig = feature_figure(sides["reference"], sides["current"], evaluation=sides["evaluation"], height=320,
-                             title=html.escape(str(feature)))
-        st.plotly_chart(fig, width="stretch", key="drift_feature_chart", config={"displaylogo": False})
+    with c1, _lazy_chart("Chart of the feature", "drift_feature_chart_open") as box:
+        if box.open:
+            sides = _sides(pair, feature)
+            fig = feature_figure(sides["reference"], sides["current"], evaluation=sides["evaluation"], height=320,
+                                 title=html.escape(str(feature)))
+            st.plotly_chart(fig, width="stretch", key="drift_feature_chart", config={"displaylogo": False})
     with c2:
         if feature in comparison:
             st.markdown("\n".join(f"- **{md_escape(what)}**: {md_escape(text)}"
@@ -140,8 +150,10 @@ def _drift(data: analysis.Loaded, pair: analysis.Pair) -> None:
     if shown.empty:
         st.caption("No feature has a statistic.")
     else:
-        st.plotly_chart(drift_figure(list(shown["feature"]), list(shown["past"]), list(shown["verdict"])),
-                        width="stretch", key="drift_chart", config={"displaylogo": False})
+        with _lazy_chart("Chart: each feature's statistic relative to its threshold", "drift_chart_open") as box:
+            if box.open:
+                st.plotly_chart(drift_figure(list(shown["feature"]), list(shown["past"]), list(shown["verdict"])),
+                                width="stretch", key="drift_chart", config={"displaylogo": False})
     _drift_table(table, pair)
     comparator_controls.not_compared(comparison)
     gone = [md_escape(n) for n in comparison.only_in_reference]
@@ -188,9 +200,12 @@ def feature_skew(pair: analysis.Pair) -> None:
     if reason:
         st.info(md_escape(f"Unavailable: {reason}."), icon=":material/info:")
         return
-    try:
-        with st.spinner("Joining the examples…"):
-            result = cache.feature_skew_for(pair.reference.ref, pair.current.ref, tuple(keys))
+    if not st.toggle(f"Join the training and {_other(pair)} examples", key="skew_on", persist_state="session",
+                     help=f"One pass over both datasets' rows, joined on {', '.join(keys)}; each feature's values "
+                          "compared example by example."):
+        return
+    try:  # a progress bar while computed (once per pair of datasets and keys)
+        result = cache.feature_skew_for(pair.reference.ref, pair.current.ref, tuple(keys))
     except DvtoolsError as e:
         components.show_messages([f"feature skew failed: {e}"], "error")
         return
@@ -225,9 +240,12 @@ def concept_shift(pair: analysis.Pair) -> None:
     if reason:
         st.info(md_escape(f"Unavailable: {reason}."), icon=":material/info:")
         return
-    try:
-        with st.spinner("Comparing P(label | feature)…"):
-            result = cache.concept_shift_for(pair.reference.ref, pair.current.ref, label)
+    if not st.toggle(f"Compare P({label} | feature)", key="concept_on", persist_state="session",
+                     help="One pass over both datasets' rows: the label's distribution per feature bucket, "
+                          "training against the other dataset."):
+        return
+    try:  # a progress bar while computed (once per pair of datasets and label)
+        result = cache.concept_shift_for(pair.reference.ref, pair.current.ref, label)
     except DvtoolsError as e:
         components.show_messages([f"concept shift failed: {e}"], "error")
         return
@@ -304,9 +322,8 @@ def timeline(pair: analysis.Pair) -> None:
     if not on:
         return
     th = state.get_thresholds()  # the session's policy and global thresholds, as every page
-    try:
-        with st.spinner("Computing statistics per span…"):
-            result = cache.timeline_for(pair.current.ref, pair.reference.ref, ts, freq[0].upper(), unit, th)
+    try:  # a progress bar for the split, then a spinner for the comparison (never both at once)
+        result = cache.timeline_for(pair.current.ref, pair.reference.ref, ts, freq[0].upper(), unit, th)
     except DvtoolsError as e:
         components.show_messages([f"timeline failed: {e}"], "error")
         return

@@ -9,6 +9,7 @@ only composes it.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -167,21 +168,29 @@ def render(frame: pd.DataFrame, figures: tuple[str, ...], has_distance: bool,
                  height=ROW_HEIGHT * (len(shown) + 1) + 3, placeholder="–")
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _sparkline_memo(key: tuple[int, ...], _stats: tuple[DatasetStatistics, ...]) -> SimpleNamespace:
+    """Feature -> its sparklines, for one tuple of statistics objects, shared by every session of the server.
+
+    Statistics are cached by content (:mod:`dvtools.ui.cache`), so the same data is the same
+    objects in every session and ``key`` (their ids) names the content; the memo holds the objects,
+    so their ids cannot be reused while it lives. Filled as features are shown: a sort, a new page
+    or a new session bins nothing again (``lines``: feature name -> its sparklines).
+    """
+    return SimpleNamespace(stats=_stats, lines={})
+
+
 def _sparkline_column(frame: pd.DataFrame, by_dataset: dict[str, DatasetStatistics]) -> list[list[float]]:
     """The ``distribution`` sparkline of each row (its dataset's bars on the feature's shared bins)."""
     labels = list(by_dataset)
-    stats = [by_dataset[label] for label in labels]
-    # Remembered per tuple of statistics objects (cached by content, so their ids are stable): a sort
-    # or a new page does not bin anything again.
-    key = tuple(id(s) for s in stats)
-    held = st.session_state.get("_stats_sparklines")
-    if held is None or held[0] != key or any(a is not b for a, b in zip(held[1], stats, strict=False)):
-        held = (key, tuple(stats), {})
-        st.session_state["_stats_sparklines"] = held
-    memo: dict[str, tuple[list[float], ...]] = held[2]
+    stats = tuple(by_dataset[label] for label in labels)
+    memo = _sparkline_memo(tuple(id(s) for s in stats), stats)
+    if any(a is not b for a, b in zip(memo.stats, stats, strict=True)):  # an id reused after eviction
+        memo.stats, memo.lines = stats, {}
     out = []
     for name, dataset in zip(frame["feature"], frame["dataset"], strict=True):
-        if name not in memo:
-            memo[name] = stats_view.sparklines(*(s.features.get(name) for s in stats))
-        out.append(memo[name][labels.index(dataset)] if dataset in labels else [])
+        lines = memo.lines.get(name)
+        if lines is None:
+            lines = memo.lines[name] = stats_view.sparklines(*(s.features.get(name) for s in stats))
+        out.append(lines[labels.index(dataset)] if dataset in labels else [])
     return out

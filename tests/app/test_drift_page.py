@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -110,7 +112,33 @@ def test_one_feature_findings(demo):
     assert any("Only in the training" in i.value for i in demo.info)
 
 
+def test_first_visit_draws_no_chart_and_runs_no_row_analysis(demo):
+    """The first visit shows verdicts and tables; charts and row-level passes wait until asked for (issue 11)."""
+    assert not demo.exception
+    assert len(demo.get("plotly_chart")) == 0
+    labels = [e.label for e in demo.expander]
+    assert "Chart: each feature's statistic relative to its threshold" in labels and "Chart of the feature" in labels
+    assert not any({"num_joined", "num_mismatches"} <= set(d.value.columns) for d in demo.dataframe)
+    assert not any("covariate_shift" in d.value.columns for d in demo.dataframe)
+    assert demo.toggle(key="skew_on").value is False and demo.toggle(key="concept_on").value is False
+    assert not demo.get("spinner")  # the row analyses show their progress bar, not a spinner beside it
+    chart = next(e for e in demo.expander if e.label.startswith("Chart: each"))
+    demo.session_state[chart.key] = True  # the user opens it
+    demo.run()
+    assert not demo.exception
+    specs = [json.loads(c.proto.spec) for c in demo.get("plotly_chart")]
+    assert len(specs) == 1 and specs[0]["layout"]["yaxis"]["title"]["text"]  # the drift chart, with an axis title
+    feature = next(e for e in demo.expander if e.label == "Chart of the feature")
+    demo.session_state[feature.key] = True
+    demo.selectbox(key="drift_feature").set_value("device_os").run()
+    titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text") for c in demo.get("plotly_chart")]
+    assert not demo.exception and "device_os" in titles
+
+
 def test_feature_skew_and_concept_shift(demo):
+    demo.toggle(key="skew_on").set_value(True).run()
+    demo.toggle(key="concept_on").set_value(True).run()
+    assert not demo.exception
     skew = _frame(demo, "feature", "num_joined", "num_mismatches", "mismatch_share")
     row = skew.set_index("feature").loc["distance_km"]
     assert row["num_joined"] == 2000 and row["mismatch_share"] == 1.0

@@ -349,3 +349,38 @@ def test_sparklines_expand_all_and_quantile_view(demo_page):
     assert "quantile (% of values at or below)" in titles  # numeric: Facets' quantile view
     assert "number of most frequent values (log scale)" in titles  # categorical: cumulative value frequency
     assert all(s["layout"]["yaxis"]["title"]["text"] for s in specs)  # axis titles everywhere
+
+
+def test_sparklines_are_binned_once_per_server(page, monkeypatch):
+    """A second session, a sort and a new page reuse the sparklines of the same statistics (issue 11: first visit)."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from dvtools.ui import stats_view
+
+    calls: list[str] = []
+    real = stats_view.sparklines
+
+    def counting(*sides):  # noqa: ANN002, ANN202
+        calls.append(next(f.name for f in sides if f is not None))
+        return real(*sides)
+
+    monkeypatch.setattr(stats_view, "sparklines", counting)
+    ref = REF.assign(alpha=REF["alpha"] + 0.125)  # statistics no other test has (a fresh memo)
+    at = page(STATS, reference=ref, current=CUR)
+    assert not at.exception and sorted(calls) == ["alpha", "beta", "color", "gamma_share"]
+    first = {k: _tables(at)[k] for k in ("numeric", "categorical")}
+    at.selectbox(key="stats_sort").set_value("name").run()
+    assert not at.exception and len(calls) == 4
+    app_py = str(Path(__file__).resolve().parents[2] / "app.py")
+    again = AppTest.from_file(app_py, default_timeout=60)  # another browser session, same server
+    again.session_state["_server_args_applied"] = True
+    again.session_state["dataset_reference"] = at.session_state["dataset_reference"]
+    again.session_state["dataset_current"] = at.session_state["dataset_current"]
+    again.run()
+    again.switch_page(STATS).run()
+    assert not again.exception and len(calls) == 4
+    second = _tables(again)
+    for kind, table in first.items():  # the same bars, from the memo
+        assert [list(x) for x in second[kind]["dist_training"]] == [list(x) for x in table["dist_training"]]

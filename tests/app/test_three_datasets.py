@@ -207,6 +207,7 @@ def test_drift_page_pair_picker_and_comparators(app, csv_ref):  # noqa: ANN001
     assert run_name() == ("jensen_shannon_distance", "policy", "no drift")  # no drift comparator: the policy
     captions = " ".join(c.value for c in at.caption).replace("\\", "")
     assert "Evaluation (eval.csv) compared with Training (train.csv)" in captions and "drift comparators" in captions
+    at.toggle(key="concept_on").set_value(True).run()  # concept shift computed when asked for
     assert any(list(d.value.columns) == ["class", "training", "evaluation"] for d in at.dataframe)  # the label
     for text in _page_texts(at):
         assert not LIBRARY_WORDS.search(text), text

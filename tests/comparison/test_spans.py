@@ -31,6 +31,18 @@ def test_only_the_drifting_span_is_flagged():
     assert list(res.spans_table.drifted_to_reference) == [0, 0, 1]
 
 
+@pytest.mark.parametrize("policy", ["tfdv", "auto"])
+def test_deciding_methods_alone_give_the_same_tables(policy):
+    """``methods=()`` (what the dashboard's timeline asks for) computes less, decides the same."""
+    spans = {"d1": stats_of(span(1)), "d2": stats_of(span(2, shift=0.3)), "d3": stats_of(span(3, shift=1.0))}
+    reference = stats_of(span(4))
+    full = compare_spans(spans, reference=reference, policy=policy)
+    lean = compare_spans(spans, reference=reference, policy=policy, methods=())
+    pd.testing.assert_frame_equal(full.table, lean.table)
+    pd.testing.assert_frame_equal(full.spans_table, lean.spans_table)
+    assert set(lean.to_reference["d3"]["x"].distances) < set(full.to_reference["d3"]["x"].distances)
+
+
 def test_reference_by_name_or_statistics_and_num_examples():
     spans = [stats_of(span(1)), stats_of(span(2, n=1000)), stats_of(span(3))]
     res = compare_spans(spans, reference=stats_of(span(9)), policy="auto")
