@@ -146,8 +146,8 @@ class QuantileSketch:
         """True for a :class:`HistogramSketch` (statistics imported from TFDV: no values behind it)."""
         return False
 
-    def update(self, values: np.ndarray) -> None:
-        """Add finite float64 values."""
+    def update(self, values: np.ndarray, *, is_sorted: bool = False) -> None:
+        """Add finite float64 values (``is_sorted``: they are in ascending order, no need to sort again)."""
         if values.size == 0:
             return
         self._n += int(values.size)
@@ -157,7 +157,8 @@ class QuantileSketch:
             if self._n > EXACT_QUANTILE_LIMIT:
                 self._to_levels()
             return
-        self._insert(0, np.sort(np.asarray(values, dtype=np.float64)))
+        values = np.asarray(values, dtype=np.float64)
+        self._insert(0, values if is_sorted else np.sort(values))
         self._compress()
 
     def _to_levels(self) -> None:
@@ -418,7 +419,7 @@ class HistogramSketch(QuantileSketch):
         """True: interpolated from a histogram."""
         return True
 
-    def update(self, values: np.ndarray) -> None:
+    def update(self, values: np.ndarray, *, is_sorted: bool = False) -> None:
         """Refused: no values can be added to imported statistics."""
         raise TypeError("statistics imported from TFDV cannot be updated")
 
