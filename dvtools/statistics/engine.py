@@ -469,8 +469,10 @@ class _PartitionFold:
                     return None
                 self.groups: dict[int, SlicedAccumulator] = {}
                 self.rows = self.nbytes = self.done = 0
-                self.total = len(plan)
                 self.weights = _partition_weights(plan, stream)
+                self.left: dict[int, int] = {}  # input (file) -> partitions not merged yet: progress counts files done
+                for p in plan:
+                    self.left[p.part] = self.left.get(p.part, 0) + 1
                 self.inflight: deque[tuple[Any, Any]] = deque()
                 stream.passes += 1
                 try:
@@ -523,7 +525,7 @@ class _PartitionFold:
                 continue
             if partition.group <= 1:  # column groups read the same rows: count them once
                 self.rows += acc.whole.num_rows
-            self.done += 1
+            self._finished(partition)
             self.nbytes += self.weights[partition.index]
             self._report()
 
@@ -534,8 +536,13 @@ class _PartitionFold:
         size = stream.total_bytes
         read = min(self.nbytes, size) if size else self.nbytes
         self.progress(Progress(rows=self.rows, bytes_read=read, total_bytes=size,
-                               total_rows=stream.num_rows, parts_done=min(self.done, self.total),
-                               total_parts=self.total))
+                               total_rows=stream.num_rows, parts_done=self.done,
+                               total_parts=len(stream.sources)))
+
+    def _finished(self, partition: Any) -> None:
+        self.left[partition.part] -= 1
+        if self.left[partition.part] == 0:
+            self.done += 1
 
     def _read_whole(self, partition: Any, target: pa.Schema) -> None:
         """Read a whole input here, folding its batches on the workers (merged into the partition's group)."""
@@ -564,7 +571,7 @@ class _PartitionFold:
         except Restart:
             raise _Widen(None, None) from None
         self.nbytes = base + self.weights[partition.index]
-        self.done += 1
+        self._finished(partition)
 
     def _abandon(self) -> None:
         for _, out in getattr(self, "inflight", ()):
