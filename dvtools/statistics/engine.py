@@ -458,8 +458,6 @@ class _PartitionFold:
 
     def run(self) -> SlicedAccumulator | None:
         """The pass's accumulator, or None when the input turned out not to be worth partitioning."""
-        from dvtools.io.partitions import WholePart, apply_restart, commit_reports
-
         stream = self.stream
         try:
             for _ in stream._restarts():
@@ -467,6 +465,7 @@ class _PartitionFold:
                 plan = _plan(stream, self.batch_size)
                 if plan is None:
                     return None
+                from dvtools.io.partitions import WholePart, apply_restart, commit_reports  # large inputs only
                 self.groups: dict[int, SlicedAccumulator] = {}
                 self.rows = self.nbytes = self.done = 0
                 self.weights = _partition_weights(plan, stream)
