@@ -237,8 +237,11 @@ def _cmd_validate(a: argparse.Namespace) -> int:
                                       comparator=a.comparator)
         if comparison.nothing_compared and not set(baseline.features) & set(stats.features):
             raise DvtoolsError(comparison.nothing_compared_reason() + " with --baseline")
+    from dvtools.validation.validate import dataset_names
+
+    names = dataset_names(a.comparator)  # --comparator names the data's role: serving (skew) or evaluation (drift)
     anomalies = validate_statistics(stats, schema, reference=baseline, environment=a.environment,
-                                    thresholds=thresholds, comparator=a.comparator, comparison=comparison)
+                                    thresholds=thresholds, comparator=a.comparator, comparison=comparison, names=names)
     if a.key:
         from dvtools.comparison.keyed_skew import feature_skew
         from dvtools.validation.skew import skew_anomalies
@@ -246,7 +249,7 @@ def _cmd_validate(a: argparse.Namespace) -> int:
         skew = feature_skew(a.baseline, a.data[0] if len(a.data) == 1 else a.data, key=a.key)
         from dvtools.privacy.redact import redact_skew
 
-        anomalies = anomalies + skew_anomalies(redact_skew(skew, stats, baseline, policy))
+        anomalies = anomalies + skew_anomalies(redact_skew(skew, stats, baseline, policy), names=names)
     anomalies = redact_anomalies(anomalies, stats, policy, schema=schema)
     if a.format == "json":
         print(anomalies_to_json(anomalies))

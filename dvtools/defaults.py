@@ -13,3 +13,7 @@ POLICY_NAMES = ("tfdv", "auto")
 #: ratio, lowest/highest label rate ratio (the four-fifths line), missing-share gap and ratio.
 GROUP_THRESHOLDS = {"min_share": 0.01, "min_count": 30, "max_share_change": 0.1, "max_share_ratio": 2.0,
                     "min_rate_ratio": 0.8, "max_missing_gap": 0.1, "missing_ratio": 2.0}
+#: What a user reads for the two datasets of a comparison, by comparator, when the caller does not name
+#: them: the training data against serving data (``skew``) or against evaluation data (``drift``).
+#: Anomaly descriptions say "serving values lie outside the training range", never "reference"/"current".
+DATASET_NAMES = {"skew": ("training", "serving"), "drift": ("training", "evaluation")}

@@ -1,4 +1,4 @@
-"""The bundled demo: a runners-app training/serving pair with every kind of problem dvtools finds.
+"""The bundled demo: runners-app training, evaluation and serving data with every kind of problem dvtools finds.
 
 In the spirit of the course's "suggesting runs" app: each example is a run suggested to a runner,
 with the runner, the route, the weather, the device, and the label ``completed`` (did the runner
@@ -28,6 +28,12 @@ feature                    what went wrong in serving (anomaly dvtools reports)
                            per runner, deterministic): personal data for privacy mode to find;
                            stable between training and serving, so it adds no other anomaly
 =========================  ====================================================================
+
+The evaluation split (:func:`evaluation_frame`, 5,000 runs) is the week after training's four
+weeks, drawn like training (a held-out split that keeps the label and the raters) with one mild
+planted drift for the drift comparator: Android 14's rollout that week moves ``device_os``
+(Android 13 20 % -> 10 %, Android 14 20 % -> 30 %). It has its own random generator, so the
+training and serving values below do not depend on it.
 
 Groups and labels (found by ``group_report`` / ``label_report``, the Slices & fairness page and
 ``dvtools fairness`` / ``dvtools labels``), planted with a second random generator so the columns
@@ -69,11 +75,18 @@ GROUP = "gender"
 RATERS = ("rater_1", "rater_2", "rater_3")
 TRAINING_ROWS = 20_000
 SERVING_ROWS = 8_000
+EVALUATION_ROWS = 5_000
+EVALUATION_START = "2024-06-29"
+"""The evaluation runs are the week after training's four weeks (a time-based held-out split)."""
 
 _CITIES = ["Boston", "Seattle", "Houston", "Chicago", "Denver", "Austin", "Portland", "Atlanta"]
 _RUNS = ["Morning 5k", "River loop", "Hill repeats", "Half-marathon prep", "Track intervals",
          "Long easy run", "Tempo run", "Trail 10k", "Recovery jog", "Marathon pace"]
 _OS = ["iOS 16", "iOS 17", "Android 13", "Android 14"]
+OS_SHARES = (.3, .3, .2, .2)
+"""Shares of ``_OS`` in training (and serving before its new OS release)."""
+EVALUATION_OS_SHARES = (.3, .3, .1, .3)
+"""Shares of ``_OS`` in the evaluation week: Android 14's rollout halves Android 13 (the one planted drift)."""
 _CHANNELS = ["organic", "friend_referral", "ad_campaign", "store_partner"]
 _WEATHER = ["sunny", "cloudy", "rain", "wind"]
 _ROUTES = ["road", "trail", "track"]
@@ -108,7 +121,7 @@ def _runners(rng: np.random.Generator, n_runners: int) -> pd.DataFrame:
 
 
 def _runs(rng: np.random.Generator, runners: pd.DataFrame, n: int, *, start: str, temp_mean: float,
-          run_effect: dict[str, float], id_prefix: str) -> pd.DataFrame:
+          run_effect: dict[str, float], id_prefix: str, days: int = 28, os_p: tuple[float, ...] = OS_SHARES) -> pd.DataFrame:
     who = runners.iloc[rng.integers(0, len(runners), n)].reset_index(drop=True)
     distance = np.round(rng.gamma(4.0, 2.2, n) + 1.0, 2)
     elevation = np.round(rng.gamma(1.5, 220.0, n)).astype(np.int64)
@@ -117,7 +130,7 @@ def _runs(rng: np.random.Generator, runners: pd.DataFrame, n: int, *, start: str
     heart = np.round(rng.normal(150, 12, n)).astype(float)
     heart[rng.random(n) < 0.03] = np.nan
     gps = np.round(rng.gamma(2.0, 2.5, n), 2)
-    days = pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 28, n), unit="D")
+    days = pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, days, n), unit="D")
     # P(completed | x): longer, hillier and hotter runs are completed less often.
     run_name = rng.choice(_RUNS, n)
     effect = np.array([run_effect.get(r, 0.0) for r in run_name])
@@ -140,7 +153,7 @@ def _runs(rng: np.random.Generator, runners: pd.DataFrame, n: int, *, start: str
         "age": who["age"].to_numpy(),
         "city": who["city"].to_numpy(),
         "signup_channel": who["signup_channel"].to_numpy(),
-        "device_os": rng.choice(_OS, n, p=[.3, .3, .2, .2]),
+        "device_os": rng.choice(_OS, n, p=list(os_p)),
         "completed": completed,
     })
 
@@ -216,6 +229,25 @@ def demo_frames(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     return train.reset_index(drop=True), serve.reset_index(drop=True)
 
 
+def evaluation_frame(seed: int = SEED) -> pd.DataFrame:
+    """The evaluation split: the week after training, drawn like training, with one mild planted drift.
+
+    Same runners, columns, label model, groups and raters as training (a held-out split that keeps
+    the label), from its own random generator so that :func:`demo_frames` keeps its values. None
+    of serving's problems; Android 14's rollout during that week moves ``device_os`` (Android 13
+    from 20 % to 10 %, Android 14 from 20 % to 30 %: Jensen-Shannon distance about 0.15, just over
+    the default 0.1), which the drift comparator finds; everything else differs by sampling noise.
+    """
+    runners = _runners(np.random.default_rng(seed), 3_000)  # demo_frames' first draws: the same runners
+    rng = np.random.default_rng(seed + 2)
+    ev = _runs(rng, runners, EVALUATION_ROWS, start=EVALUATION_START, temp_mean=22.0, run_effect={}, id_prefix="E",
+               days=7, os_p=EVALUATION_OS_SHARES)
+    ev.loc[rng.random(len(ev)) < 0.02, "signup_channel"] = None
+    _plant_groups(ev, rng, p=[.745, .25, .005])
+    _plant_raters(ev, rng)
+    return ev.astype({LABEL: bool, "heart_rate": float, "age": np.int64}).reset_index(drop=True)
+
+
 def _plant_groups(df: pd.DataFrame, rng: np.random.Generator, p: list[float]) -> None:
     """Add ``gender``; female runners complete fewer runs and their heart rate is missing more often."""
     n = len(df)
@@ -244,6 +276,11 @@ def demo_csv_bytes(seed: int = SEED) -> tuple[bytes, bytes]:
     """The pair as CSV files (what a user would upload)."""
     train, serve = demo_frames(seed)
     return _csv(train), _csv(serve)
+
+
+def evaluation_csv_bytes(seed: int = SEED) -> bytes:
+    """The evaluation split (:func:`evaluation_frame`) as a CSV file."""
+    return _csv(evaluation_frame(seed))
 
 
 def _csv(df: pd.DataFrame) -> bytes:

@@ -531,16 +531,22 @@ class Comparison:
         """True when no feature was compared (no column in common, or none comparable): not a pass."""
         return not self.features
 
-    def nothing_compared_reason(self) -> str:
-        """One line saying why nothing was compared (for the CLI's error and the dashboard)."""
+    def nothing_compared_reason(self, names: tuple[str, str] | None = None) -> str:
+        """One line saying why nothing was compared (for the CLI's error and the dashboard).
+
+        ``names``: the two datasets' roles (default by comparator, :data:`dvtools.defaults.DATASET_NAMES`).
+        """
+        from dvtools.defaults import DATASET_NAMES
+
         if self.not_compared:
             skipped = ", ".join(f"{n} ({r})" for n, r in list(self.not_compared.items())[:5])
             return ("nothing compared: no feature of both datasets could be compared"
                     + (f" ({skipped})" if skipped else ""))
+        ref_name, cur_name = names or DATASET_NAMES.get(self.comparator, DATASET_NAMES["drift"])
         ref = ", ".join(self.only_in_reference[:5]) or "none"
         cur = ", ".join(self.only_in_current[:5]) or "none"
-        return (f"nothing compared: the datasets have no column in common (reference: {ref}; "
-                f"current: {cur})")
+        return (f"nothing compared: the datasets have no column in common ({ref_name}: {ref}; "
+                f"{cur_name}: {cur})")
 
     @property
     def drifted(self) -> list[FeatureComparison]:
@@ -755,6 +761,8 @@ def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: fl
     side = "reference" if n_ref == 0 else "current"
     fc.notes.append(f"no values in {side} data" if one_sided else "no values on either side")
     fc.evidence["empty"] = "one side" if one_sided else "both sides"
+    if one_sided:
+        fc.evidence["empty_side"] = side  # for descriptions that name the side by its role
     return fc
 
 

@@ -25,7 +25,8 @@ from dvtools.comparison.keyed_skew import FeatureSkewResult
 from dvtools.errors import DvtoolsError
 from dvtools.statistics.model import DatasetStatistics, FeatureStatistics
 
-__all__ = ["check_raw_data", "comparison_to_html", "comparison_to_json", "comparison_to_text", "run_compare"]
+__all__ = ["check_raw_data", "comparison_to_html", "comparison_to_json", "comparison_to_text", "report_names",
+           "run_compare"]
 
 MAX_CHARTS = 50
 TOP_CATEGORIES_CHART = 20
@@ -81,15 +82,32 @@ def _stat_text(f: FeatureComparison) -> str:
     return f"{s} (p)" if f.primary_method in ("ks", "chi_square") else s
 
 
+def report_names(comparison: Comparison, names: tuple[str, str] | None = None) -> tuple[str, str]:
+    """What the report calls the two datasets: ``names``, else the comparator's roles (training and serving/evaluation).
+
+    :data:`dvtools.defaults.DATASET_NAMES`, as anomaly descriptions; never "reference"/"current".
+    """
+    from dvtools.defaults import DATASET_NAMES
+
+    if names is not None:
+        return names
+    return DATASET_NAMES.get(comparison.comparator, DATASET_NAMES["drift"])
+
+
 def comparison_to_text(
-    comparison: Comparison, skew: FeatureSkewResult | None = None, concept: ConceptShiftResult | None = None
+    comparison: Comparison, skew: FeatureSkewResult | None = None, concept: ConceptShiftResult | None = None,
+    names: tuple[str, str] | None = None,
 ) -> str:
-    """Return a readable plain-text report: summary, per-feature table, skew and concept-shift sections."""
+    """Return a readable plain-text report: summary, per-feature table, skew and concept-shift sections.
+
+    ``names``: what the report calls the two datasets (:func:`report_names`).
+    """
     c = comparison
+    ref_name, cur_name = names = report_names(c, names)
     out = [
         f"{'Skew' if c.comparator == 'skew' else 'Drift'} report (policy {c.policy}"
         f"{', ' + c.correction + ' correction' if c.correction else ''}): "
-        f"reference {fmt(c.num_examples_reference)} rows, current {fmt(c.num_examples_current)} rows",
+        f"{ref_name} {fmt(c.num_examples_reference)} rows, {cur_name} {fmt(c.num_examples_current)} rows",
         _summary_line(c),
         "",
     ]
@@ -115,7 +133,7 @@ def comparison_to_text(
                 "threshold (source)",
                 "statistic",
                 "verdict",
-                "missing ref -> cur",
+                f"missing {ref_name} -> {cur_name}",
                 "findings",
             ],
             rows,
@@ -126,22 +144,22 @@ def comparison_to_text(
     if any(f.approximate for f in c.features):
         out.append("~ approximate (from sketches of more than 100k values)")
     if c.only_in_reference:
-        out.append(f"Only in reference: {', '.join(c.only_in_reference)}")
+        out.append(f"Only in {ref_name}: {', '.join(c.only_in_reference)}")
     if c.only_in_current:
-        out.append(f"Only in current: {', '.join(c.only_in_current)}")
+        out.append(f"Only in {cur_name}: {', '.join(c.only_in_current)}")
     for name, why in c.not_compared.items():
         out.append(f"Not compared: {name} ({why})")
     if skew is not None:
-        out += ["", _skew_text(skew)]
+        out += ["", _skew_text(skew, names)]
     if concept is not None:
-        out += ["", _concept_text(concept)]
+        out += ["", _concept_text(concept, names)]
     return "\n".join(out)
 
 
-def _skew_text(s: FeatureSkewResult) -> str:
+def _skew_text(s: FeatureSkewResult, names: tuple[str, str]) -> str:
     lines = [
         f"Feature skew (joined on {', '.join(s.key)}): {fmt(s.num_joined)} joined; "
-        f"{fmt(s.only_in_reference)} only in reference; {fmt(s.only_in_current)} only in current; "
+        f"{fmt(s.only_in_reference)} only in {names[0]}; {fmt(s.only_in_current)} only in {names[1]}; "
         f"{fmt(s.duplicate_keys_reference)}/{fmt(s.duplicate_keys_current)} duplicate-key rows ignored"
     ]
     rows = []
@@ -151,7 +169,8 @@ def _skew_text(s: FeatureSkewResult) -> str:
             [f.feature, fmt(f.num_joined), fmt(f.num_mismatches), pct(f.mismatch_share), f.comparison, ex]
         )
     lines.append(
-        _table(["feature", "joined", "mismatches", "share", "comparison", "example"], rows)
+        _table(["feature", "joined", "mismatches", "share", "comparison", f"example ({names[0]} -> {names[1]})"],
+               rows)
         if rows
         else "nothing compared"
     )
@@ -160,22 +179,23 @@ def _skew_text(s: FeatureSkewResult) -> str:
     return "\n".join(lines)
 
 
-def _dropped_labels(r: ConceptShiftResult) -> str:
+def _dropped_labels(r: ConceptShiftResult, names: tuple[str, str]) -> str:
     """Rows left out of the concept-shift analysis because their label is missing ("" if none)."""
     if not (r.null_labels_reference or r.null_labels_current):
         return ""
-    return (f"rows without a label left out: {fmt(r.null_labels_reference)} of {fmt(r.num_reference)} reference, "
-            f"{fmt(r.null_labels_current)} of {fmt(r.num_current)} current")
+    return (f"rows without a label left out: {fmt(r.null_labels_reference)} of {fmt(r.num_reference)} {names[0]}, "
+            f"{fmt(r.null_labels_current)} of {fmt(r.num_current)} {names[1]}")
 
 
-def _label_text(r: ConceptShiftResult) -> str:
+def _label_text(r: ConceptShiftResult, names: tuple[str, str]) -> str:
+    ref_name, cur_name = names
     if r.label_kind == "categorical":
         ref = ", ".join(f"{k}: {pct(v)}" for k, v in r.label_reference.items() if v)
         cur = ", ".join(f"{k}: {pct(v)}" for k, v in r.label_current.items() if v)
-        return f"P(y) reference {{{ref}}}, current {{{cur}}}; L-infinity {fmt(r.label_shift)}"
+        return f"P(y) {ref_name} {{{ref}}}, {cur_name} {{{cur}}}; L-infinity {fmt(r.label_shift)}"
     return (
-        f"mean label reference {fmt(r.label_reference['mean'])}, current {fmt(r.label_current['mean'])}; "
-        f"shift {fmt(r.label_shift)} reference std"
+        f"mean label {ref_name} {fmt(r.label_reference['mean'])}, {cur_name} {fmt(r.label_current['mean'])}; "
+        f"shift {fmt(r.label_shift)} {ref_name} std"
     )
 
 
@@ -189,8 +209,8 @@ def _max_shift_text(f: Any, categorical_label: bool) -> str:
     )
 
 
-def _concept_text(r: ConceptShiftResult) -> str:
-    lines = [f"Concept shift (label {r.label}, {r.label_kind}): {_label_text(r)}"]
+def _concept_text(r: ConceptShiftResult, names: tuple[str, str]) -> str:
+    lines = [f"Concept shift (label {r.label}, {r.label_kind}): {_label_text(r, names)}"]
     cat = r.label_kind == "categorical"
     rows = [
         [f.feature, fmt(f.covariate_shift), _max_shift_text(f, cat), fmt(f.weighted_shift), f.verdict.value]
@@ -201,7 +221,7 @@ def _concept_text(r: ConceptShiftResult) -> str:
         if rows
         else "no feature analysed"
     )
-    dropped = _dropped_labels(r)
+    dropped = _dropped_labels(r, names)
     if dropped:
         lines.append(dropped[0].upper() + dropped[1:])
     lines += [f"Not analysed: {name} ({why})" for name, why in r.skipped_features.items()]
@@ -280,8 +300,9 @@ def _html_table(header: list[str], rows: list[list[str]], numeric: set[int] | No
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _chart_figure(fc: FeatureComparison, ref: FeatureStatistics, cur: FeatureStatistics) -> Any | None:
-    """Overlaid reference/current shares: shared bins (numeric) or the top categories."""
+def _chart_figure(fc: FeatureComparison, ref: FeatureStatistics, cur: FeatureStatistics,
+                  names: tuple[str, str] = ("training", "evaluation")) -> Any | None:
+    """Overlaid shares of the two datasets (legend: ``names``): shared bins (numeric) or the top categories."""
     import plotly.graph_objects as go
 
     ref, cur = ref.value_view, cur.value_view
@@ -295,8 +316,8 @@ def _chart_figure(fc: FeatureComparison, ref: FeatureStatistics, cur: FeatureSta
             labels, r, c = labels[1:], r[1:], c[1:]
         if c[-1] == 0 and r[-1] == 0:
             labels, r, c = labels[:-1], r[:-1], c[:-1]
-        xtitle = {"quantile": "the reference's quantile bins (plus values below / above its range)",
-                  "tfdv": "TFDV's histogram buckets, aligned"}.get(bins.binning, "bins of the reference range")
+        xtitle = {"quantile": f"the {names[0]} data's quantile bins (plus values below / above its range)",
+                  "tfdv": "TFDV's histogram buckets, aligned"}.get(bins.binning, f"bins of the {names[0]} range")
     else:
         rd = ref.values.as_dict() if ref.values else {}
         cd = cur.values.as_dict() if cur.values else {}
@@ -315,8 +336,8 @@ def _chart_figure(fc: FeatureComparison, ref: FeatureStatistics, cur: FeatureSta
     safe = [_e(x) for x in labels]  # plotly renders a subset of HTML in labels: escape
     fig = go.Figure(
         [
-            go.Bar(x=safe, y=r_share, name="reference", marker_color=REFERENCE_COLOR, opacity=0.75),
-            go.Bar(x=safe, y=c_share, name="current", marker_color=CURRENT_COLOR, opacity=0.75),
+            go.Bar(x=safe, y=r_share, name=_e(names[0]), marker_color=REFERENCE_COLOR, opacity=0.75),
+            go.Bar(x=safe, y=c_share, name=_e(names[1]), marker_color=CURRENT_COLOR, opacity=0.75),
         ]
     )
     fig.update_layout(
@@ -338,7 +359,8 @@ def _chart_figure(fc: FeatureComparison, ref: FeatureStatistics, cur: FeatureSta
 
 
 def _charts_html(
-    comparison: Comparison, reference: DatasetStatistics | None, current: DatasetStatistics | None
+    comparison: Comparison, reference: DatasetStatistics | None, current: DatasetStatistics | None,
+    names: tuple[str, str] = ("training", "evaluation"),
 ) -> str:
     import plotly.io as pio
 
@@ -353,7 +375,7 @@ def _charts_html(
     for fc in shown[:MAX_CHARTS]:
         if fc.feature not in reference.features or fc.feature not in current.features:
             continue
-        fig = _chart_figure(fc, reference.features[fc.feature], current.features[fc.feature])
+        fig = _chart_figure(fc, reference.features[fc.feature], current.features[fc.feature], names)
         if fig is None:
             continue
         div = pio.to_html(
@@ -369,7 +391,7 @@ def _charts_html(
     return "\n".join(parts)
 
 
-def _features_html(c: Comparison) -> str:
+def _features_html(c: Comparison, names: tuple[str, str]) -> str:
     rows = []
     for f in c.features:
         rows.append(
@@ -396,7 +418,7 @@ def _features_html(c: Comparison) -> str:
             "threshold (source)",
             "statistic",
             "verdict",
-            "missing ref → cur",
+            f"missing {_e(names[0])} → {_e(names[1])}",
             "new categories",
             "vanished categories",
             "out of range",
@@ -422,12 +444,13 @@ def _anomalies_html(anomalies: Sequence[Any]) -> str:
     return _html_table(["severity", "feature", "type", "description"], rows)
 
 
-def _skew_html(s: FeatureSkewResult) -> str:
+def _skew_html(s: FeatureSkewResult, names: tuple[str, str]) -> str:
+    r, c = _e(names[0]), _e(names[1])
     head = (
         f"<p>Joined on <code>{_e(', '.join(s.key))}</code>: {_e(fmt(s.num_joined))} examples on both sides; "
-        f"{_e(fmt(s.only_in_reference))} only in reference, {_e(fmt(s.only_in_current))} only in current; "
-        f"duplicate-key rows ignored: {_e(fmt(s.duplicate_keys_reference))} reference, "
-        f"{_e(fmt(s.duplicate_keys_current))} current.</p>"
+        f"{_e(fmt(s.only_in_reference))} only in {r}, {_e(fmt(s.only_in_current))} only in {c}; "
+        f"duplicate-key rows ignored: {_e(fmt(s.duplicate_keys_reference))} {r}, "
+        f"{_e(fmt(s.duplicate_keys_current))} {c}.</p>"
     )
     rows = []
     for f in s.features:
@@ -449,7 +472,8 @@ def _skew_html(s: FeatureSkewResult) -> str:
             ]
         )
     table = _html_table(
-        ["feature", "joined", "mismatches", "share", "result", "comparison", "example"], rows, {1, 2, 3}
+        ["feature", "joined", "mismatches", "share", "result", "comparison", f"example ({r} → {c})"], rows,
+        {1, 2, 3},
     )
     skipped = "".join(f'<p class="muted">Not compared: {_e(n)} ({_e(why)})</p>'
                       for n, why in s.skipped_features.items())
@@ -457,7 +481,7 @@ def _skew_html(s: FeatureSkewResult) -> str:
     return head + table + skipped + warn
 
 
-def _concept_html(r: ConceptShiftResult) -> str:
+def _concept_html(r: ConceptShiftResult, names: tuple[str, str]) -> str:
     cat = r.label_kind == "categorical"
     rows = [
         [
@@ -471,7 +495,7 @@ def _concept_html(r: ConceptShiftResult) -> str:
         for f in r.features
     ]
     head = (
-        f"<p>Label <code>{_e(r.label)}</code> ({_e(r.label_kind)}): {_e(_label_text(r))}.</p>"
+        f"<p>Label <code>{_e(r.label)}</code> ({_e(r.label_kind)}): {_e(_label_text(r, names))}.</p>"
         f'<p class="muted">Covariate shift: JS distance of bucket frequencies '
         f"≥ {_e(fmt(r.covariate_threshold))}; "
         f"concept shift: a bucket's P(y|x) shift ≥ {_e(fmt(r.concept_threshold))}, significant at "
@@ -482,7 +506,7 @@ def _concept_html(r: ConceptShiftResult) -> str:
         rows,
         {2, 4},
     )
-    dropped = _dropped_labels(r)
+    dropped = _dropped_labels(r, names)
     skipped = (f'<p class="muted">{_e(dropped[0].upper() + dropped[1:])}</p>' if dropped else "") + "".join(
         f'<p class="muted">Not analysed: {_e(n)} ({_e(why)})</p>' for n, why in r.skipped_features.items())
     warn = "".join(f'<p class="muted">warning: {_e(w)}</p>' for w in r.warnings)
@@ -497,6 +521,7 @@ def comparison_to_html(
     concept: ConceptShiftResult | None = None,
     title: str = "dvtools drift report",
     anomalies: Sequence[Any] | None = None,
+    names: tuple[str, str] | None = None,
 ) -> str:
     """Return a self-contained HTML report (inline plotly.js, works offline).
 
@@ -507,16 +532,20 @@ def comparison_to_html(
     statistic, colored verdict, findings), an overlaid reference/current chart per drifting or
     possibly drifting feature (shared-bin histogram for numeric features, top categories for
     categorical ones; needs ``reference_stats``/``current_stats``), then feature skew and concept
-    shift when given. Every data-derived string is HTML-escaped.
+    shift when given. Every data-derived string is HTML-escaped. ``names``: what the report calls
+    the two datasets (:func:`report_names`: by default the comparator's roles).
     """
     from dvtools import __version__
 
     c = comparison
+    names = report_names(c, names)
+    ref_name, cur_name = _e(names[0]), _e(names[1])
     src = ""
     if reference_stats is not None and current_stats is not None:
         src = (
-            f'<p class="muted">Reference: {_e(reference_stats.name or ", ".join(reference_stats.sources))}; '
-            f"current: {_e(current_stats.name or ', '.join(current_stats.sources))}</p>"
+            f'<p class="muted">{ref_name[:1].upper() + ref_name[1:]}: '
+            f'{_e(reference_stats.name or ", ".join(reference_stats.sources))}; '
+            f"{cur_name}: {_e(current_stats.name or ', '.join(current_stats.sources))}</p>"
         )
     verdict = "drift" if c.dataset_drift else "no drift"
     correction = f" with {_e(c.correction)} correction" if c.correction else ""
@@ -526,14 +555,14 @@ def comparison_to_html(
         f"drifted ({_e(pct(c.drift_share))}; dataset drift from {_e(pct(c.drift_share_threshold))}), "
         f"{len(c.possibly_drifted)} possibly drifted.</p>"
         f"<p>Policy <code>{_e(c.policy)}</code>{correction}; "
-        f"reference {_e(fmt(c.num_examples_reference))} rows, "
-        f"current {_e(fmt(c.num_examples_current))} rows.</p>"
+        f"{ref_name} {_e(fmt(c.num_examples_reference))} rows, "
+        f"{cur_name} {_e(fmt(c.num_examples_current))} rows.</p>"
     )
     extra = []
     if c.only_in_reference:
-        extra.append(f"<p>Only in reference: {_e(', '.join(c.only_in_reference))}</p>")
+        extra.append(f"<p>Only in {ref_name}: {_e(', '.join(c.only_in_reference))}</p>")
     if c.only_in_current:
-        extra.append(f"<p>Only in current: {_e(', '.join(c.only_in_current))}</p>")
+        extra.append(f"<p>Only in {cur_name}: {_e(', '.join(c.only_in_current))}</p>")
     for name, why in c.not_compared.items():
         extra.append(f'<p class="muted">Not compared: {_e(name)} ({_e(why)})</p>')
     sections = [
@@ -544,17 +573,17 @@ def comparison_to_html(
         *extra,
         *(["<h2>Anomalies</h2>", _anomalies_html(anomalies)] if anomalies is not None else []),
         "<h2>Features</h2>",
-        _features_html(c),
+        _features_html(c, names),
         '<p class="muted">~ approximate (sketch-based). Verdict: drift when the statistic crosses '
         "the threshold "
         "(p-value below it for tests), possible drift from half the threshold (p below twice it).</p>",
         "<h2>Distributions of drifting features</h2>",
-        _charts_html(c, reference_stats, current_stats),
+        _charts_html(c, reference_stats, current_stats, names),
     ]
     if skew is not None:
-        sections += ["<h2>Feature skew</h2>", _skew_html(skew)]
+        sections += ["<h2>Feature skew</h2>", _skew_html(skew, names)]
     if concept is not None:
-        sections += ["<h2>Covariate vs concept shift</h2>", _concept_html(concept)]
+        sections += ["<h2>Covariate vs concept shift</h2>", _concept_html(concept, names)]
     sections.append(f'<p class="muted">Generated by dvtools {_e(__version__)}.</p>')
     body = "\n".join(s for s in sections if s)
     return (

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,7 @@ from dvtools.privacy.tally import PiiFinding, PiiPolicy, column_pii, flag_column
 
 if TYPE_CHECKING:
     from dvtools.schema.model import Schema
-    from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, NumericStatistics
+    from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType, NumericStatistics
 
 MODES = ("on", "strict", "off")
 
@@ -91,20 +91,34 @@ def pii_message(finding: PiiFinding) -> str:
     return f"looks like personal data: {finding.describe()}"
 
 
+def sensitive_columns(columns: Mapping[str, LogicalType], policy: PrivacyPolicy, schema: Schema | None,
+                      detect: Callable[[], Mapping[str, PiiKind]]) -> dict[str, PiiKind | None]:
+    """THE rule "is this feature sensitive": column name -> detected kind (None: no detector says which).
+
+    ``columns``: every column by the logical type of its values (a list column's: of its items).
+    Sensitive are, when the policy is active: the columns the schema marks ``sensitive``, every
+    STRING column in ``strict`` mode, and the columns ``detect()`` flags (called only then; the
+    detected kind wins). :func:`sensitive_features` (statistics) and :func:`data_sensitive_features`
+    (a data source, for the commands without statistics) both decide through this.
+    """
+    if not policy.active:
+        return {}
+    out: dict[str, PiiKind | None] = {}
+    if schema is not None:
+        out.update({f.name: None for f in schema.features if getattr(f, "sensitive", False) and f.name in columns})
+    if policy.mode == "strict":
+        from dvtools.statistics.model import LogicalType
+
+        out.update({name: out.get(name) for name, t in columns.items() if t == LogicalType.STRING})
+    out.update(detect())
+    return out
+
+
 def sensitive_features(stats: DatasetStatistics, policy: PrivacyPolicy, schema: Schema | None = None
                        ) -> dict[str, PiiKind | None]:
     """Feature name -> detected kind (None: marked by the schema, or a string feature in strict mode)."""
-    if not policy.active:
-        return {}
-    from dvtools.statistics.model import LogicalType
-
-    out: dict[str, PiiKind | None] = {}
-    if schema is not None:
-        out.update({f.name: None for f in schema.features if getattr(f, "sensitive", False) and f.name in stats})
-    if policy.mode == "strict":
-        out.update({f.name: out.get(f.name) for f in stats if f.value_view.logical_type == LogicalType.STRING})
-    out.update({name: finding.kind for name, finding in pii_findings(stats).items()})
-    return out
+    return sensitive_columns({f.name: f.value_view.logical_type for f in stats}, policy, schema,
+                             lambda: {name: finding.kind for name, finding in pii_findings(stats).items()})
 
 
 # ---------------------------------------------------------------------------------------------- values
@@ -413,25 +427,25 @@ def redact_skew(skew: Any, reference: DatasetStatistics | None, current: Dataset
 
 def data_sensitive_features(source: Any, policy: PrivacyPolicy, schema: Schema | None = None, *,
                             name: str | None = None) -> dict[str, PiiKind | None]:
-    """Sensitive columns of a data source without its statistics: a detection pass, the schema's flags, strict mode.
+    """Sensitive columns of a data source without its statistics: :func:`sensitive_columns` over its columns.
 
-    For the commands that show rows but compute no statistics (``dvtools labels``): one pass of the
-    same tallies the statistics engine folds, over the columns a detector applies to.
+    For the commands that show rows but compute no statistics (``dvtools labels``): detection is
+    one pass of the same tallies the statistics engine folds, over the columns a detector applies to.
     """
     if not policy.active:
-        return {}
+        return {}  # not even the file's header is read
     from dvtools.io import open_source
     from dvtools.privacy.detect import detect_pii
+    from dvtools.statistics.model import logical_type_of
 
-    out: dict[str, PiiKind | None] = {}
-    columns = open_source(source, name=name).schema
-    if schema is not None:
-        out.update({f.name: None for f in schema.features if getattr(f, "sensitive", False)})
-    if policy.mode == "strict":
-        text = [f.name for f in columns if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-        out.update({c: out.get(c) for c in text})
-    out.update({col: finding.kind for col, finding in detect_pii(source, name=name).findings.items()})
-    return out
+    def values_type(t: pa.DataType) -> LogicalType:
+        if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+            return values_type(t.value_type)
+        return logical_type_of(t)
+
+    columns = {f.name: values_type(f.type) for f in open_source(source, name=name).schema}
+    return sensitive_columns(columns, policy, schema,
+                             lambda: {col: f.kind for col, f in detect_pii(source, name=name).findings.items()})
 
 
 def redact_label_report(report: Any, sensitive: Mapping[str, PiiKind | None], policy: PrivacyPolicy | None = None

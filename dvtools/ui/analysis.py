@@ -61,6 +61,11 @@ class Pair:
         return roles.COMPARATORS[self.current.role]
 
     @property
+    def names(self) -> tuple[str, str]:
+        """``("training", "serving")``: what the library's anomaly descriptions call the two datasets."""
+        return roles.name(self.reference.role).lower(), roles.name(self.current.role).lower()
+
+    @property
     def title(self) -> str:
         """``Serving vs Training``."""
         return roles.pair_title(self.current.role)
@@ -211,12 +216,11 @@ def apply_server_arguments(argv: list[str] | None = None) -> list[str]:
 
 
 def load_demo() -> None:
-    """Load the bundled runners-app demo pair (generated offline, deterministic)."""
+    """Load the bundled runners-app demo: training, evaluation and serving (generated offline, deterministic)."""
     from dvtools import demo
 
-    train, serve = _demo_bytes()
-    state.set_dataset("reference", DatasetRef("runs_training.csv", state.digest_bytes(train), "data", train))
-    state.set_dataset("current", DatasetRef("runs_serving.csv", state.digest_bytes(serve), "data", serve))
+    for role, (name, data) in _demo_bytes().items():
+        state.set_dataset(role, DatasetRef(name, state.digest_bytes(data), "data", data))
     state.set_option("label", demo.LABEL)
     state.set_option("keys", [demo.KEY])
     state.set_option("environment", "SERVING")
@@ -225,10 +229,13 @@ def load_demo() -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _demo_bytes() -> tuple[bytes, bytes]:
-    from dvtools.demo import demo_csv_bytes
+def _demo_bytes() -> dict[str, tuple[str, bytes]]:
+    """The demo's files by role: (file name, CSV bytes), built once per server."""
+    from dvtools.demo import demo_csv_bytes, evaluation_csv_bytes
 
-    return demo_csv_bytes()
+    train, serve = demo_csv_bytes()
+    return {"reference": ("runs_training.csv", train), "evaluation": ("runs_evaluation.csv", evaluation_csv_bytes()),
+            "current": ("runs_serving.csv", serve)}
 
 
 def loaded() -> Loaded:
@@ -348,7 +355,7 @@ def anomalies(data: Loaded, pair: Pair | None = None) -> list[Anomaly]:
         return list(memo[3])
     found = validate_statistics(pair.current.stats, schema, reference=pair.reference.stats,
                                 environment=environment, thresholds=thresholds, comparator=pair.comparator,
-                                comparison=found_comparison)
+                                comparison=found_comparison, names=pair.names)
     # A snapshot of the thresholds (the dataclass is mutable) and the schema itself (its id alone may be reused).
     snapshot = dataclasses.replace(thresholds, per_feature=dict(thresholds.per_feature), methods=dict(thresholds.methods))
     memos[pair.role] = (key, schema, snapshot, tuple(found))

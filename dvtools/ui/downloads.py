@@ -60,7 +60,8 @@ def anomaly_files(anomalies: Sequence[Any], comparison: Any, reference_stats: An
         from dvtools.comparison.report import comparison_to_html
 
         return comparison_to_html(comparison, reference_stats, current_stats, anomalies=found,
-                                  title=f"dvtools report: {roles.pair_title(role)}")
+                                  title=f"dvtools report: {roles.pair_title(role)}",
+                                  names=(roles.name("reference").lower(), stem))
 
     def as_json() -> str:
         from dvtools.validation.validate import anomalies_to_json

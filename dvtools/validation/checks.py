@@ -79,6 +79,7 @@ import pyarrow.compute as pc
 
 from dvtools.comparison.comparators import DriftVerdict, FeatureComparison
 from dvtools.comparison.distances import normalize
+from dvtools.defaults import DATASET_NAMES
 from dvtools.schema.model import (
     BoolDomain,
     Feature,
@@ -150,6 +151,18 @@ class CheckContext:
     """False for identifiers and timestamps (by role, unless compared anyway): no range/domain checks."""
     pii: Any = None
     """This feature's :class:`~dvtools.privacy.PiiFinding` (:func:`~dvtools.privacy.pii_findings`), or None."""
+    names: tuple[str, str] = DATASET_NAMES["drift"]
+    """What descriptions call the reference and the current dataset: their roles (``training``, ``serving``)."""
+
+    @property
+    def reference_name(self) -> str:
+        """The reference dataset as a user reads it (``training``)."""
+        return self.names[0]
+
+    @property
+    def current_name(self) -> str:
+        """The validated dataset as a user reads it (``serving`` or ``evaluation``)."""
+        return self.names[1]
 
     def anomaly(self, type_: T, severity: Severity, description: str, observed: Any = None,
                 expected: Any = None, **details: Any) -> Anomaly:
@@ -692,7 +705,7 @@ def check_data_type(ctx: CheckContext) -> list[Anomaly]:
     suffix = f" (the schema's {f.type.value} accepts both)" if f is not None else ""
     return [ctx.anomaly(
         T.UNEXPECTED_DATA_TYPE, sev,
-        f"type changed from {rt.value} in the reference to {lt.value}{suffix}",
+        f"type changed from {rt.value} in the {ctx.reference_name} data to {lt.value}{suffix}",
         observed=lt.value, expected=rt.value, expected_type=rt.value, observed_type=lt.value,
         source="reference", accept_key=key,
     )]
@@ -740,7 +753,7 @@ def drift_anomaly(ctx: CheckContext, fc: FeatureComparison) -> Anomaly:
         outside = fc.out_of_range_share or 0.0
         lo, hi = (rv.numeric.min, rv.numeric.max) if rv.numeric is not None else (ev["edges"][0], ev["edges"][-1])
         if outside > 0:
-            desc += (f"; {_pct(outside)} of current values lie outside the reference range "
+            desc += (f"; {_pct(outside)} of {ctx.current_name} values lie outside the {ctx.reference_name} range "
                      f"[{_value(lo, rv)}, {_value(hi, rv)}]")
         else:
             pr, pcur = normalize(np.asarray(ev["reference_counts"])), normalize(np.asarray(ev["current_counts"]))
@@ -749,9 +762,9 @@ def drift_anomaly(ctx: CheckContext, fc: FeatureComparison) -> Anomaly:
             desc += f"; largest change: bin {ev['bins'][i]}: {a} -> {b}"
         details.update(bins=ev["bins"], reference_counts=ev["reference_counts"],
                        current_counts=ev["current_counts"], share_outside_reference_range=outside)
-    for n in fc.notes:
-        if n.startswith("no values in"):
-            desc += f"; {n}"
+    if fc.evidence.get("empty") == "one side":  # the engine's note names its sides; this names the roles
+        side = ctx.reference_name if fc.evidence.get("empty_side") == "reference" else ctx.current_name
+        desc += f"; no values in the {side} data"
     return ctx.anomaly(DRIFT_TYPES.get(fc.primary_method, T.DISTRIBUTION_DRIFT), ERROR, desc,
                        observed=d, expected=thr, **details)
 
@@ -801,7 +814,7 @@ def check_num_examples(ctx: CheckContext) -> list[Anomaly]:
             rel = "below" if side == "min" else "above"
             out.append(ctx.anomaly(
                 type_, ERROR,
-                f"{n:,} examples vs {ref_n:,} in the reference (ratio {ratio:.3g}, {rel} the allowed "
+                f"{n:,} examples vs {ref_n:,} in the {ctx.reference_name} data (ratio {ratio:.3g}, {rel} the allowed "
                 f"{side} {bound:g}): {word} examples than expected",
                 observed=ratio, expected=bound, num_examples=n, reference_num_examples=ref_n,
                 threshold_source=source,
@@ -998,7 +1011,7 @@ def check_constant_column(ctx: CheckContext) -> list[Anomaly]:
     ref_txt = f"{n_ref:,} distinct values" if counted else "several distinct values"
     return [ctx.anomaly(
         T.CONSTANT_COLUMN, WARNING,
-        f"every value is {_val(value)} ({_count(cv.num_present)} values) while the reference had {ref_txt}",
+        f"every value is {_val(value)} ({_count(cv.num_present)} values) while the {ctx.reference_name} data had {ref_txt}",
         observed=1, expected=n_ref if counted else None, value=value,
     )]
 
@@ -1012,7 +1025,7 @@ def check_all_null_column(ctx: CheckContext) -> list[Anomaly]:
     ref_had = ref is not None and ref.num_present > 0
     if not (ref_had or (f is not None and _requires_presence(f))):
         return []
-    why = (f"the reference had values in {_pct(ref.num_present / ref.count)} of examples"
+    why = (f"the {ctx.reference_name} data had values in {_pct(ref.num_present / ref.count)} of examples"
            if ref_had and ref is not None else "the schema requires the feature")
     return [ctx.anomaly(
         T.ALL_NULL_COLUMN, ERROR,
@@ -1043,7 +1056,7 @@ def check_duplicate_identifiers(ctx: CheckContext) -> list[Anomaly]:
     return [ctx.anomaly(
         T.DUPLICATE_IDENTIFIERS, WARNING,
         f"{_count(dup)} of {_count(cv.num_present)} values repeat an earlier one ({_pct(dup / cv.num_present)}) "
-        f"while every reference value was distinct: {_listing(repeated, len(repeated))}",
+        f"while every {ctx.reference_name} value was distinct: {_listing(repeated, len(repeated))}",
         observed=cv.values.unique, expected=cv.num_present, num_duplicates=dup,
         repeated=[[v, c] for v, c in repeated[:MAX_LISTED_VALUES]],
     )]

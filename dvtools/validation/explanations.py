@@ -134,7 +134,7 @@ EXPLANATIONS: dict[T, Explanation] = {
     ),
     T.UNEXPECTED_DATA_TYPE: Explanation(
         "Unexpected data type",
-        "The values have a different type than the schema (or the reference) says: e.g. numbers stored "
+        "The values have a different type than the schema (or the training data) says: e.g. numbers stored "
         "as text, integers that became floats, codes read as numbers.",
         (_UPSTREAM, _ONE_SIDE + " (e.g. serving sends strings, training read numbers)",
          "a file format or loader that infers types differently (missing values turn ints into floats, a "
@@ -151,31 +151,31 @@ EXPLANATIONS: dict[T, Explanation] = {
     T.COMPARATOR_L_INFTY_HIGH: Explanation(
         "Category frequencies changed",
         "The share of at least one category changed by more than the threshold (L-infinity distance: the "
-        "largest change of any category's frequency) compared with the reference data.",
+        "largest change of any category's frequency) compared with the training data.",
         (_WORLD, _NEW_CAT, _ONE_SIDE, _UPSTREAM + " (e.g. renamed categories)", "a sampling change"),
         "Look at the category with the largest change. A real change may call for retraining; a pipeline "
         "change needs a fix. If the change is acceptable, raise the threshold (accept the anomaly).",
     ),
     T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH: Explanation(
         "Distribution changed",
-        "The distribution of the values differs from the reference's by more than the threshold "
-        "(Jensen-Shannon divergence of the histograms on the reference's bins, from 0 = same to "
+        "The distribution of the values differs from the training data's by more than the threshold "
+        "(Jensen-Shannon divergence of the histograms on the training data's bins, from 0 = same to "
         "1 = disjoint).",
         (_WORLD, _UNIT, _ONE_SIDE, _LOGGING),
-        "Compare the two histograms, especially values outside the reference range. A shift by a constant "
+        "Compare the two histograms, especially values outside the training range. A shift by a constant "
         "factor suggests a unit change; a gradual shift, drift that may need retraining. If acceptable, "
         "raise the threshold (accept the anomaly).",
     ),
     T.COMPARATOR_LOW_NUM_EXAMPLES: Explanation(
         "Fewer examples than expected",
-        "The dataset has much fewer rows than the reference, beyond the allowed ratio.",
+        "The dataset has much fewer rows than the training data, beyond the allowed ratio.",
         ("a partial export or a failed upstream job", _BROKEN_JOIN + " dropping rows", _LOGGING, _WORLD),
         "Check the dataset is complete before using it. If the volume change is expected, widen the ratio "
         "(accept the anomaly).",
     ),
     T.COMPARATOR_HIGH_NUM_EXAMPLES: Explanation(
         "More examples than expected",
-        "The dataset has many more rows than the reference, beyond the allowed ratio.",
+        "The dataset has many more rows than the training data, beyond the allowed ratio.",
         ("duplicated rows (a join fanning out, data loaded twice)", _WORLD, _NEW_CAT),
         "Check for duplicates. If the volume change is expected, widen the ratio (accept the anomaly).",
     ),
@@ -187,7 +187,7 @@ EXPLANATIONS: dict[T, Explanation] = {
     ),
     T.MISSING_SHARE_INCREASE: Explanation(
         "More missing values",
-        "The share of examples without a value rose clearly above the reference's (dvtools check).",
+        "The share of examples without a value rose clearly above the training data's (dvtools check).",
         (_LOGGING, _BROKEN_JOIN, _UPSTREAM, "a new client or app version that does not send the field"),
         "Find the slice that lost the values. If expected, set a presence constraint in the schema or "
         "accept the anomaly.",
@@ -212,7 +212,7 @@ EXPLANATIONS: dict[T, Explanation] = {
     ),
     T.CONSTANT_COLUMN: Explanation(
         "Constant column",
-        "Every example has the same value, while the reference had several (dvtools check).",
+        "Every example has the same value, while the training data had several (dvtools check).",
         (_UPSTREAM + " (a default value everywhere)", _BROKEN_JOIN + " filling a default", _LOGGING,
          "a filter that selected a single category"),
         "A constant feature carries no information: find why the variation disappeared. If expected (a "
@@ -220,15 +220,15 @@ EXPLANATIONS: dict[T, Explanation] = {
     ),
     T.ALL_NULL_COLUMN: Explanation(
         "Column entirely empty",
-        "Every example is missing this feature, while the reference had values (dvtools check).",
+        "Every example is missing this feature, while the training data had values (dvtools check).",
         (_BROKEN_JOIN, _UPSTREAM, _LOGGING, "a parsing or null-marker rule that turns every value into null"),
         "Treat as a pipeline failure: restore the values before training or serving on this data.",
     ),
     T.DISTRIBUTION_DRIFT: Explanation(
         "Distribution drifted",
         "The drift policy's statistic for this feature (Jensen-Shannon distance, normalized Wasserstein, "
-        "PSI, Hellinger, or a KS / chi-square test on a small reference) passed its threshold compared with "
-        "the reference data (dvtools check; TFDV's own comparators give COMPARATOR_L_INFTY_HIGH and "
+        "PSI, Hellinger, or a KS / chi-square test on small training data) passed its threshold compared "
+        "with the training data (dvtools check; TFDV's own comparators give COMPARATOR_L_INFTY_HIGH and "
         "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH).",
         (_WORLD, _UNIT, _ONE_SIDE, _LOGGING),
         "Compare the two distributions on the Skew & drift page. A real change may call for retraining; a "
@@ -237,7 +237,7 @@ EXPLANATIONS: dict[T, Explanation] = {
     ),
     T.DUPLICATE_IDENTIFIERS: Explanation(
         "Duplicate identifiers",
-        "An identifier column whose values were all distinct in the reference has repeated values "
+        "An identifier column whose values were all distinct in the training data has repeated values "
         "(dvtools check).",
         ("rows loaded twice or a join fanning out", _BROKEN_JOIN, "a key that is no longer unique upstream"),
         "Look for duplicated rows before training or serving on this data. If repeats are legitimate, set "
@@ -326,8 +326,8 @@ EXPLANATIONS: dict[T, Explanation] = {
         "situation really happens often), accept the anomaly.",
     ),
     T.DATASET_OVERLAP: Explanation(
-        "Rows shared with the reference",
-        "Rows of this dataset have the same features as rows of the reference: evaluation or serving "
+        "Rows shared with the training data",
+        "Rows of this dataset have the same features as rows of the training data: evaluation or serving "
         "examples seen in training make the measured quality optimistic (leakage; dvtools labels check).",
         ("a split made after duplication, or by row instead of by user/session",
          "serving logs replayed into the training data", "the same source exported into both datasets"),

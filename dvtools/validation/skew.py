@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from dvtools.comparison._common import fmt, jsonable, pct
 from dvtools.comparison.keyed_skew import FeatureSkewResult
+from dvtools.defaults import DATASET_NAMES
 from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
 
 __all__ = ["skew_anomalies"]
 
 
-def skew_anomalies(result: FeatureSkewResult, *, threshold: float = 0.0) -> list[Anomaly]:
+def skew_anomalies(result: FeatureSkewResult, *, threshold: float = 0.0,
+                   names: tuple[str, str] = DATASET_NAMES["skew"]) -> list[Anomaly]:
     """``SCHEMA_TRAINING_SERVING_SKEW`` errors for features whose mismatch share exceeds ``threshold``.
 
     One anomaly per feature with mismatches (``observed``: mismatch share, ``expected``: the
-    threshold); the description gives the share and a mismatching example.
+    threshold); the description gives the share and a mismatching example, its two values named
+    by ``names`` (the roles of the reference and current data: training and serving).
     """
     out: list[Anomaly] = []
     key_text = ", ".join(result.key)
@@ -28,7 +31,7 @@ def skew_anomalies(result: FeatureSkewResult, *, threshold: float = 0.0) -> list
         if f.samples:
             s = f.samples[0]
             k = ", ".join(f"{n}={v!r}" for n, v in s["key"].items())
-            example = f"; e.g. {k}: reference {s['reference']!r}, current {s['current']!r}"
+            example = f"; e.g. {k}: {names[0]} {s['reference']!r}, {names[1]} {s['current']!r}"
         out.append(Anomaly(
             feature=f.feature,
             type=AnomalyType.SCHEMA_TRAINING_SERVING_SKEW,

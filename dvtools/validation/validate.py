@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from dvtools.comparison.comparators import Comparison
+from dvtools.defaults import DATASET_NAMES
 from dvtools.errors import UsageError
 from dvtools.jsonsafe import jsonable
 from dvtools.schema.model import Feature, FeatureRole, Schema
@@ -26,7 +27,7 @@ from dvtools.validation.anomalies import Anomaly, Severity
 from dvtools.validation.checks import CHECKS, SUPERSEDES, CheckContext, accepted_notes
 from dvtools.validation.thresholds import Thresholds
 
-__all__ = ["anomalies_table", "anomalies_to_json", "drift_comparison", "drift_measurement", "exit_code",
+__all__ = ["anomalies_table", "anomalies_to_json", "dataset_names", "drift_comparison", "drift_measurement", "exit_code",
            "validate_slices", "validate_with",
            "validate_statistics"]
 
@@ -34,6 +35,15 @@ __all__ = ["anomalies_table", "anomalies_to_json", "drift_comparison", "drift_me
 DISTRIBUTION_TYPES = frozenset(CHECKS["distribution"].types)
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1}
+
+
+def dataset_names(comparator: str, names: tuple[str, str] | None = None) -> tuple[str, str]:
+    """The (reference, current) names a user reads: ``names`` when given, else the comparator's roles."""
+    if names is None:
+        return DATASET_NAMES.get(comparator, DATASET_NAMES["drift"])
+    if len(names) != 2 or not all(isinstance(n, str) and n.strip() for n in names):
+        raise UsageError(f"names must be two non-empty strings (reference, current), got {names!r}")
+    return (names[0].strip(), names[1].strip())
 
 
 def _check_environment(schema: Schema, environment: str | None) -> None:
@@ -74,6 +84,7 @@ def validate_statistics(
     thresholds: Thresholds | None = None,
     comparator: Literal["drift", "skew"] = "drift",
     comparison: Comparison | None = None,
+    names: tuple[str, str] | None = None,
 ) -> list[Anomaly]:
     """Anomalies of ``stats`` against ``schema`` and, when given, the ``reference`` statistics.
 
@@ -90,9 +101,13 @@ def validate_statistics(
       dashboard); else computed here with :func:`drift_comparison`. Its ``drift`` verdicts are
       the distribution anomalies (COMPARATOR_L_INFTY_HIGH, COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
       DISTRIBUTION_DRIFT for the other methods), so they always match ``compare_statistics``.
+    * ``names``: what the descriptions call the reference and ``stats``, by their roles (the CLI
+      and the dashboard pass theirs); default by comparator, :data:`dvtools.defaults.DATASET_NAMES`:
+      ``("training", "serving")`` for skew, ``("training", "evaluation")`` for drift.
     """
     if comparator not in ("drift", "skew"):
         raise UsageError(f"comparator must be 'drift' or 'skew', got {comparator!r}")
+    names = dataset_names(comparator, names)
     thresholds = thresholds if thresholds is not None else Thresholds()
     thresholds.check()
     if schema is not None:
@@ -108,6 +123,7 @@ def validate_statistics(
         "reference_num_examples": ref_n,
         "comparator": comparator,
         "schema": schema,
+        "names": names,
     }
     feature_checks = [c for c in CHECKS.values() if c.scope == "feature"]
     unknown_checks = [c for c in feature_checks if c.on_unknown_columns]
@@ -178,7 +194,7 @@ def validate_with(
     is the environment of the serving data (default: ``environment``).
     """
     found = validate_statistics(stats, schema, reference=previous, environment=environment, thresholds=thresholds,
-                                comparator="drift")
+                                comparator="drift", names=("previous", "new"))
     if serving is not None:
         skew = validate_statistics(serving, schema, reference=stats, thresholds=thresholds, comparator="skew",
                                    environment=serving_environment if serving_environment is not None else environment)

@@ -27,13 +27,14 @@ def test_empty_state(app):
     assert not app.metric
 
 
-def test_open_demo_loads_both_and_summarizes(app):
+def test_open_demo_loads_three_datasets_and_summarizes(app):
     app.run()
     app.button(key="load_demo").click().run()
     assert not app.exception
     rows = [v for label, v in _metrics(app) if label == "Rows"]
-    assert rows == ["20,000", "8,000"]
-    assert [t.value for t in app.text][:2] == ["runs_training.csv", "runs_serving.csv"]
+    assert rows == ["20,000", "8,000", "5,000"]  # training, serving, then the evaluation expander
+    assert [t.value for t in app.text][:3] == ["runs_training.csv", "runs_serving.csv", "runs_evaluation.csv"]
+    assert app.session_state["dataset_evaluation"].name == "runs_evaluation.csv"
     metrics = dict(_metrics(app))
     assert int(metrics["Errors"]) > 0 and int(metrics["Warnings"]) > 0
     summary = "\n".join(t.value for t in app.text)
@@ -82,13 +83,47 @@ def test_bad_dataset_in_state(app, bytes_ref):
     assert len(app.error) == 1 and "not a text file" in app.error[0].value
 
 
-def test_removing_an_upload_unloads_it(app):
+def test_an_upload_is_handed_back_empty_and_clear_unloads_it(app, monkeypatch):
+    """Once loaded, the uploader is empty again (Streamlit would deep-copy a held file on every run of the page).
+
+    The loaded file is shown below it (name, size, Clear), the bytes live in the dataset only (Streamlit's
+    record of the upload is dropped) and Clear unloads it.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from dvtools.ui import uploads
+
+    held: list[tuple[int, int]] = []  # Streamlit's records of the file: before, after forget()
+    real = uploads.forget
+
+    def spy(f):  # noqa: ANN001, ANN202
+        ctx = get_script_run_ctx()
+        before = len(ctx.uploaded_file_mgr.get_files(ctx.session_id, [f.file_id]))
+        assert real(f)
+        held.append((before, len(ctx.uploaded_file_mgr.get_files(ctx.session_id, [f.file_id]))))
+        return True
+
+    monkeypatch.setattr(uploads, "forget", spy)
     app.run()
-    up = app.file_uploader(key="upload_reference")
-    up.set_value(("small.csv", SMALL.to_csv(index=False).encode(), "text/csv")).run()
-    assert app.session_state["dataset_reference"].name == "small.csv"
-    app.file_uploader(key="upload_reference").clear().run()
+    data = SMALL.to_csv(index=False).encode()
+    app.file_uploader(key="upload_reference").set_value(("small.csv", data, "text/csv")).run()
+    assert not app.exception
+    ref = app.session_state["dataset_reference"]
+    assert ref.name == "small.csv" and ref.data == data
+    keys = [u.key for u in app.file_uploader]
+    assert "upload_reference" not in keys and "upload_reference_1" in keys
+    assert app.file_uploader(key="upload_reference_1").value is None  # empty: nothing to copy on the next runs
+    assert "small.csv" in [t.value for t in app.text] and ("Rows", "3") in _metrics(app)
+    assert held == [(1, 0)]  # the dataset holds the only reference to the bytes
+    app.button(key="clear_reference").click().run()
     assert "dataset_reference" not in app.session_state
+    assert not app.exception
+    # A second upload to the same role loads through the new uploader, and replaces the first.
+    other = SMALL.head(2).to_csv(index=False).encode()
+    app.file_uploader(key="upload_reference_1").set_value(("other.csv", other, "text/csv")).run()
+    assert app.session_state["dataset_reference"].name == "other.csv"
+    assert [u.key for u in app.file_uploader][0] == "upload_reference_2"
+    assert ("Rows", "2") in _metrics(app)
     assert not app.exception
 
 

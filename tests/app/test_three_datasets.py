@@ -106,8 +106,11 @@ def test_anomalies_two_labelled_groups_each_from_its_pair(app, csv_ref, monkeypa
     captions = " ".join(c.value for c in at.caption).replace("\\", "")
     assert "Evaluation (eval.csv) against the schema" in captions and "drift comparators" in captions
     assert "Serving (serve.csv) against the schema" in captions and "skew comparators" in captions
-    for text in _page_texts(at):
+    for text in _texts(at):  # the page's words and the library's anomaly descriptions alike
         assert not LIBRARY_WORDS.search(text), text
+    for description in [*evaluation["description"], *serving["description"]]:
+        assert not LIBRARY_WORDS.search(str(description)), description
+    assert any("of serving values lie outside the training range" in str(d) for d in serving["description"])
     # The evaluation data carries the label: SERVING (which leaves it out) applies to the serving data only.
     assert "environment SERVING" in captions.split("Serving (serve.csv)")[1]
     assert "environment" not in captions.split("Serving (serve.csv)")[0].split("Evaluation (eval.csv)")[1]
@@ -222,3 +225,22 @@ def test_training_and_evaluation_only(app, csv_ref):  # noqa: ANN001
                                   "pages/fairness.py"])
 def test_every_page_runs_with_three_datasets(app, csv_ref, path):  # noqa: ANN001
     _open(_load(app, csv_ref), path)
+
+
+def test_the_demo_opens_with_three_datasets(app):  # noqa: ANN001
+    app.run()
+    app.button(key="load_demo").click().run()
+    at = _open(app, ANOMALIES)
+    assert [h.value for h in at.header] == ["Evaluation vs Training", "Serving vs Training"]
+    evaluation, serving = _anomaly_tables(at)
+    # The evaluation week's one planted drift (Android 14's rollout), by the drift comparator; serving's by skew.
+    assert ("device_os", "DISTRIBUTION_DRIFT") in _found(evaluation)
+    assert {("device_os", "ENUM_TYPE_UNEXPECTED_STRING_VALUES"), ("elevation_ft", "UNEXPECTED_DATA_TYPE"),
+            ("weather", "SCHEMA_MISSING_COLUMN")} <= _found(serving)
+    assert not {f for f, t in _found(evaluation) if t != "PII_DETECTED"} & {"elevation_ft", "weather", "app_version"}
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "Evaluation (runs_evaluation.csv) against the schema" in captions and "drift comparators" in captions
+    for text in _texts(at) + [str(d) for t in (evaluation, serving) for d in t["description"]]:
+        assert not LIBRARY_WORDS.search(text), text
+    drift = serving.set_index(["feature", "type"]).loc[("temperature_c", "DISTRIBUTION_DRIFT"), "description"]
+    assert "of serving values lie outside the training range" in str(drift)

@@ -123,7 +123,7 @@ def test_reports_show_skipped_features_and_dropped_labels():
     assert concept.skipped_features and concept.null_labels_reference == 7
     text = comparison_to_text(comp, skew, concept)
     assert "Not compared: lst" in text and "Not analysed: nope" in text
-    assert "without a label left out: 7 of 100 reference" in text
+    assert "without a label left out: 7 of 100 training" in text
     html = comparison_to_html(comp, skew=skew, concept=concept)
     assert "Not compared: lst" in html and "Not analysed: nope" in html and "without a label left out" in html
     doc = json.loads(comparison_to_json(comp, skew, concept))

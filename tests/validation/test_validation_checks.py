@@ -300,7 +300,7 @@ def test_type_compatibility(schema_type: FeatureType, domain, values, fires: boo
 def test_type_change_against_reference() -> None:
     sc = SCENARIOS["type_reference"]()
     a = only(sc.run(), T.UNEXPECTED_DATA_TYPE)
-    assert a.severity == Severity.WARNING and "from INT in the reference to FLOAT" in a.description
+    assert a.severity == Severity.WARNING and "from INT in the training data to FLOAT" in a.description
     b = only(validate_statistics(sc.current, None, reference=sc.reference), T.UNEXPECTED_DATA_TYPE)
     assert b.severity == Severity.ERROR
     same = stats_of(pd.DataFrame({"n": [4.0, 5.0]}))
@@ -469,7 +469,7 @@ def test_category_variants_rules() -> None:
 def test_constant_column_near_miss() -> None:
     sc = SCENARIOS["constant"]()
     a = only(sc.run(), T.CONSTANT_COLUMN)
-    assert a.description == "every value is 'a' (10 values) while the reference had 2 distinct values"
+    assert a.description == "every value is 'a' (10 values) while the training data had 2 distinct values"
     assert validate_statistics(stats_of(pd.DataFrame({"c": ["a", "b"]})), sc.schema, reference=sc.reference) == []
     floats_ref = stats_of(pd.DataFrame({"f": [1.0, 2.5]}))
     floats_cur = stats_of(pd.DataFrame({"f": [2.5, 2.5, 2.5]}))

@@ -91,4 +91,4 @@ def test_js_integers_hand_checked() -> None:
         T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH,
     )
     assert abs(a.observed - expected) < 1e-9
-    assert "30.0% of current values lie outside the reference range [1, 10]" in a.description
+    assert "30.0% of evaluation values lie outside the training range [1, 10]" in a.description
