@@ -21,7 +21,11 @@ load spike on a shared machine hits all of them; the median is shown. Tools:
 * ``dvtools-1``     the same with one fold worker (``--workers 1``): the table shows 2 workers' speed-up
 * ``dvtools-dask``  ``dvtools stats --engine dask``: a LocalCluster of 2 worker processes
 * ``pyarrow``       the bare pass: read the whole table, then per column count, nulls, min, max,
-                    mean and value_counts of strings (pyarrow only; the floor for any tool)
+                    mean and value_counts of strings (pyarrow only; the floor for any tool). It runs
+                    with ``ARROW_DEFAULT_MEMORY_POOL=system``, the allocator the dvtools CLI picks
+                    (``dvtools._arrow.choose_memory_pool``): pyarrow's default (mimalloc) purges pages
+                    and costs 1-4 s of system time per 1M rows on this VM, which made the floor erratic
+                    (1.5-5 s at 1M rows) and the ratio unfair either way
 * ``duckdb``        ``SUMMARIZE SELECT * FROM read_parquet(...)`` / ``read_csv(...)``
 * ``polars``        ``pl.read_parquet(...)`` / ``read_csv`` then ``DataFrame.describe()``
 * ``whylogs``       ``why.log(df).view().to_pandas()`` on ``pandas.read_parquet`` / ``read_csv``
@@ -188,6 +192,8 @@ def command(tool: str, python: str, path: str, out_dir: str) -> tuple[list[str],
             cmd += ["--workers", "1" if tool == "dvtools-1" else "2"]
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
         return cmd, env
+    if tool == "pyarrow":
+        env["ARROW_DEFAULT_MEMORY_POOL"] = os.environ.get("ARROW_DEFAULT_MEMORY_POOL") or "system"  # as dvtools'
     return [python, str(Path(__file__).resolve()), "--child", tool, "--path", path], env
 
 

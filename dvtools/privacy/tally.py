@@ -153,6 +153,17 @@ class PiiTally:
             if PiiKind.DATE_OF_BIRTH in self.hints:
                 self._add_dates(values)
 
+    def add_counts(self, values: pa.Array, counts: np.ndarray) -> None:
+        """Fold a chunk of a text column given as its distinct non-null values and their counts.
+
+        The statistics pass already counts each batch's values: the same counts and example as
+        :meth:`add` of the chunk (every check is per value, weighted by its count), without counting again.
+        """
+        if len(values) == 0:
+            return
+        self.num_values += int(counts.sum())
+        self._add_strings(values if pa.types.is_string(values.type) else values.cast(pa.string()), counts)
+
     def _add_strings(self, s: pa.Array, weights: np.ndarray | None = None) -> None:
         hints = self.hints
         for kind, fn in ((PiiKind.PERSON_NAME, d.person_name), (PiiKind.STREET_ADDRESS, d.street_address)):

@@ -40,7 +40,13 @@ from typing import Any
 import pyarrow as pa
 
 from dvtools.errors import UsageError
-from dvtools.statistics.engine import MAX_SLICES, DatasetAccumulator, Progress, SlicedAccumulator, rebatch
+from dvtools.statistics.engine import (  # noqa: F401 - combine_column_groups: re-exported (it lived here)
+    MAX_SLICES,
+    Progress,
+    SlicedAccumulator,
+    combine_column_groups,
+    rebatch,
+)
 from dvtools.statistics.model import DatasetStatistics
 
 DASK_MISSING = "the dask engine needs the 'dask' extra: pip install 'dvtools[dask]'"
@@ -88,29 +94,6 @@ def merge_results(a: PartitionResult, b: PartitionResult) -> PartitionResult:
         mine = a.accs.get(group)
         a.accs[group] = acc if mine is None else mine.merge(acc)
     return a
-
-
-def combine_column_groups(groups: dict[int, SlicedAccumulator], owned: dict[int, tuple[str, ...]],
-                          schema: pa.Schema) -> SlicedAccumulator:
-    """One accumulator from accumulators of the same rows over disjoint column groups."""
-    if set(groups) == {0}:
-        return groups[0]
-    first = groups[min(groups)]
-    out = SlicedAccumulator(schema, first.slice_by, first.num_buckets, first.max_slices)
-    out.whole.num_rows = first.whole.num_rows
-    labels = [lab for lab in first.slices if all(lab in g.slices for g in groups.values())]
-    out.capped = any(g.capped for g in groups.values()) or len(labels) < len(first.slices)
-    for label in labels:
-        out.slices[label] = DatasetAccumulator(schema, first.num_buckets)
-        out.slices[label].num_rows = first.slices[label].num_rows
-    for g, acc in groups.items():
-        for name in owned[g]:
-            out.whole.columns[name] = acc.whole.columns[name]
-            if name in acc.whole.pii:
-                out.whole.pii[name] = acc.whole.pii[name]
-            for label in labels:
-                out.slices[label].columns[name] = acc.slices[label].columns[name]
-    return out
 
 
 def _connect(scheduler: Any) -> tuple[Any, Any, bool]:

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -27,7 +28,7 @@ import pyarrow.compute as pc
 
 from dvtools._arrow import FALSE, scalar
 from dvtools.errors import UsageError
-from dvtools.statistics.accumulators import FeatureAccumulator, make_accumulator, seal
+from dvtools.statistics.accumulators import FeatureAccumulator, StringAccumulator, make_accumulator, seal
 from dvtools.statistics.model import DatasetStatistics
 from dvtools.statistics.sketches import EXACT_DISTINCT_LIMIT, hash_version
 
@@ -97,15 +98,19 @@ class DatasetAccumulator:
     def add_batch(self, batch: pa.RecordBatch | pa.Table) -> None:
         """Fold a batch with this accumulator's schema."""
         self.num_rows += batch.num_rows
+        pii = self.pii
         for i, name in enumerate(batch.schema.names):
             col = batch.column(i)
-            if isinstance(col, pa.ChunkedArray):
-                for chunk in col.chunks:
-                    self.columns[name].add(chunk)
-            else:
-                self.columns[name].add(col)
-        for name, tally in self.pii.items():
-            tally.add(batch.column(name))
+            acc = self.columns[name]
+            tally = pii.get(name)
+            for chunk in col.chunks if isinstance(col, pa.ChunkedArray) else (col,):
+                counted = acc.add(chunk)
+                if tally is None:
+                    continue
+                if isinstance(acc, StringAccumulator) and counted is not None:
+                    tally.add_counts(*counted)  # the batch's value counts, counted once for both
+                else:
+                    tally.add(chunk)
 
     def merge(self, other: DatasetAccumulator) -> DatasetAccumulator:
         """Fold ``other`` (same schema) into this one; returns self."""
@@ -212,6 +217,29 @@ class SlicedAccumulator:
                     f"only the first {self.max_slices} seen get their own statistics"
                 )
         return stats
+
+
+def combine_column_groups(groups: dict[int, SlicedAccumulator], owned: dict[int, tuple[str, ...]],
+                          schema: pa.Schema) -> SlicedAccumulator:
+    """One accumulator from accumulators of the same rows over disjoint column groups."""
+    if set(groups) == {0}:
+        return groups[0]
+    first = groups[min(groups)]
+    out = SlicedAccumulator(schema, first.slice_by, first.num_buckets, first.max_slices)
+    out.whole.num_rows = first.whole.num_rows
+    labels = [lab for lab in first.slices if all(lab in g.slices for g in groups.values())]
+    out.capped = any(g.capped for g in groups.values()) or len(labels) < len(first.slices)
+    for label in labels:
+        out.slices[label] = DatasetAccumulator(schema, first.num_buckets)
+        out.slices[label].num_rows = first.slices[label].num_rows
+    for g, acc in groups.items():
+        for name in owned[g]:
+            out.whole.columns[name] = acc.whole.columns[name]
+            if name in acc.whole.pii:
+                out.whole.pii[name] = acc.whole.pii[name]
+            for label in labels:
+                out.slices[label].columns[name] = acc.slices[label].columns[name]
+    return out
 
 
 class Coalescer:
@@ -404,6 +432,230 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+#: Inputs are cut into partitions read *and* folded on the worker threads (decoding and parsing in
+#: parallel too) when they are at least this large: CSV byte ranges of ~64 MiB, Parquet row groups
+#: (a file with fewer row groups than ``LOCAL_PARTITIONS`` is also split by columns), Arrow record
+#: batches, table slices. The plan depends only on the input, never on the number of workers.
+LOCAL_PARTITION_BYTES = 64 * 1024 * 1024
+LOCAL_PARTITIONS = 4
+PARTITION_MIN_ROWS = 4 * DEFAULT_BATCH_SIZE
+
+
+def _plan(stream: Any, batch_size: int) -> list[Any] | None:
+    """The partitions of a large input (see ``LOCAL_PARTITION_BYTES``), or None to read it on the calling thread."""
+    rows, size = stream.num_rows or 0, stream.total_bytes or 0
+    if rows < max(PARTITION_MIN_ROWS, 4 * batch_size) and size < 2 * LOCAL_PARTITION_BYTES:
+        return None
+    from dvtools.io.partitions import WholePart, plan_partitions
+
+    plan = plan_partitions(stream, partition_bytes=LOCAL_PARTITION_BYTES, min_partitions=LOCAL_PARTITIONS)
+    if sum(not isinstance(p, WholePart) for p in plan) < 2:
+        return None
+    return plan
+
+
+def _fold_partition(make: Callable[[pa.Schema], SlicedAccumulator], partition: Any, target: pa.Schema,
+                    batch_size: int) -> Any:
+    """Read one partition and fold it into its own accumulator (runs on a worker thread).
+
+    Returns the sealed accumulator, or the partition's :class:`~dvtools.io.partitions.PartitionRestart`
+    (a column must widen: the pass starts over).
+    """
+    from dvtools.io.partitions import PartitionRestart
+
+    acc = make(partition.projection(target))
+    try:
+        for batch in rebatch(partition.batches(target, batch_size), batch_size):
+            acc.add_batch(batch)
+    except PartitionRestart as r:
+        return r
+    acc.whole.seal()
+    return acc
+
+
+def _partition_weights(plan: list[Any], stream: Any) -> dict[int, int]:
+    """Stored bytes each partition stands for (progress only): a CSV range its bytes, else a share of its input."""
+    count: dict[int, int] = {}
+    for p in plan:
+        count[p.part] = count.get(p.part, 0) + 1
+    out = {}
+    for p in plan:
+        start, end = getattr(p, "start", None), getattr(p, "end", None)
+        size = stream.parts[p.part].size or 0
+        out[p.index] = int(end - start) if start is not None and end is not None else size // count[p.part]
+    return out
+
+
+class _PartitionFold:
+    """Folds the partitions of a plan on ``workers`` threads and merges them in plan order.
+
+    Partition accumulators are merged per column group (in plan order) and the groups combined at
+    the end, so the result depends on the plan only, never on the thread count or timing. A
+    :class:`~dvtools.io.partitions.WholePart` (an input that cannot be cut: quoted newlines,
+    compressed text, JSON Lines) is read on the calling thread, its batches folded on the workers.
+    A widening is applied for the *first* partition in plan order that needs one, as a serial
+    pass would, then the pass starts over.
+    """
+
+    def __init__(self, stream: Any, make: Callable[[pa.Schema], SlicedAccumulator], workers: int,
+                 batch_size: int, progress: ProgressCallback | None) -> None:
+        self.stream = stream
+        self.make = make
+        self.workers = workers
+        self.batch_size = batch_size
+        self.progress = progress
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="dvtools-fold") if workers > 1 else None
+
+    def run(self) -> SlicedAccumulator | None:
+        """The pass's accumulator, or None when the input turned out not to be worth partitioning."""
+        stream = self.stream
+        try:
+            for _ in stream._restarts():
+                target = stream.schema
+                plan = _plan(stream, self.batch_size)
+                if plan is None:
+                    return None
+                from dvtools.io.partitions import WholePart, apply_restart, commit_reports  # large inputs only
+                self.groups: dict[int, SlicedAccumulator] = {}
+                self.rows = self.nbytes = self.done = 0
+                self.weights = _partition_weights(plan, stream)
+                self.left: dict[int, int] = {}  # input (file) -> partitions not merged yet: progress counts files done
+                for p in plan:
+                    self.left[p.part] = self.left.get(p.part, 0) + 1
+                self.inflight: deque[tuple[Any, Any]] = deque()
+                stream.passes += 1
+                try:
+                    for partition in plan:
+                        if isinstance(partition, WholePart):
+                            self._drain(0)  # an earlier partition's widening comes first (deterministic)
+                            self._read_whole(partition, target)
+                        else:
+                            self._submit(partition, partial(_fold_partition, self.make, partition, target,
+                                                            self.batch_size))
+                    self._drain(0)
+                except _Widen as w:
+                    self._abandon()
+                    if w.partition is None:
+                        stream.refresh_schema()
+                    else:
+                        apply_restart(stream, w.partition, w.update)
+                    continue
+                reports = {p.index: p.report() for p in plan if not isinstance(p, WholePart)}
+                commit_reports(stream, plan, reports)
+                owned = {p.group: p.owned for p in plan if p.owned is not None}
+                return combine_column_groups(self.groups, owned, target)
+            raise AssertionError("unreachable")
+        finally:
+            self._abandon()
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, partition: Any, task: Callable[[], Any]) -> None:
+        if self.pool is None:
+            self.inflight.append((partition, task()))
+            self._drain(0)
+        else:
+            self.inflight.append((partition, self.pool.submit(task)))
+            self._drain(2 * self.workers)
+
+    def _drain(self, limit: int) -> None:
+        from dvtools.io.partitions import PartitionRestart
+
+        while len(self.inflight) > limit or (self.inflight and _ready(self.inflight[0][1])):
+            partition, out = self.inflight.popleft()
+            acc = out.result() if isinstance(out, Future) else out
+            if isinstance(acc, PartitionRestart):
+                raise _Widen(partition, acc.update)
+            if acc is None:  # a batch of a whole part: progress was reported as it was read
+                continue
+            mine = self.groups.get(partition.group)
+            self.groups[partition.group] = acc if mine is None else mine.merge(acc)
+            if isinstance(partition, _BatchUnit):  # rows and bytes were counted as the whole part was read
+                continue
+            if partition.group <= 1:  # column groups read the same rows: count them once
+                self.rows += acc.whole.num_rows
+            self._finished(partition)
+            self.nbytes += self.weights[partition.index]
+            self._report()
+
+    def _report(self) -> None:
+        if self.progress is None:
+            return
+        stream = self.stream
+        size = stream.total_bytes
+        read = min(self.nbytes, size) if size else self.nbytes
+        self.progress(Progress(rows=self.rows, bytes_read=read, total_bytes=size,
+                               total_rows=stream.num_rows, parts_done=self.done,
+                               total_parts=len(stream.sources)))
+
+    def _finished(self, partition: Any) -> None:
+        self.left[partition.part] -= 1
+        if self.left[partition.part] == 0:
+            self.done += 1
+
+    def _read_whole(self, partition: Any, target: pa.Schema) -> None:
+        """Read a whole input here, folding its batches on the workers (merged into the partition's group)."""
+        from dvtools.io._base import Restart
+        from dvtools.io.sources import BatchStream
+
+        part = self.stream.parts[partition.part]
+        coalescer = Coalescer(self.batch_size)
+        unit = _BatchUnit(partition.group)
+        base = self.nbytes
+
+        def make() -> SlicedAccumulator:
+            return self.make(target)
+
+        try:
+            for batch in BatchStream.read_part(part, target, self.batch_size):
+                for offset in range(0, batch.num_rows, self.batch_size):
+                    for ready in coalescer.push(batch.slice(offset, self.batch_size)):
+                        self._submit(unit, lambda b=ready: _partial(make, b))
+                self.rows += batch.num_rows
+                self.nbytes = base + part.bytes_read
+                self._report()
+            if coalescer.pending:
+                pending = coalescer.flush()
+                self._submit(unit, lambda b=pending: _partial(make, b))
+        except Restart:
+            raise _Widen(None, None) from None
+        self.nbytes = base + self.weights[partition.index]
+        self._finished(partition)
+
+    def _abandon(self) -> None:
+        for _, out in getattr(self, "inflight", ()):
+            if isinstance(out, Future):
+                out.cancel()
+        for _, out in getattr(self, "inflight", ()):
+            if isinstance(out, Future) and not out.cancelled():
+                try:
+                    out.result()
+                except BaseException:  # noqa: BLE001, S110 - an abandoned pass: its errors do not matter
+                    pass
+        if hasattr(self, "inflight"):
+            self.inflight.clear()
+
+
+class _BatchUnit:
+    """The plan slot of one batch of a whole part (merged into ``group``; rows counted when read)."""
+
+    def __init__(self, group: int) -> None:
+        self.group = group
+
+
+class _Widen(Exception):
+    """A pass must start over: ``partition``'s ``update`` (None: a whole part widened itself)."""
+
+    def __init__(self, partition: Any, update: Any) -> None:
+        super().__init__("column types must widen")
+        self.partition = partition
+        self.update = update
+
+
+def _ready(out: Any) -> bool:
+    return not isinstance(out, Future) or out.done()
+
+
 def compute_statistics(
     source: Any,
     *,
@@ -483,6 +735,18 @@ def compute_statistics(
                               total_rows=stream.num_rows, parts_done=stream.parts_done,
                               total_parts=len(stream.sources)))
 
+    if slice_by is None:
+        def make_for(schema: pa.Schema) -> SlicedAccumulator:
+            return SlicedAccumulator(schema, None, num_buckets, max_slices, pii_config)
+
+        parted = _PartitionFold(stream, make_for, n_workers, batch_size, progress).run()
+        if parted is not None:
+            return parted.finalize(
+                sources=list(stream.sources),
+                warnings=list(stream.warnings),
+                num_malformed_rows=stream.num_malformed_rows,
+                name=name or ", ".join(stream.sources),
+            )
     try:
         result = stream.fold(create, step)
         if coalescer.pending:

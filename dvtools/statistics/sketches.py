@@ -146,8 +146,8 @@ class QuantileSketch:
         """True for a :class:`HistogramSketch` (statistics imported from TFDV: no values behind it)."""
         return False
 
-    def update(self, values: np.ndarray) -> None:
-        """Add finite float64 values."""
+    def update(self, values: np.ndarray, *, is_sorted: bool = False) -> None:
+        """Add finite float64 values (``is_sorted``: they are in ascending order, no need to sort again)."""
         if values.size == 0:
             return
         self._n += int(values.size)
@@ -157,7 +157,8 @@ class QuantileSketch:
             if self._n > EXACT_QUANTILE_LIMIT:
                 self._to_levels()
             return
-        self._insert(0, np.sort(np.asarray(values, dtype=np.float64)))
+        values = np.asarray(values, dtype=np.float64)
+        self._insert(0, values if is_sorted else np.sort(values))
         self._compress()
 
     def _to_levels(self) -> None:
@@ -418,7 +419,7 @@ class HistogramSketch(QuantileSketch):
         """True: interpolated from a histogram."""
         return True
 
-    def update(self, values: np.ndarray) -> None:
+    def update(self, values: np.ndarray, *, is_sorted: bool = False) -> None:
         """Refused: no values can be added to imported statistics."""
         raise TypeError("statistics imported from TFDV cannot be updated")
 
@@ -550,6 +551,53 @@ class HyperLogLog:
         return float(e)
 
 
+#: A text batch of at least this many values, nearly all distinct in its first ``DISTINCT_PROBE``
+#: values, is counted by hashing and sorting (:func:`_hash_counts`) instead of a hash table of strings.
+HASH_COUNT_MIN_ROWS = 65_536
+DISTINCT_PROBE = 4_096
+
+
+def _hash_worthy(arr: pa.Array) -> bool:
+    """Whether ``arr`` (text) is long and its head nearly all distinct (ids, free text)."""
+    if len(arr) - arr.null_count < HASH_COUNT_MIN_ROWS:
+        return False
+    head = arr.slice(0, DISTINCT_PROBE)
+    return len(pc.unique(head)) > 0.9 * len(head)
+
+
+def _hash_counts(arr: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray] | None:
+    """Exact value counts of the non-null values of ``arr`` by sorting their 64-bit hashes.
+
+    Several times cheaper than ``pc.value_counts`` on nearly distinct strings (no hash table of
+    strings; numpy's sort releases the GIL), and the hashes are the HyperLogLog's. Exact: values
+    that share a hash are compared with their group's first value; a collision (two different
+    values, one hash) returns None and the caller counts with a hash table. Returns (the distinct
+    values in their order in ``arr``, their counts, their hashes): an all-distinct array is its own.
+    """
+    present = arr.drop_null() if arr.null_count else arr
+    h = hash_array(present)
+    n = h.size
+    order = np.argsort(h)
+    hs = h[order]
+    first = np.empty(n, dtype=bool)
+    first[:1] = True
+    np.not_equal(hs[1:], hs[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    if starts.size == n:
+        return present, np.ones(n, dtype=np.int64), h
+    rep = order[starts]  # each group's representative (a position in ``present``)
+    repeat = ~first
+    group = np.cumsum(first)[repeat] - 1
+    same = pc.equal(present.take(from_numpy(order[repeat])), present.take(from_numpy(rep[group])))
+    if not pc.all(same).as_py():
+        return None
+    keep = np.zeros(n, dtype=bool)
+    keep[rep] = True
+    by_pos = np.zeros(n, dtype=np.int64)
+    by_pos[rep] = np.diff(np.append(starts, n))
+    return present.filter(from_numpy(keep)), by_pos[keep], h[keep]
+
+
 class ValueCounter:
     """Value -> count, exact while distinct values fit, then Misra-Gries + HyperLogLog."""
 
@@ -575,6 +623,12 @@ class ValueCounter:
 
     def update(self, arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
         """Count the non-null values of ``arr``; returns this batch's (values, counts)."""
+        if arr.type == self._type and pa.types.is_string(arr.type) and _hash_worthy(arr):
+            counted = _hash_counts(arr)
+            if counted is not None:
+                values, counts, hashes = counted
+                self.add_counts(values, counts, hashes=hashes)
+                return values, counts
         vc = pc.value_counts(arr)
         values = vc.field("values")
         counts = to_numpy(vc.field("counts")).astype(np.int64)
@@ -585,16 +639,16 @@ class ValueCounter:
         self.add_counts(values, counts)
         return values, counts
 
-    def add_counts(self, values: pa.Array, counts: np.ndarray) -> None:
-        """Add pre-aggregated (distinct value, count) pairs."""
+    def add_counts(self, values: pa.Array, counts: np.ndarray, *, hashes: np.ndarray | None = None) -> None:
+        """Add pre-aggregated (distinct value, count) pairs (``hashes``: their :func:`hash_array`, if known)."""
         if len(values) == 0:
             return
         if values.type != self._type:
-            values = values.cast(self._type)
+            values, hashes = values.cast(self._type), None
         self.total += int(counts.sum())
         if self._hll is not None:
             self._adopt_current_hash()
-            self._hll.update_hashes(hash_array(values))
+            self._hll.update_hashes(hashes if hashes is not None else hash_array(values))
             if len(values) > FREQUENT_ITEMS_CAPACITY:
                 # Summarize the batch first (a Misra-Gries summary of it), then merge summaries:
                 # same bound, and a stream of nearly unique values costs no group-by.

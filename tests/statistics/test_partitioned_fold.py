@@ -1,0 +1,167 @@
+"""The local engine's partitioned fold: large inputs read and folded per partition on the worker threads.
+
+Properties: the result is byte-identical whatever the number of threads (the plan depends on the
+input only, partitions merge in plan order); exact figures equal those of the serial fold (the
+input read on the calling thread); widenings and malformed rows read as in a serial pass. The
+partition size is made small here so that a few MB give many partitions. Also: exact value counts
+of nearly distinct text by sorting hashes (``sketches._hash_counts``), collisions included.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+
+from dvtools.io import open_source
+from dvtools.io.partitions import CsvRange, ParquetRowGroups
+from dvtools.statistics import DatasetStatistics, engine, sketches
+from dvtools.statistics.engine import compute_statistics
+from dvtools.statistics.sketches import ValueCounter
+
+N = 40_000
+BATCH = 4_096
+
+
+def _table(n: int = N, seed: int = 11) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    cats = np.array(["red", "green", "blue", "grey", "black"])
+    return pa.table({
+        "id": pa.array(rng.permutation(n)),
+        "x": pa.array(rng.normal(10, 3, n), mask=rng.random(n) < 0.02),
+        "n": pa.array(rng.integers(0, 50, n), mask=rng.random(n) < 0.05),
+        "cat": pa.array(cats[rng.choice(5, n)]),
+        "s": pa.array([f"u{v}" for v in rng.integers(0, 10**9, n)]),
+        "b": pa.array(rng.random(n) < 0.3),
+    })
+
+
+@pytest.fixture
+def small_partitions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "LOCAL_PARTITION_BYTES", 128 * 1024)
+    monkeypatch.setattr(engine, "PARTITION_MIN_ROWS", 4 * BATCH)
+
+
+def _source(path: Path, block_size: int | None) -> object:
+    """The path, or a fresh stream with small CSV blocks (types inferred from the first 64 KiB only)."""
+    return path if block_size is None else open_source(path, block_size=block_size, batch_size=BATCH)
+
+
+def _serial(path: Path, monkeypatch: pytest.MonkeyPatch, block_size: int | None = None,
+            **kw: object) -> DatasetStatistics:
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_plan", lambda stream, batch_size: None)
+        return compute_statistics(_source(path, block_size), batch_size=BATCH, **kw)
+
+
+def _by_workers(path: Path, block_size: int | None = None, **kw: object) -> DatasetStatistics:
+    runs = {w: compute_statistics(_source(path, block_size), workers=w, batch_size=BATCH, **kw) for w in (1, 2, 3)}
+    assert runs[1].to_json() == runs[2].to_json() == runs[3].to_json()
+    return runs[2]
+
+
+def _assert_exact_fields_equal(a: DatasetStatistics, b: DatasetStatistics) -> None:
+    assert (a.num_examples, a.num_malformed_rows, a.warnings, list(a.features)) == (
+        b.num_examples, b.num_malformed_rows, b.warnings, list(b.features))
+    for name, f in a.features.items():
+        g = b.features[name]
+        assert (f.arrow_type, f.count, f.num_missing, f.num_true, f.num_false) == (
+            g.arrow_type, g.count, g.num_missing, g.num_true, g.num_false), name
+        if f.numeric is not None:
+            for key in ("num_finite", "min", "max", "num_zeros"):
+                assert getattr(f.numeric, key) == getattr(g.numeric, key), (name, key)
+            assert math.isclose(f.numeric.mean, g.numeric.mean, rel_tol=1e-12)
+            assert math.isclose(f.numeric.std, g.numeric.std, rel_tol=1e-9)
+        if f.string is not None:
+            assert (f.string.min_length, f.string.max_length, f.string.num_empty) == (
+                g.string.min_length, g.string.max_length, g.string.num_empty), name
+        if f.values is not None and f.values.exact and g.values.exact:
+            assert (f.values.values, f.values.counts) == (g.values.values, g.values.counts), name
+        if f.pii is not None or g.pii is not None:
+            assert f.pii == g.pii, name
+
+
+def test_csv_ranges_identical_across_workers_with_malformed_rows(
+        tmp_path: Path, small_partitions: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = tmp_path / "plain.csv"
+    pcsv.write_csv(_table(), plain)
+    lines = plain.read_bytes().split(b"\n")
+    lines.insert(9_001, b"1,2,3,4,5,6,7,8,9")  # two malformed rows (too many fields), far apart
+    lines.insert(31_001, b"1,2,3,4,5,6,7,8,9")
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"\n".join(lines))
+    plan = engine._plan(open_source(path, batch_size=BATCH), BATCH)
+    assert plan is not None and len(plan) >= 8 and all(isinstance(p, CsvRange) for p in plan)
+    parted = _by_workers(path)
+    serial = _serial(path, monkeypatch)
+    assert parted.num_examples == N and parted.num_malformed_rows == 2
+    assert any("2 malformed rows skipped" in w and "first at line 9002" in w for w in parted.warnings)
+    _assert_exact_fields_equal(parted, serial)
+
+
+def test_csv_widening_in_a_later_range_as_a_serial_pass(
+        tmp_path: Path, small_partitions: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    ints = [str(i) for i in range(60_000)]
+    ints[45_000] = "2.5"
+    flags = ["true" if i % 3 else "false" for i in range(60_000)]
+    flags[52_000] = "maybe"
+    rows = "".join(f"{a},{f},k{i % 4}\n" for i, (a, f) in enumerate(zip(ints, flags, strict=True)))
+    path = tmp_path / "widen.csv"
+    path.write_text("a,flag,k\n" + rows)
+    assert open_source(path, block_size=64 * 1024).schema.field("a").type == pa.int64()
+    parted = _by_workers(path, 64 * 1024)
+    assert parted["a"].arrow_type == "double" and parted["flag"].arrow_type == "string"
+    assert len(parted.warnings) == 2 and all("type changed after the first block" in w for w in parted.warnings)
+    _assert_exact_fields_equal(parted, _serial(path, monkeypatch, 64 * 1024))
+
+
+def test_one_row_group_parquet_split_by_columns(
+        tmp_path: Path, small_partitions: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "one.parquet"
+    pq.write_table(_table(), path)  # one row group
+    plan = engine._plan(open_source(path, batch_size=BATCH), BATCH)
+    assert plan is not None and len(plan) == engine.LOCAL_PARTITIONS
+    assert all(isinstance(p, ParquetRowGroups) for p in plan) and len({p.group for p in plan}) == len(plan)
+    seen: list[object] = []
+    parted = _by_workers(path, progress=seen.append)
+    assert seen and seen[-1].rows == N and seen[-1].fraction == 1.0
+    _assert_exact_fields_equal(parted, _serial(path, monkeypatch))
+
+
+def test_small_inputs_are_not_partitioned(tmp_path: Path) -> None:
+    path = tmp_path / "small.parquet"
+    pq.write_table(_table(1_000), path)
+    assert engine._plan(open_source(path), engine.DEFAULT_BATCH_SIZE) is None
+
+
+def test_hash_counts_equal_value_counts() -> None:
+    rng = np.random.default_rng(5)
+    values = [None if i % 11 == 0 else f"v{x}" for i, x in enumerate(rng.integers(0, 60_000, 90_000))]
+    arr = pa.array(values, pa.string())
+    counted = sketches._hash_counts(arr)
+    assert counted is not None
+    got_values, got_counts, hashes = counted
+    vc = pc.value_counts(arr.drop_null())
+    truth = dict(zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True))
+    assert dict(zip(got_values.to_pylist(), got_counts.tolist(), strict=True)) == truth
+    assert np.array_equal(hashes, sketches.hash_array(got_values))
+    unique = pa.array([f"id{i}" for i in range(70_000)])
+    u_values, u_counts, _ = sketches._hash_counts(unique)  # type: ignore[misc]
+    assert u_values.equals(unique) and (u_counts == 1).all()
+
+
+def test_hash_collision_falls_back_to_exact_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    arr = pa.array([f"id{i % 69_999}" for i in range(sketches.HASH_COUNT_MIN_ROWS + 5_000)])
+    monkeypatch.setattr(sketches, "hash_array", lambda a: np.zeros(len(a) - a.null_count, dtype=np.uint64))
+    assert sketches._hash_counts(arr) is None  # every value "collides": detected, not miscounted
+    counter = ValueCounter(pa.string())
+    values, counts = counter.update(arr)
+    vc = pc.value_counts(arr)
+    assert dict(zip(values.to_pylist(), counts.tolist(), strict=True)) == dict(
+        zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True))
