@@ -296,3 +296,27 @@ def test_server_argument_errors_are_escaped(monkeypatch):
     assert len(errors) == 1
     assert "\\*\\*dir\\*\\*" in errors[0] and "\\[x\\]\\(y\\)" in errors[0]
     assert "**dir**" not in errors[0]
+
+
+def test_badges_stay_true_after_every_action(demo):
+    """Threshold moves, accept and undo (callbacks that may ask for the app run themselves): the badge counts the page."""
+    def badge() -> int:
+        title = next(t for t in _page_titles(demo) if t.startswith("Anomalies ("))
+        return int(title[len("Anomalies ("):-1])
+
+    counts = [badge()]
+    assert counts[0] == int(_metric(demo, "Anomalies"))
+    steps = [
+        lambda: demo.number_input(key="cmp_thr_categorical_jensen_shannon_distance").set_value(1.0),
+        lambda: demo.number_input(key="thr_missing").set_value(0.5),
+        lambda: demo.button(key=_accept_keys(demo)[0]).click(),
+        lambda: demo.button(key="anom_undo").click(),
+        lambda: demo.number_input(key="cmp_thr_categorical_jensen_shannon_distance").set_value(0.05),
+    ]
+    for act in steps:
+        act()
+        demo.run()
+        assert not demo.exception
+        counts.append(badge())
+        assert counts[-1] == int(_metric(demo, "Anomalies")) == len(_table(demo))
+    assert len(set(counts)) > 2  # the actions changed the count, and the badge followed each time
