@@ -408,6 +408,8 @@ def session(browser, url: str, dataset: str, only: set[str], shots: Path | None,
                 else:  # a number input: a new value typed, then Enter
                     box = widget.locator("input").first
                     value = f"{0.05 + 0.01 * rep:.3f}"
+                    if _same_number(box.input_value(), value):  # the same value typed again changes nothing
+                        value = f"{float(value) + 0.005:.3f}"
                     box.fill(value)
                     step("slider", lambda: box.press("Enter"),
                          lambda: _same_number(box.input_value(), value)
