@@ -12,6 +12,8 @@ import streamlit as st
 st.set_page_config(page_title="dvtools", page_icon=str(Path(__file__).parent / "dvtools/ui/assets/favicon.png"),
                    layout="wide")
 
-from dvtools.ui.frame import run  # noqa: E402  (set_page_config must come first)
+from dvtools.ui import preload  # noqa: E402  (set_page_config must come first)
+from dvtools.ui.frame import run  # noqa: E402
 
 run()
+preload.start()  # once per server, after the first page is drawn: the first comparison's imports (scipy)

@@ -15,6 +15,10 @@ with the load average before and after (the machine is shared):
 * ``groups s_cat3 x i_age``: the same by two columns (``i_age`` bucketed on quantiles: one extra
   read of that column) and their 15 intersections;
 * ``labels b_flag``: ``label_report(path, label="b_flag")``: row hashes, duplicates, conflicts.
+
+``--drift`` adds two datasets (the table as training and as serving), against two statistics
+passes: ``group_report(path, path, groups=["s_cat3"], label="b_flag")`` with drift within groups
+(full statistics per group, the Skew & drift comparison per group).
 """
 
 from __future__ import annotations
@@ -36,6 +40,12 @@ RUNS = {
     "groups s_cat3 x i_age": "from dvtools.fairness import group_report; "
                              "group_report(P, groups=['s_cat3', 'i_age'], label='b_flag', drift=False)",
     "labels b_flag": "from dvtools.fairness import label_report; label_report(P, label='b_flag')",
+}
+
+DRIFT_RUNS = {
+    "statistics x2": "from dvtools.statistics import compute_statistics; compute_statistics(P); compute_statistics(P)",
+    "groups s_cat3 x2, drift": "from dvtools.fairness import group_report; "
+                               "group_report(P, P, groups=['s_cat3'], label='b_flag')",
 }
 
 CHILD = """
@@ -72,6 +82,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest is shown")
     ap.add_argument("--only", nargs="+", default=None, choices=list(RUNS), metavar="RUN",
                     help="runs to time (default: all; statistics first, it is the base of the ratios)")
+    ap.add_argument("--drift", action="store_true",
+                    help="also two datasets with drift within groups, against two statistics passes")
     args = ap.parse_args()
     data_dir = Path(args.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -82,14 +94,15 @@ def main() -> None:
     print(f"{'format':<8} {'run':<24} {'wall s':>7} {'x stats':>8} {'CPU s':>7} {'x stats':>8} {'peak RSS MB':>12}")
     for fmt in args.formats:
         path = str(data_dir / f"data_{args.rows}.{fmt}")
-        base: dict | None = None
-        for name, code in RUNS.items():
-            if args.only and name not in args.only:
-                continue
-            r = _run(code, path, args.repeat)
-            base = base or r
-            print(f"{fmt:<8} {name:<24} {r['wall']:>7.2f} {r['wall'] / base['wall']:>8.2f} {r['cpu']:>7.2f} "
-                  f"{r['cpu'] / base['cpu']:>8.2f} {r['rss_mb']:>12.0f}", flush=True)
+        for runs in (RUNS, DRIFT_RUNS) if args.drift else (RUNS,):
+            base: dict | None = None
+            for name, code in runs.items():
+                if args.only and name not in args.only and runs is RUNS:
+                    continue
+                r = _run(code, path, args.repeat)
+                base = base or r
+                print(f"{fmt:<8} {name:<24} {r['wall']:>7.2f} {r['wall'] / base['wall']:>8.2f} {r['cpu']:>7.2f} "
+                      f"{r['cpu'] / base['cpu']:>8.2f} {r['rss_mb']:>12.0f}", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -3,6 +3,7 @@
 
     python bench/ui_browser_bench.py [--reps 10] [--datasets demo,wide] [--features 100] [--rows 50000]
                                      [--only ACTION,...] [--screenshots DIR] [--upload FILE,...]
+                                     [--upload-serving]
 
 Starts ``streamlit run app.py`` on a free 127.0.0.1 port (a fresh server per dataset), drives it with
 Playwright and Debian's ``/usr/bin/chromium`` and prints, per action, the median and the maximum over
@@ -40,6 +41,9 @@ server, then per repetition a new session uploads the file as training data; pri
 the browser's upload request completed, seconds from there to settled with the Rows figure shown,
 the server's CPU seconds over the whole action, when the progress bar was first seen, and the load
 average (the machine is shared). Repetition 1 computes the statistics; later ones reuse them.
+``--upload-serving``: each repetition then uploads the same file as the serving data (its statistics
+stored by then): that row times what follows statistics, the first comparison, validation and badges,
+until the Data page's summary shows.
 
 Figures are printed, not asserted: a benchmark, not a test. The machine's other jobs show in the maxima.
 """
@@ -454,31 +458,32 @@ def _server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def upload_session(browser, url: str, pid: int, path: Path, shots: Path | None, rep: int) -> dict[str, float]:  # noqa: ANN001
-    """Upload ``path`` as the training data on a fresh session: seconds to the upload's end, to ready, server CPU.
+def _upload_and_wait(page, pid: int, path: Path, which: int, check: Callable[[], bool],  # noqa: ANN001
+                     shot: Path | None) -> dict[str, float]:
+    """Drop ``path`` on uploader ``which`` (0 training, 1 serving); wait for :func:`settled`'s conditions and ``check``.
 
-    "Upload finished" is the browser's upload request completing; "ready" is :func:`settled` with the
-    Rows figure shown. Also whether (and when) the progress bar was seen.
+    Returns the seconds to the upload request's end ("upload"), from there to ready ("ready"), the
+    server's CPU seconds over both ("cpu") and when the progress bar was first seen after the upload ("bar").
     """
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(RUN_COUNTER_JS)
-    page = context.new_page()
     uploaded: list[float] = []
-    page.on("requestfinished", lambda r: uploaded.append(time.perf_counter()) if "upload_file" in r.url else None)
+
+    def finished(r) -> None:  # noqa: ANN001
+        if "upload_file" in r.url:
+            uploaded.append(time.perf_counter())
+
+    page.on("requestfinished", finished)
     try:
-        page.goto(url)
-        settled(page, lambda: _visible(page.get_by_role("button", name="Open the demo")))
         before, cpu0, t0 = runs(page), _server_cpu(pid), time.perf_counter()
-        page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(0).set_input_files(str(path))
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(which).set_input_files(str(path))
         bar: list[float] = []
 
         def ready() -> bool:
             try:
                 if not bar and page.locator("[data-testid='stProgress']").count():
                     bar.append(time.perf_counter())
-                    if shots is not None and rep == 0:
-                        page.screenshot(path=str(shots / "upload_computing.png"), full_page=True)
-                return runs(page) > before and page.evaluate(IDLE_JS) and _metric(page, "Rows") is not None
+                    if shot is not None:
+                        page.screenshot(path=str(shot), full_page=True)
+                return runs(page) > before and page.evaluate(IDLE_JS) and check()
             except PlaywrightError:  # the DOM is being replaced between polls: poll again
                 return False
 
@@ -488,18 +493,55 @@ def upload_session(browser, url: str, pid: int, path: Path, shots: Path | None, 
                 raise Timeout("upload: the page did not settle")
             page.wait_for_timeout(POLL_MS)
         t1 = time.perf_counter()
-        if shots is not None and rep == 0:
+    finally:
+        page.remove_listener("requestfinished", finished)
+    end = uploaded[0] if uploaded else t0
+    return {"upload": end - t0, "ready": t1 - end, "cpu": _server_cpu(pid) - cpu0,
+            "bar": (bar[0] - end) if bar else math.nan}
+
+
+def upload_session(browser, url: str, pid: int, path: Path, shots: Path | None, rep: int,  # noqa: ANN001
+                   serving: bool = False) -> list[dict[str, float]]:
+    """Upload ``path`` as the training data on a fresh session (then, with ``serving``, as the serving data too).
+
+    "Upload finished" is the browser's upload request completing; "ready" is :func:`settled` with the
+    Rows figure shown (training) or the Data page's summary ("Drifted features": the first comparison
+    and validation done) with both datasets' Rows (serving). Also whether (and when) the progress bar
+    was seen. One result per upload.
+    """
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(RUN_COUNTER_JS)
+    page = context.new_page()
+    first = shots is not None and rep == 0
+    try:
+        page.goto(url)
+        settled(page, lambda: _visible(page.get_by_role("button", name="Open the demo")))
+        out = [_upload_and_wait(page, pid, path, 0, lambda: _metric(page, "Rows") is not None,
+                                shots / "upload_computing.png" if first else None)]
+        if first:
             page.screenshot(path=str(shots / "upload_ready.png"), full_page=True)
-        end = uploaded[0] if uploaded else t0
-        return {"upload": end - t0, "ready": t1 - end, "cpu": _server_cpu(pid) - cpu0,
-                "bar": (bar[0] - end) if bar else math.nan}
+        if serving:
+            def both() -> bool:
+                rows = page.locator("[data-testid='stMetricLabel']").filter(has_text=re.compile(r"^\s*Rows\s*$"))
+                return _metric(page, "Drifted features") is not None and rows.count() == 2
+
+            out.append(_upload_and_wait(page, pid, path, 1, both, None))
+            if first:
+                page.screenshot(path=str(shots / "upload_serving_ready.png"), full_page=True)
+        return out
     finally:
         context.close()
 
 
-def upload_bench(browser, paths: list[Path], reps: int, shots: Path | None, tmp: Path) -> None:  # noqa: ANN001
-    """Per file: a fresh server; the first repetition computes, the later ones reuse the stored statistics."""
-    print("\nupload (training uploader; a fresh server per file: repetition 1 computes, later ones reuse)")
+def upload_bench(browser, paths: list[Path], reps: int, shots: Path | None, tmp: Path,  # noqa: ANN001
+                 serving: bool = False) -> None:
+    """Per file: a fresh server; the first repetition computes, the later ones reuse the stored statistics.
+
+    ``serving``: each repetition then uploads the same file as the serving data (its statistics are
+    stored by then, so that row times what follows statistics: the first comparison, validation, badges).
+    """
+    print("\nupload (training uploader; a fresh server per file: repetition 1 computes, later ones reuse"
+          + ("; '-> serving': the same file then uploaded as serving data" if serving else "") + ")")
     print("| file | upload s | ready after upload s | server CPU s | bar seen after s | load |")
     print("|---|---:|---:|---:|---:|---:|")
     for path in paths:
@@ -507,13 +549,14 @@ def upload_bench(browser, paths: list[Path], reps: int, shots: Path | None, tmp:
         try:
             for rep in range(reps):
                 try:
-                    r = upload_session(browser, url, proc.pid, path, shots, rep)
+                    results = upload_session(browser, url, proc.pid, path, shots, rep, serving)
                 except (Timeout, PlaywrightError) as e:
                     print(f"  {path.name} repetition {rep + 1}: {str(e).splitlines()[0]}", file=sys.stderr)
                     continue
-                print(f"| {path.name} ({path.stat().st_size / 1e6:,.0f} MB){' cold' if rep == 0 else ''} | "
-                      f"{r['upload']:.2f} | {r['ready']:.2f} | {r['cpu']:.2f} | {r['bar']:.2f} | "
-                      f"{os.getloadavg()[0]:.1f} |")
+                for i, r in enumerate(results):
+                    what = f"{path.name} ({path.stat().st_size / 1e6:,.0f} MB)" + (" -> serving" if i else "")
+                    print(f"| {what}{' cold' if rep == 0 else ''} | {r['upload']:.2f} | {r['ready']:.2f} | "
+                          f"{r['cpu']:.2f} | {r['bar']:.2f} | {os.getloadavg()[0]:.1f} |")
         finally:
             proc.terminate()
             proc.wait(timeout=20)
@@ -541,6 +584,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--screenshots", default=None, help="folder for screenshots of the first repetition")
     p.add_argument("--upload", default=None, help="comma-separated data files to time as uploads (with --datasets '' "
                    "to time only those)")
+    p.add_argument("--upload-serving", action="store_true", help="after each training upload, upload the same "
+                   "file as serving data (times the first comparison after statistics)")
     a = p.parse_args(argv)
     only = set(a.only.split(","))
     shots = Path(a.screenshots) if a.screenshots else None
@@ -555,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         if a.upload:
-            upload_bench(browser, [Path(x) for x in a.upload.split(",")], a.reps, shots, Path(tmp))
+            upload_bench(browser, [Path(x) for x in a.upload.split(",")], a.reps, shots, Path(tmp), a.upload_serving)
         for dataset in filter(None, a.datasets.split(",")):
             app_args: list[str] = []
             what = "the bundled demo (20,000 / 8,000 rows, 17 columns)"

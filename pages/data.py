@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from dvtools.errors import DvtoolsError
-from dvtools.ui import analysis, anomaly_view, cache, components, progress, state
+from dvtools.ui import analysis, anomaly_view, cache, components, progress, state, uploads
 from dvtools.ui.format import human_bytes, md_escape
 from dvtools.ui.frame import require_frame
 from dvtools.ui.state import DatasetRef
@@ -29,22 +29,26 @@ LINKS = (
 # --------------------------------------------------------------------------- callbacks
 
 
-def _upload_digest_key(role: str) -> str:
-    return f"_upload_digest_{role}"
+def _uploader_key(role: str) -> str:
+    """The uploader's widget key: a new one after each upload (see :func:`_on_upload`)."""
+    n = st.session_state.get(f"_upload_generation_{role}", 0)
+    return f"upload_{role}" if n == 0 else f"upload_{role}_{n}"
 
 
-def _on_upload(role: str) -> None:
-    """A user picked or removed a file: load it, or unload what that uploader had loaded."""
-    f = st.session_state.get(f"upload_{role}")
-    if f is None:
-        loaded = state.get_dataset(role)
-        if loaded is not None and loaded.digest == st.session_state.get(_upload_digest_key(role)):
-            state.set_dataset(role, None)
-        st.session_state.pop(_upload_digest_key(role), None)
+def _on_upload(role: str, key: str) -> None:
+    """A user dropped a file: load it, then hand the uploader back empty (the panel below shows what is loaded).
+
+    Streamlit deep-copies a widget's value on every run that draws the widget: an uploader holding a
+    300 MB file would copy 300 MB (0.2-0.7 s) on every run of this page. So the bytes move into the
+    dataset (no copy: ``getvalue`` shares the upload's buffer), Streamlit's own record of the file is
+    dropped (the dataset now holds the only reference; *Clear* frees it) and the uploader gets a new key.
+    """
+    f = st.session_state.get(key)
+    if f is None:  # the file was removed before its run came: nothing was loaded from it
         return
-    ref = analysis.ref_from_upload(f.name, f.getvalue())
-    st.session_state[_upload_digest_key(role)] = ref.digest
-    state.set_dataset(role, ref)
+    state.set_dataset(role, analysis.ref_from_upload(f.name, f.getvalue()))
+    uploads.forget(f)
+    st.session_state[f"_upload_generation_{role}"] = st.session_state.get(f"_upload_generation_{role}", 0) + 1
 
 
 def _open_demo() -> None:
@@ -75,7 +79,6 @@ def _set_slice(value: str) -> None:
 
 def _clear(role: str) -> None:
     state.set_dataset(role, None)
-    st.session_state.pop(_upload_digest_key(role), None)
 
 
 def _dataset_status(role: str, pending: dict[str, DatasetRef]) -> Any:
@@ -88,14 +91,12 @@ def _dataset_status(role: str, pending: dict[str, DatasetRef]) -> Any:
         st.caption("Nothing loaded yet.")
         return None
     size = components.dataset_size(ref)
-    held = st.session_state.get(f"upload_{role}") is not None  # the uploader shows it, with its own remove
     name_col, clear_col = st.columns([3, 1], vertical_alignment="center")
     name_col.text(ref.name + (" (statistics file: no rows)" if not ref.has_rows else ""))
     if size is not None:
         name_col.caption(f"Loaded · {human_bytes(size)}")
-    if not held:  # loaded by the demo, a server path, or an upload made before leaving this page
-        clear_col.button("Clear", key=f"clear_{role}", icon=":material/close:", on_click=_clear, args=(role,),
-                         help="Unload this dataset (drop a file above to replace it).")
+    clear_col.button("Clear", key=f"clear_{role}", icon=":material/close:", on_click=_clear, args=(role,),
+                     help="Unload this dataset (drop a file above to replace it).")
     if role in pending:  # the bar's slot, "queued" until its turn (the page computes the datasets one by one)
         slot = st.empty()
         slot.progress(0.0, text=md_escape(f"Computing statistics of {ref.name}: queued"))
@@ -118,8 +119,8 @@ def _dataset_status(role: str, pending: dict[str, DatasetRef]) -> Any:
 
 def _uploader(role: str, pending: dict[str, DatasetRef]) -> Any:
     loaded = state.get_dataset(role) is not None
-    st.file_uploader(state.ROLE_LABELS[role], type=UPLOAD_TYPES, key=f"upload_{role}",
-                     on_change=_on_upload, args=(role,),
+    key = _uploader_key(role)
+    st.file_uploader(state.ROLE_LABELS[role], type=UPLOAD_TYPES, key=key, on_change=_on_upload, args=(role, key),
                      help="A data file, or a statistics JSON written by `dvtools stats`."
                           + (" Drop a file here to replace the loaded one." if loaded else ""))
     return _dataset_status(role, pending)

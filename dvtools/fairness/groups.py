@@ -2,10 +2,12 @@
 
 A *group* is the set of examples sharing a value of a group column (a sensitive attribute such as
 gender, age band, country or device); with two group columns, every *intersection* (female and
-18-30) is a group too. :func:`group_report` folds each dataset once into one
-:class:`~dvtools.statistics.DatasetAccumulator` per group of each column (statistics by slice;
-an intersection cell keeps the label's statistics and every column's missing count), and reads
-everything from those statistics:
+18-30) is a group too. :func:`group_report` folds each dataset once, with the statistics
+engine's fold (:func:`dvtools.statistics.engine.fold_batches`), into what the report reads per
+group and intersection: the examples and every column's missing count (exact, ``np.bincount``
+over group codes) and the label's statistics (the engine's own accumulator). Only drift within
+groups, which compares whole distributions, needs more: then each group of one column gets a full
+:class:`~dvtools.statistics.DatasetAccumulator` (statistics by slice). From those it reports:
 
 * **share** of examples per group in training (reference), evaluation and serving (current), the
   change in share (L-infinity across a column's groups, and each group's ratio current/reference);
@@ -46,6 +48,8 @@ import pyarrow.compute as pc
 from dvtools.errors import UsageError
 from dvtools.fairness._fold import DEFAULT_BATCH_SIZE, fold, open_stream, require_columns
 from dvtools.jsonsafe import jsonable
+from dvtools.statistics.accumulators import FeatureAccumulator, make_accumulator
+from dvtools.statistics.accumulators import seal as seal_accumulator
 from dvtools.statistics.engine import DatasetAccumulator
 from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType
 from dvtools.validation.anomalies import Anomaly, AnomalyType, Severity
@@ -55,8 +59,6 @@ __all__ = ["FOUR_FIFTHS", "GroupReport", "GroupThresholds", "group_report"]
 
 MISSING = "(missing)"
 MAX_GROUPS = 50
-FLUSH_ROWS = 65_536
-PENDING_ROWS = 262_144
 SIDES = ("reference", "evaluation", "current")
 SIDE_LABELS = {"reference": "training", "evaluation": "evaluation", "current": "serving"}
 
@@ -166,7 +168,9 @@ class GroupReport:
     warnings: tuple[str, ...]
     group_statistics: dict[str, dict[str, dict[tuple[str, ...], DatasetStatistics]]] = field(
         default_factory=dict, compare=False, repr=False)
-    """side -> grouping name -> group values -> that group's statistics (for drill-down)."""
+    """side -> grouping name -> group values -> that group's statistics (for drill-down): full statistics for the
+    groups of one column when drift within groups was compared, else light ones (examples, every column's count and
+    missing count, the label's statistics)."""
 
     KINDS = ("shares", "label_rates", "disparities", "missing", "drift", "anomalies")
 
@@ -245,29 +249,42 @@ def bucket_labels(edges: Sequence[float]) -> list[str]:
     return [f"[{_num(edges[i])}, {_num(edges[i + 1])}{']' if i == k - 1 else ')'}" for i in range(k)]
 
 
-def _label_array(arr: pa.Array | pa.ChunkedArray, edges: tuple[float, ...] | None) -> pa.Array:
-    """Group labels (strings, never null) of one column's values: slice labels, or buckets on ``edges``."""
+def _group_codes(arr: pa.Array | pa.ChunkedArray, edges: tuple[float, ...] | None) -> tuple[np.ndarray, list[str]]:
+    """Each row's group for one group column: an index into the returned labels (strings, never null).
+
+    Slice labels (the value as text, ``(missing)`` for null, -0.0 as 0.0) or buckets on ``edges``;
+    vectorised: the labels are made from the column's dictionary, not per row. Two indices may
+    share a label (a dictionary's repeats, the text "(missing)"): groups are keyed by label.
+    """
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.cast(arr.type.value_type)
     if edges is not None:
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.cast(arr.type.value_type)
         x = np.asarray(pc.fill_null(arr.cast(pa.float64()), math.nan).to_numpy(zero_copy_only=False), dtype=float)
         e = np.asarray(edges, dtype=float)
-        labels = np.array([*bucket_labels(edges), f"< {_num(e[0])}", f"> {_num(e[-1])}", MISSING], dtype=object)
         idx = np.searchsorted(e, x, side="right") - 1
         idx = np.where(x == e[-1], len(e) - 2, idx)
         idx = np.where(x < e[0], len(e) - 1, idx)
         idx = np.where(x > e[-1], len(e), idx)
         idx = np.where(np.isnan(x), len(e) + 1, idx)
-        return pa.array(labels[idx], pa.string())
-    if pa.types.is_boolean(arr.type):
-        out = pc.if_else(arr, pa.scalar("True"), pa.scalar("False"))
-    elif pa.types.is_floating(arr.type):
-        out = pc.cast(pc.add(arr, pa.scalar(0.0, arr.type)), pa.string())  # -0.0 -> 0.0
+        return idx.astype(np.int64), [*bucket_labels(edges), f"< {_num(e[0])}", f"> {_num(e[-1])}", MISSING]
+    if pa.types.is_dictionary(arr.type):
+        dictionary, indices = arr.dictionary, arr.indices
     else:
-        out = pc.cast(arr, pa.string())
-    return pc.fill_null(out, pa.scalar(MISSING))
+        if pa.types.is_floating(arr.type):
+            arr = pc.add(arr, pa.scalar(0.0, arr.type))  # -0.0 -> 0.0: one group (they compare equal)
+        enc = pc.dictionary_encode(arr)
+        dictionary, indices = enc.dictionary, enc.indices
+    if pa.types.is_floating(dictionary.type):
+        dictionary = pc.add(dictionary, pa.scalar(0.0, dictionary.type))
+    if pa.types.is_boolean(dictionary.type):
+        text = pc.if_else(dictionary, pa.scalar("True"), pa.scalar("False"))
+    else:
+        text = pc.cast(dictionary, pa.string())
+    labels = [*pc.fill_null(text, pa.scalar(MISSING)).to_pylist(), MISSING]
+    codes = np.asarray(pc.fill_null(indices, len(labels) - 1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes, labels
 
 
 def _numeric_edges(stream: Any, column: str, bins: int) -> tuple[float, ...] | None:
@@ -321,158 +338,149 @@ def _one_column_fold(stream: Any, column: str, create: Any, step: Any) -> Any:
     return stream.fold(create, step)
 
 
-class _Buckets:
-    """One :class:`DatasetAccumulator` per group value; a group's rows wait until ``FLUSH_ROWS`` can be folded at once.
+class _Group:
+    """One group's tallies: examples, nulls per column, the label's statistics, full statistics when drift needs them."""
 
-    Per-fold costs (value counts, sketch updates) would otherwise be paid once per group per batch;
-    at most ``PENDING_ROWS`` rows wait in all.
-    """
+    __slots__ = ("full", "label", "missing", "rows")
 
-    def __init__(self, schema: pa.Schema) -> None:
-        self.schema = schema
-        self.accs: dict[tuple[str, ...], DatasetAccumulator] = {}
-        self.pending: dict[tuple[str, ...], list[pa.RecordBatch]] = {}
-        self.pending_rows: dict[tuple[str, ...], int] = {}
+    def __init__(self, rows: int, missing: np.ndarray, label: FeatureAccumulator | None,
+                 full: DatasetAccumulator | None) -> None:
+        self.rows, self.missing, self.label, self.full = rows, missing, label, full
 
-    def add(self, key: tuple[str, ...], part: pa.RecordBatch) -> None:
-        if key not in self.accs:
-            self.accs[key] = DatasetAccumulator(self.schema)
-        self.pending.setdefault(key, []).append(part)
-        self.pending_rows[key] = self.pending_rows.get(key, 0) + part.num_rows
-        if self.pending_rows[key] >= FLUSH_ROWS:
-            self._flush(key)
-        elif sum(self.pending_rows.values()) > PENDING_ROWS:
-            self.flush()
-
-    def add_sorted(self, batch: pa.RecordBatch, codes: np.ndarray, key_of: Any) -> None:
-        """Add each row of ``batch`` to the group of its code."""
-        present, counts = np.unique(codes, return_counts=True)
-        if len(present) == 1:
-            self.add(key_of(int(present[0])), batch)
-            return
-        order = np.argsort(codes, kind="stable")
-        sorted_batch = batch.take(pa.array(order))
-        start = 0
-        for code, n in zip(present.tolist(), counts.tolist(), strict=True):
-            self.add(key_of(code), sorted_batch.slice(start, n))
-            start += n
-
-    def _flush(self, key: tuple[str, ...]) -> None:
-        parts = self.pending.pop(key, [])
-        self.pending_rows.pop(key, None)
-        if parts:
-            self.accs[key].add_batch(parts[0] if len(parts) == 1 else pa.concat_batches(parts))
-
-    def flush(self) -> None:
-        """Fold every waiting row into its group."""
-        for key in list(self.pending):
-            self._flush(key)
-
-    def merge(self, other: _Buckets) -> None:
-        self.flush()
-        other.flush()
-        for key, acc in other.accs.items():
-            mine = self.accs.get(key)
-            if mine is None:
-                self.accs[key] = acc
-            else:
-                mine.merge(acc)
+    def merge(self, other: _Group) -> None:
+        self.rows += other.rows
+        self.missing += other.missing
+        if self.label is not None and other.label is not None:
+            self.label.merge(other.label)
+        if self.full is not None and other.full is not None:
+            self.full.merge(other.full)
 
 
-class _Cells:
-    """Full statistics per group of each group column; with two columns, light ones per intersection (mergeable).
+class _GroupFold:
+    """What a group report needs of one dataset, per group of every grouping (mergeable; folded by the engine).
 
-    An intersection cell gets the label's statistics and every column's missing count only: full
-    statistics of every cell, merged into each column's groups, cost three statistics passes on
-    high-cardinality columns; drift is compared per group of one column.
+    Exact and vectorised: each batch's rows get one code per grouping (dictionary indices, or bucket
+    numbers; an intersection's code combines its columns'), and examples and nulls per column are
+    ``np.bincount`` over the codes. The label gets the statistics engine's own accumulator per group
+    (its base rates are the same numbers as the Statistics page's), fed by one stable sort of the
+    label column. Only ``full`` (drift within groups, which compares whole distributions) folds a
+    :class:`DatasetAccumulator` per group of each single column.
     """
 
     def __init__(self, schema: pa.Schema, columns: list[str], edges: dict[str, tuple[float, ...] | None],
-                 max_groups: int, label: str | None) -> None:
+                 groupings: list[tuple[str, ...]], max_groups: int, label: str | None, full: bool) -> None:
         self.schema = schema
         self.columns = columns
         self.edges = edges
+        self.groupings = groupings
         self.max_groups = max_groups
+        self.label = label if label is not None and label in schema.names else None
+        self.full = full
         self.num_rows = 0
-        self.by_column = [_Buckets(schema) for _ in columns]
-        self.light = [label] if label is not None and label in schema.names else []
-        self.cells = _Buckets(pa.schema([schema.field(c) for c in self.light])) if len(columns) == 2 else None
-        self.cell_rows: dict[tuple[str, ...], int] = {}
-        self.cell_missing: dict[tuple[str, ...], np.ndarray] = {}
+        self.groups: dict[tuple[str, ...], dict[tuple[str, ...], _Group]] = {g: {} for g in groupings}
 
     def check(self) -> None:
-        for c, b in zip(self.columns, self.by_column, strict=True):
-            if len(b.accs) > self.max_groups:
+        for c in self.columns:
+            if len(self.groups[(c,)]) > self.max_groups:
                 raise UsageError(f"group column {c!r} has more than {self.max_groups} values: pick a column with "
                                  "fewer values (numeric columns are bucketed, strings are not)")
 
-    def flush(self) -> None:
-        for b in self.by_column:
-            b.flush()
-        if self.cells is not None:
-            self.cells.flush()
-
     def add_batch(self, batch: pa.RecordBatch) -> None:
         self.num_rows += batch.num_rows
-        all_codes, dictionaries = [], []
-        for i, c in enumerate(self.columns):
-            enc = pc.dictionary_encode(_label_array(batch.column(c), self.edges.get(c)))
-            d = enc.dictionary.to_pylist()
-            codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-            self.by_column[i].add_sorted(batch, codes, lambda code, d=d: (d[code],))
-            all_codes.append(codes)
-            dictionaries.append(d)
-        if self.cells is not None:
-            size = len(dictionaries[1])
-            codes = all_codes[0] * size + all_codes[1]
-
-            def key_of(code: int) -> tuple[str, ...]:
-                return dictionaries[0][code // size], dictionaries[1][code % size]
-
-            present, inverse = np.unique(codes, return_inverse=True)
-            rows = np.bincount(inverse, minlength=len(present))
-            missing = np.stack([np.bincount(inverse, weights=np.asarray(
-                pc.is_null(batch.column(j)).to_numpy(zero_copy_only=False), dtype=float), minlength=len(present))
-                for j in range(batch.num_columns)], axis=1)
-            for i, code in enumerate(present.tolist()):
-                key = key_of(code)
-                self.cell_rows[key] = self.cell_rows.get(key, 0) + int(rows[i])
-                prev = self.cell_missing.get(key)
-                self.cell_missing[key] = missing[i] if prev is None else prev + missing[i]
-            if self.light:
-                self.cells.add_sorted(batch.select(self.light), codes, key_of)
+        coded = {c: _group_codes(batch.column(c), self.edges.get(c)) for c in self.columns}
+        nulls = [(j, np.asarray(pc.is_null(col).to_numpy(zero_copy_only=False), dtype=bool))
+                 for j, col in enumerate(batch.columns) if col.null_count]
+        for g in self.groupings:
+            if len(g) == 1:
+                codes, labels = coded[g[0]]
+                keys = [(v,) for v in labels]
+            else:
+                (c0, l0), (c1, l1) = coded[g[0]], coded[g[1]]
+                codes = c0 * len(l1) + c1
+                keys = [(a, b) for a in l0 for b in l1]
+            self._add_grouping(batch, g, codes, keys, nulls)
         self.check()
 
-    def merge(self, other: _Cells) -> _Cells:
+    def _add_grouping(self, batch: pa.RecordBatch, grouping: tuple[str, ...], codes: np.ndarray,
+                      keys: list[tuple[str, ...]], nulls: list[tuple[int, np.ndarray]]) -> None:
+        size = len(keys)
+        rows = np.bincount(codes, minlength=size)
+        missing = np.zeros((size, batch.num_columns), dtype=np.int64)
+        for j, mask in nulls:
+            missing[:, j] = np.bincount(codes[mask], minlength=size)
+        present = np.flatnonzero(rows)
+        full = self.full and len(grouping) == 1
+        parts: dict[int, tuple[Any, Any]] = {}
+        want_label = self.label is not None and not full  # full statistics hold the label's
+        if want_label or full:
+            if len(present) == 1:
+                only = int(present[0])
+                parts[only] = (batch.column(self.label) if want_label else None, batch if full else None)
+            else:
+                order = pa.array(np.argsort(codes, kind="stable"))
+                label_sorted = batch.column(self.label).take(order) if want_label else None
+                batch_sorted = batch.take(order) if full else None
+                start = 0
+                for code in present.tolist():
+                    n = int(rows[code])
+                    parts[code] = (label_sorted.slice(start, n) if label_sorted is not None else None,
+                                   batch_sorted.slice(start, n) if batch_sorted is not None else None)
+                    start += n
+        groups = self.groups[grouping]
+        for code in present.tolist():
+            label_part, batch_part = parts.get(code, (None, None))
+            label_acc = None
+            if label_part is not None:
+                label_acc = make_accumulator(self.schema.field(self.label).type)
+                label_acc.add(label_part)
+            full_acc = None
+            if batch_part is not None:
+                full_acc = DatasetAccumulator(self.schema)
+                full_acc.add_batch(batch_part)
+            part = _Group(int(rows[code]), missing[code].copy(), label_acc, full_acc)
+            mine = groups.get(keys[code])
+            if mine is None:
+                groups[keys[code]] = part
+            else:
+                mine.merge(part)
+
+    def seal(self) -> None:
+        """Settle pending work on the worker thread (the engine calls this after ``add_batch``)."""
+        for groups in self.groups.values():
+            for grp in groups.values():
+                if grp.label is not None:
+                    seal_accumulator(grp.label)
+                if grp.full is not None:
+                    grp.full.seal()
+
+    def merge(self, other: _GroupFold) -> _GroupFold:
         self.num_rows += other.num_rows
-        for mine, theirs in zip(self.by_column, other.by_column, strict=True):
-            mine.merge(theirs)
-        if self.cells is not None and other.cells is not None:
-            self.cells.merge(other.cells)
-            for key, n in other.cell_rows.items():
-                self.cell_rows[key] = self.cell_rows.get(key, 0) + n
-                prev = self.cell_missing.get(key)
-                self.cell_missing[key] = other.cell_missing[key] if prev is None else prev + other.cell_missing[key]
+        for g, theirs in other.groups.items():
+            mine = self.groups[g]
+            for key, grp in theirs.items():
+                if key in mine:
+                    mine[key].merge(grp)
+                else:
+                    mine[key] = grp
         self.check()
         return self
 
-    def intersections(self, grouping: tuple[str, ...]) -> dict[tuple[str, ...], DatasetStatistics]:
-        """Light statistics per intersection cell: the label's, and every column's count and missing count."""
+    def statistics(self, grouping: tuple[str, ...]) -> dict[tuple[str, ...], DatasetStatistics]:
+        """Each group's statistics: full ones, or light ones (examples, every column's missing count, the label's)."""
         from dvtools.statistics.model import logical_type_of
 
-        assert self.cells is not None
         out: dict[tuple[str, ...], DatasetStatistics] = {}
-        for key in sorted(self.cell_rows):
-            n = self.cell_rows[key]
-            feats: dict[str, FeatureStatistics] = {}
-            for j, f in enumerate(self.schema):
-                feats[f.name] = FeatureStatistics(name=f.name, arrow_type=str(f.type), logical_type=logical_type_of(f.type),
-                                                  count=n, num_missing=int(self.cell_missing[key][j]))
-            acc = self.cells.accs.get(key)
-            if acc is not None:
-                light = acc.finalize()
-                feats.update(light.features)
-            out[key] = DatasetStatistics(num_examples=n, features=feats, name=group_name(grouping, key))
+        for key, grp in sorted(self.groups[grouping].items()):
+            name = group_name(grouping, key)
+            if grp.full is not None:
+                out[key] = grp.full.finalize(name=name)
+                continue
+            feats = {f.name: FeatureStatistics(name=f.name, arrow_type=str(f.type), logical_type=logical_type_of(f.type),
+                                               count=grp.rows, num_missing=int(grp.missing[j]))
+                     for j, f in enumerate(self.schema)}
+            if grp.label is not None and self.label is not None:
+                feats[self.label] = grp.label.finalize(self.label)
+            out[key] = DatasetStatistics(num_examples=grp.rows, features=feats, name=name)
         return out
 
 
@@ -511,34 +519,29 @@ class _Side:
 
 def _side_from_data(source: Any, role: str, columns: list[str], edges: dict[str, tuple[float, ...] | None],
                     groupings: list[tuple[str, ...]], max_groups: int, workers: int | None, batch_size: int,
-                    name: str | None, label: str | None) -> _Side:
+                    name: str | None, label: str | None, full: bool) -> _Side:
     stream = open_stream(source, name=name, batch_size=batch_size)
     require_columns(stream.schema, columns, "group", ", ".join(stream.sources) or SIDE_LABELS[role])
     for c in columns:
         if pa.types.is_nested(stream.schema.field(c).type):
             raise UsageError(f"cannot group by {c!r}: it is a nested column ({stream.schema.field(c).type})")
-    cells = fold(stream, lambda schema: _Cells(schema, columns, edges, max_groups, label), workers=workers,
-                 batch_size=batch_size)
-    cells.flush()
+    acc = fold(stream, lambda schema: _GroupFold(schema, columns, edges, groupings, max_groups, label, full),
+               workers=workers, batch_size=batch_size)
     meta = {"sources": list(stream.sources), "warnings": list(stream.warnings),
             "num_malformed_rows": stream.num_malformed_rows}
-    out: dict[tuple[str, ...], dict[tuple[str, ...], DatasetStatistics]] = {}
-    for g in groupings:
-        if len(g) == 1:
-            b = cells.by_column[columns.index(g[0])]
-            out[g] = {k: a.finalize(name=group_name(g, k)) for k, a in sorted(b.accs.items())}
-        else:
-            out[g] = cells.intersections(g)
+    out = {g: acc.statistics(g) for g in groupings}
+    make_whole = None
+    if full:
+        # The whole dataset (for drift against the whole population) is merged from the first column's groups only
+        # when asked for; their accumulators stay alive for it, their statistics are final.
+        def make_whole() -> DatasetStatistics:
+            whole = DatasetAccumulator(acc.schema)
+            for grp in acc.groups[groupings[0]].values():
+                assert grp.full is not None
+                whole.merge(grp.full)
+            return whole.finalize(name=name or ", ".join(stream.sources), **meta)
 
-    # The whole dataset (for drift against the whole population) is merged from the first column's groups only
-    # when asked for; their accumulators stay alive for it, their statistics are final.
-    def make_whole() -> DatasetStatistics:
-        whole = DatasetAccumulator(cells.schema)
-        for acc in cells.by_column[0].accs.values():
-            whole.merge(acc)
-        return whole.finalize(name=name or ", ".join(stream.sources), **meta)
-
-    return _Side(out, list(stream.warnings), list(cells.schema.names), cells.num_rows, make_whole=make_whole)
+    return _Side(out, list(stream.warnings), list(acc.schema.names), acc.num_rows, make_whole=make_whole)
 
 
 def _side_from_statistics(stats: DatasetStatistics, role: str, columns: list[str]) -> _Side:
@@ -663,7 +666,7 @@ def group_report(
             sides[role] = _side_from_statistics(src, role, cols)
         else:
             sides[role] = _side_from_data(src, role, cols, edges, groupings, max_groups, workers, batch_size,
-                                          names.get(role), label)
+                                          names.get(role), label, full=drift and len(sides_in) > 1)
         warnings += [f"{SIDE_LABELS[role]}: {w}" for w in sides[role].warnings]
     if label is not None:
         for role, side in sides.items():

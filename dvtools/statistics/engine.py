@@ -278,8 +278,10 @@ class _OrderedFold:
     deterministic. At most ``2 * workers`` batches are in flight (bounded memory).
     """
 
-    def __init__(self, make: Callable[[], SlicedAccumulator], workers: int) -> None:
+    def __init__(self, make: Callable[[], SlicedAccumulator], workers: int,
+                 partial: Callable[[Callable[[], Any], pa.RecordBatch], Any] = _partial) -> None:
         self.make = make
+        self.partial = partial
         self.result = make()
         self.workers = workers
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="dvtools-fold") if workers > 1 else None
@@ -287,9 +289,9 @@ class _OrderedFold:
 
     def add(self, batch: pa.RecordBatch) -> None:
         if self.pool is None:
-            self.result.merge(_partial(self.make, batch))
+            self.result.merge(self.partial(self.make, batch))
             return
-        self.inflight.append(self.pool.submit(_partial, self.make, batch))
+        self.inflight.append(self.pool.submit(self.partial, self.make, batch))
         while len(self.inflight) > 2 * self.workers or (self.inflight and self.inflight[0].done()):
             self.result.merge(self.inflight.popleft().result())
 
@@ -308,6 +310,54 @@ class _OrderedFold:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+
+
+def _fold_one(make: Callable[[], Any], batch: pa.RecordBatch) -> Any:
+    """One batch folded into a fresh accumulator (runs on a worker thread); ``seal()`` when it has one."""
+    acc = make()
+    acc.add_batch(batch)
+    seal_now = getattr(acc, "seal", None)
+    if seal_now is not None:
+        seal_now()
+    return acc
+
+
+def fold_batches(stream: Any, make: Callable[[pa.Schema], Any], *, workers: int | None = None,
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> Any:
+    """Fold ``stream`` (a :class:`dvtools.io.BatchStream`) into any mergeable accumulator as the statistics pass does.
+
+    The same machinery as :func:`compute_statistics`: batches coalesced by a :class:`Coalescer`,
+    each folded into its own ``make(schema)`` (``add_batch``, then ``seal()`` if it has one) on
+    ``workers`` threads (default :func:`default_workers`) and merged (``merge(other)``) in batch
+    order, so the result does not depend on the thread count; a type widening mid-pass restarts
+    with fresh accumulators. Used by the group and label reports (:mod:`dvtools.fairness`).
+    """
+    n = workers if workers is not None else default_workers()
+    if n < 1:
+        raise UsageError(f"workers must be at least 1, got {n}")
+    live: list[_OrderedFold] = []
+    coalescer = Coalescer(batch_size)
+
+    def create(schema: pa.Schema) -> _OrderedFold:
+        coalescer.clear()
+        while live:
+            live.pop().abandon()
+        live.append(_OrderedFold(lambda: make(schema), n, _fold_one))
+        return live[-1]
+
+    def step(fold: _OrderedFold, batch: pa.RecordBatch) -> None:
+        for ready in coalescer.push(batch):
+            fold.add(ready)
+
+    try:
+        fold = stream.fold(create, step)
+        if coalescer.pending:
+            fold.add(coalescer.flush())
+        return fold.close()
+    except BaseException:
+        while live:
+            live.pop().abandon()
+        raise
 
 
 def _pii_config() -> Any:

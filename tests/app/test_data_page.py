@@ -82,13 +82,47 @@ def test_bad_dataset_in_state(app, bytes_ref):
     assert len(app.error) == 1 and "not a text file" in app.error[0].value
 
 
-def test_removing_an_upload_unloads_it(app):
+def test_an_upload_is_handed_back_empty_and_clear_unloads_it(app, monkeypatch):
+    """Once loaded, the uploader is empty again (Streamlit would deep-copy a held file on every run of the page).
+
+    The loaded file is shown below it (name, size, Clear), the bytes live in the dataset only (Streamlit's
+    record of the upload is dropped) and Clear unloads it.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from dvtools.ui import uploads
+
+    held: list[tuple[int, int]] = []  # Streamlit's records of the file: before, after forget()
+    real = uploads.forget
+
+    def spy(f):  # noqa: ANN001, ANN202
+        ctx = get_script_run_ctx()
+        before = len(ctx.uploaded_file_mgr.get_files(ctx.session_id, [f.file_id]))
+        assert real(f)
+        held.append((before, len(ctx.uploaded_file_mgr.get_files(ctx.session_id, [f.file_id]))))
+        return True
+
+    monkeypatch.setattr(uploads, "forget", spy)
     app.run()
-    up = app.file_uploader(key="upload_reference")
-    up.set_value(("small.csv", SMALL.to_csv(index=False).encode(), "text/csv")).run()
-    assert app.session_state["dataset_reference"].name == "small.csv"
-    app.file_uploader(key="upload_reference").clear().run()
+    data = SMALL.to_csv(index=False).encode()
+    app.file_uploader(key="upload_reference").set_value(("small.csv", data, "text/csv")).run()
+    assert not app.exception
+    ref = app.session_state["dataset_reference"]
+    assert ref.name == "small.csv" and ref.data == data
+    keys = [u.key for u in app.file_uploader]
+    assert "upload_reference" not in keys and "upload_reference_1" in keys
+    assert app.file_uploader(key="upload_reference_1").value is None  # empty: nothing to copy on the next runs
+    assert "small.csv" in [t.value for t in app.text] and ("Rows", "3") in _metrics(app)
+    assert held == [(1, 0)]  # the dataset holds the only reference to the bytes
+    app.button(key="clear_reference").click().run()
     assert "dataset_reference" not in app.session_state
+    assert not app.exception
+    # A second upload to the same role loads through the new uploader, and replaces the first.
+    other = SMALL.head(2).to_csv(index=False).encode()
+    app.file_uploader(key="upload_reference_1").set_value(("other.csv", other, "text/csv")).run()
+    assert app.session_state["dataset_reference"].name == "other.csv"
+    assert [u.key for u in app.file_uploader][0] == "upload_reference_2"
+    assert ("Rows", "2") in _metrics(app)
     assert not app.exception
 
 

@@ -95,7 +95,7 @@ def test_coming_back_shows_what_is_loaded_with_clear(app):
     app.run()
     app.file_uploader(key="upload_reference").set_value(("train.csv", SMALL.to_csv(index=False).encode(),
                                                           "text/csv")).run()
-    assert not any(b.key == "clear_reference" for b in app.button)  # the uploader shows it, with its remove
+    assert any(b.key == "clear_reference" for b in app.button)  # the uploader is handed back empty: Clear unloads
     app.switch_page("pages/feature_stats.py").run()
     app.switch_page("pages/data.py").run()
     assert not app.exception

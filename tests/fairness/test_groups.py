@@ -68,9 +68,9 @@ def test_label_rates_and_missing_match_pandas(pair) -> None:
 
 
 def test_group_statistics_equal_statistics_of_the_filtered_rows(pair) -> None:
-    """Marginals are merged from intersection cells: each must equal statistics of its own rows."""
-    ref, _, _ = pair
-    r = group_report(ref, groups=["g", "region"], batch_size=400, workers=2, drift=False)
+    """With drift within groups, each group of one column gets full statistics: those of its own rows."""
+    ref, cur, _ = pair
+    r = group_report(ref, cur, groups=["g", "region"], batch_size=400, workers=2)
     stats = r.group_statistics["reference"]
     for name, col in (("g", "g"), ("region", "region")):
         for (value,), st in stats[name].items():
@@ -84,6 +84,32 @@ def test_group_statistics_equal_statistics_of_the_filtered_rows(pair) -> None:
             assert st["s"].top_values() == oracle["s"].top_values()
     cell = stats["g × region"][("a", "north")]
     assert cell.num_examples == int(((ref.g == "a") & (ref.region == "north")).sum())
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_light_group_statistics_hold_counts_missing_and_the_label(pair, workers: int) -> None:
+    """Without drift within groups, every group (and intersection) keeps what the report reads: exact, as pandas says."""
+    ref, _, _ = pair
+    r = group_report(ref, groups=["g", "region"], label="y", batch_size=333, workers=workers, drift=False)
+    stats = r.group_statistics["reference"]
+    for name, cols in (("g", ["g"]), ("region", ["region"]), ("g × region", ["g", "region"])):
+        oracle_groups = ref.groupby(cols)
+        assert len(stats[name]) == oracle_groups.ngroups
+        for key, rows in oracle_groups:
+            st = stats[name][tuple(key) if isinstance(key, tuple) else (key,)]
+            assert st.num_examples == len(rows)
+            for f in ref.columns:
+                assert st[f].count == len(rows) and st[f].num_missing == int(rows[f].isna().sum())
+            oracle = compute_statistics(rows[["y"]].reset_index(drop=True))["y"]
+            assert st["y"].num_true == oracle.num_true == int(rows["y"].sum())
+            assert st["y"].num_missing == oracle.num_missing
+
+
+def test_group_report_does_not_depend_on_threads_or_batches(pair) -> None:
+    ref, cur, ev = pair
+    a = group_report(ref, cur, ev, groups=["g", "age"], label="y", batch_size=500, workers=1)
+    b = group_report(ref, cur, ev, groups=["g", "age"], label="y", batch_size=2048, workers=2)
+    assert a.to_dict() == b.to_dict()
 
 
 def test_numeric_group_column_is_bucketed_on_reference_quantiles(pair) -> None:
@@ -208,3 +234,65 @@ def test_arrow_table_and_dictionary_group_column() -> None:
     t = pa.table({"g": pa.array(["a", "b", None, "a"] * 30).dictionary_encode(), "v": list(range(120))})
     r = group_report(t, groups=["g"], drift=False)
     assert {g.name: g.counts["reference"] for g in r.shares} == {"g=a": 60, "g=b": 30, "g=(missing)": 30}
+
+
+def _oracle_labels(values: list) -> list[str]:
+    """A row's group label as the report defines it, written out per value (an independent oracle)."""
+    out = []
+    for v in values:
+        if v is None:
+            out.append("(missing)")
+        elif isinstance(v, bool):
+            out.append(str(v))
+        elif isinstance(v, float):
+            out.append("nan" if v != v else str(pa.scalar(v + 0.0).cast(pa.string())))
+        else:
+            out.append(str(v))
+    return out
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_group_codes_match_a_per_value_oracle(workers: int) -> None:
+    """Floats (-0.0, NaN, null), booleans with nulls, a dictionary with repeated and unused entries, "(missing)" text."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    floats = rng.choice(np.array([0.0, -0.0, 1.5, np.nan, 2.0]), n).tolist()
+    floats = [None if i % 17 == 0 else v for i, v in enumerate(floats)]
+    bools = [None if i % 13 == 0 else bool(v) for i, v in enumerate(rng.random(n) < 0.3)]
+    idx = rng.integers(0, 3, n)
+    dictionary = pa.array(["x", "y", "x", "unused"])  # "x" twice: one group
+    indices = pa.array([None if i % 11 == 0 else int(v) for i, v in enumerate(idx)], pa.int32())
+    dict_col = pa.DictionaryArray.from_arrays(indices, dictionary)
+    text = [None if i % 7 == 0 else ("(missing)" if i % 5 == 0 else "t") for i in range(n)]
+    t = pa.table({"f": pa.array(floats, pa.float64()), "b": pa.array(bools, pa.bool_()), "d": dict_col,
+                  "s": pa.array(text, pa.string()), "y": rng.random(n)})
+    for col in ("f", "b", "d", "s"):
+        labels = _oracle_labels(t.column(col).to_pylist())
+        expected = pd.Series(labels).value_counts().to_dict()
+        r = group_report(t, groups=[col], label="y", batch_size=256, workers=workers, drift=False, max_groups=10)
+        got = {g.group[0]: g.counts["reference"] for g in r.shares}
+        assert got == expected, col
+        means = pd.DataFrame({"g": labels, "y": t.column("y").to_numpy()}).groupby("g")["y"].mean()
+        rates = {lr.group[0]: lr.rate for lr in r.label_rates}
+        assert rates == pytest.approx(means.to_dict(), rel=1e-12)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_type_widening_mid_file_restarts_the_fold(tmp_path, workers: int) -> None:
+    """The label column widens (int -> float, "n/a") late in a CSV: the engine's fold restarts; nothing counted twice."""
+    from dvtools.io import open_source
+
+    n = 120_000
+    values = [str(i % 10) for i in range(n)]
+    values[90_000], values[100_000] = "n/a", "1.5"
+    path = tmp_path / "w.csv"
+    path.write_text("y,g\n" + "".join(f"{v},r{i % 3}\n" for i, v in enumerate(values)))
+    stream = open_source(path, block_size=64 * 1024)
+    assert stream.schema.field("y").type == pa.int64()
+    r = group_report(stream, groups=["g"], label="y", workers=workers, batch_size=4096, drift=False)
+    df = pd.read_csv(path, na_values=["n/a"])
+    assert {g.group[0]: g.counts["reference"] for g in r.shares} == df.groupby("g").size().to_dict()
+    assert {lr.group[0]: lr.rate for lr in r.label_rates} == pytest.approx(df.groupby("g")["y"].mean().to_dict(),
+                                                                          rel=1e-12)
+    assert {m.group[0]: m.missing_share for m in r.missing if m.feature == "y"} == pytest.approx(
+        df["y"].isna().groupby(df["g"]).mean().to_dict(), abs=1e-15)
