@@ -73,7 +73,7 @@ def test_upload_validate_threshold_download(page, app_url, artifacts, tmp_path):
     page.locator("[data-testid='stMetric']").filter(has_text="Anomalies").first.wait_for(timeout=TIMEOUT)
     page.get_by_text("DISTRIBUTION_DRIFT").first.wait_for(timeout=TIMEOUT)
     _wait_idle(page)
-    page.get_by_text("device_os").first.wait_for(state="attached", timeout=TIMEOUT)  # in the table (its cards: page 2)
+    assert page.get_by_text("route_type").count() > 0  # the first card (device_os's are on page 2)
     before = _anomaly_badge(page)
     assert before > 0
     page.screenshot(path=str(artifacts / "03_anomalies.png"), full_page=True)
