@@ -64,6 +64,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -97,12 +98,16 @@ from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 # Counts the script runs the page has seen start (window.__dvRuns): "settled" after an action needs one
 # more run than before it, so a widget that shows its new value before the rerun has begun does not count.
+# A batch of records can hold a whole run (running, then notRunning): each record's new value is the next
+# record's old value (the element's current value for the last), never the value read at callback time.
 RUN_COUNTER_JS = """
 window.__dvRuns = 0;
 new MutationObserver((records) => {
-  for (const r of records) {
-    if (r.target.getAttribute('data-test-script-state') === 'running' && r.oldValue !== 'running') window.__dvRuns++;
-  }
+  records.forEach((r, i) => {
+    const later = records.slice(i + 1).find((x) => x.target === r.target);
+    const now = later ? later.oldValue : r.target.getAttribute('data-test-script-state');
+    if (now === 'running' && r.oldValue !== 'running') window.__dvRuns++;
+  });
 }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
                       attributeFilter: ['data-test-script-state']});
 """
@@ -230,24 +235,107 @@ def _metric(page, label: str) -> str | None:  # noqa: ANN001
     return m.first.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
+def _badge(page, label: str) -> int | None:  # noqa: ANN001
+    """The count badge of a navigation link (``Anomalies (26)`` -> 26); None without a number."""
+    text = _nav(page, label).inner_text()
+    m = re.search(r"\((\d[\d,]*)\)", text)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+def _page_anomalies(page) -> int | None:  # noqa: ANN001
+    """The anomalies the Anomalies page counts: its "Anomalies" metrics, 0 for a group without any."""
+    metrics = page.locator("[data-testid='stMetric']").filter(has_text="Anomalies")
+    quiet = page.get_by_text("No anomalies:").count()
+    if metrics.count() == 0 and quiet == 0:
+        return None
+    values = [metrics.nth(i).locator("[data-testid='stMetricValue']").inner_text() for i in range(metrics.count())]
+    return sum(int(v.strip().replace(",", "")) for v in values)
+
+
+def _schema_anomalies(page) -> int | None:  # noqa: ANN001
+    """The anomalies the Schema page counts ("26 anomalies in Serving (…); …")."""
+    caption = page.get_by_text(re.compile(r"anomal(y|ies) in .* against this schema")).first
+    if caption.count() == 0:
+        return None
+    return sum(int(n.replace(",", "")) for n in re.findall(r"(\d[\d,]*) anomal(?:y|ies) in", caption.inner_text()))
+
+
+def _badge_true(page, shown: Callable[[], int | None]) -> bool:  # noqa: ANN001
+    """The Anomalies badge of the navigation counts what the page shows (badges stay true after an action)."""
+    n = shown()
+    return n is not None and _badge(page, "Anomalies") == n
+
+
+def _open_cell_editor(page, x: int) -> Any:  # noqa: ANN001
+    """Open the cell editor of the first schema grid's first row, ``x`` pixels right of the grid's left edge.
+
+    The grid is a canvas with fixed column widths (``pages/schema_editor.py``): its top is scrolled
+    into view, the cell clicked (selected) and Enter opens its editor. Tried three times (a click
+    while the grid is still being laid out selects nothing); Timeout when no editor opens.
+    """
+    grid = page.locator("[data-testid='stDataFrame']").first
+    editor = page.locator("#portal input, #portal textarea").first
+    for _ in range(3):
+        grid.evaluate("e => e.scrollIntoView({block: 'start'})")  # a tall grid: its first row on screen
+        box = grid.bounding_box()
+        while True:  # laid out: the same box twice in a row
+            page.wait_for_timeout(100)
+            again = grid.bounding_box()
+            if again == box:
+                break
+            box = again
+        assert box is not None
+        page.mouse.click(box["x"] + x, box["y"] + 35 + 17)  # row 1 (below the 35 px header row)
+        page.keyboard.press("Enter")
+        try:
+            editor.wait_for(timeout=5000)
+            return editor
+        except PlaywrightError:
+            page.keyboard.press("Escape")
+    raise Timeout("schema_edit: the grid's cell editor did not open")
+
+
 def session(browser, url: str, dataset: str, only: set[str], shots: Path | None, rep: int,  # noqa: ANN001, C901, PLR0915
-            out: dict[str, float]) -> None:
-    """One repetition: a new browser session doing every action once; milliseconds per action into ``out``."""
+            out: dict[str, float]) -> list[str]:
+    """One repetition: a new browser session doing every action once; milliseconds per action into ``out``.
+
+    A step that does not settle is reported (returned) and the session goes on with the next one,
+    from the page as it is once idle: every step runs in every session.
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.add_init_script(RUN_COUNTER_JS)
     page = context.new_page()
+    failures: list[str] = []
 
     def shot(name: str) -> None:
         if shots is not None and rep == 0:
             page.screenshot(path=str(shots / f"{dataset}_{name}.png"), full_page=True)
 
-    def step(name: str, act: Callable[[], None], check: Callable[[], bool]) -> None:
+    def failed(name: str, e: BaseException) -> None:
+        failures.append(f"{name}: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+        if shots is not None:
+            page.screenshot(path=str(shots / f"{dataset}_failed_{name}_{rep + 1}.png"), full_page=True)
+        try:  # the next step starts from an idle page
+            settled(page, lambda: True, timeout_s=30)
+        except Timeout:
+            pass
+
+    def step(name: str, act: Callable[[], None], check: Callable[[], bool]) -> bool:
         try:
             out[name] = timed(page, act, check)
-        except Timeout:
-            if shots is not None:
-                page.screenshot(path=str(shots / f"{dataset}_failed_{name}.png"), full_page=True)
-            raise Timeout(f"{name}: the page did not settle") from None
+            return True
+        except (Timeout, PlaywrightError, AssertionError) as e:
+            failed(name, e)
+            return False
+
+    def untimed(name: str, do: Callable[[], None]) -> bool:
+        """Preparation of a timed step (opening an expander, a cell editor): a failure skips that step only."""
+        try:
+            do()
+            return True
+        except (Timeout, PlaywrightError, AssertionError) as e:
+            failed(name, e)
+            return False
 
     try:
         # -- open
@@ -265,8 +353,7 @@ def session(browser, url: str, dataset: str, only: set[str], shots: Path | None,
 
         # -- Statistics
         step("statistics", _nav(page, "Statistics").click,
-                                  lambda: _title(page, "Statistics")
-                                  and _visible(page.get_by_text("Numeric features")))
+             lambda: _title(page, "Statistics") and _visible(page.get_by_text("Numeric features")))
         shot("statistics")
         if "sort" in only:
             box = page.locator(".st-key-stats_sort")
@@ -280,75 +367,86 @@ def session(browser, url: str, dataset: str, only: set[str], shots: Path | None,
 
         # -- Schema
         step("schema", _nav(page, "Schema").click,
-                              lambda: _title(page, "Schema") and _visible(page.locator("[data-testid='stDataFrame']")))
+             lambda: _title(page, "Schema") and _visible(page.locator("[data-testid='stDataFrame']")))
         shot("schema")
         if "schema_edit" in only:
-            grid = page.locator("[data-testid='stDataFrame']").first
-            grid.evaluate("e => e.scrollIntoView({block: 'start'})")  # a tall grid: its first row on screen
-            box = grid.bounding_box()
-            assert box is not None
             value = f"0.{rep + 1:02d}"
-            # The grid is a canvas: select the first row's name cell, then move right to "min fraction".
-            page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)
-            for _ in range(3):
-                page.keyboard.press("ArrowRight")
-            page.keyboard.press("Enter")  # opens the cell editor
-            editor = page.locator("#portal input, #portal textarea").first
-            editor.wait_for()
-            editor.fill(value)
-            shot("schema_editing")
-            step("schema_edit", lambda: editor.press("Enter"),
-                                       lambda: _visible(page.get_by_text("edited here or by accepting anomalies")))
-            shot("schema_edited")
+            holder: list[Any] = []
+            # min fraction: right of feature (130 px), type (96) and required (74), 92 px wide
+            if untimed("schema_edit", lambda: holder.append(_open_cell_editor(page, 130 + 96 + 74 + 46))):
+                editor = holder[0]
+                editor.fill(value)
+                shot("schema_editing")
+                # Applied: the schema is "edited" and the navigation badge counts the page's anomalies.
+                step("schema_edit", lambda: editor.press("Enter"),
+                     lambda: _visible(page.get_by_text("edited here or by accepting anomalies"))
+                     and _badge_true(page, lambda: _schema_anomalies(page)))
+                shot("schema_edited")
+                page.keyboard.press("Escape")  # nothing of the grid stays selected or open
 
         # -- Anomalies
         step("anomalies", _nav(page, "Anomalies").click,
-                                 lambda: _title(page, "Anomalies") and _metric(page, "Anomalies") is not None)
+             lambda: _title(page, "Anomalies") and _page_anomalies(page) is not None)
         shot("anomalies")
         if "slider" in only:
             # The drift threshold of categorical features (the default policy decides them by JS distance),
             # in the Anomalies page's "Thresholds" expander (opened first: not timed).
-            opener = page.get_by_text("Thresholds (shared with the Skew & drift page)").first
             widget = page.locator(".st-key-cmp_thr_categorical_jensen_shannon_distance")
-            if opener.count() and not widget.is_visible():
-                opener.click()
-                widget.wait_for()
-            thumb = widget.locator("input[type='range']")
-            if thumb.count():  # a slider: one keyboard step
-                shown = widget.locator("[data-testid='stSliderThumbValue']")
-                thumb.focus()
-                key = "ArrowRight" if rep % 2 == 0 else "ArrowLeft"
-                old = shown.inner_text()
-                step("slider", lambda: page.keyboard.press(key), lambda: shown.inner_text() != old)
-            else:  # a number input: a new value typed, then Enter
-                box = widget.locator("input").first
-                value = f"{0.05 + 0.01 * rep:.3f}"
-                box.fill(value)
-                step("slider", lambda: box.press("Enter"), lambda: _same_number(box.input_value(), value))
+
+            def open_thresholds() -> None:
+                opener = page.get_by_text("Thresholds (shared with the Skew & drift page)").first
+                if opener.count() and not widget.is_visible():
+                    opener.click()
+                    widget.wait_for()
+                settled(page, widget.is_visible)
+
+            if untimed("slider", open_thresholds):
+                thumb = widget.locator("input[type='range']")
+                if thumb.count():  # a slider: one keyboard step
+                    shown = widget.locator("[data-testid='stSliderThumbValue']")
+                    thumb.focus()
+                    key = "ArrowRight" if rep % 2 == 0 else "ArrowLeft"
+                    old = shown.inner_text()
+                    step("slider", lambda: page.keyboard.press(key),
+                         lambda: shown.inner_text() != old and _badge_true(page, lambda: _page_anomalies(page)))
+                else:  # a number input: a new value typed, then Enter
+                    box = widget.locator("input").first
+                    value = f"{0.05 + 0.01 * rep:.3f}"
+                    if _same_number(box.input_value(), value):  # the same value typed again changes nothing
+                        value = f"{float(value) + 0.005:.3f}"
+                    box.fill(value)
+                    step("slider", lambda: box.press("Enter"),
+                         lambda: _same_number(box.input_value(), value)
+                         and _badge_true(page, lambda: _page_anomalies(page)))
         if "accept" in only:
-            n = _metric(page, "Anomalies")
+            n = _page_anomalies(page)
             button = page.get_by_role("button", name="Accept").first
             step("accept", button.click,
-                                  lambda: _metric(page, "Anomalies") not in (None, n)
-                                  or _visible(page.get_by_text("No anomalies:")))
+                 lambda: _page_anomalies(page) not in (None, n) and _badge_true(page, lambda: _page_anomalies(page)))
 
         # -- Skew & drift
         step("drift", _nav(page, "Skew & drift").click,
-                             lambda: _title(page, "Skew") and _visible(page.get_by_text("Drifted features")))
+             lambda: _title(page, "Skew") and _visible(page.get_by_text("Drifted features")))
         shot("drift")
         if "timeline" in only:
             toggle = page.locator(".st-key-drift_timeline")
-            toggle.scroll_into_view_if_needed()
-
-            day = page.locator(".st-key-drift_freq button").filter(has_text="day").first
-            before = runs(page)
-            day.click()  # the span first (nothing is computed while the timeline is off), then the timed switch
-            settled(page, lambda: True, before)
             chart = page.locator(".st-key-drift_timeline_chart .js-plotly-plot")
-            step("timeline", lambda: toggle.locator("label").first.click(), lambda: _visible(chart))
-            shot("timeline")
+
+            def span_first() -> None:
+                toggle.scroll_into_view_if_needed()
+                day = page.locator(".st-key-drift_freq button").filter(has_text="day").first
+                before = runs(page)
+                day.click()  # the span first (nothing is computed while the timeline is off), then the timed switch
+                settled(page, lambda: True, before)
+
+            if untimed("timeline", span_first):
+                step("timeline", lambda: toggle.locator("label").first.click(), lambda: _visible(chart))
+                shot("timeline")
+    except (Timeout, PlaywrightError) as e:  # the session could not even start (the app did not load)
+        failures.append(f"session: {str(e).splitlines()[0]}")
     finally:
         context.close()
+    return failures
 
 
 # --------------------------------------------------------------------------- upload
@@ -515,10 +613,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 for rep in range(a.reps):
                     found: dict[str, float] = {}
-                    try:
-                        session(browser, url, dataset, only | {"open"}, shots, rep, found)
-                    except (Timeout, PlaywrightError) as e:
-                        print(f"  repetition {rep + 1}: {str(e).splitlines()[0]}", file=sys.stderr)
+                    for problem in session(browser, url, dataset, only | {"open"}, shots, rep, found):
+                        print(f"  {dataset} repetition {rep + 1}: {problem}", file=sys.stderr)
                     for k, v in found.items():
                         times[k].append(v)
             finally:

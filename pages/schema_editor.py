@@ -18,6 +18,7 @@ from dvtools.ui.schema_grid import (
     schema_to_rows,
     time_types,
     with_dataset_constraints,
+    with_grid_edits,
 )
 
 require_frame()  # deep links run through app.py's navigation
@@ -66,6 +67,14 @@ def _on_upload() -> None:
 # --------------------------------------------------------------------------- sections
 
 
+def _pbtxt(schema: Schema) -> str:
+    """The TFDV text schema, or (when the schema holds something TFDV cannot express) a file saying why."""
+    try:
+        return schema_to_pbtxt(schema)
+    except DvtoolsError as e:
+        return f"# TFDV schema.pbtxt unavailable: {' '.join(str(e).split())}\n"
+
+
 def _toolbar(schema: Schema | None, data: analysis.Loaded) -> None:
     c1, c2, c3 = st.columns([1, 1, 1])
     with c1:
@@ -73,19 +82,17 @@ def _toolbar(schema: Schema | None, data: analysis.Loaded) -> None:
                   disabled=data.reference_stats is None,
                   help="Drop every edit and use the schema inferred from the training data again.")
     if schema is not None:
+        # The bytes are built when a button is clicked (a callable), not on every run of the page.
+        frozen = schema.copy()  # the schema of this run: the session's may change before the click
         with c2:
-            st.download_button("Download schema.json", schema_to_json(schema), file_name="schema.json",
+            st.download_button("Download schema.json", lambda: schema_to_json(frozen), file_name="schema.json",
                                mime="application/json", key="schema_download_json", icon=":material/download:",
                                on_click="ignore")
         with c3:
-            try:
-                pbtxt = schema_to_pbtxt(schema)
-            except DvtoolsError as e:
-                st.error(md_escape(f"TFDV schema.pbtxt unavailable: {e}"), icon=":material/error:")
-            else:
-                st.download_button("Download TFDV schema.pbtxt", pbtxt, file_name="schema.pbtxt",
-                                   mime="text/plain", key="schema_download_pbtxt", icon=":material/download:",
-                                   on_click="ignore")
+            st.download_button("Download TFDV schema.pbtxt", lambda: _pbtxt(frozen), file_name="schema.pbtxt",
+                               mime="text/plain", key="schema_download_pbtxt", icon=":material/download:",
+                               on_click="ignore",
+                               help="TensorFlow Data Validation's text format (what tfdv.load_schema_text reads).")
     with st.expander("Upload a schema to use instead", icon=":material/upload_file:",
                      expanded=schema is None):
         st.file_uploader("A dvtools schema.json or a TFDV schema.pbtxt",
@@ -156,6 +163,22 @@ def _editor_key() -> str:
     return f"schema_grid_{epoch}"
 
 
+def _apply_edit(key: str, types: dict[str, str]) -> None:
+    """A grid's on_change: apply a valid edit before the run, so that one run shows it (page, sidebar, badges).
+
+    The run checks the grids' values again (:func:`_grid`): whatever this did not apply (an invalid
+    cell) is listed there, and an edit it read differently is applied there (with a second run).
+    """
+    schema = state.get_schema()
+    if schema is None:
+        return
+    edits = [st.session_state.get(f"{key}_{'ab'[i]}") for i in range(len(GRID_PARTS))]
+    new, _ = rows_to_schema(with_grid_edits(schema_to_rows(schema, types), edits), schema, types)
+    if new != schema:
+        state.set_schema(new, "edited")
+        st.session_state[GRID_OWN] = (state.schema_version(), int(key.rsplit("_", 1)[1]))
+
+
 def _grid(schema: Schema, data: analysis.Loaded) -> None:
     key = _editor_key()
     # Dates and timestamps show as ISO text, in the unit of the training data's column.
@@ -169,14 +192,14 @@ def _grid(schema: Schema, data: analysis.Loaded) -> None:
         part = st.data_editor(rows[list(columns)], key=f"{key}_{'ab'[i]}", hide_index=True, num_rows="fixed",
                               disabled=[c for c in ("name", "notes") if c in columns],
                               column_config={c: config[c] for c in columns},
-                              height=height, width="stretch")
+                              height=height, width="stretch", on_change=_apply_edit, args=(key, types))
         for c in columns[1:]:
             edited[c] = part[c]
     new, errors = rows_to_schema(edited, schema, types)
     if errors:
         st.error("Not applied: the schema keeps the previous values of these features until the cell is fixed:\n\n"
                  + "\n".join(f"- {md_escape(e)}" for e in errors), icon=":material/error:")
-    if new != schema:
+    if new != schema:  # not applied by _apply_edit (read differently): apply it now, then draw it again
         state.set_schema(new, "edited")
         st.session_state[GRID_OWN] = (state.schema_version(), int(key.rsplit("_", 1)[1]))
         st.rerun()  # so the navigation badge and the sidebar count show the new anomalies

@@ -22,13 +22,13 @@ from dvtools.ui import analysis, anomaly_view, cache, comparator_controls, compo
 from dvtools.ui.charts import SEVERITY_COLORS
 from dvtools.ui.drift_view import not_compared_text
 from dvtools.ui.format import format_pair, human_count, md_escape, plural
-from dvtools.ui.frame import refresh_navigation_if_stale, validation_error
+from dvtools.ui.frame import changes_counts, refresh_navigation_if_stale, validation_error
 from dvtools.ui.threshold_input import threshold_input
 from dvtools.validation import EXPLANATIONS, AnomalyNotAcceptable, accept_anomaly
 from dvtools.validation.anomalies import Anomaly
 from dvtools.validation.drilldown import RANGE_TYPES, drilldown, supports_drilldown
 
-MAX_CARDS = 40  # per group; the table above lists every anomaly
+CARDS_PER_PAGE = 10  # per group and page; the table above lists every anomaly
 DRILLDOWN_ROWS = 20
 BADGE = {"ERROR": "red", "WARNING": "orange"}
 MESSAGE = "_anomalies_message"  # (kind, text) shown once after an accept or an undo
@@ -51,6 +51,7 @@ def show_message() -> None:
 # --------------------------------------------------------------------------- thresholds
 
 
+@changes_counts
 def _apply_global(name: str, value: float | None) -> None:
     """A validation threshold changed (None for min examples ratio: off)."""
     if name == "min_examples_ratio" and not value:
@@ -61,6 +62,7 @@ def _apply_global(name: str, value: float | None) -> None:
         _say("error", str(e))
 
 
+@changes_counts
 def _set_override() -> None:
     ss = st.session_state
     feature = ss.get("thr_feature")
@@ -77,6 +79,7 @@ def _set_override() -> None:
     state.set_thresholds(new)
 
 
+@changes_counts
 def _clear_override() -> None:
     feature = st.session_state.get("thr_feature")
     if feature is not None:
@@ -135,6 +138,7 @@ def _overrides(th: Any, features: list[str]) -> None:
 # --------------------------------------------------------------------------- accept and undo
 
 
+@changes_counts
 def _accept(role: str, anomaly: Anomaly) -> None:
     """Button callback: change the schema so the anomaly is expected (the schema before goes on the undo stack)."""
     data = analysis.loaded()
@@ -154,6 +158,7 @@ def _accept(role: str, anomaly: Anomaly) -> None:
     _say("success", f"Accepted {what}: the schema was changed. \"Undo accept\" restores the schema before it.")
 
 
+@changes_counts
 def _undo() -> None:
     what = state.undo_schema()
     if what is not None:
@@ -270,7 +275,7 @@ def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> N
         observed, expected = observed_expected(a, pair)
         st.caption(f"observed: {md_escape(observed)} · expected: {md_escape(expected)}")
         c1, c2 = st.columns(2)
-        # Lazy: a closed expander's content is not built (up to MAX_CARDS cards, on every rerun of a threshold).
+        # Lazy: a closed expander's content is not built (a page of cards, on every rerun of a threshold).
         with c1, st.expander("Numbers behind it", key=f"{uid}_numbers", on_change="rerun") as numbers:
             if numbers.open:
                 _details(a)
@@ -344,12 +349,13 @@ def _group(data: analysis.Loaded, pair: analysis.Pair, found: list[Anomaly] | No
     if not shown:
         st.info("No anomaly matches the filters.", icon=":material/filter_alt:")
         return
-    if len(shown) > MAX_CARDS:
-        st.caption(f"Cards for the first {MAX_CARDS} of {len(shown):,}: filter to see the others.")
+    # A page of cards at a time: every card is a dozen elements the browser lays out again on each rerun.
+    start, stop = components.paginate(len(shown), page_size=CARDS_PER_PAGE, key=f"anom_cards_page_{pair.role}",
+                                      noun="cards")
     used: set[str] = set()
     per_severity = anomaly_view.count_summary([a for _, a in shown])
     heading = None
-    for i, a in shown[:MAX_CARDS]:
+    for i, a in shown[start:stop]:
         if a.severity.value != heading:
             heading = a.severity.value
             n = per_severity["errors"] if heading == "ERROR" else per_severity["warnings"]

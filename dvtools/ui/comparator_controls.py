@@ -15,6 +15,7 @@ import streamlit as st
 from dvtools.comparison.comparators import POLICIES, STRICT_METHODS, TEST_METHODS
 from dvtools.ui import anomaly_view, drift_view, state
 from dvtools.ui.format import md_escape
+from dvtools.ui.frame import changes_counts
 from dvtools.ui.threshold_input import threshold_input
 
 POLICY_RULE = "policy rule"
@@ -28,17 +29,20 @@ PRECEDENCE = ("Precedence: policy < these global settings < the schema's skew/dr
               "override. Each verdict names the layer its threshold came from.")
 
 
+@changes_counts
 def _set_policy() -> None:
     th = state.get_thresholds()
     state.set_thresholds(anomaly_view.with_globals(th, policy=st.session_state["cmp_policy"] or th.policy))
 
 
+@changes_counts
 def _set_method(kind: str) -> None:
     choice = st.session_state[f"cmp_method_{kind}"]
     method = None if choice in (None, POLICY_RULE) else str(choice)
     state.set_thresholds(anomaly_view.with_method(state.get_thresholds(), kind, method))
 
 
+@changes_counts
 def _set_threshold(method: str, value: float | None) -> None:
     if value is not None:
         state.set_thresholds(anomaly_view.with_method_threshold(state.get_thresholds(), method, float(value)))
@@ -81,6 +85,7 @@ def render(reference_rows: int, comparison: Any | None = None) -> None:
     st.caption(PRECEDENCE)
 
 
+@changes_counts
 def _set_compared(names: list[str]) -> None:
     chosen = set(st.session_state.get("cmp_anyway") or [])
     th = state.get_thresholds()

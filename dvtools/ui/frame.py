@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec
 
 import streamlit as st
 
@@ -10,6 +13,7 @@ from dvtools.ui import analysis, roles, state
 from dvtools.ui.format import human_count, md_escape, plural
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+P = ParamSpec("P")
 
 
 BADGE_ERROR = "_badge_error"  # the one-line validation error the Anomalies page shows instead of its list
@@ -126,18 +130,43 @@ def _fragment_rerun() -> bool:
     return ctx is None or bool(getattr(ctx, "fragment_ids_this_run", None) or ())
 
 
+def _badges_now(data: analysis.Loaded) -> tuple[str, ...]:
+    """The badges the navigation would show now (every count memoized or cached: milliseconds)."""
+    return (_anomaly_badge(data)[1], *_badges(data))
+
+
+def changes_counts(callback: Callable[P, None]) -> Callable[P, None]:
+    """Wrap a widget callback of a fragment whose change may alter a count the navigation shows.
+
+    After the callback, the badges are counted with the new state (the anomalies and comparisons
+    the run then reads come from the same memos): when one differs from what the navigation shows,
+    the callback asks for a full app run (``st.rerun()`` in a callback replaces the interaction's
+    fragment run: one run, not the fragment and then the app), otherwise the fragment alone runs.
+    """
+    @functools.wraps(callback)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> None:
+        callback(*args, **kwargs)
+        shown = st.session_state.get(NAV_COUNTS)
+        if shown is None:
+            return  # statistics still computing: the next full run draws the navigation
+        if _badges_now(analysis.loaded()) != shown:
+            st.rerun()
+
+    return wrapped
+
+
 def refresh_navigation_if_stale(data: analysis.Loaded) -> None:
     """In a fragment: rerun the whole app when a badge of the navigation no longer tells the truth.
 
-    A fragment (a threshold moved, an anomaly accepted) cannot redraw the navigation; when its
-    change alters a count the navigation shows, the app reruns once (every result cached or
-    memoized), otherwise the fragment alone runs.
+    A fragment (a threshold moved, an anomaly accepted) cannot redraw the navigation. The
+    callbacks that change counts are :func:`changes_counts` and ask for the app run themselves;
+    this is the net for any other change: when a count the navigation shows is no longer true,
+    the app reruns once (every result cached or memoized), otherwise the fragment alone runs.
     """
     shown = st.session_state.get(NAV_COUNTS)
     if shown is None or not _fragment_rerun():
         return  # a full run has just built the navigation
-    now = (_anomaly_badge(data)[1], *_badges(data))
-    if now != shown:
+    if _badges_now(data) != shown:
         st.rerun(scope="app")
 
 

@@ -551,3 +551,18 @@ def _role(value: Any, default: FeatureRole, problems: list[str]) -> FeatureRole:
     except ValueError:
         problems.append(f"role {value!r} is not one of {', '.join(r.value for r in FeatureRole)}")
         return default
+
+
+def with_grid_edits(rows: pd.DataFrame, edits: Sequence[Mapping[str, Any] | None]) -> pd.DataFrame:
+    """``rows`` with the cells edited in grids over them: each grid's edit state as ``st.data_editor`` keeps it.
+
+    ``edits``: per grid, ``{"edited_rows": {row position: {column: value}}, ...}`` (None: no edit).
+    Added and deleted rows do not occur (the grids have a fixed row per feature); ``name`` is not editable.
+    """
+    edited = rows.copy()
+    for state in edits:
+        for row, changes in ((state or {}).get("edited_rows") or {}).items():
+            for column, value in changes.items():
+                if column in edited.columns and column != "name":
+                    edited.at[edited.index[int(row)], column] = value
+    return edited

@@ -37,6 +37,17 @@ def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+def _cards_of(at: AppTest, *features: str) -> AppTest:
+    """Show the cards of these features (the Feature filter): a page holds ``CARDS_PER_PAGE`` cards."""
+    at.multiselect(key="anom_feature").set_value(list(features)).run()
+    assert not at.exception
+    return at
+
+
+def _accept_keys(at: AppTest) -> list[str]:
+    return [b.key for b in at.button if b.key and b.key.startswith("current:accept:")]
+
+
 def test_demo_shows_every_planted_problem(demo):
     found = _found(demo)
     planted = {
@@ -64,13 +75,41 @@ def test_demo_shows_every_planted_problem(demo):
     assert int(_metric(demo, "Errors")) == (t["severity"] == "ERROR").sum() > 0
     assert int(_metric(demo, "Warnings")) == (t["severity"] == "WARNING").sum() > 0
     markdown = "\n".join(m.value for m in demo.markdown)
-    assert ":red-badge[ERROR]" in markdown and ":orange-badge[WARNING]" in markdown
+    assert ":red-badge[ERROR]" in markdown  # errors first: the first page of cards
     assert {s.value for s in demo.subheader} >= {f"Errors ({_metric(demo, 'Errors')})"}
+    demo.number_input(key="anom_cards_page_current").set_value(demo.number_input(key="anom_cards_page_current").max)
+    demo.run()
+    markdown = "\n".join(m.value for m in demo.markdown)
+    assert ":orange-badge[WARNING]" in markdown and ":red-badge[ERROR]" not in markdown  # the last page: warnings
+    assert {s.value for s in demo.subheader} >= {f"Warnings ({_metric(demo, 'Warnings')})"}
+
+
+def test_cards_a_page_at_a_time(demo):
+    """Every anomaly has its card on exactly one page; the page number stays in range when a filter shrinks the list."""
+    from dvtools.ui.anomaly_panel import CARDS_PER_PAGE
+
+    n = len(_table(demo))
+    assert n > 2 * CARDS_PER_PAGE  # the demo needs three pages
+    pages = -(-n // CARDS_PER_PAGE)
+    assert demo.number_input(key="anom_cards_page_current").max == pages
+    seen: list[str] = []
+    for page in range(1, pages + 1):
+        demo.number_input(key="anom_cards_page_current").set_value(page).run()
+        assert not demo.exception
+        cards = [m.value for m in demo.markdown if "-badge[" in m.value]
+        assert len(cards) == (CARDS_PER_PAGE if page < pages else n - CARDS_PER_PAGE * (pages - 1))
+        assert any(f"cards {(page - 1) * CARDS_PER_PAGE + 1}–" in c.value for c in demo.caption)
+        seen += cards
+    assert len(seen) == len(set(seen)) == n
+    _cards_of(demo, "device_os")  # two anomalies: one page, no page box
+    assert not any(w.key == "anom_cards_page_current" for w in demo.number_input)
+    assert len(_accept_keys(demo)) == 2
 
 
 def test_card_details_are_built_when_opened(demo):
     from dvtools.ui.components import stable_key
 
+    _cards_of(demo, "device_os")
     markdown = "\n".join(m.value for m in demo.markdown)
     assert "**What it means.**" not in markdown  # closed expanders cost nothing on a rerun
     assert not any({"detail", "value"} <= set(d.value.columns) for d in demo.dataframe)
@@ -112,6 +151,7 @@ def test_missing_tolerance_slider(demo):
 
 def test_accept_removes_the_anomaly(demo):
     key = "current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os"
+    _cards_of(demo, "device_os")
     demo.button(key=key).click().run()
     assert not demo.exception
     found = _found(demo)
@@ -123,6 +163,7 @@ def test_accept_removes_the_anomaly(demo):
 
 
 def test_accept_new_column_and_missing_column(demo):
+    _cards_of(demo, "app_version", "weather")
     demo.button(key="current:accept:SCHEMA_NEW_COLUMN:app_version").click().run()
     demo.button(key="current:accept:SCHEMA_MISSING_COLUMN:weather").click().run()
     assert not demo.exception
@@ -137,6 +178,7 @@ def test_override_editor_and_no_accept_for_an_override(demo):
     assert not demo.exception
     assert demo.session_state["thresholds"].per_feature["route_type"].linf == 0.2
     assert ("route_type", "COMPARATOR_L_INFTY_HIGH") in _found(demo)  # 0.40 > 0.2
+    _cards_of(demo, "route_type", "device_os")
     keys = {b.key for b in demo.button}
     assert "current:accept:COMPARATOR_L_INFTY_HIGH:route_type" not in keys  # comes from the override
     assert "current:accept:DISTRIBUTION_DRIFT:device_os" in keys
@@ -158,6 +200,7 @@ def test_filters(demo):
 
 
 def test_drilldown_shows_the_offending_rows(demo):
+    _cards_of(demo, "device_os")
     demo.session_state["drill:current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os"] = True
     demo.run()
     assert not demo.exception
@@ -253,3 +296,27 @@ def test_server_argument_errors_are_escaped(monkeypatch):
     assert len(errors) == 1
     assert "\\*\\*dir\\*\\*" in errors[0] and "\\[x\\]\\(y\\)" in errors[0]
     assert "**dir**" not in errors[0]
+
+
+def test_badges_stay_true_after_every_action(demo):
+    """Threshold moves, accept and undo (callbacks that may ask for the app run themselves): the badge counts the page."""
+    def badge() -> int:
+        title = next(t for t in _page_titles(demo) if t.startswith("Anomalies ("))
+        return int(title[len("Anomalies ("):-1])
+
+    counts = [badge()]
+    assert counts[0] == int(_metric(demo, "Anomalies"))
+    steps = [
+        lambda: demo.number_input(key="cmp_thr_categorical_jensen_shannon_distance").set_value(1.0),
+        lambda: demo.number_input(key="thr_missing").set_value(0.5),
+        lambda: demo.button(key=_accept_keys(demo)[0]).click(),
+        lambda: demo.button(key="anom_undo").click(),
+        lambda: demo.number_input(key="cmp_thr_categorical_jensen_shannon_distance").set_value(0.05),
+    ]
+    for act in steps:
+        act()
+        demo.run()
+        assert not demo.exception
+        counts.append(badge())
+        assert counts[-1] == int(_metric(demo, "Anomalies")) == len(_table(demo))
+    assert len(set(counts)) > 2  # the actions changed the count, and the badge followed each time

@@ -78,8 +78,27 @@ def test_valid_edit_applies_and_the_anomalies_follow(demo):
     # The Anomalies page reflects it.
     demo.switch_page("pages/anomalies.py").run()
     assert not demo.exception
+    demo.multiselect(key="anom_feature").set_value(["device_os", "age"]).run()  # their cards (a page holds 10)
     assert not any(b.key == "current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os" for b in demo.button)
     assert any(b.key == "current:accept:INT_TYPE_BIG_INT:age" for b in demo.button)
+
+
+@pytest.mark.parametrize("cells", [
+    {"values": "Android 13, Android 14, iOS 16, iOS 17, iOS 18, Android 15"},
+    {"min_fraction": 0.5, "required": False, "drift_linf": 0.2, "not_in_environments": ["SERVING"]},
+])
+def test_the_edit_callback_reads_the_grids_as_the_run_does(demo, cells):
+    """The grids' on_change applies an edit before the run (one run): it reads the edit state as the run's grids do."""
+    from dvtools.ui.schema_grid import rows_to_schema, schema_to_rows, time_types, with_grid_edits
+
+    before = demo.session_state["schema"]
+    types = time_types(cache.statistics_for(demo.session_state["dataset_reference"]))
+    _edit(demo, "device_os", **cells)  # AppTest sets the edit state without the callback: the run applies it
+    assert not demo.exception and not demo.error
+    edits = [demo.session_state[g.key] for g in demo.data_editor]
+    read, errors = rows_to_schema(with_grid_edits(schema_to_rows(before, types), edits), before, types)
+    assert not errors
+    assert read == demo.session_state["schema"] != before
 
 
 def test_range_edit_removes_the_range_anomaly(demo):

@@ -121,6 +121,7 @@ def test_undo_accept_restores_the_schema_before_the_last_accept(app, csv_ref):  
     before = at.session_state["schema"]
     original = set(before.feature("device_os").domain.values)
     assert not any(b.key == "anom_undo" for b in at.button)  # nothing to undo yet
+    at.multiselect(key="anom_feature").set_value(["device_os", "app_version"]).run()  # their cards (a page holds 10)
     at.button(key="current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os").click().run()
     at.button(key="current:accept:SCHEMA_NEW_COLUMN:app_version").click().run()
     assert not at.exception

@@ -17,7 +17,7 @@ def test_first_request_deep_link_gets_the_frame_and_the_demo(page, artifacts, fr
     page.goto(f"{url}/anomalies", timeout=90_000)
     nav = page.locator("[data-testid='stSidebarNav']")
     nav.get_by_text("Skew & drift").first.wait_for(timeout=90_000)
-    page.get_by_text("ENUM_TYPE_UNEXPECTED_STRING_VALUES").first.wait_for(timeout=90_000)
+    page.get_by_text("DISTRIBUTION_DRIFT").first.wait_for(timeout=90_000)  # a card of the first page (errors)
     assert nav.get_by_text("feature stats").count() == 0  # the legacy page list is not shown
     page.screenshot(path=str(artifacts / "09_deep_link.png"))
     # The frontend first probes /anomalies/_stcore/* for a base path (404) before using the root.

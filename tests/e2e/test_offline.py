@@ -23,7 +23,7 @@ PAGES = {
     "Data": "What is wrong",
     "Statistics": "Numeric features",
     "Schema": "Download schema.json",
-    "Anomalies": "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
+    "Anomalies": "DISTRIBUTION_DRIFT",  # a card of the first page (errors first)
     "Skew & drift": "Distribution skew / drift",
     "Slices & fairness": "By gender",
 }
