@@ -134,19 +134,23 @@ class WholePart(Partition):
 class ParquetRowGroups(Partition):
     """Consecutive row groups of a Parquet file, possibly a column projection."""
 
-    def __init__(self, index: int, part: int, name: str, path: str, row_groups: Sequence[int],
+    def __init__(self, index: int, part: int, name: str, path: str | pa.Buffer, row_groups: Sequence[int],
                  file_columns: Sequence[str]) -> None:
         super().__init__(index, part, name)
         self.path = path
         self.row_groups = list(row_groups)
         self.file_columns = frozenset(file_columns)
 
+    def open(self) -> pq.ParquetFile:
+        """The file (``path``: a path, or an upload's buffer: read in place)."""
+        return pq.ParquetFile(pa.BufferReader(self.path) if isinstance(self.path, pa.Buffer) else self.path)
+
     def batches(self, target: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
         """Row group by row group; columns missing from this file are null-filled."""
         schema = self.projection(target)
         columns = [c for c in schema.names if c in self.file_columns]
         try:
-            with pq.ParquetFile(self.path) as pf:
+            with self.open() as pf:
                 for group in self.row_groups:  # one at a time: iter_batches' read cache keeps all it was given
                     for batch in pf.iter_batches(batch_size=batch_size, row_groups=[group], columns=columns):
                         if batch.num_rows:
@@ -222,9 +226,7 @@ class CsvRange(Partition):
         self._counter = MalformedCounter()
 
     def _read_bytes(self) -> bytes:
-        path = self._part.path
-        assert path is not None
-        with open(path, "rb") as f:
+        with _open_bytes(self._part) as f:
             if self.start > 0:
                 f.seek(self.start - 1)
                 f.readline()  # the rest of the line that started before the range (or just its "\n")
@@ -276,14 +278,29 @@ class CsvRange(Partition):
 
 # -- planning ------------------------------------------------------------------------------------
 
+def _open_bytes(part: Part) -> Any:
+    """A buffered binary file over a part's stored bytes (its file, or its in-memory upload: no copy)."""
+    if part.path is not None:
+        return open(part.path, "rb")  # noqa: SIM115 - the caller's ``with`` closes it
+    assert part._inp is not None and part._inp.buffer is not None
+    return io.BufferedReader(pa.BufferReader(part._inp.buffer))
+
+
+def _splittable(part: Part, in_memory: bool) -> bool:
+    """Whether a part can be cut: a file on disk, or (``in_memory``: a local plan) an uncompressed upload."""
+    if part.path is not None:
+        return True
+    inp = part._inp
+    return in_memory and inp is not None and inp.buffer is not None and inp.compression is None
+
+
 def _parts(stream: BatchStream) -> tuple[Part, ...]:
     return stream.parts
 
 
 def _csv_header(part: CsvPart) -> bytes | None:
     """The raw header line (with its newline), or None if the file cannot be split by lines."""
-    assert part.path is not None
-    with open(part.path, "rb") as f:
+    with _open_bytes(part) as f:
         header = f.readline()
     if not header.endswith(b"\n") or not header.strip(b" \t\r\n\xef\xbb\xbf"):
         return None
@@ -307,8 +324,9 @@ def has_quoted_newlines(part: CsvPart, nbytes: int = QUOTE_SCAN_BYTES) -> bool:
     return False
 
 
-def _csv_ranges(first: int, i: int, part: CsvPart, partition_bytes: int, multiple: int) -> list[Partition] | None:
-    if part.path is None or part.compressed or part.size is None:
+def _csv_ranges(first: int, i: int, part: CsvPart, partition_bytes: int, multiple: int,
+                in_memory: bool = False) -> list[Partition] | None:
+    if not _splittable(part, in_memory) or part.compressed or part.size is None:
         return None
     if part.encoding not in ("utf8", "latin-1") or part.size < 2 * partition_bytes:
         return None
@@ -323,10 +341,11 @@ def _csv_ranges(first: int, i: int, part: CsvPart, partition_bytes: int, multipl
             for k, s in enumerate(range(0, size, step))]
 
 
-def _parquet_groups(first: int, i: int, part: ParquetPart, partition_bytes: int) -> list[Partition] | None:
-    path = part.path
-    if path is None:
+def _parquet_groups(first: int, i: int, part: ParquetPart, partition_bytes: int,
+                    in_memory: bool = False) -> list[Partition] | None:
+    if not _splittable(part, in_memory):
         return None
+    path: str | pa.Buffer = part.path if part.path is not None else part._inp.buffer  # type: ignore[union-attr]
     names, sizes = part.row_group_sizes()
     if not sizes:
         return None
@@ -374,8 +393,10 @@ def _table_slices(first: int, i: int, part: TablePart, partition_bytes: int) -> 
 def _column_sizes(plan: Sequence[Partition], names: Sequence[str]) -> dict[str, int]:
     """Compressed bytes per column over the Parquet files of the plan (for balancing column groups)."""
     sizes = dict.fromkeys(names, 0)
-    for path in dict.fromkeys(p.path for p in plan if isinstance(p, ParquetRowGroups)):
-        meta = pq.ParquetFile(path).metadata
+    files = {p.part: p for p in plan if isinstance(p, ParquetRowGroups)}  # one partition per input file
+    for p in files.values():
+        with p.open() as pf:
+            meta = pf.metadata
         for g in range(meta.num_row_groups):
             rg = meta.row_group(g)
             for c in range(rg.num_columns):
@@ -409,13 +430,15 @@ def _split_columns(plan: list[Partition], schema: pa.Schema, ways: int, keep: st
 
 
 def plan_partitions(stream: BatchStream, *, partition_bytes: int = DEFAULT_PARTITION_BYTES,
-                    min_partitions: int = 1, keep_column: str | None = None) -> list[Partition]:
+                    min_partitions: int = 1, keep_column: str | None = None,
+                    in_memory: bool = False) -> list[Partition]:
     """Cut the stream's inputs into partitions (see the module doc).
 
     ``min_partitions`` (the number of workers): CSV files are cut into a multiple of that many
     ranges; when a dataset made only of Parquet files gives fewer partitions, each is split by
     columns so that there are at least that many (``keep_column``, e.g. the slice column, is read by
-    every projection).
+    every projection). ``in_memory``: uploads are cut too (their ranges share the part's buffer,
+    so only for a plan folded in this process: the Dask engine would ship the whole buffer per range).
     """
     if partition_bytes < 1:
         raise ValueError(f"partition_bytes must be positive, got {partition_bytes}")
@@ -423,9 +446,9 @@ def plan_partitions(stream: BatchStream, *, partition_bytes: int = DEFAULT_PARTI
     for i, part in enumerate(_parts(stream)):
         pieces: list[Partition] | None = None
         if isinstance(part, CsvPart):
-            pieces = _csv_ranges(len(plan), i, part, partition_bytes, max(1, min_partitions))
+            pieces = _csv_ranges(len(plan), i, part, partition_bytes, max(1, min_partitions), in_memory)
         elif isinstance(part, ParquetPart):
-            pieces = _parquet_groups(len(plan), i, part, partition_bytes)
+            pieces = _parquet_groups(len(plan), i, part, partition_bytes, in_memory)
         elif isinstance(part, IpcPart):
             pieces = _ipc_batches(len(plan), i, part, partition_bytes)
         elif isinstance(part, TablePart):

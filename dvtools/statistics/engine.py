@@ -448,7 +448,8 @@ def _plan(stream: Any, batch_size: int) -> list[Any] | None:
         return None
     from dvtools.io.partitions import WholePart, plan_partitions
 
-    plan = plan_partitions(stream, partition_bytes=LOCAL_PARTITION_BYTES, min_partitions=LOCAL_PARTITIONS)
+    plan = plan_partitions(stream, partition_bytes=LOCAL_PARTITION_BYTES, min_partitions=LOCAL_PARTITIONS,
+                           in_memory=True)
     if sum(not isinstance(p, WholePart) for p in plan) < 2:
         return None
     return plan

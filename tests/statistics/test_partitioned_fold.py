@@ -165,3 +165,28 @@ def test_hash_collision_falls_back_to_exact_counts(monkeypatch: pytest.MonkeyPat
     vc = pc.value_counts(arr)
     assert dict(zip(values.to_pylist(), counts.tolist(), strict=True)) == dict(
         zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_uploads_are_cut_like_files_locally_but_not_for_dask(tmp_path: Path, small_partitions: None, fmt: str) -> None:
+    """An upload (bytes in memory) is read and folded in parallel like the same file on disk, with the same figures.
+
+    The Dask plan keeps it whole: its ranges would each ship the whole buffer to a worker.
+    """
+    from dvtools.io.partitions import WholePart, plan_partitions
+
+    path = tmp_path / f"data.{fmt}"
+    if fmt == "csv":
+        pcsv.write_csv(_table(), path)
+    else:
+        pq.write_table(_table(), path)
+    data = path.read_bytes()
+    kind = CsvRange if fmt == "csv" else ParquetRowGroups
+    plan = engine._plan(open_source(data, name=path.name, batch_size=BATCH), BATCH)
+    assert plan is not None and len(plan) >= 4 and all(isinstance(p, kind) for p in plan)
+    dask_plan = plan_partitions(open_source(data, name=path.name, batch_size=BATCH), partition_bytes=128 * 1024,
+                                min_partitions=2)
+    assert [type(p) for p in dask_plan] == [WholePart]
+    runs = {w: compute_statistics(data, name=path.name, workers=w, batch_size=BATCH) for w in (1, 2)}
+    assert runs[1].to_json() == runs[2].to_json()
+    _assert_exact_fields_equal(runs[2], compute_statistics(path, workers=2, batch_size=BATCH))
