@@ -155,6 +155,11 @@ class SlicedAccumulator:
         self.slices: dict[str, DatasetAccumulator] = {}
         self.capped = False
 
+    def seal(self) -> SlicedAccumulator:
+        """Settle the whole's pending work now, on this thread (a per-batch part; slices are folded serially)."""
+        self.whole.seal()
+        return self
+
     def add_batch(self, batch: pa.RecordBatch) -> None:
         """Fold a batch into the whole and into its slices."""
         self.whole.add_batch(batch)
@@ -291,11 +296,13 @@ def rebatch(batches: Iterator[pa.RecordBatch], batch_size: int) -> Iterator[pa.R
         yield c.flush()
 
 
-def _partial(make: Callable[[], SlicedAccumulator], batch: pa.RecordBatch) -> SlicedAccumulator:
-    """One batch folded into a fresh accumulator, sealed (runs on a worker thread)."""
+def _fold_one(make: Callable[[], Any], batch: pa.RecordBatch) -> Any:
+    """One batch folded into a fresh accumulator (runs on a worker thread); ``seal()`` when it has one."""
     acc = make()
     acc.add_batch(batch)
-    acc.whole.seal()
+    seal_now = getattr(acc, "seal", None)
+    if seal_now is not None:
+        seal_now()
     return acc
 
 
@@ -306,10 +313,8 @@ class _OrderedFold:
     deterministic. At most ``2 * workers`` batches are in flight (bounded memory).
     """
 
-    def __init__(self, make: Callable[[], SlicedAccumulator], workers: int,
-                 partial: Callable[[Callable[[], Any], pa.RecordBatch], Any] = _partial) -> None:
+    def __init__(self, make: Callable[[], Any], workers: int) -> None:
         self.make = make
-        self.partial = partial
         self.result = make()
         self.workers = workers
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="dvtools-fold") if workers > 1 else None
@@ -317,9 +322,9 @@ class _OrderedFold:
 
     def add(self, batch: pa.RecordBatch) -> None:
         if self.pool is None:
-            self.result.merge(self.partial(self.make, batch))
+            self.result.merge(_fold_one(self.make, batch))
             return
-        self.inflight.append(self.pool.submit(self.partial, self.make, batch))
+        self.inflight.append(self.pool.submit(_fold_one, self.make, batch))
         while len(self.inflight) > 2 * self.workers or (self.inflight and self.inflight[0].done()):
             self.result.merge(self.inflight.popleft().result())
 
@@ -340,48 +345,53 @@ class _OrderedFold:
             self.pool = None
 
 
-def _fold_one(make: Callable[[], Any], batch: pa.RecordBatch) -> Any:
-    """One batch folded into a fresh accumulator (runs on a worker thread); ``seal()`` when it has one."""
-    acc = make()
-    acc.add_batch(batch)
-    seal_now = getattr(acc, "seal", None)
-    if seal_now is not None:
-        seal_now()
-    return acc
-
 
 def fold_batches(stream: Any, make: Callable[[pa.Schema], Any], *, workers: int | None = None,
-                 batch_size: int = DEFAULT_BATCH_SIZE) -> Any:
+                 batch_size: int = DEFAULT_BATCH_SIZE, serial: bool = False,
+                 on_batch: Callable[[int], None] | None = None) -> Any:
     """Fold ``stream`` (a :class:`dvtools.io.BatchStream`) into any mergeable accumulator as the statistics pass does.
 
     The same machinery as :func:`compute_statistics`: batches coalesced by a :class:`Coalescer`,
     each folded into its own ``make(schema)`` (``add_batch``, then ``seal()`` if it has one) on
     ``workers`` threads (default :func:`default_workers`) and merged (``merge(other)``) in batch
     order, so the result does not depend on the thread count; a type widening mid-pass restarts
-    with fresh accumulators. Used by the group and label reports (:mod:`dvtools.fairness`).
+    with fresh accumulators. ``serial``: one running accumulator on this thread instead (slices keep
+    "the first values seen", which merging capped parts cannot). ``on_batch(rows)``: after each batch
+    read, the rows read so far in this attempt (progress). Used by :func:`compute_statistics` and
+    the group and label reports (:mod:`dvtools.fairness`).
     """
     n = workers if workers is not None else default_workers()
     if n < 1:
         raise UsageError(f"workers must be at least 1, got {n}")
     live: list[_OrderedFold] = []
     coalescer = Coalescer(batch_size)
+    rows = [0]
 
-    def create(schema: pa.Schema) -> _OrderedFold:
+    def create(schema: pa.Schema) -> Any:
+        rows[0] = 0
         coalescer.clear()
-        while live:
+        while live:  # a restart (type widening) abandons the previous attempt's threads
             live.pop().abandon()
-        live.append(_OrderedFold(lambda: make(schema), n, _fold_one))
+        if serial:
+            return make(schema)
+        live.append(_OrderedFold(lambda: make(schema), n))
         return live[-1]
 
-    def step(fold: _OrderedFold, batch: pa.RecordBatch) -> None:
+    def feed(acc: Any, batch: pa.RecordBatch) -> None:
+        acc.add(batch) if isinstance(acc, _OrderedFold) else acc.add_batch(batch)
+
+    def step(acc: Any, batch: pa.RecordBatch) -> None:
         for ready in coalescer.push(batch):
-            fold.add(ready)
+            feed(acc, ready)
+        rows[0] += batch.num_rows
+        if on_batch is not None:
+            on_batch(rows[0])
 
     try:
-        fold = stream.fold(create, step)
+        result = stream.fold(create, step)
         if coalescer.pending:
-            fold.add(coalescer.flush())
-        return fold.close()
+            feed(result, coalescer.flush())
+        return result.close() if isinstance(result, _OrderedFold) else result
     except BaseException:
         while live:
             live.pop().abandon()
@@ -611,13 +621,13 @@ class _PartitionFold:
             for batch in BatchStream.read_part(part, target, self.batch_size):
                 for offset in range(0, batch.num_rows, self.batch_size):
                     for ready in coalescer.push(batch.slice(offset, self.batch_size)):
-                        self._submit(unit, lambda b=ready: _partial(make, b))
+                        self._submit(unit, lambda b=ready: _fold_one(make, b))
                 self.rows += batch.num_rows
                 self.nbytes = base + part.bytes_read
                 self._report()
             if coalescer.pending:
                 pending = coalescer.flush()
-                self._submit(unit, lambda b=pending: _partial(make, b))
+                self._submit(unit, lambda b=pending: _fold_one(make, b))
         except Restart:
             raise _Widen(None, None) from None
         self.nbytes = base + self.weights[partition.index]
@@ -703,60 +713,20 @@ def compute_statistics(
     n_workers = workers if workers is not None else default_workers()
     pii_config = _pii_config() if detect_pii else None  # one (one as-of day) for every part: parts merge
     _warm_up_hashing(stream)
-    rows = [0]
-    live: list[_OrderedFold] = []
-    coalescer = Coalescer(batch_size)
 
-    def create(schema: pa.Schema) -> Any:
-        rows[0] = 0
-        coalescer.clear()
-        while live:  # a restart (type widening) abandons the previous attempt's threads
-            live.pop().abandon()
+    def make(schema: pa.Schema) -> SlicedAccumulator:
+        return SlicedAccumulator(schema, slice_by, num_buckets, max_slices, pii_config)
 
-        def make() -> SlicedAccumulator:
-            return SlicedAccumulator(schema, slice_by, num_buckets, max_slices, pii_config)
-
-        if slice_by is not None:
-            # Slices are folded into one running accumulator on this thread: it keeps "the first
-            # max_slices values seen", which merging capped per-batch parts cannot (a capped part
-            # drops the labels it did not keep), and is deterministic.
-            return make()
-        live.append(_OrderedFold(make, n_workers))
-        return live[-1]
-
-    def feed(acc: Any, batch: pa.RecordBatch) -> None:
-        acc.add_batch(batch) if isinstance(acc, SlicedAccumulator) else acc.add(batch)
-
-    def step(acc: Any, batch: pa.RecordBatch) -> None:
-        for ready in coalescer.push(batch):
-            feed(acc, ready)
-        rows[0] += batch.num_rows
+    def report(rows: int) -> None:
         if progress is not None:
-            progress(Progress(rows=rows[0], bytes_read=stream.bytes_read, total_bytes=stream.total_bytes,
+            progress(Progress(rows=rows, bytes_read=stream.bytes_read, total_bytes=stream.total_bytes,
                               total_rows=stream.num_rows, parts_done=stream.parts_done,
                               total_parts=len(stream.sources)))
 
-    if slice_by is None:
-        def make_for(schema: pa.Schema) -> SlicedAccumulator:
-            return SlicedAccumulator(schema, None, num_buckets, max_slices, pii_config)
-
-        parted = _PartitionFold(stream, make_for, n_workers, batch_size, progress).run()
-        if parted is not None:
-            return parted.finalize(
-                sources=list(stream.sources),
-                warnings=list(stream.warnings),
-                num_malformed_rows=stream.num_malformed_rows,
-                name=name or ", ".join(stream.sources),
-            )
-    try:
-        result = stream.fold(create, step)
-        if coalescer.pending:
-            feed(result, coalescer.flush())
-        acc = result.close() if isinstance(result, _OrderedFold) else result
-    except BaseException:
-        while live:
-            live.pop().abandon()
-        raise
+    acc = _PartitionFold(stream, make, n_workers, batch_size, progress).run() if slice_by is None else None
+    if acc is None:  # not partitioned: read here, each batch folded on a worker (slices: one running accumulator)
+        acc = fold_batches(stream, make, workers=n_workers, batch_size=batch_size, serial=slice_by is not None,
+                           on_batch=report)
     return acc.finalize(
         sources=list(stream.sources),
         warnings=list(stream.warnings),
