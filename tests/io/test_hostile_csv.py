@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import dvtools
 from dvtools.errors import DataLoadError
@@ -193,3 +195,27 @@ def test_hexadecimal_text_is_not_read_as_an_integer(tmp_path: Path) -> None:
     table = read_table(str(path))
     assert table["h"].to_pylist() == ["0x1F", "0x20"]
     assert table["n"].type == pa.int64()
+
+
+_PIECES = st.lists(st.sampled_from([b"0", b"x", b"X", b"a", b"\n", b"00x"]), max_size=30).map(b"".join)
+
+
+@given(st.binary(max_size=64) | _PIECES)
+def test_hex_prefix_scan_matches_a_bytes_search(data: bytes) -> None:
+    """The numpy scan for ``0x``/``0X`` (run on every CSV range) agrees with the plain bytes search."""
+    from dvtools.io.csvfile import _has_hex_prefix
+
+    assert _has_hex_prefix(data) == (b"0x" in data or b"0X" in data)
+    assert _has_hex_prefix(bytearray(data)) == _has_hex_prefix(data)
+
+
+@given(st.binary(max_size=300))
+def test_binary_detection_counts_control_bytes_like_a_python_loop(head: bytes) -> None:
+    """``binary_problem`` counts control bytes with ``bytes.translate``; the verdict equals a per-byte count's."""
+    from dvtools.io._base import _MAGIC, binary_problem
+
+    control = set(range(0x00, 0x09)) | set(range(0x0E, 0x20)) | {0x7F}
+    if any(head.startswith(m) for m, _ in _MAGIC) or b"\x00" in head:
+        return
+    expected = "not a text file (binary content)" if head and sum(b in control for b in head) > 0.01 * len(head) else None
+    assert binary_problem(head) == expected
