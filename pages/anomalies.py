@@ -17,9 +17,4 @@ if not data.ready:
                            "(or open the demo) to validate them.",
                            links=[("pages/data.py", "Load data", ":material/upload_file:")])
     st.stop()
-anomaly_panel.results()  # a fragment: thresholds, filters, accept and undo rerun it alone
-
-# Downloads (dvtools/ui/downloads.py; the data helper's block): files for this page, bytes built on click.
-from dvtools.ui import downloads  # noqa: E402
-
-downloads.anomaly_downloads()
+anomaly_panel.results()  # a fragment: thresholds, filters, accept, undo and the downloads rerun it alone

@@ -16,8 +16,13 @@ NASTY = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture
 def demo(demo_page) -> AppTest:  # noqa: ANN001
-    """The app with the demo loaded as ``analysis.load_demo`` does, on the Anomalies page."""
-    return demo_page(PAGE)
+    """The app with the demo loaded as ``analysis.load_demo`` does, on the Anomalies page, thresholds open."""
+    at = demo_page(PAGE)
+    at.session_state["anom_thresholds"] = True  # the user opens both threshold panels (built only while open)
+    at.session_state["anom_overrides"] = True
+    at.run()
+    assert not at.exception
+    return at
 
 
 def _table(at: AppTest) -> pd.DataFrame:
@@ -114,8 +119,7 @@ def test_card_details_are_built_when_opened(demo):
     assert "**What it means.**" not in markdown  # closed expanders cost nothing on a rerun
     assert not any({"detail", "value"} <= set(d.value.columns) for d in demo.dataframe)
     uid = stable_key("card", "current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os")
-    demo.session_state[f"{uid}_explanation"] = True  # the user opens both expanders of one card
-    demo.session_state[f"{uid}_numbers"] = True
+    demo.session_state[f"{uid}_details"] = True  # the user opens the card's details
     demo.run()
     assert not demo.exception
     markdown = "\n".join(m.value for m in demo.markdown)
