@@ -17,4 +17,5 @@ if not data.ready:
                            "(or open the demo) to validate them.",
                            links=[("pages/data.py", "Load data", ":material/upload_file:")])
     st.stop()
-anomaly_panel.results()  # a fragment: thresholds, filters, accept, undo and the downloads rerun it alone
+anomaly_panel.results()  # a fragment: thresholds, filters, accept and undo rerun it alone
+anomaly_panel.download_buttons()  # sidebar: files built on click from the fragment's latest anomalies

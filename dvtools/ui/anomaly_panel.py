@@ -391,6 +391,43 @@ def _group(data: analysis.Loaded, pair: analysis.Pair, found: list[Anomaly] | No
                 _card(a, schema, pair, key)
 
 
+# --------------------------------------------------------------------------- downloads
+
+_LIVE_FILES = "_anomaly_files_live"  # session: {button key: Download} of the fragment's last run
+
+
+def _update_downloads(data: analysis.Loaded) -> None:
+    """Give the download buttons this run's anomalies (an accept or a threshold changed them in the fragment)."""
+    live = st.session_state.setdefault(_LIVE_FILES, {})
+    files: dict[str, downloads.Download] = {}
+    for pair in data.pairs:
+        try:
+            found, comparison = analysis.anomalies(data, pair), analysis.comparison(data, pair)
+        except Exception:  # noqa: BLE001, S112 - the group shows the failure; nothing valid to download
+            continue
+        files |= {f.key: f for f in downloads.anomaly_files(found, comparison, pair.reference.stats,
+                                                                pair.current.stats, pair.role)}
+    live.clear()
+    live.update(files)
+
+
+def download_buttons() -> None:
+    """The page's files in the sidebar's Download group, built on click from the fragment's latest results.
+
+    The buttons are drawn by the page (a full run: deferred downloads registered from inside a
+    fragment are lost when the run ends); their bytes come from the dictionary the fragment
+    refreshes on every run, read at click time (outside any script run: no session state there),
+    so an accept or a threshold move in the fragment changes what is downloaded.
+    """
+    live: dict[str, downloads.Download] = st.session_state.setdefault(_LIVE_FILES, {})
+
+    def latest(f: downloads.Download) -> Any:
+        return lambda: live.get(f.key, f).build()
+
+    downloads.download_group([downloads.Download(f.label, f.file_name, f.mime, latest(f), f.key, f.help)
+                              for f in list(live.values())])
+
+
 @st.fragment
 def results() -> None:
     """Thresholds, undo, filters and both groups: a fragment, so a threshold move reruns this alone."""
@@ -415,5 +452,5 @@ def results() -> None:
     for pair, found, error in groups:
         with st.container(key=f"anom_group_{pair.role}"):
             _group(data, pair, found, error, schema, filters)
-    downloads.anomaly_downloads()  # in the fragment: the files follow an accept or a threshold
+    _update_downloads(data)  # the sidebar's buttons (drawn by the page) build the files of this run's lists
     live_navigation(data)  # a changed count: the navigation's badges and the sidebar's counts, redrawn in place

@@ -18,6 +18,7 @@ Every file comes from the library function the CLI uses for it: the HTML report 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -105,23 +106,26 @@ def statistics_files(datasets: Sequence[tuple[str, Any]]) -> list[Download]:
     return out
 
 
-_SLOT = "_downloads_slot"  # session state: the sidebar slot the frame reserved in the last full run
+_SLOT = threading.local()  # the sidebar slot the frame reserved in this thread's last full run
 
 
 def reserve_slot() -> None:
     """Reserve the "Download" group's place in the sidebar (the frame calls it on every full run).
 
     Pages call :func:`download_group` at the end of their script; without a reserved place the
-    buttons would land under whatever the page put in the sidebar (the threshold panel). The slot
-    is kept in the session (not the run's thread): a fragment's rerun (the Anomalies page draws
-    its downloads in its fragment, so they follow an accept) writes into the same container.
+    buttons would land under whatever the page put in the sidebar (the threshold panel).
     """
-    st.session_state[_SLOT] = st.sidebar.container()
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    _SLOT.container, _SLOT.ctx = st.sidebar.container(), get_script_run_ctx()
 
 
 def _place() -> Any:
     """The slot reserved by this session's frame, else the end of the sidebar."""
-    return _or_sidebar(st.session_state.get(_SLOT))
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return _SLOT.container if ctx is not None and getattr(_SLOT, "ctx", None) is ctx else st.sidebar
 
 
 def download_group(files: Sequence[Download]) -> None:
@@ -152,8 +156,3 @@ def anomaly_downloads() -> None:
 def statistics_downloads() -> None:
     """Offer the Statistics page's files: the statistics of each loaded dataset."""
     download_group(statistics_files([(d.name, d.stats) for d in analysis.loaded().with_stats()]))
-
-
-def _or_sidebar(slot: Any) -> Any:
-    """``slot``, or the sidebar itself when none was reserved."""
-    return st.sidebar if slot is None else slot
