@@ -293,7 +293,7 @@ def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> N
     """
     uid = components.stable_key("card", key)
     with st.container(border=True, key=uid):
-        with st.container(horizontal=True, vertical_alignment="top"):
+        with st.container(horizontal=True, vertical_alignment="top", wrap=False):  # Accept stays on the right
             st.markdown(card_text(a, pair), width="stretch")
             if anomaly_view.acceptable(schema, a):
                 st.button("Accept", key=key, on_click=_accept, args=(pair.role, a), icon=":material/check:",
