@@ -205,7 +205,7 @@ def feature_skew(pair: analysis.Pair) -> None:
                           "compared example by example."):
         return
     try:  # a progress bar while computed (once per pair of datasets and keys)
-        result = cache.feature_skew_for(pair.reference.ref, pair.current.ref, tuple(keys))
+        result = cache.feature_skew_for(pair.reference.ref, pair.current.ref, tuple(keys), pair.names)
     except DvtoolsError as e:
         components.show_messages([f"feature skew failed: {e}"], "error")
         return
@@ -245,7 +245,7 @@ def concept_shift(pair: analysis.Pair) -> None:
                           "training against the other dataset."):
         return
     try:  # a progress bar while computed (once per pair of datasets and label)
-        result = cache.concept_shift_for(pair.reference.ref, pair.current.ref, label)
+        result = cache.concept_shift_for(pair.reference.ref, pair.current.ref, label, pair.names)
     except DvtoolsError as e:
         components.show_messages([f"concept shift failed: {e}"], "error")
         return

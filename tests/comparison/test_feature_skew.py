@@ -123,7 +123,7 @@ def test_type_changes_and_skipped_features():
     cur = pa.table({"k": [1, 2, 3], "t": pa.array(["1", "2", "4"]), "l": pa.array([[1], [2], [4]])})
     res = feature_skew(ref, cur, key="k", features=["t", "l", "only", "k"])
     assert res["t"].comparison == "as text" and res["t"].num_mismatches == 1
-    assert res.skipped_features == {"l": "nested values are not compared", "only": "not in the current data"}
+    assert res.skipped_features == {"l": "nested values are not compared", "only": "not in the serving data"}
 
 
 def test_files_and_adaptive_spill(tmp_path):
