@@ -70,6 +70,20 @@ def _other(pair: analysis.Pair) -> str:
     return pair.current.name.lower()
 
 
+MAX_TABLE_ROWS = 40  # rows a table shows before it scrolls (every feature of most datasets: none hidden)
+
+
+def _height(rows: int) -> int:
+    """A table's height in pixels showing all its ``rows`` up to :data:`MAX_TABLE_ROWS` (header, rows, border)."""
+    return 38 + 35 * min(max(rows, 1), MAX_TABLE_ROWS) + 2
+
+
+def _feature_column(names: Any) -> Any:
+    """The feature column: pinned, and wide enough for its longest name (up to 280 px): no "pace_min_per_k"."""
+    longest = max((len(str(n)) for n in names), default=8)
+    return st.column_config.TextColumn("feature", pinned=True, width=min(max(8 * longest + 24, 100), 280))
+
+
 # --------------------------------------------------------------------------- distances (a fragment)
 
 
@@ -91,11 +105,13 @@ def _drift_table(table: pd.DataFrame, pair: analysis.Pair) -> None:
     named = {c: cc.Column(label) for c, label in labels.items() if c not in shares}
     st.dataframe(table.style.map(lambda v: VERDICT_STYLES.get(str(v), ""), subset=["verdict"]), hide_index=True,
                  key=f"drift_table_{pair.role}",
-                 column_config={"statistic": cc.NumberColumn(format="%.4g"),
+                 column_config={"feature": _feature_column(table["feature"]),
+                                "statistic": cc.NumberColumn(format="%.4g"),
                                 "threshold": cc.NumberColumn(format="%.4g"),
                                 "threshold_source": cc.TextColumn("threshold from"),
-                                "past": cc.NumberColumn("past threshold", format="%.3g"), **named, **pct},
-                 height=min(38 + 35 * max(len(table), 1), 460))
+                                "past": cc.NumberColumn("past threshold", format="%.3g"),
+                                "notes": cc.TextColumn("notes", width="large"), **named, **pct},
+                 height=_height(len(table)))
 
 
 def _feature_detail(comparison: Any, pair: analysis.Pair, ordered: list[str]) -> None:
@@ -115,7 +131,7 @@ def _feature_detail(comparison: Any, pair: analysis.Pair, ordered: list[str]) ->
     with c2:
         if feature in comparison:
             st.markdown("\n".join(f"- **{md_escape(what)}**: {md_escape(text)}"
-                                  for what, text in drift_view.feature_findings(comparison[feature])))
+                                  for what, text in drift_view.feature_findings(comparison[feature], pair.names)))
         elif feature in comparison.not_compared:
             st.info(md_escape(f"Not compared: {comparison.not_compared[feature]}."), icon=":material/info:")
         elif feature in comparison.only_in_reference:
@@ -214,9 +230,21 @@ def feature_skew(pair: analysis.Pair) -> None:
                          f"{human_count(result.only_in_current)} only in {_other(pair)}."))
     components.show_messages(result.warnings, "warning")
     frame = drift_view.skew_frame(result)
+    cc = st.column_config
     st.dataframe(frame, hide_index=True, key="skew_table",
-                 column_config={"mismatch_share": st.column_config.NumberColumn("mismatch share", format="percent")},
-                 height=min(38 + 35 * max(len(frame), 1), 400))
+                 column_config={"feature": _feature_column(frame["feature"]),
+                                "num_joined": cc.NumberColumn("joined examples", format="localized"),
+                                "num_mismatches": cc.NumberColumn("mismatches", format="localized"),
+                                "mismatch_share": cc.NumberColumn("mismatch share", format="percent"),
+                                "num_null_mismatches": cc.NumberColumn(
+                                    "null on one side", format="localized",
+                                    help="Mismatches where one dataset has no value (null) and the other has one."),
+                                "comparison": cc.TextColumn("compared", help="exact, with a float tolerance, "
+                                                            "or as text (the two datasets' types differ)")},
+                 height=_height(len(frame)))
+    if result.skipped_features:
+        st.caption("Not compared: " + "; ".join(f"{md_escape(k)} ({md_escape(v)})"
+                                                for k, v in result.skipped_features.items()))
     mismatched = [str(f) for f, n in zip(frame["feature"], frame["num_mismatches"], strict=True) if n]
     if not mismatched:
         st.success("Every joined example has the same values in both datasets.", icon=":material/check_circle:")
@@ -258,9 +286,10 @@ def concept_shift(pair: analysis.Pair) -> None:
     with c2:
         frame = drift_view.concept_frame(result)
         st.dataframe(frame.style.map(lambda v: SHIFT_STYLES.get(str(v), ""), subset=["verdict"]), hide_index=True,
-                     key="concept_table", height=min(38 + 35 * max(len(frame), 1), 420),
-                     column_config={c: st.column_config.Column(label)
-                                    for c, label in drift_view.role_labels(frame.columns, _other(pair)).items()})
+                     key="concept_table", height=_height(len(frame)),
+                     column_config={"feature": _feature_column(frame["feature"]),
+                                    **{c: st.column_config.Column(label)
+                                       for c, label in drift_view.role_labels(frame.columns, _other(pair)).items()}})
     if result.skipped_features:
         st.caption("Not analyzed: " + "; ".join(f"{md_escape(k)} ({md_escape(v)})"
                                                 for k, v in result.skipped_features.items()))
