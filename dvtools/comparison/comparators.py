@@ -306,8 +306,8 @@ POLICIES: dict[str, Policy] = {
     ),
     "auto": Policy(
         "auto",
-        "reference <= 1000 rows: KS p < 0.05 (numeric), chi-square p < 0.05 (categorical); larger: "
-        "Jensen-Shannon distance >= 0.1 on categories and on the reference's quantile bins, counted only "
+        "training data <= 1000 rows: KS p < 0.05 (numeric), chi-square p < 0.05 (categorical); larger: "
+        "Jensen-Shannon distance >= 0.1 on categories and on the training data's quantile bins, counted only "
         "when a chi-square test on the same counts is significant (p < 0.05)",
         categorical=ComparatorSpec(JS_DISTANCE, 0.1),
         numeric=ComparatorSpec(JS_DISTANCE, 0.1),

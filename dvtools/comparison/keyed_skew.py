@@ -548,9 +548,12 @@ def feature_skew(
     result.features = [FeatureSkew(f, comparison=modes[f][0]) for f in compared]
     prefix = _internal_prefix([*schemas["ref"].names, *schemas["cur"].names])
     row = f"{prefix}row"
+    def joinable(field: pa.Field) -> pa.Field:  # Arrow cannot join a column typed null (all missing, e.g. in a CSV)
+        return field.with_type(modes[field.name][1] or pa.string()) if pa.types.is_null(field.type) else field
+
     projected = {
         side: pa.schema([pa.field(k, key_types[k]) for k in keys]
-                        + [schemas[side].field(f) for f in compared] + [pa.field(row, pa.int64())])
+                        + [joinable(schemas[side].field(f)) for f in compared] + [pa.field(row, pa.int64())])
         for side in streams
     }
 
@@ -580,7 +583,8 @@ def feature_skew(
                     t = t.filter(valid)
                     null_keys += before - t.num_rows
                 t = pa.Table.from_arrays([_cast(t[k], key_types[k]) for k in keys]
-                                         + [t[c] for c in compared] + [t[row]], schema=projected[side])
+                                         + [_cast(t[c], projected[side].field(c).type) if pa.types.is_null(t[c].type)
+                                            else t[c] for c in compared] + [t[row]], schema=projected[side])
                 store.add(side, t)
                 if (partitions is None and not store.spilled
                         and max(store.rows.values()) > max_partition_rows):
@@ -601,8 +605,10 @@ def feature_skew(
     for side, name in zip(("reference", "current"), names, strict=True):
         n_dup = getattr(result, f"duplicate_keys_{side}")
         if n_dup:
-            result.warnings.append(f"{n_dup:,} {name} rows repeat an earlier key and were ignored")
+            result.warnings.append(f"{n_dup:,} {name} {'row repeats' if n_dup == 1 else 'rows repeat'} an earlier key "
+                                   f"and {'was' if n_dup == 1 else 'were'} ignored")
         n_null = getattr(result, f"null_keys_{side}")
         if n_null:
-            result.warnings.append(f"{n_null:,} {name} rows have a null key and cannot be joined")
+            result.warnings.append(f"{n_null:,} {name} {'row has' if n_null == 1 else 'rows have'} a null key and "
+                                   "cannot be joined")
     return result
