@@ -70,6 +70,11 @@ def _other(pair: analysis.Pair) -> str:
     return pair.current.name.lower()
 
 
+#: Headers of the concept-shift table (the library's column names are its API).
+CONCEPT_LABELS = {"covariate_shift": "covariate shift (JS)", "max_shift": "largest P(label | bucket) shift",
+                  "max_shift_bucket": "in bucket", "max_shift_class": "of class", "max_shift_p_value": "its p-value",
+                  "weighted_shift": "weighted shift",
+                  "num_buckets_compared": "buckets compared"}
 MAX_TABLE_ROWS = 40  # rows a table shows before it scrolls (every feature of most datasets: none hidden)
 
 
@@ -250,7 +255,8 @@ def feature_skew(pair: analysis.Pair) -> None:
         st.success("Every joined example has the same values in both datasets.", icon=":material/check_circle:")
         return
     feature = st.selectbox("Mismatching pairs of", mismatched, key="skew_feature")
-    st.dataframe(drift_view.skew_samples(result, feature, ("training", _other(pair))), hide_index=True)
+    samples = drift_view.skew_samples(result, feature, ("training", _other(pair)))
+    st.dataframe(samples, hide_index=True, key="skew_samples", height=_height(len(samples)))
 
 
 def concept_shift(pair: analysis.Pair) -> None:
@@ -288,6 +294,7 @@ def concept_shift(pair: analysis.Pair) -> None:
         st.dataframe(frame.style.map(lambda v: SHIFT_STYLES.get(str(v), ""), subset=["verdict"]), hide_index=True,
                      key="concept_table", height=_height(len(frame)),
                      column_config={"feature": _feature_column(frame["feature"]),
+                                    **{c: st.column_config.Column(label) for c, label in CONCEPT_LABELS.items()},
                                     **{c: st.column_config.Column(label)
                                        for c, label in drift_view.role_labels(frame.columns, _other(pair)).items()}})
     if result.skipped_features:

@@ -68,7 +68,7 @@ def drift_table(comparison: Any, *, exclude: Iterable[str] = ()) -> pd.DataFrame
     notes = {f.feature: "; ".join(str(n) for n in f.notes) for f in comparison.features}
     at = list(base.columns).index("out_of_range_share") + 1
     base = base.assign(past=past)
-    base.insert(at + 1, "notes", [notes.get(f, "") for f in base["feature"]])
+    base.insert(at, "notes", [notes.get(f, "") for f in base["feature"]])
     first = ["feature", "kind", "method", "statistic", "threshold", "threshold_source", "verdict", "past"]
     out = base[first + [c for c in base.columns if c not in first]]
     rank = out["verdict"].map({"drift": 0, "possible drift": 1, "no drift": 2}).fillna(3)
@@ -162,6 +162,8 @@ def label_frame(result: Any, names: tuple[str, str] = ("training", "serving")) -
     """
     ref, cur = result.label_reference, result.label_current
     keys = list(dict.fromkeys([*ref, *cur]))
+    if result.label_kind == "categorical":  # a class neither dataset has (an empty "(other)") is not a row
+        keys = [k for k in keys if ref.get(k) or cur.get(k)]
     if result.label_kind == "categorical":
         def text(v: float, _k: str) -> str:
             return human_percent(v, 2)
