@@ -133,11 +133,11 @@ def _dataset_status(role: str, pending: dict[str, DatasetRef]) -> Any:
     assert stats is not None
     facts = components.dataset_facts(stats)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Rows", facts["rows"])
-    c2.metric("Columns", facts["columns"])
+    c1.metric("Rows", facts["rows"], help=f"{stats.num_examples:,} rows")
+    c2.metric("Columns", facts["columns"], help=f"{stats.num_features:,} columns")
     c3.metric("Malformed rows", facts["malformed rows skipped"],
-              help="Rows skipped because they could not be parsed (e.g. the wrong number of fields); "
-                   "the warnings below say where.")
+              help=f"{stats.num_malformed_rows:,} rows skipped because they could not be parsed (e.g. the wrong "
+                   "number of fields); the warnings below say where.")
     components.show_messages(stats.warnings, "warning")
     return None
 

@@ -253,3 +253,14 @@ def test_a_broken_training_upload_keeps_the_edited_schema(app):
     app.file_uploader(key="upload_reference_1").set_value(("t.csv", SMALL.to_csv(index=False).encode(), "text/csv"))
     app.run()
     assert app.session_state["dataset_reference"].name == "t.csv" and "schema" not in app.session_state
+
+
+def test_a_million_rows_fit_the_rows_metric(app, bytes_ref):
+    """Regression (issue 11, defect 4): the Rows metric read "1,234,…"; the exact count is in its help."""
+    n = 1_234_567
+    data = b"a\n" + b"1\n" * n
+    app.session_state["dataset_reference"] = bytes_ref(data, "big.csv")
+    app.run()
+    assert not app.exception
+    rows = next(m for m in app.metric if m.label == "Rows")
+    assert rows.value == "1.23M" and rows.proto.help == "1,234,567 rows"
