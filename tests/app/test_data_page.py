@@ -264,3 +264,16 @@ def test_a_million_rows_fit_the_rows_metric(app, bytes_ref):
     assert not app.exception
     rows = next(m for m in app.metric if m.label == "Rows")
     assert rows.value == "1.23M" and rows.proto.help == "1,234,567 rows"
+
+
+def test_training_and_evaluation_only_summarizes_that_pair(app, csv_ref):
+    """With no serving data the summary is evaluation vs training (it compared nothing: "–" before)."""
+    train = pd.DataFrame({"x": [float(i % 10) for i in range(200)], "c": ["a", "b"] * 100})
+    evaluation = train.assign(x=train["x"] + 5.0)
+    app.session_state["dataset_reference"] = csv_ref(train, "t.csv")
+    app.session_state["dataset_evaluation"] = csv_ref(evaluation, "e.csv")
+    app.run()
+    assert not app.exception
+    assert "**Evaluation (e.csv) vs Training (t.csv)**" in [m.value.replace("\\", "") for m in app.markdown]
+    drifted = next(m.value for m in app.metric if m.label == "Drifted features")
+    assert drifted == "1 of 2"
