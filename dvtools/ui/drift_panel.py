@@ -234,6 +234,10 @@ def feature_skew(pair: analysis.Pair) -> None:
                          f"{human_count(result.only_in_reference)} only in training, "
                          f"{human_count(result.only_in_current)} only in {_other(pair)}."))
     components.show_messages(result.warnings, "warning")
+    if result.num_joined == 0:  # nothing compared: not "every joined example has the same values"
+        st.warning(md_escape(f"No example is in both datasets (no {', '.join(keys)} value in common): no value "
+                             "could be compared."), icon=":material/warning:")
+        return
     frame = drift_view.skew_frame(result)
     cc = st.column_config
     st.dataframe(frame, hide_index=True, key="skew_table",
@@ -372,7 +376,12 @@ def timeline(pair: analysis.Pair) -> None:
                                 f"(policy {th.policy}; most drifted features)",
                           y_title="distance to the training data")
     st.plotly_chart(fig, width="stretch", key="drift_timeline_chart", config={"displaylogo": False})
-    st.dataframe(result.spans_table, hide_index=True, key="drift_spans_table",
-                 column_config={c: st.column_config.Column(label)
-                                for c, label in drift_view.role_labels(result.spans_table.columns, "previous span")
-                                .items()})
+    cc = st.column_config
+    st.dataframe(result.spans_table, hide_index=True, key="drift_spans_table", height=_height(len(result.spans_table)),
+                 column_config={"num_examples": cc.NumberColumn("examples", format="localized"),
+                                "num_examples_ratio": cc.NumberColumn("examples / previous span", format="%.3g"),
+                                "num_examples_anomaly": cc.CheckboxColumn(
+                                    "example count anomaly", help="Fewer than half or more than twice the previous "
+                                    "span's examples."),
+                                "drifted_to_previous": cc.NumberColumn("drifted vs previous span"),
+                                "drifted_to_reference": cc.NumberColumn("drifted vs training")})

@@ -317,3 +317,17 @@ def test_no_text_on_the_page_says_reference_or_current(app, markdown_texts):  # 
             assert "type changed: INT in the training data, STRING in the serving data" in notes["elevation_ft"]
             assert "not in the serving data" in said  # concept shift: the columns the new logging dropped
             assert "elevation_ft: 8,000 serving values not a number" in said
+
+
+def test_feature_skew_with_no_key_in_common_says_so(app):
+    """The demo's evaluation runs have their own run ids: nothing joined is not "every example has the same values"."""
+    app.run()
+    app.button(key="load_demo").click().run()
+    app.switch_page(PAGE).run()
+    app.segmented_control(key="drift_pair_picker").set_value("evaluation").run()
+    app.toggle(key="skew_on").set_value(True).run()
+    assert not app.exception
+    warnings = [w.value.replace("\\", "") for w in app.warning]  # Markdown-escaped: read literally
+    assert any("No example is in both datasets (no run_id value in common)" in w for w in warnings)
+    assert not any("Every joined example" in s.value for s in app.success)
+    assert not any("num_joined" in d.value.columns for d in app.dataframe)
