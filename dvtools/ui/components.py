@@ -249,12 +249,28 @@ def distances_by_feature(comparison: Any, method: str = "jensen_shannon_distance
     return out
 
 
+def metric_count(n: int) -> str:
+    """A count short enough for a metric in a third of half the page: ``99,999``, then ``123k``, ``1.23M``, ``12.3M``.
+
+    Exact up to five digits; beyond, three significant digits (``1,234,…`` was what a metric showed of
+    1,234,567): the exact count goes in the metric's help.
+    """
+    if abs(n) < 100_000:
+        return f"{n:,}"
+    rounded = float(f"{n:.3g}")  # three significant digits first: 999,999 is 1M, not 1000k
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(rounded) >= limit:
+            v = rounded / limit
+            return (f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}") + suffix
+    return f"{n:,}"  # pragma: no cover - every count >= 1e5 has a suffix
+
+
 def dataset_facts(stats: Any) -> dict[str, str]:
-    """Rows, columns and malformed rows of a dataset's statistics, formatted for people."""
+    """Rows, columns and malformed rows of a dataset's statistics, formatted for a metric (:func:`metric_count`)."""
     return {
-        "rows": f"{stats.num_examples:,}",
-        "columns": f"{stats.num_features:,}",
-        "malformed rows skipped": f"{stats.num_malformed_rows:,}",
+        "rows": metric_count(stats.num_examples),
+        "columns": metric_count(stats.num_features),
+        "malformed rows skipped": metric_count(stats.num_malformed_rows),
     }
 
 
