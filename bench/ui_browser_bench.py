@@ -560,7 +560,9 @@ def _upload_and_wait(page, pid: int, path: Path, which: int, check: Callable[[],
     page.on("requestfinished", finished)
     try:
         before, cpu0, t0 = runs(page), _server_cpu(pid), time.perf_counter()
-        page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(which).set_input_files(str(path))
+        role = ("reference", "current")[which]  # by widget key: positions shift while a rerun replaces an uploader
+        page.locator(f"[class*='st-key-upload_{role}'] [data-testid='stFileUploaderDropzoneInput']").first.set_input_files(
+            str(path))
         bar: list[float] = []
 
         def ready() -> bool:

@@ -206,11 +206,11 @@ def _table(rows: pd.DataFrame, key: str) -> None:
                                 "details": st.column_config.TextColumn(width="medium")})
 
 
-def _details(a: Anomaly) -> None:
+def _details(a: Anomaly, pair: analysis.Pair) -> None:
     items = anomaly_view.details_items(a)
     if items:
         st.dataframe(pd.DataFrame(items, columns=["detail", "value"]), hide_index=True)
-    for name, table in anomaly_view.details_tables(a).items():
+    for name, table in anomaly_view.details_tables(a, pair.names).items():
         st.caption(name.replace("_", " "))
         st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 300))
 
@@ -301,7 +301,7 @@ def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> N
         # Lazy: a closed expander's content is not built (a page of cards, on every rerun of a threshold).
         with st.expander("Numbers behind it · what it means", key=f"{uid}_details", on_change="rerun") as details:
             if details.open:
-                _details(a)
+                _details(a, pair)
                 _explanation(a)
         if supports_drilldown(a):
             _drilldown(a, schema, pair, key)
