@@ -11,22 +11,17 @@ import hashlib
 import html
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from dvtools.statistics.model import FeatureStatistics
 from dvtools.ui.format import md_escape
 
 ROOT = Path(__file__).resolve().parents[2]
-
-#: Cell backgrounds for highlighted figures (missing share, zeros share).
-HIGHLIGHT_MISSING = "background-color: rgba(214, 39, 40, 0.22)"
-HIGHLIGHT_ZEROS = "background-color: rgba(224, 161, 0, 0.28)"
 
 
 # --------------------------------------------------------------------------- text
@@ -122,23 +117,6 @@ def filter_names(df: pd.DataFrame, query: str | None, column: str = "feature") -
     if not q or df.empty:
         return df
     return df[df[column].astype(str).str.casefold().str.contains(q, regex=False)]
-
-
-def highlight_above(data: pd.DataFrame | Styler, limits: Mapping[str, float], css: str) -> Styler:
-    """A Styler with ``css`` on cells of the given columns strictly above their limit."""
-    styler = data if isinstance(data, Styler) else data.style
-    frame = styler.data
-    for column, limit in limits.items():
-        if column in frame.columns:
-            styler = styler.map(lambda v, lim=limit: css if _above(v, lim) else "", subset=[column])
-    return styler
-
-
-def _above(v: Any, limit: float) -> bool:
-    try:
-        return float(v) > limit
-    except (TypeError, ValueError):
-        return False
 
 
 def text_column(label: str, help: str | None = None, width: str | int | None = None) -> Any:
