@@ -548,12 +548,16 @@ def _use_processes(plan: list[Any], workers: int) -> bool:
     the per-column Python work and ``malloc`` serialising them). Only partitions that name their
     file travel cheaply (a few hundred bytes pickled; the accumulators coming back are bounded
     summaries, ~0.1-0.4 MB each at 1M rows); uploads (bytes in memory) and whole parts read here
-    stay on threads (shipping a buffer costs a copy). Needs ``fork`` (no re-import in the workers).
+    stay on threads (shipping a buffer costs a copy). Needs ``fork`` (no re-import in the workers),
+    and the main thread: a call from another thread (a Streamlit script runner, a web server) may
+    fork while other threads hold locks the workers would need, so it folds on threads.
     """
     from dvtools.io.partitions import CsvRange, IpcBatches, ParquetRowGroups
 
     mode = _fold_mode()
     if workers < 2 or mode == "threads" or not hasattr(os, "fork"):
+        return False
+    if threading.current_thread() is not threading.main_thread():
         return False
     for p in plan:
         if isinstance(p, ParquetRowGroups) and isinstance(p.path, str):

@@ -233,6 +233,20 @@ def test_files_fold_in_processes_uploads_on_threads(tmp_path: Path, small_partit
     _assert_exact_fields_equal(in_processes, _serial(path, monkeypatch))
 
 
+def test_a_call_from_another_thread_folds_on_threads(tmp_path: Path, small_partitions: None,
+                                                     fold_modes: list[bool]) -> None:
+    """Off the main thread (the dashboard's script runner) nothing is forked: other threads may hold locks."""
+    import threading
+
+    path = tmp_path / "data.csv"
+    pcsv.write_csv(_table(), path)
+    out: list[DatasetStatistics] = []
+    t = threading.Thread(target=lambda: out.append(compute_statistics(path, workers=2, batch_size=BATCH)))
+    t.start()
+    t.join()
+    assert fold_modes == [False] and out[0].to_json() == compute_statistics(path, workers=1, batch_size=BATCH).to_json()
+
+
 def test_fold_mode_must_be_known(tmp_path: Path, small_partitions: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from dvtools.errors import UsageError
 
