@@ -62,12 +62,14 @@ def _serial(path: Path, monkeypatch: pytest.MonkeyPatch, block_size: int | None 
 
 
 def _by_workers(path: Path, block_size: int | None = None, **kw: object) -> DatasetStatistics:
-    """Statistics by 1, 2 and 3 workers, processes (the default for files) and threads: byte-identical."""
+    """Statistics by 1, 2 and 3 workers (the default way), and 2 worker threads or processes: byte-identical."""
     runs = {w: compute_statistics(_source(path, block_size), workers=w, batch_size=BATCH, **kw) for w in (1, 2, 3)}
-    with pytest.MonkeyPatch.context() as m:
-        m.setenv("DVTOOLS_FOLD", "threads")
-        threads = compute_statistics(_source(path, block_size), workers=2, batch_size=BATCH, **kw)
-    assert runs[1].to_json() == runs[2].to_json() == runs[3].to_json() == threads.to_json()
+    forced = []
+    for mode in ("threads", "processes"):
+        with pytest.MonkeyPatch.context() as m:
+            m.setenv("DVTOOLS_FOLD", mode)
+            forced.append(compute_statistics(_source(path, block_size), workers=2, batch_size=BATCH, **kw).to_json())
+    assert runs[1].to_json() == runs[2].to_json() == runs[3].to_json() == forced[0] == forced[1]
     return runs[2]
 
 
@@ -216,19 +218,21 @@ def fold_modes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_files_fold_in_processes_uploads_on_threads(tmp_path: Path, small_partitions: None, fold_modes: list[bool],
                                                     monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
-    """A partitioned file is folded in worker processes with 2+ workers, an upload (bytes) on threads; same figures."""
+    """CSV ranges of a file are folded in worker processes with 2+ workers (Parquet: when asked), uploads on threads."""
     path = tmp_path / f"data.{fmt}"
     if fmt == "csv":
         pcsv.write_csv(_table(), path)
     else:
         pq.write_table(_table(), path, row_group_size=5_000)
-    in_processes = compute_statistics(path, workers=2, batch_size=BATCH)
+    default = compute_statistics(path, workers=2, batch_size=BATCH)
     upload = compute_statistics(path.read_bytes(), name=path.name, workers=2, batch_size=BATCH)
     one = compute_statistics(path, workers=1, batch_size=BATCH)
     monkeypatch.setenv("DVTOOLS_FOLD", "threads")
     threads = compute_statistics(path, workers=2, batch_size=BATCH)
-    assert fold_modes == [True, False, False, False]
-    assert in_processes.to_json() == one.to_json() == threads.to_json()
+    monkeypatch.setenv("DVTOOLS_FOLD", "processes")
+    in_processes = compute_statistics(path, workers=2, batch_size=BATCH)
+    assert fold_modes == [fmt == "csv", False, False, False, True]
+    assert default.to_json() == in_processes.to_json() == one.to_json() == threads.to_json()
     _assert_exact_fields_equal(in_processes, upload)
     _assert_exact_fields_equal(in_processes, _serial(path, monkeypatch))
 
