@@ -683,11 +683,22 @@ class _PartitionFold:
                 self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _stop_processes(self) -> None:
-        """Terminate the worker processes (they ignore SIGINT; the pool then fails its pending futures)."""
+        """Kill the worker processes (they ignore SIGINT) and drop their futures without waiting for them.
+
+        A killed worker's futures may never settle (the pool's manager can block on its queues), so
+        nothing waits on them: the workers are reaped here and the pool is shut down without waiting.
+        """
         if not self.processes or self.pool is None:
             return
-        for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
-            proc.terminate()
+        procs = list((getattr(self.pool, "_processes", None) or {}).values())
+        for proc in procs:
+            proc.kill()
+        for proc in procs:
+            proc.join(timeout=5)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = None
+        if hasattr(self, "inflight"):
+            self.inflight.clear()
 
     def _submit(self, partition: Any, task: Callable[[], Any]) -> None:
         if self.pool is None:
