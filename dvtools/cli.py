@@ -246,7 +246,7 @@ def _cmd_validate(a: argparse.Namespace) -> int:
         from dvtools.comparison.keyed_skew import feature_skew
         from dvtools.validation.skew import skew_anomalies
 
-        skew = feature_skew(a.baseline, a.data[0] if len(a.data) == 1 else a.data, key=a.key)
+        skew = feature_skew(a.baseline, a.data[0] if len(a.data) == 1 else a.data, key=a.key, names=names)
         from dvtools.privacy.redact import redact_skew
 
         anomalies = anomalies + skew_anomalies(redact_skew(skew, stats, baseline, policy), names=names)

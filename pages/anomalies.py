@@ -18,8 +18,4 @@ if not data.ready:
                            links=[("pages/data.py", "Load data", ":material/upload_file:")])
     st.stop()
 anomaly_panel.results()  # a fragment: thresholds, filters, accept and undo rerun it alone
-
-# Downloads (dvtools/ui/downloads.py; the data helper's block): files for this page, bytes built on click.
-from dvtools.ui import downloads  # noqa: E402
-
-downloads.anomaly_downloads()
+anomaly_panel.download_buttons()  # sidebar: files built on click from the fragment's latest anomalies

@@ -1,4 +1,4 @@
-"""Data (home): load the training and serving data, pick the analysis options, see what is wrong."""
+"""Data (home): load the training, serving and evaluation data, pick the analysis options, see what is wrong."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import streamlit as st
 
 from dvtools.errors import DvtoolsError
 from dvtools.ui import analysis, anomaly_view, cache, components, progress, state, uploads
-from dvtools.ui.format import human_bytes, md_escape
+from dvtools.ui.format import human_bytes, md_escape, plural
 from dvtools.ui.frame import require_frame
 from dvtools.ui.state import DatasetRef
 
@@ -46,7 +46,7 @@ def _on_upload(role: str, key: str) -> None:
     f = st.session_state.get(key)
     if f is None:  # the file was removed before its run came: nothing was loaded from it
         return
-    state.set_dataset(role, analysis.ref_from_upload(f.name, f.getvalue()))
+    state.stage_dataset(role, analysis.ref_from_upload(f.name, f.getvalue()))  # put back if it cannot be loaded
     uploads.forget(f)
     st.session_state[f"_upload_generation_{role}"] = st.session_state.get(f"_upload_generation_{role}", 0) + 1
 
@@ -79,40 +79,65 @@ def _set_slice(value: str) -> None:
 
 def _clear(role: str) -> None:
     state.set_dataset(role, None)
+    state.clear_load_error(role)
+
+
+def _failed_load(role: str) -> None:
+    """The role's last upload that could not be loaded: its one-line error, and which file is still loaded."""
+    failed = state.load_error(role)
+    if failed is None:
+        return
+    name, error, kept = failed
+    st.error(md_escape(error if name in error else f"{name}: {error}"), icon=":material/error:")
+    st.caption(md_escape(f"{name} was not loaded; still loaded: {kept}." if kept else f"{name} was not loaded."))
 
 
 def _dataset_status(role: str, pending: dict[str, DatasetRef]) -> Any:
-    """What is loaded for ``role``: name and size, then its figures, its error, or "computing" with a bar.
+    """What is loaded for ``role``: name and size, then its figures, or "computing" with a bar.
 
-    Returns the slot for the progress bar when the statistics are still to compute, else None.
+    A dataset that cannot be loaded is not: the slot gets back what it had (:func:`state.reject_dataset`) and
+    the error shows above it. Returns the slot for the progress bar when the statistics are still to
+    compute, else None.
     """
+    _failed_load(role)
     ref = state.get_dataset(role)
     if ref is None:
-        st.caption("Nothing loaded yet.")
+        if state.load_error(role) is None:
+            st.caption("Nothing loaded yet.")
         return None
+    computing = role in pending
+    stats, error = None, None
+    if not computing:
+        try:
+            stats = cache.statistics_for(ref)  # computed: costs nothing
+            state.keep_dataset(role)
+        except DvtoolsError as e:
+            if state.staged(role):  # an upload that failed elsewhere: not loaded, the slot gets back what it had
+                state.reject_dataset(role, str(e))
+                st.rerun()  # the frame (sidebar, badges) without it
+            error = str(e)  # e.g. a server-side path: the pages name it; Clear unloads it
     size = components.dataset_size(ref)
     name_col, clear_col = st.columns([3, 1], vertical_alignment="center")
     name_col.text(ref.name + (" (statistics file: no rows)" if not ref.has_rows else ""))
-    if size is not None:
-        name_col.caption(f"Loaded · {human_bytes(size)}")
+    if size is not None and error is None:  # never "Loaded" above an error
+        name_col.caption(f"{human_bytes(size)} · computing statistics" if computing else f"Loaded · {human_bytes(size)}")
     clear_col.button("Clear", key=f"clear_{role}", icon=":material/close:", on_click=_clear, args=(role,),
                      help="Unload this dataset (drop a file above to replace it).")
-    if role in pending:  # the bar's slot, "queued" until its turn (the page computes the datasets one by one)
+    if computing:  # the bar's slot, "queued" until its turn (the page computes the datasets one by one)
         slot = st.empty()
         slot.progress(0.0, text=md_escape(f"Computing statistics of {ref.name}: queued"))
         return slot
-    try:
-        stats = cache.statistics_for(ref)
-    except DvtoolsError as e:
-        st.error(md_escape(str(e)), icon=":material/error:")  # under the role's own uploader
+    if error is not None:
+        st.error(md_escape(error), icon=":material/error:")  # under the role's own uploader
         return None
+    assert stats is not None
     facts = components.dataset_facts(stats)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Rows", facts["rows"])
-    c2.metric("Columns", facts["columns"])
+    c1.metric("Rows", facts["rows"], help=f"{stats.num_examples:,} rows")
+    c2.metric("Columns", facts["columns"], help=f"{stats.num_features:,} columns")
     c3.metric("Malformed rows", facts["malformed rows skipped"],
-              help="Rows skipped because they could not be parsed (e.g. the wrong number of fields); "
-                   "the warnings below say where.")
+              help=f"{stats.num_malformed_rows:,} rows skipped because they could not be parsed (e.g. the wrong "
+                   "number of fields); the warnings below say where.")
     components.show_messages(stats.warnings, "warning")
     return None
 
@@ -182,18 +207,29 @@ def _options(data: analysis.Loaded) -> None:
 
 def _summary(data: analysis.Loaded) -> None:
     st.subheader("What is wrong")
+    pairs = sorted(data.pairs, key=lambda p: p.role != "current")  # serving first, as every page's default
+    for pair in pairs:
+        _pair_summary(data, pair)
+    for path, label, icon in LINKS:
+        components.page_link(path, label, icon)
+
+
+def _pair_summary(data: analysis.Loaded, pair: analysis.Pair) -> None:
+    """Errors, warnings, drifted features and the top anomalies of one pair (serving or evaluation vs training)."""
+    st.markdown(f"**{md_escape(pair.label)}**")
     try:
-        found = analysis.anomalies(data)
+        found = analysis.anomalies(data, pair)
         problem = None
     except Exception as e:  # noqa: BLE001 - the summary must not take the home page down
         found, problem = [], f"validation failed: {type(e).__name__}: {e}"
     counts = components.severity_counts(found)
-    comparison, why = components.try_comparison(data.reference, data.current, **analysis.comparison_options(data))
+    comparison, why = components.try_comparison(pair.reference.ref, pair.current.ref,
+                                                **analysis.comparison_options(data, pair))
     c1, c2, c3 = st.columns(3)
     c1.metric("Errors", f"{counts['ERROR']:,}")
     c2.metric("Warnings", f"{counts['WARNING']:,}")
     if comparison is not None and comparison.nothing_compared:
-        c3.metric("Drifted features", "nothing compared", help=comparison.nothing_compared_reason())
+        c3.metric("Drifted features", "nothing compared", help=md_escape(comparison.nothing_compared_reason()))
     elif comparison is not None:
         c3.metric("Drifted features", f"{len(comparison.drifted):,} of {len(comparison.features):,}",
                   help="The drift/skew engine's verdicts, as on the Anomalies and Skew & drift pages"
@@ -206,22 +242,21 @@ def _summary(data: analysis.Loaded) -> None:
     if found:
         rank = {"ERROR": 0, "WARNING": 1}
         top = sorted(found, key=lambda a: rank.get(str(a.severity), 2))[:5]
-        st.caption(f"Top {len(top)} of {len(found):,} anomalies")
+        st.caption(f"Top {len(top)} of {plural(len(found), 'anomaly')}")
         st.text("\n".join(f"{a.severity} · {a.feature or '(dataset)'}: {a.description}" for a in top))
     elif not problem:
-        st.success("No anomalies against the schema in use.", icon=":material/check_circle:")
-    for path, label, icon in LINKS:
-        components.page_link(path, label, icon)
+        st.success(md_escape(f"No anomalies: {pair.current.label} matches the schema in use and the training data."),
+                   icon=":material/check_circle:")
 
 
 # --------------------------------------------------------------------------- page
 
 st.title("dvtools")
 st.caption("Validate machine-learning data: statistics, schema, anomalies, training/serving skew and drift, "
-           "for training and serving data side by side.")
+           "for training, evaluation and serving data side by side.")
 
 pending = dict(progress.pending_datasets())  # statistics still to compute: shown "computing", computed below
-nothing = state.get_dataset("reference") is None and state.get_dataset("current") is None
+nothing = all(state.get_dataset(r) is None for r in state.ROLES)
 
 st.button("Open the demo", key="load_demo", type="primary" if nothing else "secondary",
           icon=":material/directions_run:", on_click=_open_demo,
@@ -236,7 +271,8 @@ with right:
 limit = st.get_option("server.maxUploadSize")
 st.caption(f"Uploads up to {limit:,} MB. Larger files: start the app with "
            "`streamlit run app.py -- --reference PATH --current PATH`.")
-with st.expander("Evaluation data (optional)", expanded="evaluation" in pending):
+with st.expander("Evaluation data (optional)", expanded="evaluation" in pending
+                 or state.get_dataset("evaluation") is not None or state.load_error("evaluation") is not None):
     slots["evaluation"] = _uploader("evaluation", pending)
 
 if pending:  # compute each with its bar in its own panel; the frame then reruns with everything in place
@@ -244,20 +280,27 @@ if pending:  # compute each with its bar in its own panel; the frame then reruns
     for role, ref in pending.items():
         try:
             cache.statistics_for(ref, container=slots.get(role), label=f"Computing statistics of {ref.name}")
-        except DvtoolsError:  # stored: the panel shows it on the rerun
-            pass
+            state.keep_dataset(role)
+        except DvtoolsError as e:  # an upload is not loaded: the slot gets back what it had, the panel says why
+            if state.staged(role):
+                state.reject_dataset(role, str(e))
 elif nothing:
     components.empty_state(
-        "Load a training (reference) file and a serving (current) file to compare them, or only one to "
-        "profile it; or open the demo to see every kind of problem dvtools finds."
+        "Load the training data and the serving data to compare them (evaluation data too, below), or one "
+        "file to profile it; or open the demo to see every kind of problem dvtools finds."
     )
 else:
     data = analysis.loaded()
     _options(data)
     if data.ready:
         _summary(data)
-    elif data.reference_stats is not None or data.current_stats is not None:
-        st.info("Fix the dataset that could not be loaded (see the error above) to validate serving against "
-                "training." if data.errors else "Load the other dataset to validate the serving data against "
-                "training.", icon=":material/arrow_forward:")
+    elif data.with_stats():
+        if data.errors:
+            what = "Fix the dataset that could not be loaded (see the error above) to compare it with the training data."
+        elif data.reference_stats is not None:
+            what = "Load the serving data (or evaluation data) to compare it with the training data."
+        else:
+            other = next(d.name.lower() for d in data.with_stats())
+            what = f"Load the training data to compare the {other} data with it."
+        st.info(what, icon=":material/arrow_forward:")
         components.page_link(*LINKS[0])

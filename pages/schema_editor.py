@@ -37,7 +37,7 @@ ROW_HEIGHT = 35  # st.data_editor's row height in pixels: grids are as tall as t
 BOUND_HELP = ("A number; for a date or timestamp feature a date (2024-06-01) or a date and time "
               "(2024-06-01 12:30:00, UTC).")
 ORIGIN_TEXT = {
-    "inferred": "inferred from the training (reference) data",
+    "inferred": "inferred from the training data",
     "edited": "edited here or by accepting anomalies",
     "uploaded": "uploaded",
 }
@@ -213,12 +213,14 @@ def _dataset_constraints(schema: Schema) -> None:
     c1, c2, c3 = st.columns(3)
     n = c1.number_input("Min examples", min_value=0, step=1, value=dc.min_examples_count, key=f"schema_min_examples_{v}",
                         placeholder="no minimum", help="DATASET_LOW_NUM_EXAMPLES below this many rows.")
-    lo = c2.number_input("Min ratio to reference rows", min_value=0.0, step=0.05, value=comp.min_fraction_threshold,
+    lo = c2.number_input("Min ratio to training rows", min_value=0.0, step=0.05, value=comp.min_fraction_threshold,
                          key=f"schema_min_ratio_{v}", placeholder="no minimum", format="%.3f",
-                         help="COMPARATOR_LOW_NUM_EXAMPLES when current rows / reference rows is below this.")
-    hi = c3.number_input("Max ratio to reference rows", min_value=0.0, step=0.05, value=comp.max_fraction_threshold,
+                         help="COMPARATOR_LOW_NUM_EXAMPLES when evaluation (or serving) rows / training rows is "
+                              "below this.")
+    hi = c3.number_input("Max ratio to training rows", min_value=0.0, step=0.05, value=comp.max_fraction_threshold,
                          key=f"schema_max_ratio_{v}", placeholder="no maximum", format="%.3f",
-                         help="COMPARATOR_HIGH_NUM_EXAMPLES when current rows / reference rows is above this.")
+                         help="COMPARATOR_HIGH_NUM_EXAMPLES when evaluation (or serving) rows / training rows is "
+                              "above this.")
     new, errors = with_dataset_constraints(schema, min_examples_count=n, min_examples_ratio=lo,
                                            max_examples_ratio=hi)
     components.show_messages(errors, "error")
@@ -262,7 +264,7 @@ def main() -> None:
     components.show_messages(data.error_messages(), "error")
     schema = analysis.schema_in_use(data)
     if schema is None:
-        components.empty_state("Load a training (reference) dataset on the Data page to infer a schema, "
+        components.empty_state("Load the training data on the Data page to infer a schema, "
                                "or upload a schema file below.",
                                links=[("pages/data.py", "Load data", ":material/upload_file:")])
         _toolbar(None, data)

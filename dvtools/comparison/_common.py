@@ -1,4 +1,4 @@
-"""Helpers shared by the comparison modules: JSON-safe values, number formatting, data streams."""
+"""Helpers shared by the comparison modules: JSON-safe values, number formatting, data streams, dataset names."""
 
 from __future__ import annotations
 
@@ -9,6 +9,24 @@ import numpy as np
 import pyarrow as pa
 
 from dvtools.jsonsafe import jsonable  # noqa: F401 - re-exported for the comparison modules
+
+
+def dataset_names(comparator: str, names: tuple[str, str] | None = None) -> tuple[str, str]:
+    """The (reference, current) names a user reads: ``names`` when given, else the comparator's roles.
+
+    The one way every text of the library names the two datasets (anomaly descriptions, the
+    engine's notes and skip reasons, feature-skew and concept-shift warnings, reports): by role,
+    :data:`dvtools.defaults.DATASET_NAMES` (``training``/``serving`` for ``skew``,
+    ``training``/``evaluation`` for ``drift``), never "reference"/"current" (parameter names only).
+    """
+    from dvtools.defaults import DATASET_NAMES
+    from dvtools.errors import UsageError
+
+    if names is None:
+        return DATASET_NAMES.get(comparator, DATASET_NAMES["drift"])
+    if len(names) != 2 or not all(isinstance(n, str) and n.strip() for n in names):
+        raise UsageError(f"names must be two non-empty strings (reference, current), got {names!r}")
+    return (names[0].strip(), names[1].strip())
 
 
 def fmt(x: Any, digits: int = 4) -> str:

@@ -111,7 +111,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dvtools.comparison._common import jsonable
+from dvtools.comparison._common import dataset_names, jsonable
 from dvtools.comparison.distances import (
     benjamini_hochberg,
     bonferroni,
@@ -125,7 +125,7 @@ from dvtools.comparison.distances import (
     wasserstein_from_quantiles,
 )
 from dvtools.comparison.distributions import aligned_categories, shared_bins, sketch_values
-from dvtools.defaults import DEFAULT_POLICY, POLICY_NAMES
+from dvtools.defaults import DATASET_NAMES, DEFAULT_POLICY, POLICY_NAMES
 from dvtools.errors import UsageError
 from dvtools.schema.inference import infer_role, is_categorical_int
 from dvtools.schema.model import FeatureRole, FeatureType, Schema
@@ -306,8 +306,8 @@ POLICIES: dict[str, Policy] = {
     ),
     "auto": Policy(
         "auto",
-        "reference <= 1000 rows: KS p < 0.05 (numeric), chi-square p < 0.05 (categorical); larger: "
-        "Jensen-Shannon distance >= 0.1 on categories and on the reference's quantile bins, counted only "
+        "training data <= 1000 rows: KS p < 0.05 (numeric), chi-square p < 0.05 (categorical); larger: "
+        "Jensen-Shannon distance >= 0.1 on categories and on the training data's quantile bins, counted only "
         "when a chi-square test on the same counts is significant (p < 0.05)",
         categorical=ComparatorSpec(JS_DISTANCE, 0.1),
         numeric=ComparatorSpec(JS_DISTANCE, 0.1),
@@ -519,6 +519,9 @@ class Comparison:
     """Features present on both sides but not compared, with the reason (``"identifier"``,
     ``"timestamp"``, ``"key column"``, ``"deprecated"``, ``"not in environment X"``, no values...)."""
     comparator: str = "drift"
+    names: tuple[str, str] = DATASET_NAMES["drift"]
+    """What the notes and reasons call the two datasets (:func:`~dvtools.comparison._common.dataset_names`:
+    by role, e.g. ``("training", "serving")``); reports and messages name them so too."""
 
     @property
     def not_compared_by_role(self) -> dict[str, str]:
@@ -534,15 +537,13 @@ class Comparison:
     def nothing_compared_reason(self, names: tuple[str, str] | None = None) -> str:
         """One line saying why nothing was compared (for the CLI's error and the dashboard).
 
-        ``names``: the two datasets' roles (default by comparator, :data:`dvtools.defaults.DATASET_NAMES`).
+        ``names``: the two datasets' roles (default: :attr:`names`, the comparison's).
         """
-        from dvtools.defaults import DATASET_NAMES
-
         if self.not_compared:
             skipped = ", ".join(f"{n} ({r})" for n, r in list(self.not_compared.items())[:5])
             return ("nothing compared: no feature of both datasets could be compared"
                     + (f" ({skipped})" if skipped else ""))
-        ref_name, cur_name = names or DATASET_NAMES.get(self.comparator, DATASET_NAMES["drift"])
+        ref_name, cur_name = names or self.names
         ref = ", ".join(self.only_in_reference[:5]) or "none"
         cur = ", ".join(self.only_in_current[:5]) or "none"
         return (f"nothing compared: the datasets have no column in common ({ref_name}: {ref}; "
@@ -748,8 +749,12 @@ _MAX_VALUE = {
 }
 
 
-def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: float) -> FeatureComparison:
-    """One or both sides have no values: nothing to measure; one-sided is the worst drift (see :func:`_judge`)."""
+def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: float,
+                names: tuple[str, str]) -> FeatureComparison:
+    """One or both sides have no values: nothing to measure; one-sided is the worst drift (see :func:`_judge`).
+
+    ``names``: the two datasets' roles, for the note.
+    """
     one_sided = (n_ref == 0) != (n_cur == 0)
     for m in sorted(wanted):
         if m == PSI:
@@ -759,7 +764,8 @@ def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: fl
         if m in TEST_METHODS:
             fc.p_values[m] = math.nan if one_sided else 1.0
     side = "reference" if n_ref == 0 else "current"
-    fc.notes.append(f"no values in {side} data" if one_sided else "no values on either side")
+    fc.notes.append(f"no values in the {names[0] if n_ref == 0 else names[1]} data" if one_sided
+                    else "no values on either side")
     fc.evidence["empty"] = "one side" if one_sided else "both sides"
     if one_sided:
         fc.evidence["empty_side"] = side  # for descriptions that name the side by its role
@@ -768,11 +774,12 @@ def _fill_empty(fc: FeatureComparison, wanted: set[str], n_ref: float, n_cur: fl
 
 def _measure_feature(name: str, ref_outer: FeatureStatistics, cur_outer: FeatureStatistics, *,
                      hint: bool | None, binning: str, methods: set[str] | None,
-                     deciding: Any = None) -> FeatureComparison | str:
+                     deciding: Any = None, names: tuple[str, str] = DATASET_NAMES["drift"]) -> FeatureComparison | str:
     """Everything about one feature that does not depend on thresholds: kind, distances, findings.
 
     ``methods``: the methods to compute (None: all that apply); ``deciding(kind)``: the method that
-    will decide (always computed). The verdict is :func:`_judge`'s.
+    will decide (always computed); ``names``: the datasets' roles, for notes and bin labels. The
+    verdict is :func:`_judge`'s.
     """
     ref, cur = ref_outer.value_view, cur_outer.value_view
     ref_null, cur_null = ref.logical_type == LogicalType.NULL, cur.logical_type == LogicalType.NULL
@@ -795,10 +802,10 @@ def _measure_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     )
     if ref_null or cur_null:
         fc.num_present_reference, fc.num_present_current = ref.num_present, cur.num_present
-        return _fill_empty(fc, wanted, float(ref.num_present), float(cur.num_present))
+        return _fill_empty(fc, wanted, float(ref.num_present), float(cur.num_present), names)
     if ref_outer.logical_type != cur_outer.logical_type:
-        fc.notes.append(f"type changed: {ref_outer.logical_type.value} in reference, "
-                        f"{cur_outer.logical_type.value} in current")
+        fc.notes.append(f"type changed: {ref_outer.logical_type.value} in the {names[0]} data, "
+                        f"{cur_outer.logical_type.value} in the {names[1]} data")
     high_card = 0
     top_r = top_c = np.zeros(0)
     if kind == "categorical":
@@ -829,7 +836,7 @@ def _measure_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     if rn is not None and cn is not None:
         fc.approximate = fc.approximate or not (rn.sketch.is_exact and cn.sketch.is_exact)
         if rn.num_finite and cn.num_finite:
-            bins = shared_bins(ref, cur, binning=binning)
+            bins = shared_bins(ref, cur, binning=binning, names=names)
             if kind == "numeric":
                 fc.evidence.update(bins=bins.labels, edges=[float(e) for e in bins.edges],
                                    reference_counts=bins.reference.tolist(), current_counts=bins.current.tolist())
@@ -847,7 +854,7 @@ def _measure_feature(name: str, ref_outer: FeatureStatistics, cur_outer: Feature
     fc.num_present_reference, fc.num_present_current = int(n_ref), int(n_cur)
 
     if n_ref == 0 or n_cur == 0:
-        return _fill_empty(fc, wanted, n_ref, n_cur)
+        return _fill_empty(fc, wanted, n_ref, n_cur, names)
 
     if kind == "categorical":
         fc.distances.update(_vector_distances(r, c, wanted, categorical=True))
@@ -975,6 +982,7 @@ def compare_statistics(
     numeric_method: str | None = None,
     overrides: Mapping[str, FeatureOverride] | None = None,
     roles: Mapping[str, str] | None = None,
+    names: tuple[str, str] | None = None,
 ) -> Comparison:
     """Compare every feature present in both datasets' statistics; see the module docstring.
 
@@ -998,7 +1006,8 @@ def compare_statistics(
     ``correction``: ``None``, ``"bonferroni"`` or ``"fdr"`` (Benjamini-Hochberg) across the features
     decided by a test. ``categorical``: feature names to compare as categorical, or a name -> bool
     mapping that can also force numeric (the schema's flags win). ``exclude``: features not to
-    compare (e.g. join keys: reason ``"key column"``).
+    compare (e.g. join keys: reason ``"key column"``). ``names``: what the notes and reasons call
+    the two datasets (default by comparator: :func:`~dvtools.comparison._common.dataset_names`).
     Raises :class:`~dvtools.errors.UsageError` for unknown options.
     """
     if policy not in POLICIES:
@@ -1032,7 +1041,8 @@ def compare_statistics(
     measured = measure_statistics(reference, current, binning=POLICIES[policy].binning, methods=wanted,
                                   categorical=categorical, exclude=exclude, schema=schema, environment=environment,
                                   compare={n: o.compare for n, o in layers.overrides.items() if o.compare is not None},
-                                  roles=roles, deciding=deciding if wanted is not None else None)
+                                  roles=roles, deciding=deciding if wanted is not None else None,
+                                  names=dataset_names(comparator, names))
     return judge_comparison(measured, layers, correction=correction, drift_share_threshold=drift_share_threshold)
 
 
@@ -1049,14 +1059,17 @@ def measure_statistics(
     compare: Mapping[str, bool] | None = None,
     roles: Mapping[str, str] | None = None,
     deciding: Any = None,
+    names: tuple[str, str] | None = None,
 ) -> Comparison:
     """The threshold-independent half of :func:`compare_statistics`: which features, their kinds and distances.
 
     The result has no verdicts yet (:func:`judge_comparison` gives them), so a dashboard caches it
     and a threshold change costs a judgement only. Arguments as in :func:`compare_statistics`
     (``compare``: name -> the per-feature "compare anyway" setting; ``deciding(name)(kind)``: the
-    method that will decide, computed even when ``methods`` leaves it out).
+    method that will decide, computed even when ``methods`` leaves it out; ``names``: the datasets'
+    roles in notes and bin labels, default ``("training", "evaluation")``; judge with the same comparator).
     """
+    names = dataset_names("drift", names)
     wanted = None if methods is None else set(methods)
     skips = Layers(schema=schema, overrides={n: FeatureOverride(compare=v) for n, v in (compare or {}).items()})
     excluded = set(exclude)
@@ -1072,7 +1085,8 @@ def measure_statistics(
             not_compared[name] = reason
             continue
         out = _measure_feature(name, ref_f, current.features[name], hint=_hint(name, categorical, schema),
-                               binning=binning, methods=wanted, deciding=deciding(name) if deciding else None)
+                               binning=binning, methods=wanted, deciding=deciding(name) if deciding else None,
+                               names=names)
         if isinstance(out, str):
             not_compared[name] = out
         else:
@@ -1085,6 +1099,7 @@ def measure_statistics(
         only_in_reference=[n for n in reference.features if n not in current.features and n not in excluded],
         only_in_current=[n for n in current.features if n not in reference.features and n not in excluded],
         not_compared=not_compared,
+        names=names,
     )
 
 

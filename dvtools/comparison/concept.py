@@ -55,7 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import stats
 
-from dvtools.comparison._common import jsonable, open_stream
+from dvtools.comparison._common import dataset_names, jsonable, open_stream
 from dvtools.comparison.distances import chi_square, jensen_shannon_divergence, l_infinity
 from dvtools.errors import UsageError
 from dvtools.statistics.model import (
@@ -366,7 +366,8 @@ def _parse_numbers(arr: pa.Array) -> tuple[pa.Array, int, str]:
     return pc.if_else(ok, arr, pa.scalar(None, arr.type)).cast(pa.float64()), bad, example
 
 
-def _accumulate(side: _Side, batch: pa.RecordBatch, label: str, warnings: list[str]) -> None:
+def _accumulate(side: _Side, batch: pa.RecordBatch, label: str, warnings: list[str], basis: str) -> None:
+    """Fold one batch into ``side``; ``basis``: what the warnings call the dataset that fixed the buckets."""
     side.rows += batch.num_rows
     col = batch.column(label)
     valid, y = side.label.encode(col)
@@ -393,7 +394,7 @@ def _accumulate(side: _Side, batch: pa.RecordBatch, label: str, warnings: list[s
                 idx = b.index(column)[valid]
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
                 why = " ".join(str(e).split())
-                msg = f"{b.name}: values cannot be bucketed like the reference's ({why}); counted as missing"
+                msg = f"{b.name}: values cannot be bucketed like the {basis} data's ({why}); counted as missing"
                 if msg not in warnings:
                     warnings.append(msg)
                 idx = np.full(int(valid.sum()), b.size - 1, dtype=np.int64)
@@ -406,13 +407,13 @@ def _accumulate(side: _Side, batch: pa.RecordBatch, label: str, warnings: list[s
 
 
 def _fold(source: Any, buckets: list[_Buckets], label: _Label, label_name: str,
-          warnings: list[str], which: str) -> _Side:
+          warnings: list[str], which: str, basis: str) -> _Side:
     stream = open_stream(source)
     if label_name not in stream.schema.names:
         raise UsageError(f"label column {label_name!r} is not in the {which} data")
 
     def step(acc: _Side, batch: pa.RecordBatch) -> None:
-        _accumulate(acc, batch, label_name, warnings)
+        _accumulate(acc, batch, label_name, warnings, basis)
 
     return stream.fold(lambda _schema: _Side(buckets, label), step)
 
@@ -509,6 +510,7 @@ def concept_shift(
     concept_threshold: float | None = None,
     alpha: float = 0.01,
     reference_statistics: DatasetStatistics | None = None,
+    names: tuple[str, str] | None = None,
 ) -> ConceptShiftResult:
     """Tell covariate shift (P(x) changes) from concept shift (P(y | x) changes), per feature.
 
@@ -518,8 +520,11 @@ def concept_shift(
     rows needed on each side for a bucket's conditional shift to be computed.
     ``concept_threshold``: default 0.1 (categorical label) or 0.2 (numeric label).
     ``reference_statistics``: statistics of ``reference_data`` if already computed (saves a pass).
+    ``names``: what the skip reasons, warnings and errors call the two datasets (default
+    ``("training", "evaluation")``: :func:`~dvtools.comparison._common.dataset_names`).
     See the module docstring for the method and verdict rules.
     """
+    names = dataset_names("drift", names)
     if num_buckets < 2:
         raise UsageError(f"num_buckets must be at least 2, got {num_buckets}")
     if min_bucket_count < 2:
@@ -532,29 +537,29 @@ def concept_shift(
         reference_statistics = compute_statistics(reference_data)
     ref_stats = reference_statistics
     if label not in ref_stats.features:
-        raise UsageError(f"label column {label!r} is not in the reference data")
+        raise UsageError(f"label column {label!r} is not in the {names[0]} data")
     lab = _Label(ref_stats.features[label])
     if concept_threshold is None:
         concept_threshold = 0.1 if lab.kind == "categorical" else 0.2
     cur_names = set(open_stream(current_data).schema.names)
     skipped: dict[str, str] = {}
-    names = [n for n in ref_stats.features if n != label] if features is None else [
+    wanted = [n for n in ref_stats.features if n != label] if features is None else [
         n for n in features if n != label]
     buckets: list[_Buckets] = []
-    for n in names:
+    for n in wanted:
         f = ref_stats.features.get(n)
         if f is None:
-            skipped[n] = "not in the reference data"
+            skipped[n] = f"not in the {names[0]} data"
         elif n not in cur_names:
-            skipped[n] = "not in the current data"
+            skipped[n] = f"not in the {names[1]} data"
         elif not (_is_categorical(f) or (f.logical_type.is_numeric and f.numeric is not None)):
             skipped[n] = f"{f.logical_type.value} features are not bucketed"
         else:
             buckets.append(_Buckets(f, num_buckets))
     warnings: list[str] = []
-    ref = _fold(reference_data, buckets, lab, label, warnings, "reference")
-    cur = _fold(current_data, buckets, lab, label, warnings, "current")
-    for which, side in (("reference", ref), ("current", cur)):
+    ref = _fold(reference_data, buckets, lab, label, warnings, names[0], names[0])
+    cur = _fold(current_data, buckets, lab, label, warnings, names[1], names[0])
+    for which, side in zip(names, (ref, cur), strict=True):
         for name, (count, first) in side.unparsed.items():
             shown = first if len(first) <= 40 else first[:39] + "…"
             warnings.append(f"{name}: {count:,} {which} value{'s' if count != 1 else ''} not a number "

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from dvtools.comparison._common import dataset_names
 from dvtools.comparison.distances import histogram_from_cdf
 from dvtools.statistics.model import FeatureStatistics, LogicalType
 
@@ -190,7 +191,7 @@ QUANTILE_BINS = 20
 
 def shared_bins(
     reference: FeatureStatistics, current: FeatureStatistics, *, binning: str = "quantile",
-    num_bins: int | None = None,
+    num_bins: int | None = None, names: tuple[str, str] | None = None,
 ) -> SharedBins:
     """Counts of both sides of a numeric feature on common bins; see the module docstring.
 
@@ -201,7 +202,9 @@ def shared_bins(
     :data:`DEFAULT_BINS`) binning; ignored by ``tfdv``, which uses the histograms as they are.
     A side imported from TFDV (no sketch, :attr:`~dvtools.statistics.sketches.QuantileSketch.from_histogram`)
     cannot be put on quantile bins: ``quantile`` then falls back to ``tfdv``, and the result's
-    ``binning`` says so. Raises ``ValueError`` when a side is not numeric or the binning is unknown.
+    ``binning`` says so. ``names``: the datasets' roles in the labels of ``tfdv``'s one-sided
+    buckets (default ``("training", "evaluation")``, :func:`~dvtools.comparison._common.dataset_names`).
+    Raises ``ValueError`` when a side is not numeric or the binning is unknown.
     """
     rn, cn = _numeric(reference), _numeric(current)
     if rn is None or cn is None:
@@ -209,7 +212,7 @@ def shared_bins(
     if binning == "tfdv" or (binning == "quantile" and (rn.sketch.from_histogram or cn.sketch.from_histogram)):
         # Statistics imported from TFDV have no sketch to bin on the reference's quantiles:
         # TFDV's own binning is what they support (``binning`` of the result says so).
-        return _tfdv_bins(rn, cn)
+        return _tfdv_bins(rn, cn, dataset_names("drift", names))
     if binning not in BINNINGS:
         raise ValueError(f"unknown binning {binning!r}: use one of {', '.join(BINNINGS)}")
     basis = rn if rn.num_finite else cn
@@ -298,6 +301,7 @@ Bucket = tuple[float, float, float]
 
 
 def tfdv_align(buckets_1: list[Bucket], num_nan_1: float, buckets_2: list[Bucket], num_nan_2: float,
+               names: tuple[str, str] | None = None,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Put two histograms on common buckets exactly as TFDV's Jensen-Shannon comparator does.
 
@@ -319,10 +323,13 @@ def tfdv_align(buckets_1: list[Bucket], num_nan_1: float, buckets_2: list[Bucket
        equal; this is reproduced as is.
 
     Returns ``(boundaries, counts_1, counts_2, extra_labels)``: the interval buckets on
-    ``boundaries`` come first, then one count per label in ``extra_labels``. The Jensen-Shannon
+    ``boundaries`` come first, then one count per label in ``extra_labels`` (a one-sided bucket
+    names its side by ``names``, :func:`~dvtools.comparison._common.dataset_names`: ``"NaN (serving)"``).
+    The Jensen-Shannon
     divergence of the two count vectors (:func:`~dvtools.comparison.distances.jensen_shannon_divergence`,
     base 2, capped at 1) is then TFDV's number.
     """
+    names = dataset_names("drift", names)
     parts = [_strip(buckets_1), _strip(buckets_2)]
     (b1, p1, inf1), (b2, p2, inf2) = parts
     bounds_1 = {x for lo, hi, _ in b1 for x in (lo, hi)}
@@ -343,15 +350,15 @@ def tfdv_align(buckets_1: list[Bucket], num_nan_1: float, buckets_2: list[Bucket
     if inf1:
         x1.append(inf1)
         x2.append(0.0)
-        labels.append("infinite (reference)")
+        labels.append(f"infinite ({names[0]})")
     if inf2:
         x1.append(0.0)
         x2.append(inf2)
-        labels.append("infinite (current)")
+        labels.append(f"infinite ({names[1]})")
     if nan_1 > 0 or nan_2 > 0:
         x1 += [0.0, nan_1]
         x2 += [nan_2, 0.0]
-        labels += ["NaN (current)", "NaN (reference)"]
+        labels += [f"NaN ({names[1]})", f"NaN ({names[0]})"]
     return boundaries, np.array(x1, dtype=np.float64), np.array(x2, dtype=np.float64), labels
 
 
@@ -396,10 +403,10 @@ def tfdv_buckets(n) -> tuple[list[Bucket], float]:  # noqa: ANN001 - a NumericSt
     return out, float(n.num_nan)
 
 
-def _tfdv_bins(rn, cn) -> SharedBins:  # noqa: ANN001 - NumericStatistics
+def _tfdv_bins(rn, cn, names: tuple[str, str]) -> SharedBins:  # noqa: ANN001 - NumericStatistics
     b1, nan1 = tfdv_buckets(rn)
     b2, nan2 = tfdv_buckets(cn)
-    edges, c1, c2, labels = tfdv_align(b1, nan1, b2, nan2)
+    edges, c1, c2, labels = tfdv_align(b1, nan1, b2, nan2, names)
     k = max(len(edges) - 1, 0)
     # No values fall outside the union of both ranges: underflow and overflow stay empty.
     r = np.concatenate([[0.0], c1[:k], [0.0], c1[k:]])

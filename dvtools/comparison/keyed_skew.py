@@ -39,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dvtools.comparison._common import jsonable, open_stream
+from dvtools.comparison._common import dataset_names, jsonable, open_stream
 from dvtools.errors import UsageError
 from dvtools.io.spill import SpillDirectory
 from dvtools.statistics.sketches import hash_array
@@ -384,8 +384,10 @@ class _Comparer:
     """Accumulates per-feature mismatch counts and samples over partition pairs."""
 
     def __init__(self, key: list[str], features: list[str], modes: dict[str, tuple[str, pa.DataType | None]],
-                 tol: float, max_samples: int, result: FeatureSkewResult, prefix: str = _PREFIX) -> None:
+                 tol: float, max_samples: int, result: FeatureSkewResult, prefix: str = _PREFIX,
+                 names: tuple[str, str] = ("training", "serving")) -> None:
         self.prefix = prefix
+        self.names = names
         self.key = key
         self.features = features
         self.modes = modes
@@ -402,9 +404,9 @@ class _Comparer:
         cur, d_cur, dup_cur = _dedupe(cur, self.key, row)
         res.duplicate_keys_reference += d_ref
         res.duplicate_keys_current += d_cur
-        for side, dups in (("reference", dup_ref), ("current", dup_cur)):
+        for side, dups in zip(self.names, (dup_ref, dup_cur), strict=True):
             if dups and len(res.warnings) < 20:
-                res.warnings.append(f"duplicate keys in {side} data (first row kept), e.g. {dups[0]}")
+                res.warnings.append(f"duplicate keys in the {side} data (first row kept), e.g. {dups[0]}")
         if ref.num_rows == 0 and cur.num_rows == 0:
             return
         r_names = {f: f"{p}r{i}" for i, f in enumerate(self.features)}
@@ -487,6 +489,7 @@ def feature_skew(
     max_samples: int = 20,
     partitions: int | None = None,
     max_partition_rows: int = ROWS_PER_PARTITION,
+    names: tuple[str, str] | None = None,
 ) -> FeatureSkewResult:
     """Join ``reference`` and ``current`` on ``key`` and count differing values per feature.
 
@@ -495,8 +498,11 @@ def feature_skew(
     ``float_tolerance``: relative and absolute tolerance for floating-point values.
     ``partitions``: force that many hash partitions (``> 1`` spills to temporary Parquet files;
     ``1`` keeps everything in memory); default: chosen from the input size, see the module
-    docstring. Raises :class:`~dvtools.errors.UsageError` for unknown key or feature columns.
+    docstring. ``names``: what the warnings, skip reasons and errors call the two datasets (default
+    ``("training", "serving")``: :func:`~dvtools.comparison._common.dataset_names`). Raises
+    :class:`~dvtools.errors.UsageError` for unknown key or feature columns.
     """
+    names = dataset_names("skew", names)
     keys = [key] if isinstance(key, str) else list(key)
     if not keys:
         raise UsageError("feature skew needs at least one key column")
@@ -510,7 +516,7 @@ def feature_skew(
         raise UsageError(f"max_partition_rows must be positive, got {max_partition_rows}")
     streams = {"ref": open_stream(reference), "cur": open_stream(current)}
     schemas = {side: s.resolve_schema() for side, s in streams.items()}
-    for side, label in (("ref", "reference"), ("cur", "current")):
+    for side, label in zip(("ref", "cur"), names, strict=True):
         missing = [k for k in keys if k not in schemas[side].names]
         if missing:
             raise UsageError(f"key column {missing[0]!r} is not in the {label} data "
@@ -527,7 +533,7 @@ def feature_skew(
             if f in keys:
                 continue
             if f not in schemas["ref"].names or f not in schemas["cur"].names:
-                side = "reference" if f not in schemas["ref"].names else "current"
+                side = names[0] if f not in schemas["ref"].names else names[1]
                 result.skipped_features[f] = f"not in the {side} data"
             else:
                 wanted.append(f)
@@ -542,9 +548,12 @@ def feature_skew(
     result.features = [FeatureSkew(f, comparison=modes[f][0]) for f in compared]
     prefix = _internal_prefix([*schemas["ref"].names, *schemas["cur"].names])
     row = f"{prefix}row"
+    def joinable(field: pa.Field) -> pa.Field:  # Arrow cannot join a column typed null (all missing, e.g. in a CSV)
+        return field.with_type(modes[field.name][1] or pa.string()) if pa.types.is_null(field.type) else field
+
     projected = {
         side: pa.schema([pa.field(k, key_types[k]) for k in keys]
-                        + [schemas[side].field(f) for f in compared] + [pa.field(row, pa.int64())])
+                        + [joinable(schemas[side].field(f)) for f in compared] + [pa.field(row, pa.int64())])
         for side in streams
     }
 
@@ -574,7 +583,8 @@ def feature_skew(
                     t = t.filter(valid)
                     null_keys += before - t.num_rows
                 t = pa.Table.from_arrays([_cast(t[k], key_types[k]) for k in keys]
-                                         + [t[c] for c in compared] + [t[row]], schema=projected[side])
+                                         + [_cast(t[c], projected[side].field(c).type) if pa.types.is_null(t[c].type)
+                                            else t[c] for c in compared] + [t[row]], schema=projected[side])
                 store.add(side, t)
                 if (partitions is None and not store.spilled
                         and max(store.rows.values()) > max_partition_rows):
@@ -588,15 +598,17 @@ def feature_skew(
                 result.num_current, result.null_keys_current = rows, null_keys
         result.num_partitions = store.n
         result.spilled = store.spilled
-        comparer = _Comparer(keys, compared, modes, float_tolerance, max_samples, result, prefix)
+        comparer = _Comparer(keys, compared, modes, float_tolerance, max_samples, result, prefix, names)
         for ref_t, cur_t in store.pairs():
             comparer.add_pair(ref_t, cur_t)
         store.close()
-    for side in ("reference", "current"):
+    for side, name in zip(("reference", "current"), names, strict=True):
         n_dup = getattr(result, f"duplicate_keys_{side}")
         if n_dup:
-            result.warnings.append(f"{n_dup:,} {side} rows repeat an earlier key and were ignored")
+            result.warnings.append(f"{n_dup:,} {name} {'row repeats' if n_dup == 1 else 'rows repeat'} an earlier key "
+                                   f"and {'was' if n_dup == 1 else 'were'} ignored")
         n_null = getattr(result, f"null_keys_{side}")
         if n_null:
-            result.warnings.append(f"{n_null:,} {side} rows have a null key and cannot be joined")
+            result.warnings.append(f"{n_null:,} {name} {'row has' if n_null == 1 else 'rows have'} a null key and "
+                                   "cannot be joined")
     return result

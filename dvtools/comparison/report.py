@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from dvtools.comparison._common import fmt, jsonable, pct
+from dvtools.comparison._common import dataset_names, fmt, jsonable, pct
 from dvtools.comparison.comparators import Comparison, DriftVerdict, FeatureComparison
 from dvtools.comparison.concept import ConceptShiftResult
 from dvtools.comparison.distributions import shared_bins
@@ -85,13 +85,10 @@ def _stat_text(f: FeatureComparison) -> str:
 def report_names(comparison: Comparison, names: tuple[str, str] | None = None) -> tuple[str, str]:
     """What the report calls the two datasets: ``names``, else the comparator's roles (training and serving/evaluation).
 
-    :data:`dvtools.defaults.DATASET_NAMES`, as anomaly descriptions; never "reference"/"current".
+    The comparison's own :attr:`~dvtools.comparison.comparators.Comparison.names` (its notes say
+    the same), as anomaly descriptions; never "reference"/"current".
     """
-    from dvtools.defaults import DATASET_NAMES
-
-    if names is not None:
-        return names
-    return DATASET_NAMES.get(comparison.comparator, DATASET_NAMES["drift"])
+    return names if names is not None else comparison.names
 
 
 def comparison_to_text(
@@ -309,7 +306,7 @@ def _chart_figure(fc: FeatureComparison, ref: FeatureStatistics, cur: FeatureSta
     if fc.kind == "numeric":
         if ref.numeric is None or cur.numeric is None:
             return None
-        bins = shared_bins(ref, cur, binning=fc.spec.binning if fc.spec is not None else "quantile")
+        bins = shared_bins(ref, cur, binning=fc.spec.binning if fc.spec is not None else "quantile", names=names)
         labels = bins.labels
         r, c = bins.reference, bins.current
         if bins.current[0] == 0 and bins.reference[0] == 0:
@@ -635,12 +632,14 @@ def run_compare(args: argparse.Namespace, options: dict[str, Any] | None = None)
     for raw, st in ((ref_raw, ref_stats), (cur_raw, cur_stats)):
         for w in [] if raw else st.warnings:  # a statistics file's load warnings (e.g. imported from TFDV)
             print(f"dvtools: warning: {w}", file=sys.stderr)
+    opts = dict(options or {"policy": getattr(args, "policy", None) or "auto"})
+    names = dataset_names(opts.get("comparator", "drift"), opts.get("names"))  # by role: training, serving...
     for k in key or []:
-        for side, st in (("reference", ref_stats), ("current", cur_stats)):
+        for side, st in zip(names, (ref_stats, cur_stats), strict=True):
             if k not in st:
                 raise DvtoolsError(f"key column {k!r} is not in the {side} data")
     if label is not None:
-        for side, st in (("reference", ref_stats), ("current", cur_stats)):
+        for side, st in zip(names, (ref_stats, cur_stats), strict=True):
             if label not in st:
                 raise DvtoolsError(f"label column {label!r} is not in the {side} data")
     policy = getattr(args, "privacy_policy", None)  # privacy mode: both sides redacted alike (None: raw)
@@ -648,11 +647,10 @@ def run_compare(args: argparse.Namespace, options: dict[str, Any] | None = None)
         from dvtools.privacy.redact import redact_together
 
         ref_stats, cur_stats = redact_together([ref_stats, cur_stats], policy, schema=(options or {}).get("schema"))
-    opts = dict(options or {"policy": getattr(args, "policy", None) or "auto"})
     comparison = compare_statistics(ref_stats, cur_stats, exclude=key or (), **opts)
     if comparison.nothing_compared:
         raise DvtoolsError(comparison.nothing_compared_reason())
-    skew = feature_skew(args.reference, args.current, key=key) if key else None
+    skew = feature_skew(args.reference, args.current, key=key, names=names) if key else None
     if skew is not None and policy is not None:
         from dvtools.privacy.redact import redact_skew
 
@@ -661,7 +659,8 @@ def run_compare(args: argparse.Namespace, options: dict[str, Any] | None = None)
     if label:
         features = [n for n in ref_stats.features if n != label and n not in (key or [])]
         concept = concept_shift(
-            args.reference, args.current, label=label, features=features, reference_statistics=ref_stats
+            args.reference, args.current, label=label, features=features, reference_statistics=ref_stats,
+            names=names,
         )
     from dvtools.io.files import write_text
 

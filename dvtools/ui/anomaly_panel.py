@@ -18,11 +18,11 @@ import streamlit as st
 from dvtools.errors import DvtoolsError
 from dvtools.schema.model import Schema
 from dvtools.statistics.model import LogicalType
-from dvtools.ui import analysis, anomaly_view, cache, comparator_controls, components, state
+from dvtools.ui import analysis, anomaly_view, cache, comparator_controls, components, downloads, state
 from dvtools.ui.charts import SEVERITY_COLORS
 from dvtools.ui.drift_view import not_compared_text
 from dvtools.ui.format import format_pair, human_count, md_escape, plural
-from dvtools.ui.frame import changes_counts, refresh_navigation_if_stale, validation_error
+from dvtools.ui.frame import changes_counts, live_navigation, validation_error
 from dvtools.ui.threshold_input import threshold_input
 from dvtools.validation import EXPLANATIONS, AnomalyNotAcceptable, accept_anomaly
 from dvtools.validation.anomalies import Anomaly
@@ -86,51 +86,66 @@ def _clear_override() -> None:
         state.set_thresholds(anomaly_view.without_override(state.get_thresholds(), feature))
 
 
+THRESHOLDS_OPEN = "anom_thresholds"  # the thresholds expander's key (its content is built only while open)
+OVERRIDES_OPEN = "anom_overrides"
+
+
 def thresholds(data: analysis.Loaded, features: list[str]) -> None:
-    """Drift/skew thresholds (shared with Skew & drift), validation thresholds and per-feature overrides."""
-    th = state.get_thresholds()
-    pair = data.pair()
-    assert pair is not None and pair.reference.stats is not None
-    try:
-        comparison = analysis.comparison(data, pair)
-    except Exception:  # noqa: BLE001 - the groups below report a failed validation
-        comparison = None
-    with st.expander("Thresholds (shared with the Skew & drift page)", icon=":material/tune:"):
-        left, right = st.columns(2)
-        with left:
-            st.caption("Drift / skew")
-            comparator_controls.render(pair.reference.stats.num_examples, comparison)
-        with right:
-            st.caption("Validation")
-            threshold_input("Missing-share tolerance", key="thr_missing", value=th.missing_share_tolerance,
-                            on_change=lambda v: _apply_global("missing_share_tolerance", v or 0.0),
-                            help="MISSING_SHARE_INCREASE when the missing share rises by more than this "
-                                 "(0.05 = 5 points).")
-            threshold_input("Range tolerance", key="thr_range", value=th.range_tolerance, high=0.5,
-                            on_change=lambda v: _apply_global("range_tolerance", v or 0.0),
-                            help="Share of values allowed outside a schema range before the range anomaly fires.")
-            threshold_input("Min examples ratio", key="thr_min_examples", value=th.min_examples_ratio or 0.0,
-                            on_change=lambda v: _apply_global("min_examples_ratio", v),
-                            help="COMPARATOR_LOW_NUM_EXAMPLES when compared rows / training rows is below this "
-                                 "(0 = off).")
-            _overrides(th, features)
+    """Drift/skew thresholds (shared with Skew & drift), validation thresholds and per-feature overrides.
+
+    Two expanders whose content is built only while open: a closed one is one element on every
+    run of the fragment (an accept, a filter); an open one is what a threshold move re-sends.
+    """
+    exp = st.expander("Thresholds (shared with the Skew & drift page)", icon=":material/tune:",
+                      key=THRESHOLDS_OPEN, on_change="rerun")
+    if exp.open:
+        th = state.get_thresholds()
+        pair = data.pair()
+        assert pair is not None and pair.reference.stats is not None
+        try:
+            comparison = analysis.comparison(data, pair)
+        except Exception:  # noqa: BLE001 - the groups below report a failed validation
+            comparison = None
+        with exp:
+            left, right = st.columns(2)
+            with left:
+                st.caption("Drift / skew")
+                comparator_controls.render(pair.reference.stats.num_examples, comparison)
+            with right:
+                st.caption("Validation")
+                threshold_input("Missing-share tolerance", key="thr_missing", value=th.missing_share_tolerance,
+                                on_change=lambda v: _apply_global("missing_share_tolerance", v or 0.0),
+                                help="MISSING_SHARE_INCREASE when the missing share rises by more than this "
+                                     "(0.05 = 5 points).")
+                threshold_input("Range tolerance", key="thr_range", value=th.range_tolerance, high=0.5,
+                                on_change=lambda v: _apply_global("range_tolerance", v or 0.0),
+                                help="Share of values allowed outside a schema range before the range anomaly "
+                                     "fires.")
+                threshold_input("Min examples ratio", key="thr_min_examples", value=th.min_examples_ratio or 0.0,
+                                on_change=lambda v: _apply_global("min_examples_ratio", v),
+                                help="COMPARATOR_LOW_NUM_EXAMPLES when compared rows / training rows is below "
+                                     "this (0 = off).")
+    over = st.expander("Per-feature overrides", icon=":material/tune:", key=OVERRIDES_OPEN, on_change="rerun")
+    if over.open:
+        with over:
+            _overrides(state.get_thresholds(), features)
 
 
 def _overrides(th: Any, features: list[str]) -> None:
-    st.caption("Per-feature overrides")
     if not features:
         st.caption("No features.")
         return
-    st.selectbox("Feature", features, key="thr_feature")
     st.caption("Blank = the global value (or the schema's). L-infinity / Jensen-Shannon here win over "
                "every other layer for this feature.")
-    c1, c2 = st.columns(2)
-    threshold_input("L-infinity", key="thr_feature_linf", value=None, allow_blank=True, container=c1)
-    threshold_input("Jensen-Shannon", key="thr_feature_js", value=None, allow_blank=True, container=c2)
-    threshold_input("Missing tolerance", key="thr_feature_missing", value=None, allow_blank=True, container=c1)
-    threshold_input("Range tolerance", key="thr_feature_range", value=None, allow_blank=True, container=c2)
-    c1.button("Set override", key="thr_override_set", on_click=_set_override)
-    c2.button("Clear", key="thr_override_clear", on_click=_clear_override)
+    c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 2, 2], vertical_alignment="bottom")
+    c1.selectbox("Feature", features, key="thr_feature")
+    threshold_input("L-infinity", key="thr_feature_linf", value=None, allow_blank=True, container=c2)
+    threshold_input("Jensen-Shannon", key="thr_feature_js", value=None, allow_blank=True, container=c3)
+    threshold_input("Missing tolerance", key="thr_feature_missing", value=None, allow_blank=True, container=c4)
+    threshold_input("Range tolerance", key="thr_feature_range", value=None, allow_blank=True, container=c5)
+    with st.container(horizontal=True):
+        st.button("Set override", key="thr_override_set", on_click=_set_override)
+        st.button("Clear", key="thr_override_clear", on_click=_clear_override)
     if th.per_feature:
         st.dataframe(anomaly_view.overrides_frame(th), hide_index=True, key="thr_overrides")
 
@@ -170,10 +185,10 @@ def undo_bar() -> None:
     what = state.last_undo()
     if what is None:
         return
-    c1, c2 = st.columns([1, 4], vertical_alignment="center")
-    c1.button("Undo accept", key="anom_undo", icon=":material/undo:", on_click=_undo,
-              help="Restore the schema as it was before the last accepted anomaly.")
-    c2.caption(md_escape(f"Last accepted: {what}."))
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button("Undo accept", key="anom_undo", icon=":material/undo:", on_click=_undo,
+                  help="Restore the schema as it was before the last accepted anomaly.")
+        st.caption(md_escape(f"Last accepted: {what}."))
 
 
 # --------------------------------------------------------------------------- one anomaly
@@ -191,11 +206,11 @@ def _table(rows: pd.DataFrame, key: str) -> None:
                                 "details": st.column_config.TextColumn(width="medium")})
 
 
-def _details(a: Anomaly) -> None:
+def _details(a: Anomaly, pair: analysis.Pair) -> None:
     items = anomaly_view.details_items(a)
     if items:
         st.dataframe(pd.DataFrame(items, columns=["detail", "value"]), hide_index=True)
-    for name, table in anomaly_view.details_tables(a).items():
+    for name, table in anomaly_view.details_tables(a, pair.names).items():
         st.caption(name.replace("_", " "))
         st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 300))
 
@@ -205,9 +220,8 @@ def _explanation(a: Anomaly) -> None:
     if ex is None:
         st.caption("No explanation for this type.")
         return
-    st.markdown(f"**What it means.** {ex.meaning}")
-    st.markdown("**Likely causes.**\n" + "\n".join(f"- {c}" for c in ex.likely_causes))
-    st.markdown(f"**What to do.** {ex.what_to_do}")
+    st.markdown(f"**What it means.** {ex.meaning}\n\n**Likely causes.**\n"
+                + "\n".join(f"- {c}" for c in ex.likely_causes) + f"\n\n**What to do.** {ex.what_to_do}")
 
 
 def _drilldown(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> None:
@@ -256,31 +270,38 @@ def observed_expected(a: Anomaly, pair: analysis.Pair) -> tuple[str, str]:
     return anomaly_view.format_value(a.observed), anomaly_view.format_value(a.expected)
 
 
-def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> None:
+def card_text(a: Anomaly, pair: analysis.Pair) -> str:
+    """A card's one Markdown block: severity badge, feature, type and title; the description; observed and expected.
+
+    Every text from the data (feature names, descriptions, values) is escaped: shown literally.
+    """
     sev = a.severity.value
     ex = EXPLANATIONS.get(a.type)
     feature = a.feature if a.feature is not None else anomaly_view.DATASET_LABEL
+    title = f" — {md_escape(ex.title)}" if ex else ""
+    observed, expected = observed_expected(a, pair)
+    return (f":{BADGE.get(sev, 'gray')}-badge[{sev}] **{md_escape(feature)}** · `{a.type.value}`{title}\n\n"
+            f"{md_escape(a.description)}\n\n"
+            f":gray[observed: {md_escape(observed)} · expected: {md_escape(expected)}]")
+
+
+def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> None:
+    """One anomaly: a Markdown block and Accept in a row, then its details and rows, built when opened.
+
+    Few elements on purpose: a page of cards is what a threshold move or an accept re-sends, and
+    the browser lays out every element it receives again.
+    """
     uid = components.stable_key("card", key)
     with st.container(border=True, key=uid):
-        left, right = st.columns([6, 1], vertical_alignment="center")
-        with left:
-            title = f" — {md_escape(ex.title)}" if ex else ""
-            st.markdown(f":{BADGE.get(sev, 'gray')}-badge[{sev}] **{md_escape(feature)}** · "
-                        f"`{a.type.value}`{title}")
-        with right:
+        with st.container(horizontal=True, vertical_alignment="top", wrap=False):  # Accept stays on the right
+            st.markdown(card_text(a, pair), width="stretch")
             if anomaly_view.acceptable(schema, a):
                 st.button("Accept", key=key, on_click=_accept, args=(pair.role, a), icon=":material/check:",
                           help="Change the schema so this is expected from now on (Undo accept restores it).")
-        st.markdown(md_escape(a.description))
-        observed, expected = observed_expected(a, pair)
-        st.caption(f"observed: {md_escape(observed)} · expected: {md_escape(expected)}")
-        c1, c2 = st.columns(2)
         # Lazy: a closed expander's content is not built (a page of cards, on every rerun of a threshold).
-        with c1, st.expander("Numbers behind it", key=f"{uid}_numbers", on_change="rerun") as numbers:
-            if numbers.open:
-                _details(a)
-        with c2, st.expander("What does this mean?", key=f"{uid}_explanation", on_change="rerun") as meaning:
-            if meaning.open:
+        with st.expander("Numbers behind it · what it means", key=f"{uid}_details", on_change="rerun") as details:
+            if details.open:
+                _details(a, pair)
                 _explanation(a)
         if supports_drilldown(a):
             _drilldown(a, schema, pair, key)
@@ -291,23 +312,24 @@ def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> N
 
 def _summary(found: list[Anomaly]) -> None:
     s = anomaly_view.count_summary(found)
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Anomalies", f"{s['total']:,}")
-    c2.metric("Errors", f"{s['errors']:,}")
-    c3.metric("Warnings", f"{s['warnings']:,}")
-    c4.metric("Features affected", f"{s['features']:,}")
+    with st.container(horizontal=True):
+        st.metric("Anomalies", f"{s['total']:,}")
+        st.metric("Errors", f"{s['errors']:,}")
+        st.metric("Warnings", f"{s['warnings']:,}")
+        st.metric("Features affected", f"{s['features']:,}")
 
 
 def _filters(groups: list[tuple[analysis.Pair, list[Anomaly]]]) -> dict[str, list[str]]:
     everything = [a for _, found in groups for a in found]
     if not everything:
         return {}
-    c1, c2, c3 = st.columns(3)
-    sevs = c1.multiselect("Severity", ["ERROR", "WARNING"], key="anom_severity", placeholder="all")
-    types = c2.multiselect("Type", sorted({a.type.value for a in everything}), key="anom_type", placeholder="all")
-    feats = c3.multiselect("Feature", list(dict.fromkeys(
-        a.feature if a.feature is not None else anomaly_view.DATASET_LABEL for a in everything)),
-        key="anom_feature", placeholder="all")
+    with st.container(horizontal=True):
+        sevs = st.multiselect("Severity", ["ERROR", "WARNING"], key="anom_severity", placeholder="all")
+        types = st.multiselect("Type", sorted({a.type.value for a in everything}), key="anom_type",
+                               placeholder="all")
+        feats = st.multiselect("Feature", list(dict.fromkeys(
+            a.feature if a.feature is not None else anomaly_view.DATASET_LABEL for a in everything)),
+            key="anom_feature", placeholder="all")
     return {"severities": sevs, "types": types, "features": feats}
 
 
@@ -354,30 +376,72 @@ def _group(data: analysis.Loaded, pair: analysis.Pair, found: list[Anomaly] | No
                                       noun="cards")
     used: set[str] = set()
     per_severity = anomaly_view.count_summary([a for _, a in shown])
-    heading = None
-    for i, a in shown[start:stop]:
-        if a.severity.value != heading:
-            heading = a.severity.value
-            n = per_severity["errors"] if heading == "ERROR" else per_severity["warnings"]
-            st.subheader(f"{'Errors' if heading == 'ERROR' else 'Warnings'} ({n:,})")
-        key = card_key(pair, a)
-        if key in used:
-            key = f"{key}#{i}"
-        used.add(key)
-        _card(a, schema, pair, key)
+    page = shown[start:stop]
+    for sev, title, n in (("ERROR", "Errors", per_severity["errors"]), ("WARNING", "Warnings", per_severity["warnings"])):
+        cards = [(i, a) for i, a in page if a.severity.value == sev]
+        if not cards:
+            continue
+        with st.container(key=f"anom_cards_{pair.role}_{sev.lower()}"):  # one block per severity: see results()
+            st.subheader(f"{title} ({n:,})")
+            for i, a in cards:
+                key = card_key(pair, a)
+                if key in used:
+                    key = f"{key}#{i}"
+                used.add(key)
+                _card(a, schema, pair, key)
+
+
+# --------------------------------------------------------------------------- downloads
+
+_LIVE_FILES = "_anomaly_files_live"  # session: {button key: Download} of the fragment's last run
+
+
+def _update_downloads(data: analysis.Loaded) -> None:
+    """Give the download buttons this run's anomalies (an accept or a threshold changed them in the fragment)."""
+    live = st.session_state.setdefault(_LIVE_FILES, {})
+    files: dict[str, downloads.Download] = {}
+    for pair in data.pairs:
+        try:
+            found, comparison = analysis.anomalies(data, pair), analysis.comparison(data, pair)
+        except Exception:  # noqa: BLE001, S112 - the group shows the failure; nothing valid to download
+            continue
+        files |= {f.key: f for f in downloads.anomaly_files(found, comparison, pair.reference.stats,
+                                                                pair.current.stats, pair.role)}
+    live.clear()
+    live.update(files)
+
+
+def download_buttons() -> None:
+    """The page's files in the sidebar's Download group, built on click from the fragment's latest results.
+
+    The buttons are drawn by the page (a full run: deferred downloads registered from inside a
+    fragment are lost when the run ends); their bytes come from the dictionary the fragment
+    refreshes on every run, read at click time (outside any script run: no session state there),
+    so an accept or a threshold move in the fragment changes what is downloaded.
+    """
+    live: dict[str, downloads.Download] = st.session_state.setdefault(_LIVE_FILES, {})
+
+    def latest(f: downloads.Download) -> Any:
+        return lambda: live.get(f.key, f).build()
+
+    downloads.download_group([downloads.Download(f.label, f.file_name, f.mime, latest(f), f.key, f.help)
+                              for f in list(live.values())])
 
 
 @st.fragment
 def results() -> None:
     """Thresholds, undo, filters and both groups: a fragment, so a threshold move reruns this alone."""
     data = analysis.loaded()
-    refresh_navigation_if_stale(data)  # a changed count: the whole app once, so the badges stay true
-    show_message()
     schema = analysis.schema_in_use(data)
     features = list(dict.fromkeys([*(schema.feature_names if schema else []),
                                    *(n for p in data.pairs for n in p.current.stats.features)]))  # type: ignore[union-attr]
     thresholds(data, features)
-    undo_bar()
+    # Every run draws the same blocks in the same places (a message, the undo bar and each group in a
+    # container of its own): the browser then updates the elements in place instead of rebuilding all
+    # that follow a message that came or went.
+    with st.container(key="anom_notices"):
+        show_message()
+        undo_bar()
     groups: list[tuple[analysis.Pair, list[Anomaly] | None, str | None]] = []
     for pair in data.pairs:
         try:
@@ -386,4 +450,7 @@ def results() -> None:
             groups.append((pair, None, validation_error(e)))
     filters = _filters([(p, found) for p, found, _ in groups if found])
     for pair, found, error in groups:
-        _group(data, pair, found, error, schema, filters)
+        with st.container(key=f"anom_group_{pair.role}"):
+            _group(data, pair, found, error, schema, filters)
+    _update_downloads(data)  # the sidebar's buttons (drawn by the page) build the files of this run's lists
+    live_navigation(data)  # a changed count: the navigation's badges and the sidebar's counts, redrawn in place

@@ -154,12 +154,12 @@ def details_items(a: Anomaly) -> list[tuple[str, str]]:
     return out
 
 
-def _table_for(key: str, value: Any) -> pd.DataFrame | None:
+def _table_for(key: str, value: Any, names: tuple[str, str]) -> pd.DataFrame | None:
     if key == "unexpected":
         return pd.DataFrame([(str(v), int(c)) for v, c in value], columns=["value", "count"])
     if key == "largest_changes":
         return pd.DataFrame([(str(v), human_percent(r, 2), human_percent(c, 2)) for v, r, c in value],
-                            columns=["category", "reference share", "current share"])
+                            columns=["category", f"{names[0]} share", f"{names[1]} share"])
     if key == "groups":
         rows = [(str(g + 1), str(m.get("value")), int(m.get("count", 0)), bool(m.get("in_domain")))
                 for g, members in enumerate(value) for m in members]
@@ -171,8 +171,11 @@ def _table_for(key: str, value: Any) -> pd.DataFrame | None:
     return None
 
 
-def details_tables(a: Anomaly) -> dict[str, pd.DataFrame]:
-    """List-valued details as small tables (unexpected values, largest changes, variant groups, bins)."""
+def details_tables(a: Anomaly, names: tuple[str, str] = ("training", "serving")) -> dict[str, pd.DataFrame]:
+    """List-valued details as small tables (unexpected values, largest changes, variant groups, bins).
+
+    ``names``: the pair's datasets by role (``Pair.names``), for the share columns' headers.
+    """
     d = a.details
     out: dict[str, pd.DataFrame] = {}
     if isinstance(d.get("bins"), list) and isinstance(d.get("reference_counts"), list) \
@@ -181,15 +184,15 @@ def details_tables(a: Anomaly) -> dict[str, pd.DataFrame]:
         tr, tc = sum(rc) or 1, sum(cc) or 1
         out["histogram"] = pd.DataFrame({
             "bin": [str(b) for b in bins],
-            "reference share": [human_percent(x / tr, 2) for x in rc],
-            "current share": [human_percent(x / tc, 2) for x in cc],
+            f"{names[0]} share": [human_percent(x / tr, 2) for x in rc],
+            f"{names[1]} share": [human_percent(x / tc, 2) for x in cc],
         })
     for k, v in d.items():
         if k in ("bins", "reference_counts", "current_counts") and "histogram" in out:
             continue
         if isinstance(v, list) and v:
             try:
-                t = _table_for(k, v)
+                t = _table_for(k, v, names)
             except (TypeError, ValueError):
                 t = None
             if t is not None:

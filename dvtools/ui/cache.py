@@ -211,7 +211,21 @@ def statistics_for(ref: DatasetRef, slice_by: str | None = None, *, container: A
     policy, union = _sensitive_now()
     if not policy.active:
         return raw
-    return _redacted(ref.digest, slice_by, privacy_tag(), raw, policy, union)
+    # Asked ~25 times per run (every page, badge and comparison): remembered per session for the same
+    # statistics object and privacy tag, so only the first call pays the resource cache's key hashing.
+    tag = privacy_tag()
+    memo = st.session_state.setdefault(_REDACTED_MEMO, {})
+    hit = memo.get((ref.digest, slice_by, tag))
+    if hit is not None and hit[0] is raw:
+        return hit[1]
+    out = _redacted(ref.digest, slice_by, tag, raw, policy, union)
+    if len(memo) >= 16:
+        memo.clear()
+    memo[(ref.digest, slice_by, tag)] = (raw, out)
+    return out
+
+
+_REDACTED_MEMO = "_redacted_statistics_memo"
 
 
 def display_rows(rows: Any) -> Any:
@@ -258,7 +272,8 @@ def _measured(ref_digest: str, cur_digest: str, measure_key: str, _ref: DatasetS
     from dvtools.validation.validate import drift_measurement
 
     return drift_measurement(_ref, _cur, _options["schema"], environment=_options["environment"],
-                             thresholds=_options["thresholds"], exclude=_options["exclude"])
+                             thresholds=_options["thresholds"], exclude=_options["exclude"],
+                             comparator=_options["comparator"])  # the comparator names the datasets in notes
 
 
 def schema_digest(schema: Schema | None) -> str:
@@ -283,18 +298,20 @@ def measure_key(schema: Schema | None = None, environment: str | None = None, co
     """A digest of what the measurement depends on (thresholds and the comparator are judged later).
 
     The schema's :func:`schema_digest` (its categorical flags, roles and environments pick what is
-    compared how), the environment, the key columns, the policy's binning and the "compare anyway"
-    settings.
+    compared how), the environment, the key columns, the policy's binning, the "compare anyway"
+    settings and the datasets' names in the notes (the comparator's roles: one file loaded as
+    evaluation and as serving data is measured once per role).
     """
     import hashlib
 
+    from dvtools.comparison._common import dataset_names
     from dvtools.comparison.comparators import POLICIES
 
     compare = sorted((n, ft.compare) for n, ft in thresholds.per_feature.items()
                      if ft.compare is not None) if thresholds is not None else []
     binning = POLICIES[thresholds.policy].binning if thresholds is not None else ""
     parts = [schema_key if schema_key is not None else schema_digest(schema), str(environment), binning, repr(compare),
-             repr(tuple(sorted(set(exclude))))]
+             repr(tuple(sorted(set(exclude)))), repr(dataset_names(comparator))]
     return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).hexdigest()
 
 
@@ -385,25 +402,33 @@ def _name(ref: DatasetRef) -> str:
     return f"{roles.name(role).lower()} rows" if role is not None else f"rows of {ref.name}"
 
 
-def feature_skew_for(reference: DatasetRef, current: DatasetRef, key: tuple[str, ...]) -> Any:
-    """Example-level skew joined on ``key`` (needs raw rows on both sides); a progress bar while computed."""
+def feature_skew_for(reference: DatasetRef, current: DatasetRef, key: tuple[str, ...],
+                     names: tuple[str, str] = ("training", "serving")) -> Any:
+    """Example-level skew joined on ``key`` (needs raw rows on both sides); a progress bar while computed.
+
+    ``names``: the pair's roles, what the result's warnings call the datasets (``Pair.names``).
+    """
     def compute() -> Any:
         from dvtools.comparison.keyed_skew import feature_skew
         from dvtools.ui.progress import ProgressBar
 
         with ProgressBar(f"Feature skew joined on {', '.join(key)}") as bar:
             return feature_skew(bar.watch(_rows_source(reference), _name(reference)),
-                                bar.watch(_rows_source(current), _name(current)), key=list(key))
+                                bar.watch(_rows_source(current), _name(current)), key=list(key), names=names)
 
     from dvtools.privacy.redact import redact_skew
 
-    result = _analysis_store().get(("skew", reference.digest, current.digest, key), compute)
+    result = _analysis_store().get(("skew", reference.digest, current.digest, key, names), compute)
     policy, _ = _sensitive_now()
     return redact_skew(result, statistics_for(reference), statistics_for(current), policy) if policy.active else result
 
 
-def concept_shift_for(reference: DatasetRef, current: DatasetRef, label: str) -> Any:
-    """P(label | feature bucket) in both datasets (needs raw rows and the label on both sides); with progress."""
+def concept_shift_for(reference: DatasetRef, current: DatasetRef, label: str,
+                      names: tuple[str, str] = ("training", "serving")) -> Any:
+    """P(label | feature bucket) in both datasets (needs raw rows and the label on both sides); with progress.
+
+    ``names``: the pair's roles, what the result's skip reasons and warnings call the datasets (``Pair.names``).
+    """
     def compute() -> Any:
         from dvtools.comparison.concept import concept_shift
         from dvtools.ui.progress import ProgressBar
@@ -411,9 +436,10 @@ def concept_shift_for(reference: DatasetRef, current: DatasetRef, label: str) ->
         with ProgressBar(f"Concept shift of {label}") as bar:
             return concept_shift(bar.watch(_rows_source(reference), _name(reference)),
                                  bar.watch(_rows_source(current), _name(current)), label=label,
-                                 reference_statistics=statistics_for(reference))  # not computed again
+                                 reference_statistics=statistics_for(reference),  # not computed again
+                                 names=names)
 
-    return _analysis_store().get(("concept", reference.digest, current.digest, label), compute)
+    return _analysis_store().get(("concept", reference.digest, current.digest, label, names), compute)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)

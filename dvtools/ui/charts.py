@@ -115,7 +115,7 @@ def numeric_figure(reference: FeatureStatistics | None, current: FeatureStatisti
             counts = f.numeric.sketch.histogram(edges) if len(edges) > 1 else np.array([f.numeric.num_finite])
             fig.add_bar(x=labels or [fmt(edges[0])], y=_norm(np.asarray(counts, float), percent), name=label,
                         marker_color=color)
-        return _layout(fig, f"{name} (reference deciles)", log_y=log_y, percent=percent, height=height,
+        return _layout(fig, f"{name} (training deciles)", log_y=log_y, percent=percent, height=height,
                        x_title="training decile bins")
     numeric = [(f, label, color) for f, label, color in _sides(reference, current, evaluation) if f.numeric is not None]
     basis = numeric[0][0]  # training when it has numbers: its equal-width bins for every dataset
@@ -283,7 +283,7 @@ def span_times(spans: list[Any]) -> list[Any] | None:
 
 
 def timeline_figure(spans: list[Any], series: dict[str, list[float | None]], threshold: float | None = None, *,
-                    title: str = "distance to reference", y_title: str = "distance to the training data",
+                    title: str = "distance to the training data", y_title: str = "distance to the training data",
                     height: int = 320) -> go.Figure:
     """Distance of each span per feature, as lines on a real time axis (gaps between spans show as gaps).
 

@@ -19,8 +19,8 @@ from dvtools.ui.frame import changes_counts
 from dvtools.ui.threshold_input import threshold_input
 
 POLICY_RULE = "policy rule"
-POLICY_HELP = ("auto (default, as the CLI): a statistical test on a small reference (<= 1000 rows), else the "
-               "Jensen-Shannon distance (categories; numbers on the reference's quantile bins), counted only when "
+POLICY_HELP = ("auto (default, as the CLI): a statistical test when the training data is small (<= 1000 rows), else "
+               "the Jensen-Shannon distance (categories; numbers on the training data's quantile bins), counted only when "
                "a chi-square test on the same counts is significant. A method's threshold applies wherever it decides. "
                "tfdv: TensorFlow Data Validation's comparators (L-infinity for categories, Jensen-Shannon "
                "divergence for numbers, threshold 0.1, strictly above).")

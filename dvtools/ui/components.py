@@ -11,22 +11,17 @@ import hashlib
 import html
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from dvtools.statistics.model import FeatureStatistics
 from dvtools.ui.format import md_escape
 
 ROOT = Path(__file__).resolve().parents[2]
-
-#: Cell backgrounds for highlighted figures (missing share, zeros share).
-HIGHLIGHT_MISSING = "background-color: rgba(214, 39, 40, 0.22)"
-HIGHLIGHT_ZEROS = "background-color: rgba(224, 161, 0, 0.28)"
 
 
 # --------------------------------------------------------------------------- text
@@ -122,23 +117,6 @@ def filter_names(df: pd.DataFrame, query: str | None, column: str = "feature") -
     if not q or df.empty:
         return df
     return df[df[column].astype(str).str.casefold().str.contains(q, regex=False)]
-
-
-def highlight_above(data: pd.DataFrame | Styler, limits: Mapping[str, float], css: str) -> Styler:
-    """A Styler with ``css`` on cells of the given columns strictly above their limit."""
-    styler = data if isinstance(data, Styler) else data.style
-    frame = styler.data
-    for column, limit in limits.items():
-        if column in frame.columns:
-            styler = styler.map(lambda v, lim=limit: css if _above(v, lim) else "", subset=[column])
-    return styler
-
-
-def _above(v: Any, limit: float) -> bool:
-    try:
-        return float(v) > limit
-    except (TypeError, ValueError):
-        return False
 
 
 def text_column(label: str, help: str | None = None, width: str | int | None = None) -> Any:
@@ -249,12 +227,28 @@ def distances_by_feature(comparison: Any, method: str = "jensen_shannon_distance
     return out
 
 
+def metric_count(n: int) -> str:
+    """A count short enough for a metric in a third of half the page: ``99,999``, then ``123k``, ``1.23M``, ``12.3M``.
+
+    Exact up to five digits; beyond, three significant digits (``1,234,…`` was what a metric showed of
+    1,234,567): the exact count goes in the metric's help.
+    """
+    if abs(n) < 100_000:
+        return f"{n:,}"
+    rounded = float(f"{n:.3g}")  # three significant digits first: 999,999 is 1M, not 1000k
+    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(rounded) >= limit:
+            v = rounded / limit
+            return (f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}") + suffix
+    return f"{n:,}"  # pragma: no cover - every count >= 1e5 has a suffix
+
+
 def dataset_facts(stats: Any) -> dict[str, str]:
-    """Rows, columns and malformed rows of a dataset's statistics, formatted for people."""
+    """Rows, columns and malformed rows of a dataset's statistics, formatted for a metric (:func:`metric_count`)."""
     return {
-        "rows": f"{stats.num_examples:,}",
-        "columns": f"{stats.num_features:,}",
-        "malformed rows skipped": f"{stats.num_malformed_rows:,}",
+        "rows": metric_count(stats.num_examples),
+        "columns": metric_count(stats.num_features),
+        "malformed rows skipped": metric_count(stats.num_malformed_rows),
     }
 
 

@@ -70,6 +70,25 @@ def _other(pair: analysis.Pair) -> str:
     return pair.current.name.lower()
 
 
+#: Headers of the concept-shift table (the library's column names are its API).
+CONCEPT_LABELS = {"covariate_shift": "covariate shift (JS)", "max_shift": "largest P(label | bucket) shift",
+                  "max_shift_bucket": "in bucket", "max_shift_class": "of class", "max_shift_p_value": "its p-value",
+                  "weighted_shift": "weighted shift",
+                  "num_buckets_compared": "buckets compared"}
+MAX_TABLE_ROWS = 40  # rows a table shows before it scrolls (every feature of most datasets: none hidden)
+
+
+def _height(rows: int) -> int:
+    """A table's height in pixels showing all its ``rows`` up to :data:`MAX_TABLE_ROWS` (header, rows, border)."""
+    return 38 + 35 * min(max(rows, 1), MAX_TABLE_ROWS) + 2
+
+
+def _feature_column(names: Any) -> Any:
+    """The feature column: pinned, and wide enough for its longest name (up to 280 px): no "pace_min_per_k"."""
+    longest = max((len(str(n)) for n in names), default=8)
+    return st.column_config.TextColumn("feature", pinned=True, width=min(max(8 * longest + 24, 100), 280))
+
+
 # --------------------------------------------------------------------------- distances (a fragment)
 
 
@@ -91,11 +110,13 @@ def _drift_table(table: pd.DataFrame, pair: analysis.Pair) -> None:
     named = {c: cc.Column(label) for c, label in labels.items() if c not in shares}
     st.dataframe(table.style.map(lambda v: VERDICT_STYLES.get(str(v), ""), subset=["verdict"]), hide_index=True,
                  key=f"drift_table_{pair.role}",
-                 column_config={"statistic": cc.NumberColumn(format="%.4g"),
+                 column_config={"feature": _feature_column(table["feature"]),
+                                "statistic": cc.NumberColumn(format="%.4g"),
                                 "threshold": cc.NumberColumn(format="%.4g"),
                                 "threshold_source": cc.TextColumn("threshold from"),
-                                "past": cc.NumberColumn("past threshold", format="%.3g"), **named, **pct},
-                 height=min(38 + 35 * max(len(table), 1), 460))
+                                "past": cc.NumberColumn("past threshold", format="%.3g"),
+                                "notes": cc.TextColumn("notes", width="large"), **named, **pct},
+                 height=_height(len(table)))
 
 
 def _feature_detail(comparison: Any, pair: analysis.Pair, ordered: list[str]) -> None:
@@ -115,7 +136,7 @@ def _feature_detail(comparison: Any, pair: analysis.Pair, ordered: list[str]) ->
     with c2:
         if feature in comparison:
             st.markdown("\n".join(f"- **{md_escape(what)}**: {md_escape(text)}"
-                                  for what, text in drift_view.feature_findings(comparison[feature])))
+                                  for what, text in drift_view.feature_findings(comparison[feature], pair.names)))
         elif feature in comparison.not_compared:
             st.info(md_escape(f"Not compared: {comparison.not_compared[feature]}."), icon=":material/info:")
         elif feature in comparison.only_in_reference:
@@ -205,7 +226,7 @@ def feature_skew(pair: analysis.Pair) -> None:
                           "compared example by example."):
         return
     try:  # a progress bar while computed (once per pair of datasets and keys)
-        result = cache.feature_skew_for(pair.reference.ref, pair.current.ref, tuple(keys))
+        result = cache.feature_skew_for(pair.reference.ref, pair.current.ref, tuple(keys), pair.names)
     except DvtoolsError as e:
         components.show_messages([f"feature skew failed: {e}"], "error")
         return
@@ -213,16 +234,33 @@ def feature_skew(pair: analysis.Pair) -> None:
                          f"{human_count(result.only_in_reference)} only in training, "
                          f"{human_count(result.only_in_current)} only in {_other(pair)}."))
     components.show_messages(result.warnings, "warning")
+    if result.num_joined == 0:  # nothing compared: not "every joined example has the same values"
+        st.warning(md_escape(f"No example is in both datasets (no {', '.join(keys)} value in common): no value "
+                             "could be compared."), icon=":material/warning:")
+        return
     frame = drift_view.skew_frame(result)
+    cc = st.column_config
     st.dataframe(frame, hide_index=True, key="skew_table",
-                 column_config={"mismatch_share": st.column_config.NumberColumn("mismatch share", format="percent")},
-                 height=min(38 + 35 * max(len(frame), 1), 400))
+                 column_config={"feature": _feature_column(frame["feature"]),
+                                "num_joined": cc.NumberColumn("joined examples", format="localized"),
+                                "num_mismatches": cc.NumberColumn("mismatches", format="localized"),
+                                "mismatch_share": cc.NumberColumn("mismatch share", format="percent"),
+                                "num_null_mismatches": cc.NumberColumn(
+                                    "null on one side", format="localized",
+                                    help="Mismatches where one dataset has no value (null) and the other has one."),
+                                "comparison": cc.TextColumn("compared", help="exact, with a float tolerance, "
+                                                            "or as text (the two datasets' types differ)")},
+                 height=_height(len(frame)))
+    if result.skipped_features:
+        st.caption("Not compared: " + "; ".join(f"{md_escape(k)} ({md_escape(v)})"
+                                                for k, v in result.skipped_features.items()))
     mismatched = [str(f) for f, n in zip(frame["feature"], frame["num_mismatches"], strict=True) if n]
     if not mismatched:
         st.success("Every joined example has the same values in both datasets.", icon=":material/check_circle:")
         return
     feature = st.selectbox("Mismatching pairs of", mismatched, key="skew_feature")
-    st.dataframe(drift_view.skew_samples(result, feature, ("training", _other(pair))), hide_index=True)
+    samples = drift_view.skew_samples(result, feature, ("training", _other(pair)))
+    st.dataframe(samples, hide_index=True, key="skew_samples", height=_height(len(samples)))
 
 
 def concept_shift(pair: analysis.Pair) -> None:
@@ -245,7 +283,7 @@ def concept_shift(pair: analysis.Pair) -> None:
                           "training against the other dataset."):
         return
     try:  # a progress bar while computed (once per pair of datasets and label)
-        result = cache.concept_shift_for(pair.reference.ref, pair.current.ref, label)
+        result = cache.concept_shift_for(pair.reference.ref, pair.current.ref, label, pair.names)
     except DvtoolsError as e:
         components.show_messages([f"concept shift failed: {e}"], "error")
         return
@@ -258,9 +296,11 @@ def concept_shift(pair: analysis.Pair) -> None:
     with c2:
         frame = drift_view.concept_frame(result)
         st.dataframe(frame.style.map(lambda v: SHIFT_STYLES.get(str(v), ""), subset=["verdict"]), hide_index=True,
-                     key="concept_table", height=min(38 + 35 * max(len(frame), 1), 420),
-                     column_config={c: st.column_config.Column(label)
-                                    for c, label in drift_view.role_labels(frame.columns, _other(pair)).items()})
+                     key="concept_table", height=_height(len(frame)),
+                     column_config={"feature": _feature_column(frame["feature"]),
+                                    **{c: st.column_config.Column(label) for c, label in CONCEPT_LABELS.items()},
+                                    **{c: st.column_config.Column(label)
+                                       for c, label in drift_view.role_labels(frame.columns, _other(pair)).items()}})
     if result.skipped_features:
         st.caption("Not analyzed: " + "; ".join(f"{md_escape(k)} ({md_escape(v)})"
                                                 for k, v in result.skipped_features.items()))
@@ -336,7 +376,12 @@ def timeline(pair: analysis.Pair) -> None:
                                 f"(policy {th.policy}; most drifted features)",
                           y_title="distance to the training data")
     st.plotly_chart(fig, width="stretch", key="drift_timeline_chart", config={"displaylogo": False})
-    st.dataframe(result.spans_table, hide_index=True, key="drift_spans_table",
-                 column_config={c: st.column_config.Column(label)
-                                for c, label in drift_view.role_labels(result.spans_table.columns, "previous span")
-                                .items()})
+    cc = st.column_config
+    st.dataframe(result.spans_table, hide_index=True, key="drift_spans_table", height=_height(len(result.spans_table)),
+                 column_config={"num_examples": cc.NumberColumn("examples", format="localized"),
+                                "num_examples_ratio": cc.NumberColumn("examples / previous span", format="%.3g"),
+                                "num_examples_anomaly": cc.CheckboxColumn(
+                                    "example count anomaly", help="Fewer than half or more than twice the previous "
+                                    "span's examples."),
+                                "drifted_to_previous": cc.NumberColumn("drifted vs previous span"),
+                                "drifted_to_reference": cc.NumberColumn("drifted vs training")})

@@ -56,7 +56,8 @@ def drift_table(comparison: Any, *, exclude: Iterable[str] = ()) -> pd.DataFrame
     """The engine's per-feature results as a table, drift first, then by how far past the threshold.
 
     Columns: feature, kind, method, statistic, threshold, threshold_source, verdict, past (see
-    :func:`past_threshold`), then the findings and every distance of ``Comparison.to_frame``.
+    :func:`past_threshold`), then the findings of ``Comparison.to_frame``, the engine's notes (``;``
+    between two; they name the datasets by role, as the comparison was told) and every distance.
     ``exclude``: features left out.
     """
     base = comparison.to_frame()
@@ -64,7 +65,10 @@ def drift_table(comparison: Any, *, exclude: Iterable[str] = ()) -> pd.DataFrame
     base = base[~base["feature"].isin(skip)]
     past = [past_threshold(m, float(s), float(t)) for m, s, t in
             zip(base["method"], base["statistic"], base["threshold"], strict=True)]
+    notes = {f.feature: "; ".join(str(n) for n in f.notes) for f in comparison.features}
+    at = list(base.columns).index("out_of_range_share") + 1
     base = base.assign(past=past)
+    base.insert(at, "notes", [notes.get(f, "") for f in base["feature"]])
     first = ["feature", "kind", "method", "statistic", "threshold", "threshold_source", "verdict", "past"]
     out = base[first + [c for c in base.columns if c not in first]]
     rank = out["verdict"].map({"drift": 0, "possible drift": 1, "no drift": 2}).fillna(3)
@@ -81,26 +85,31 @@ def not_compared_text(comparison: Any) -> str:
     return "; ".join(f"{why}: {', '.join(names)}" for why, names in groups.items())
 
 
-def feature_findings(fc: Any) -> list[tuple[str, str]]:
-    """One feature's comparison findings as ``(what, text)``: missing share, categories, range."""
+def feature_findings(fc: Any, names: tuple[str, str] = ("training", "serving")) -> list[tuple[str, str]]:
+    """One feature's comparison findings as ``(what, text)``: missing share, categories, range, the engine's notes.
+
+    ``names``: the two datasets' roles (training, then the other), as the comparison's notes say them.
+    """
+    ref, cur = names
+    change = f"{'+' if fc.missing_share_change >= 0 else ''}{100 * fc.missing_share_change:.1f} points"
     out = [
         ("verdict", f"{fc.verdict.value} ({fc.primary_method} {human_number(fc.statistic)}, "
                     f"threshold {human_number(fc.threshold)} from the {fc.threshold_source})"),
-        ("missing share", f"{human_percent(fc.missing_share_reference)} -> {human_percent(fc.missing_share_current)}"
-                          f" ({'+' if fc.missing_share_change >= 0 else ''}{100 * fc.missing_share_change:.1f} points)"),
+        ("missing share", f"{ref} {human_percent(fc.missing_share_reference)} -> {cur} "
+                          f"{human_percent(fc.missing_share_current)} ({change})"),
     ]
     if fc.num_new_categories:
         listed = ", ".join(repr(str(c.get("value"))) for c in fc.new_categories[:10])
         out.append(("new categories", f"{fc.num_new_categories} ({human_percent(fc.new_categories_share)} of "
-                                      f"the compared values): {listed}"))
+                                      f"the {cur} values): {listed}"))
     if fc.num_vanished_categories:
         listed = ", ".join(repr(str(c.get("value"))) for c in fc.vanished_categories[:10])
         out.append(("vanished categories", f"{fc.num_vanished_categories} ({human_percent(fc.vanished_categories_share)}"
-                                           f" of the training values): {listed}"))
+                                           f" of the {ref} values): {listed}"))
     oor = fc.out_of_range_share
     if oor is not None:
-        out.append(("outside the training range",
-                    f"{human_percent(oor)} (below {human_percent(fc.below_range_share)}, "
+        out.append((f"outside the {ref} range",
+                    f"{human_percent(oor)} of the {cur} values (below {human_percent(fc.below_range_share)}, "
                     f"above {human_percent(fc.above_range_share)})"))
     for n in fc.notes:
         out.append(("note", str(n)))
@@ -153,6 +162,8 @@ def label_frame(result: Any, names: tuple[str, str] = ("training", "serving")) -
     """
     ref, cur = result.label_reference, result.label_current
     keys = list(dict.fromkeys([*ref, *cur]))
+    if result.label_kind == "categorical":  # a class neither dataset has (an empty "(other)") is not a row
+        keys = [k for k in keys if ref.get(k) or cur.get(k)]
     if result.label_kind == "categorical":
         def text(v: float, _k: str) -> str:
             return human_percent(v, 2)
@@ -178,8 +189,8 @@ def concept_frame(result: Any) -> pd.DataFrame:
     first = ["feature", "verdict", "covariate_shift", "max_shift", "max_shift_bucket", "max_shift_class",
              "max_shift_reference", "max_shift_current"]
     df = df.drop(columns="_o")
-    for c in ("max_shift_bucket", "max_shift_class"):
-        df[c] = df[c].map(lambda v: "" if v is None else str(v))
+    for c in ("max_shift_bucket", "max_shift_class"):  # no bucket compared: empty, not "None" or "nan"
+        df[c] = df[c].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
     return df[first + [c for c in df.columns if c not in first]].reset_index(drop=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec
+from typing import Any, ParamSpec
 
 import streamlit as st
 
@@ -24,7 +24,8 @@ def validation_error(e: BaseException) -> str:
     return " ".join(f"validation failed: {type(e).__name__}: {e}".split())
 
 
-def _sidebar(data: analysis.Loaded, found: list[tuple[analysis.Pair, int | None]]) -> None:
+def _sidebar(data: analysis.Loaded, found: list[tuple[analysis.Pair, int | None]] | None) -> None:
+    """The datasets, then each pair's anomaly count (``found`` None: a live page draws the counts itself)."""
     with st.sidebar:
         from dvtools.ui.privacy_view import privacy_switch  # privacy mode (issue 13): one global switch
 
@@ -40,6 +41,18 @@ def _sidebar(data: analysis.Loaded, found: list[tuple[analysis.Pair, int | None]
             else:
                 st.text(f"{d.name}:\n{d.ref.name}\n{human_count(d.stats.num_examples)} rows · "
                         f"{plural(d.stats.num_features, 'column')}")
+        # The counts' place, kept for the run of a live page's fragment (it writes into it: an outside container).
+        st.session_state[COUNTS_SLOT] = st.container()
+    if found is not None:
+        _pair_counts(found)
+
+
+COUNTS_SLOT = "_counts_slot"  # the sidebar container of the pairs' counts, reserved by the last full run
+
+
+def _pair_counts(found: list[tuple[analysis.Pair, int | None]]) -> None:
+    """Each pair's anomaly count, in the sidebar (under the datasets)."""
+    with _or_sidebar(st.session_state.get(COUNTS_SLOT)):
         for pair, n in found:
             if n is None:
                 st.caption(f"{pair.title}: validation failed (see the Anomalies page)")
@@ -135,20 +148,33 @@ def _badges_now(data: analysis.Loaded) -> tuple[str, ...]:
     return (_anomaly_badge(data)[1], *_badges(data))
 
 
+LIVE_PAGES = frozenset({"anomalies"})
+"""Pages whose fragment keeps the navigation and the sidebar's counts true itself (:func:`live_navigation`)."""
+NAV_PAGE = "_nav_page"  # the url path of the page the last full run ran
+
+
+def _live_page() -> bool:
+    return st.session_state.get(NAV_PAGE) in LIVE_PAGES
+
+
 def changes_counts(callback: Callable[P, None]) -> Callable[P, None]:
     """Wrap a widget callback of a fragment whose change may alter a count the navigation shows.
 
-    After the callback, the badges are counted with the new state (the anomalies and comparisons
-    the run then reads come from the same memos): when one differs from what the navigation shows,
-    the callback asks for a full app run (``st.rerun()`` in a callback replaces the interaction's
-    fragment run: one run, not the fragment and then the app), otherwise the fragment alone runs.
+    On a live page (:data:`LIVE_PAGES`) the fragment's own run redraws the navigation and the
+    counts (:func:`live_navigation`): nothing more to do. Elsewhere, after the callback, the badges
+    are counted with the new state (the anomalies and comparisons the run then reads come from the
+    same memos): when one differs from what the navigation shows, the callback asks for a full app
+    run (``st.rerun()`` in a callback replaces the interaction's fragment run: one run, not the
+    fragment and then the app), otherwise the fragment alone runs.
     """
     @functools.wraps(callback)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> None:
         callback(*args, **kwargs)
         shown = st.session_state.get(NAV_COUNTS)
-        if shown is None:
-            return  # statistics still computing: the next full run draws the navigation
+        if shown is None or not _fragment_rerun():
+            return  # statistics still computing, or a full run: it draws the navigation anyway
+        if _live_page():
+            return  # the fragment's run redraws the navigation in place
         if _badges_now(analysis.loaded()) != shown:
             st.rerun()
 
@@ -158,16 +184,55 @@ def changes_counts(callback: Callable[P, None]) -> Callable[P, None]:
 def refresh_navigation_if_stale(data: analysis.Loaded) -> None:
     """In a fragment: rerun the whole app when a badge of the navigation no longer tells the truth.
 
-    A fragment (a threshold moved, an anomaly accepted) cannot redraw the navigation. The
+    A fragment (a threshold moved on Skew & drift) does not redraw the navigation. The
     callbacks that change counts are :func:`changes_counts` and ask for the app run themselves;
     this is the net for any other change: when a count the navigation shows is no longer true,
     the app reruns once (every result cached or memoized), otherwise the fragment alone runs.
+    Live pages use :func:`live_navigation` instead.
     """
     shown = st.session_state.get(NAV_COUNTS)
     if shown is None or not _fragment_rerun():
         return  # a full run has just built the navigation
     if _badges_now(data) != shown:
         st.rerun(scope="app")
+
+
+def live_navigation(data: analysis.Loaded) -> None:
+    """In a live page's fragment: keep the navigation's badges and the sidebar's counts true, without an app run.
+
+    Call it in the fragment on every run (its full-run call draws the sidebar's counts, which
+    the frame leaves to live pages). On a fragment rerun whose change altered a badge (an
+    accepted anomaly, a moved threshold), the navigation is sent again with the new titles
+    (``st.navigation`` without ``run()``: the same pages, the same current page; the browser
+    updates the menu in place); the counts are redrawn in their sidebar place every run. So an
+    accept costs one fragment run, not a run of the whole app.
+    """
+    found, badge = _anomaly_badge(data)
+    if _fragment_rerun():
+        shown = st.session_state.get(NAV_COUNTS)
+        now = (badge, *_badges(data))
+        if shown is not None and now != shown:
+            st.navigation(_pages(now))
+            st.session_state[NAV_COUNTS] = now
+    _pair_counts(found)
+
+
+def _pages(badges: tuple[str, str, str, str]) -> list[Any]:
+    """The navigation's pages, titled with ``(anomalies, statistics, schema, drift)`` badges."""
+    badge, stats_badge, schema_badge, drift_badge = badges
+    return [
+        st.Page(str(PAGES_DIR / "data.py"), title="Data", icon=":material/upload_file:", default=True),
+        st.Page(str(PAGES_DIR / "feature_stats.py"), title=f"Statistics{stats_badge}", icon=":material/bar_chart:",
+                url_path="statistics"),
+        st.Page(str(PAGES_DIR / "schema_editor.py"), title=f"Schema{schema_badge}", icon=":material/schema:",
+                url_path="schema"),
+        st.Page(str(PAGES_DIR / "anomalies.py"), title=f"Anomalies{badge}", icon=":material/report:",
+                url_path="anomalies"),
+        st.Page(str(PAGES_DIR / "drift_skew.py"), title=f"Skew & drift{drift_badge}", icon=":material/compare_arrows:",
+                url_path="drift"),
+        st.Page(str(PAGES_DIR / "fairness.py"), title="Slices & fairness", icon=":material/diversity_3:",
+                url_path="fairness"),
+    ]
 
 
 def run() -> None:
@@ -183,35 +248,24 @@ def run() -> None:
     pending = pending_datasets()  # statistics still to compute: no badges; the page shows them computing
     data: analysis.Loaded | None = None
     found: list[tuple[analysis.Pair, int | None]] = []
-    badge = stats_badge = schema_badge = drift_badge = ""
+    badges = ("", "", "", "")
     if pending:
         st.session_state.pop(NAV_COUNTS, None)
     else:
         data = analysis.loaded()
         found, badge = _anomaly_badge(data)
-        stats_badge, schema_badge, drift_badge = _badges(data)
-        st.session_state[NAV_COUNTS] = (badge, stats_badge, schema_badge, drift_badge)
-    pages = [
-        st.Page(str(PAGES_DIR / "data.py"), title="Data", icon=":material/upload_file:", default=True),
-        st.Page(str(PAGES_DIR / "feature_stats.py"), title=f"Statistics{stats_badge}", icon=":material/bar_chart:",
-                url_path="statistics"),
-        st.Page(str(PAGES_DIR / "schema_editor.py"), title=f"Schema{schema_badge}", icon=":material/schema:",
-                url_path="schema"),
-        st.Page(str(PAGES_DIR / "anomalies.py"), title=f"Anomalies{badge}", icon=":material/report:",
-                url_path="anomalies"),
-        st.Page(str(PAGES_DIR / "drift_skew.py"), title=f"Skew & drift{drift_badge}", icon=":material/compare_arrows:",
-                url_path="drift"),
-        st.Page(str(PAGES_DIR / "fairness.py"), title="Slices & fairness", icon=":material/diversity_3:",
-                url_path="fairness"),
-    ]
+        badges = (badge, *_badges(data))
+        st.session_state[NAV_COUNTS] = badges
+    page = st.navigation(_pages(badges))  # the menu is its own message: drawn above the sidebar's elements
+    st.session_state[NAV_PAGE] = page.url_path
     if data is None:
         _sidebar_computing(pending)
     else:
-        _sidebar(data, found)
+        _sidebar(data, None if page.url_path in LIVE_PAGES else found)
     from dvtools.ui import downloads
 
     downloads.reserve_slot()  # the pages' download buttons go here, above a page's own sidebar panels
-    st.navigation(pages).run()
+    page.run()
     if pending:  # the page computed them (with progress); whatever it did not read, compute now, then redraw
         _finish(pending)
 
@@ -231,3 +285,8 @@ def require_frame() -> None:
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def _or_sidebar(slot: Any) -> Any:
+    """``slot``, or the sidebar itself when none was reserved."""
+    return st.sidebar if slot is None else slot

@@ -192,3 +192,58 @@ def set_privacy(mode: str, k: int | None = None) -> None:
     _ss()["privacy_mode"] = mode
     if k is not None:
         _ss()["privacy_k"] = int(k)
+
+
+# ---- a load that fails (the Data page): the slot keeps what it had -------------------------------------------
+# An upload goes into its role's slot at once (the pages show it "computing"); when its statistics fail, the Data
+# page calls reject_dataset: the slot gets back the dataset it replaced (and, for training, the schema that
+# loading it dropped), and the error is kept for the page to show under the role's uploader.
+
+_REPLACED = "_replaced_{role}"
+_LOAD_ERROR = "_load_error_{role}"
+_SCHEMA_KEYS = ("schema", "schema_origin", _UNDO)
+
+
+def stage_dataset(role: str, ref: DatasetRef) -> None:
+    """Load ``ref`` for ``role`` as :func:`set_dataset` does, remembering what it replaces for :func:`reject_dataset`."""
+    _ss()[_REPLACED.format(role=role)] = (get_dataset(role), {k: _ss()[k] for k in _SCHEMA_KEYS if k in _ss()})
+    _ss().pop(_LOAD_ERROR.format(role=role), None)
+    set_dataset(role, ref)
+
+
+def staged(role: str) -> bool:
+    """True while ``role``'s dataset is an upload whose load is not settled yet (:func:`stage_dataset`)."""
+    return _REPLACED.format(role=role) in _ss()
+
+
+def keep_dataset(role: str) -> None:
+    """``role``'s staged dataset loaded: forget what it replaced (its bytes are no longer held)."""
+    _ss().pop(_REPLACED.format(role=role), None)
+
+
+def reject_dataset(role: str, error: str) -> DatasetRef | None:
+    """``role``'s dataset could not be loaded: put back the one it replaced (None: the slot is empty again).
+
+    Returns the dataset the slot holds now; :func:`load_error` gives ``(file name, error, kept file name)``.
+    """
+    failed = get_dataset(role)
+    previous, schema = _ss().pop(_REPLACED.format(role=role), (None, None))
+    set_dataset(role, previous)
+    if schema is not None and previous is not None:
+        for k in _SCHEMA_KEYS:
+            _ss().pop(k, None)
+        _ss().update(schema)
+        _ss()["schema_version"] = _ss().get("schema_version", 0) + 1
+    _ss()[_LOAD_ERROR.format(role=role)] = (failed.name if failed is not None else "", error,
+                                            previous.name if previous is not None else None)
+    return previous
+
+
+def load_error(role: str) -> tuple[str, str, str | None] | None:
+    """The last failed load of ``role``: (file name, one-line error, the file still loaded or None)."""
+    return _ss().get(_LOAD_ERROR.format(role=role))
+
+
+def clear_load_error(role: str) -> None:
+    """Forget the failed load of ``role`` (a new file, Clear)."""
+    _ss().pop(_LOAD_ERROR.format(role=role), None)

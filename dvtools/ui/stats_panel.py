@@ -18,7 +18,7 @@ from dvtools.errors import DvtoolsError
 from dvtools.privacy.redact import pii_findings
 from dvtools.statistics.model import DatasetStatistics
 from dvtools.statistics.overview import SORT_KEYS, overview_rows, sort_overview
-from dvtools.statistics.quality import MISSING_HIGHLIGHT, ZEROS_HIGHLIGHT, feature_alerts
+from dvtools.statistics.quality import feature_alerts
 from dvtools.ui import analysis, cache, components, roles, stats_table, stats_view
 from dvtools.ui.format import md_escape
 
@@ -194,9 +194,8 @@ def tables(data: analysis.Loaded, overview: pd.DataFrame, by_dataset: dict[str, 
     page = shown[shown["feature"].isin(set(features[start:stop]))]
     kinds = shown.drop_duplicates("feature")["kind"]
     n_numeric = int((kinds == "numeric").sum())
-    st.caption(f"Highlighted: missing share above {MISSING_HIGHLIGHT:.0%} (red), zeros above {ZEROS_HIGHLIGHT:.0%} "
-               "(amber). Dates are shown as dates, their spread in days. The sparkline columns draw each "
-               "dataset's values on the feature's shared bins, in its colour."
+    st.caption(stats_table.HIGHLIGHT_NOTE + " Dates are shown as dates, their spread in days. The sparkline "
+               "columns draw each dataset's values on the feature's shared bins, in its colour."
                + (f" Each feature has a row per dataset: {_names(by_dataset)}." if len(by_dataset) > 1 else ""))
     for kind, title, figures in (("numeric", "Numeric", stats_table.NUMERIC_FIGURES),
                                  ("categorical", "Categorical", stats_table.CATEGORICAL_FIGURES)):

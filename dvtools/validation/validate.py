@@ -17,8 +17,8 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+from dvtools.comparison._common import dataset_names
 from dvtools.comparison.comparators import Comparison
-from dvtools.defaults import DATASET_NAMES
 from dvtools.errors import UsageError
 from dvtools.jsonsafe import jsonable
 from dvtools.schema.model import Feature, FeatureRole, Schema
@@ -35,15 +35,6 @@ __all__ = ["anomalies_table", "anomalies_to_json", "dataset_names", "drift_compa
 DISTRIBUTION_TYPES = frozenset(CHECKS["distribution"].types)
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1}
-
-
-def dataset_names(comparator: str, names: tuple[str, str] | None = None) -> tuple[str, str]:
-    """The (reference, current) names a user reads: ``names`` when given, else the comparator's roles."""
-    if names is None:
-        return DATASET_NAMES.get(comparator, DATASET_NAMES["drift"])
-    if len(names) != 2 or not all(isinstance(n, str) and n.strip() for n in names):
-        raise UsageError(f"names must be two non-empty strings (reference, current), got {names!r}")
-    return (names[0].strip(), names[1].strip())
 
 
 def _check_environment(schema: Schema, environment: str | None) -> None:
@@ -115,7 +106,7 @@ def validate_statistics(
     ref_n = reference.num_examples if reference is not None else None
     if reference is not None and comparison is None:
         comparison = drift_comparison(reference, stats, schema, environment=environment, thresholds=thresholds,
-                                      comparator=comparator)
+                                      comparator=comparator, names=names)
     results = {f.feature: f for f in comparison.features} if comparison is not None and reference is not None else {}
     common = {
         "environment": environment,
@@ -226,13 +217,15 @@ def validate_slices(
 def drift_comparison(reference: DatasetStatistics, current: DatasetStatistics, schema: Schema | None, *,
                      environment: str | None = None, thresholds: Thresholds | None = None,
                      comparator: str = "drift", exclude: tuple[str, ...] = (),
-                     measured: Comparison | None = None) -> Comparison:
+                     measured: Comparison | None = None, names: tuple[str, str] | None = None) -> Comparison:
     """The engine's comparison for a validation: the schema's comparators, roles and environment, the thresholds' layers.
 
     The dashboard and ``dvtools validate`` call this (``dvtools compare`` calls
     :func:`~dvtools.comparison.comparators.compare_statistics` with the same options), so the
     drifted features are the same everywhere. ``measured``: :func:`drift_measurement` of the same
-    inputs, kept by a caller (the dashboard) so that a threshold change only re-judges.
+    inputs, kept by a caller (the dashboard) so that a threshold change only re-judges (its notes
+    name the datasets as it was measured). ``names``: the datasets' roles in notes and reasons
+    (default by comparator: :func:`~dvtools.comparison._common.dataset_names`).
     """
     from dvtools.comparison.comparators import Layers, compare_statistics, judge_comparison
 
@@ -240,7 +233,7 @@ def drift_comparison(reference: DatasetStatistics, current: DatasetStatistics, s
     opts = t.comparison_options()
     if measured is None:
         return compare_statistics(reference, current, schema=schema, environment=environment, comparator=comparator,
-                                  exclude=exclude, **opts)
+                                  exclude=exclude, names=names, **opts)
     layers = Layers(policy=opts["policy"], thresholds=opts["thresholds"], categorical_method=opts["categorical_method"],
                     numeric_method=opts["numeric_method"], schema=schema, comparator=comparator,
                     overrides=opts["overrides"])
@@ -249,14 +242,19 @@ def drift_comparison(reference: DatasetStatistics, current: DatasetStatistics, s
 
 def drift_measurement(reference: DatasetStatistics, current: DatasetStatistics, schema: Schema | None, *,
                       environment: str | None = None, thresholds: Thresholds | None = None,
-                      exclude: tuple[str, ...] = ()) -> Comparison:
-    """The threshold-independent part of :func:`drift_comparison` (its ``measured`` argument)."""
+                      exclude: tuple[str, ...] = (), comparator: str = "drift",
+                      names: tuple[str, str] | None = None) -> Comparison:
+    """The threshold-independent part of :func:`drift_comparison` (its ``measured`` argument).
+
+    ``comparator``/``names``: only what the notes call the two datasets (:func:`dataset_names`);
+    judge the result with the same comparator.
+    """
     from dvtools.comparison.comparators import POLICIES, measure_statistics
 
     t = thresholds if thresholds is not None else Thresholds()
     compare = {n: ft.compare for n, ft in t.per_feature.items() if ft.compare is not None}
     return measure_statistics(reference, current, binning=POLICIES[t.policy].binning, exclude=exclude, schema=schema,
-                              environment=environment, compare=compare)
+                              environment=environment, compare=compare, names=dataset_names(comparator, names))
 
 
 # --------------------------------------------------------------------------- output

@@ -16,8 +16,13 @@ NASTY = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture
 def demo(demo_page) -> AppTest:  # noqa: ANN001
-    """The app with the demo loaded as ``analysis.load_demo`` does, on the Anomalies page."""
-    return demo_page(PAGE)
+    """The app with the demo loaded as ``analysis.load_demo`` does, on the Anomalies page, thresholds open."""
+    at = demo_page(PAGE)
+    at.session_state["anom_thresholds"] = True  # the user opens both threshold panels (built only while open)
+    at.session_state["anom_overrides"] = True
+    at.run()
+    assert not at.exception
+    return at
 
 
 def _table(at: AppTest) -> pd.DataFrame:
@@ -114,8 +119,7 @@ def test_card_details_are_built_when_opened(demo):
     assert "**What it means.**" not in markdown  # closed expanders cost nothing on a rerun
     assert not any({"detail", "value"} <= set(d.value.columns) for d in demo.dataframe)
     uid = stable_key("card", "current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os")
-    demo.session_state[f"{uid}_explanation"] = True  # the user opens both expanders of one card
-    demo.session_state[f"{uid}_numbers"] = True
+    demo.session_state[f"{uid}_details"] = True  # the user opens the card's details
     demo.run()
     assert not demo.exception
     markdown = "\n".join(m.value for m in demo.markdown)
@@ -320,3 +324,49 @@ def test_badges_stay_true_after_every_action(demo):
         counts.append(badge())
         assert counts[-1] == int(_metric(demo, "Anomalies")) == len(_table(demo))
     assert len(set(counts)) > 2  # the actions changed the count, and the badge followed each time
+
+
+def test_threshold_panels_are_built_only_when_open(demo_page):
+    """Closed, each threshold panel is one element on every run of the fragment (an accept, a filter)."""
+    at = demo_page(PAGE)
+    keys = {w.key for w in at.number_input} | {w.key for w in at.selectbox}
+    assert not {k for k in keys if k and (k.startswith("cmp_thr_") or k.startswith("thr_"))}
+    labels = [e.label for e in at.expander]
+    assert "Thresholds (shared with the Skew & drift page)" in labels and "Per-feature overrides" in labels
+    at.session_state["anom_thresholds"] = True
+    at.run()
+    keys = {w.key for w in at.number_input}
+    assert {"cmp_thr_categorical_jensen_shannon_distance", "thr_missing"} <= keys
+    assert "thr_feature_linf" not in keys  # the overrides panel is still closed
+    at.session_state["anom_overrides"] = True
+    at.run()
+    assert "thr_feature_linf" in {w.key for w in at.number_input}
+
+
+def test_card_is_one_markdown_block_with_badge_texts_and_values(demo):
+    _cards_of(demo, "device_os")
+    texts = [m.value for m in demo.markdown if "ENUM_TYPE_UNEXPECTED_STRING_VALUES" in m.value]
+    assert len(texts) == 1  # title, description and observed/expected in one block
+    text = texts[0]
+    assert text.startswith((":red-badge[ERROR] **device\\_os**", ":orange-badge[WARNING] **device\\_os**"))
+    assert "observed:" in text and "expected:" in text
+
+
+def test_downloads_build_the_latest_anomalies_after_an_accept(demo):
+    """The sidebar's buttons build their files at click time from the fragment's last lists (no stale file)."""
+    import json
+
+    from dvtools.ui.anomaly_panel import _LIVE_FILES
+
+    def serving_json() -> list:
+        return json.loads(demo.session_state[_LIVE_FILES]["dl_anomalies_json_current"].build())["anomalies"]
+
+    before = serving_json()
+    assert any(a["feature"] == "weather" and a["type"] == "SCHEMA_MISSING_COLUMN" for a in before)
+    _cards_of(demo, "weather")
+    demo.button(key="current:accept:SCHEMA_MISSING_COLUMN:weather").click().run()
+    assert not demo.exception
+    after = serving_json()
+    assert len(after) == len(before) - 1
+    assert not any(a["feature"] == "weather" and a["type"] == "SCHEMA_MISSING_COLUMN" for a in after)
+    assert any(b.label == "Serving anomalies (JSON)" for b in demo.sidebar.get("download_button"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
@@ -23,6 +24,9 @@ def test_empty_state(app):
     assert app.button(key="load_demo").label == "Open the demo"
     assert {u.key for u in app.file_uploader} >= {"upload_reference", "upload_current", "upload_evaluation"}
     assert any("open the demo" in i.value for i in app.info)
+    (empty,) = app.info  # the roles only, the evaluation slot too: never the library's words
+    assert "training data and the serving data" in empty.value and "evaluation data" in empty.value
+    assert not re.search(r"\b(reference|current)\b", empty.value)
     assert any("500 MB" in c.value and "--reference PATH" in c.value for c in app.caption)
     assert not app.metric
 
@@ -181,3 +185,95 @@ def test_tfdv_statistics_open_in_the_dashboard(app, bytes_ref):
     assert sum("imported from TFDV" in w.value for w in app.warning) == 2  # once per side
     app.switch_page("pages/drift_skew.py").run()
     assert not app.exception
+
+
+BROKEN = b"\x00\x01broken\xff bytes!!"  # 17 bytes that no reader parses
+
+
+def _everything(at: AppTest) -> str:
+    texts = [str(e.value) for kind in ("caption", "text", "markdown", "error", "info", "warning") for e in getattr(at, kind)]
+    texts += [str(e.value) for e in at.sidebar.text] + [str(e.value) for e in at.sidebar.caption]
+    return "\n".join(texts).replace("\\", "")  # Markdown-escaped text, as read
+
+
+def test_a_broken_upload_is_not_loaded(app):
+    """A file that fails to parse says why in one line, never "Loaded", and the slot stays empty."""
+    assert len(BROKEN) == 17
+    app.run()
+    app.file_uploader(key="upload_current").set_value(("bad.csv", BROKEN, "text/csv")).run()
+    assert not app.exception
+    assert "dataset_current" not in app.session_state  # nothing loaded for serving
+    (error,) = app.error
+    assert error.value.replace("\\", "").startswith("bad.csv: ") and "\n" not in error.value
+    shown = _everything(app)
+    assert "Loaded" not in shown and "17 B" not in shown
+    assert "bad.csv was not loaded." in shown
+    assert "Serving (bad.csv)" not in shown  # the sidebar lists nothing for serving: it has no dataset
+    assert any("Load the training data and the serving data" in i.value for i in app.info)  # still the empty state
+    # A good file to the same role loads, and the error goes.
+    good = SMALL.to_csv(index=False).encode()
+    app.file_uploader(key="upload_current_1").set_value(("ok.csv", good, "text/csv")).run()
+    assert not app.exception and not app.error
+    assert app.session_state["dataset_current"].name == "ok.csv" and ("Rows", "3") in _metrics(app)
+    assert any(c.value.startswith("Loaded · ") for c in app.caption)
+
+
+def test_a_broken_upload_keeps_the_previous_dataset_and_says_so(app):
+    app.run()
+    app.button(key="load_demo").click().run()
+    app.file_uploader(key="upload_current").set_value(("bad.csv", BROKEN, "text/csv")).run()
+    assert not app.exception
+    assert app.session_state["dataset_current"].name == "runs_serving.csv"  # the previous good dataset
+    (error,) = app.error
+    assert error.value.replace("\\", "").startswith("bad.csv: ")
+    assert "bad.csv was not loaded; still loaded: runs_serving.csv." in _everything(app)
+    assert [v for label, v in _metrics(app) if label == "Rows"] == ["20,000", "8,000", "5,000"]
+    assert "Loaded · 17 B" not in _everything(app)
+    # Clear dismisses the message (and unloads the serving data it sits above).
+    app.button(key="clear_current").click().run()
+    assert not app.error and "dataset_current" not in app.session_state
+
+
+def test_a_broken_training_upload_keeps_the_edited_schema(app):
+    """Loading a new training file drops the schema; a training file that fails to load must not."""
+    from dvtools.schema import infer_schema
+
+    app.run()
+    app.button(key="load_demo").click().run()
+    edited = infer_schema(compute_statistics(SMALL))
+    edited.notes.append("edited by hand")
+    app.session_state["schema"], app.session_state["schema_origin"] = edited, "edited"
+    app.run()
+    app.file_uploader(key="upload_reference").set_value(("bad_train.csv", BROKEN, "text/csv")).run()
+    assert not app.exception
+    assert app.session_state["dataset_reference"].name == "runs_training.csv"
+    assert app.session_state["schema_origin"] == "edited"
+    assert app.session_state["schema"] is edited
+    # A good training file does replace the schema (as before): only a failed load keeps it.
+    app.file_uploader(key="upload_reference_1").set_value(("t.csv", SMALL.to_csv(index=False).encode(), "text/csv"))
+    app.run()
+    assert app.session_state["dataset_reference"].name == "t.csv" and "schema" not in app.session_state
+
+
+def test_a_million_rows_fit_the_rows_metric(app, bytes_ref):
+    """Regression (issue 11, defect 4): the Rows metric read "1,234,…"; the exact count is in its help."""
+    n = 1_234_567
+    data = b"a\n" + b"1\n" * n
+    app.session_state["dataset_reference"] = bytes_ref(data, "big.csv")
+    app.run()
+    assert not app.exception
+    rows = next(m for m in app.metric if m.label == "Rows")
+    assert rows.value == "1.23M" and rows.proto.help == "1,234,567 rows"
+
+
+def test_training_and_evaluation_only_summarizes_that_pair(app, csv_ref):
+    """With no serving data the summary is evaluation vs training (it compared nothing: "–" before)."""
+    train = pd.DataFrame({"x": [float(i % 10) for i in range(200)], "c": ["a", "b"] * 100})
+    evaluation = train.assign(x=train["x"] + 5.0)
+    app.session_state["dataset_reference"] = csv_ref(train, "t.csv")
+    app.session_state["dataset_evaluation"] = csv_ref(evaluation, "e.csv")
+    app.run()
+    assert not app.exception
+    assert "**Evaluation (e.csv) vs Training (t.csv)**" in [m.value.replace("\\", "") for m in app.markdown]
+    drifted = next(m.value for m in app.metric if m.label == "Drifted features")
+    assert drifted == "1 of 2"

@@ -274,3 +274,60 @@ def test_epoch_integer_column_splits_the_timeline(app, csv_ref):  # noqa: ANN001
     assert timeline["layout"]["xaxis"]["type"] == "date"
     names = {t.get("name") for t in timeline["data"]}
     assert "x" in names and "event_time" not in names
+
+
+def _visible_texts(at: AppTest, markdown_texts) -> list[str]:  # noqa: ANN001
+    """What a user reads on the page: Markdown, plain text, widget labels, table headers and text cells."""
+    out = list(markdown_texts(at)) + [str(t.value) for t in at.text]
+    for kind in ("selectbox", "toggle", "multiselect", "segmented_control", "number_input", "button"):
+        out += [str(w.label) for w in at.get(kind) if getattr(w, "label", None)]
+    for d in at.dataframe:
+        config = json.loads(d.proto.columns or "{}")
+        frame = d.value
+        # A header is its column_config label, else the column name (underscores read as spaces).
+        out += [str(config.get(str(c), {}).get("label", c)).replace("_", " ") for c in frame.columns]
+        out += [v for c in frame.columns for v in frame[c] if isinstance(v, str)]
+    return [t.replace("\\", "") for t in out]  # Markdown-escaped: read literally
+
+
+def test_no_text_on_the_page_says_reference_or_current(app, markdown_texts):  # noqa: ANN001
+    """Issue 11: everywhere the second dataset is named by its role; the engine's notes, the concept-shift
+    skip reasons and the feature-skew warnings included (the demo's three datasets, both pairs)."""
+    import re
+
+    words = re.compile(r"\b(reference|current)\b", re.IGNORECASE)
+    app.run()
+    app.button(key="load_demo").click().run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    for role, other in (("current", "serving"), ("evaluation", "evaluation")):
+        app.segmented_control(key="drift_pair_picker").set_value(role).run()
+        app.toggle(key="skew_on").set_value(True).run()
+        app.toggle(key="concept_on").set_value(True).run()
+        for feature in ("elevation_ft", "weather", "device_os"):
+            app.selectbox(key="drift_feature").set_value(feature).run()
+            assert not app.exception
+            texts = _visible_texts(app, markdown_texts)
+            for t in texts:
+                assert not words.search(t), (role, t)
+        said = "\n".join(texts)
+        assert f"{other.capitalize()} (runs_{other}.csv) compared with Training" in said
+        if role == "current":  # the planted type change, in the drift table's notes and the feature's findings
+            notes = _frame(app, "feature", "notes").set_index("feature")["notes"]
+            assert "type changed: INT in the training data, STRING in the serving data" in notes["elevation_ft"]
+            assert "not in the serving data" in said  # concept shift: the columns the new logging dropped
+            assert "elevation_ft: 8,000 serving values not a number" in said
+
+
+def test_feature_skew_with_no_key_in_common_says_so(app):
+    """The demo's evaluation runs have their own run ids: nothing joined is not "every example has the same values"."""
+    app.run()
+    app.button(key="load_demo").click().run()
+    app.switch_page(PAGE).run()
+    app.segmented_control(key="drift_pair_picker").set_value("evaluation").run()
+    app.toggle(key="skew_on").set_value(True).run()
+    assert not app.exception
+    warnings = [w.value.replace("\\", "") for w in app.warning]  # Markdown-escaped: read literally
+    assert any("No example is in both datasets (no run_id value in common)" in w for w in warnings)
+    assert not any("Every joined example" in s.value for s in app.success)
+    assert not any("num_joined" in d.value.columns for d in app.dataframe)

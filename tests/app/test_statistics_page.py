@@ -42,6 +42,11 @@ def _row(table: pd.DataFrame, feature: str, dataset: str = "training") -> pd.Ser
     return rows.iloc[0]
 
 
+def _shown(text: str) -> float:
+    """A figure the table shows as text (mean, std, bounds: 4 significant digits) read back as a number."""
+    return float(text.replace(",", ""))
+
+
 def _features(table: pd.DataFrame) -> list[str]:
     """Features in table order (each once)."""
     return list(dict.fromkeys(table["feature"]))
@@ -66,18 +71,18 @@ def test_reference_only_figures(page):
     a = _row(num, "alpha")
     assert a["count"] == 5
     assert a["missing"] == pytest.approx(0.2)
-    assert a["mean"] == pytest.approx(1.75)
-    assert a["std"] == pytest.approx(math.sqrt(8.75 / 4))
+    assert (a["mean"], a["std"]) == ("1.75", "1.479")  # as shown: significant digits, no trailing zeros
+    assert _shown(a["std"]) == pytest.approx(math.sqrt(8.75 / 4), rel=1e-3)
     assert a["zeros"] == pytest.approx(0.25)
-    assert (a["min"], a["median"], a["max"]) == pytest.approx((0.0, 1.5, 4.0))
+    assert [_shown(a[k]) for k in ("min", "median", "max")] == pytest.approx([0.0, 1.5, 4.0])
     b = _row(num, "beta")
-    assert (b["mean"], b["std"], b["median"]) == pytest.approx((30.0, math.sqrt(200), 30.0))
+    assert [_shown(b[k]) for k in ("mean", "std", "median")] == pytest.approx([30.0, math.sqrt(200), 30.0], rel=1e-3)
     assert _row(num, "gamma_share")["missing"] == pytest.approx(0.6)
-    assert "60.0% missing" in _row(num, "gamma_share")["alerts"]
+    assert _row(num, "gamma_share")["alerts"] == "missing"  # the alert's word (drawn as a red pill)
     c = _row(cat, "color")
     assert (c["missing"], c["unique"], c["top"], c["freq_top"], c["avg_length"]) == (
         pytest.approx(0.2), 2, "red", 3, pytest.approx(13 / 4))
-    assert "20.0% missing" in c["alerts"]
+    assert c["alerts"] == "missing"
 
 
 def test_both_sides_one_row_each_and_sort_by_missing(page):
@@ -90,11 +95,11 @@ def test_both_sides_one_row_each_and_sort_by_missing(page):
     # A sparkline column per dataset (a chart column has one colour: each dataset's own).
     assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "dist_serving", "count", "missing",
                                  "mean", "std", "zeros", "min", "median", "max", "alerts", "distance"]
-    assert _row(num, "beta")["mean"] == pytest.approx(30.0)
-    assert _row(num, "beta", "serving")["mean"] == pytest.approx(130.0)
+    assert _row(num, "beta")["mean"] == "30"
+    assert _row(num, "beta", "serving")["mean"] == "130"
     assert _row(num, "alpha", "serving")["zeros"] == 0 and _row(num, "alpha", "serving")["missing"] == 0
-    assert "60.0% missing" in _row(num, "gamma_share")["alerts"]  # each dataset's own alerts
-    assert "missing" not in _row(num, "gamma_share", "serving")["alerts"]
+    assert "missing" in _row(num, "gamma_share")["alerts"].split(", ")  # each dataset's own alerts
+    assert "missing" not in _row(num, "gamma_share", "serving")["alerts"].split(", ")
     # Each compared dataset's distance to training on its own row; the training row has none.
     assert pd.isna(_row(num, "beta")["distance"]) and _row(num, "beta", "serving")["distance"] > 0
     at.selectbox(key="stats_sort").select("missing share").run()
@@ -181,8 +186,8 @@ def test_statistics_file_without_rows(page, bytes_ref):
     at = page(STATS, reference=bytes_ref(stats.to_json().encode(), "train_stats.json"), current=CUR)
     assert not at.exception
     num = _tables(at)["numeric"]
-    assert _row(num, "alpha")["mean"] == pytest.approx(1.75)
-    assert _row(num, "beta", "serving")["mean"] == pytest.approx(130.0)
+    assert _row(num, "alpha")["mean"] == "1.75"
+    assert _row(num, "beta", "serving")["mean"] == "130"
 
 
 def test_serving_only(page, csv_ref):
@@ -190,7 +195,7 @@ def test_serving_only(page, csv_ref):
     assert not at.exception
     num = _tables(at)["numeric"]
     assert set(num["dataset"]) == {"serving"}
-    assert _row(num, "beta", "serving")["mean"] == pytest.approx(130.0)
+    assert _row(num, "beta", "serving")["mean"] == "130"
     assert any("one dataset loaded" in c.value for c in at.caption)
 
 
@@ -204,6 +209,38 @@ def test_feature_on_one_side_and_dates(page):
     assert gone["alerts"] == "not in this dataset" and math.isnan(gone["count"])
     assert list(num["dataset"]) == ["training", "serving"] * 4
     assert _row(num, "when", "serving")["type"] == "TIMESTAMP"
+    when = _row(num, "when")  # dates as dates, the spread as a duration (population std of 5 days: sqrt 2)
+    assert (when["min"], when["median"], when["max"], when["std"]) == ("2024-06-01", "2024-06-03", "2024-06-05",
+                                                                       "1.4 days")
+    assert _row(num, "when", "serving")["min"] == "2024-07-01"
+
+
+def test_table_is_plain_data_with_coloured_pills_and_readable_headers(page):
+    """No Styler: figures the column formats, alerts as pills (red missing, amber zeros), headers that fit."""
+    import json
+
+    from dvtools.ui import stats_table
+
+    ref = REF.assign(zero_heavy=[0.0, 0.0, 0.0, 1.0, 2.0])  # 60 % zeros: an amber alert
+    at = page(STATS, reference=ref, current=CUR)
+    assert not at.exception
+    table = next(d for d in at.dataframe if "mean" in d.value.columns)
+    assert not table.proto.arrow_data.HasField("styler")
+    config = json.loads(table.proto.columns)
+    assert config["missing"]["type_config"]["format"] == "percent" and config["count"]["type_config"]["format"]
+    colours = {o["value"]: o["color"] for o in config["alerts"]["type_config"]["options"]}
+    assert colours["missing"] == colours["all missing"] == "#d62728" and colours["zeros"] == "#e0a100"
+    num = table.value
+    assert _row(num, "zero_heavy")["alerts"].split(", ")[0] == "zeros"
+    assert _row(num, "gamma_share")["alerts"] == "missing"
+    # Two datasets: the sparkline headers are the datasets' names, in full, in columns wide enough for them.
+    headers = {k: (v["label"], v["width"]) for k, v in config.items() if k.startswith("dist_")}
+    assert headers == {"dist_training": ("training", 72), "dist_serving": ("serving", 72)}
+    for n in (1, 2, 3, 4):
+        for label in ("training", "evaluation", "serving"):
+            text, width = stats_table.spark_header(label, n)
+            assert stats_table.header_fits(text, width) and width <= 110
+    assert stats_table.spark_header("evaluation", 3) == ("eval", 54)
 
 
 def test_malicious_names_are_literal(page, markdown_texts):

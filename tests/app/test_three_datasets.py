@@ -146,13 +146,22 @@ def test_statistics_row_per_dataset_per_feature(app, csv_ref):  # noqa: ANN001
     at = _open(_load(app, csv_ref), STATS)
     import json
 
+    from dvtools.ui import stats_table
+
     table = next(d for d in at.dataframe if {"dataset", "mean", "dist_training"} <= set(d.value.columns))
     num = table.value
     config = json.loads(table.proto.columns)  # what the browser gets: each sparkline column in its dataset's colour
     for label, role in (("training", "reference"), ("evaluation", "evaluation"), ("serving", "current")):
-        column = config[f"dist_{label}"]
-        assert column["label"] == label and column["type_config"] == {
-            "type": "bar_chart", "y_min": 0.0, "y_max": 1.0, "color": roles.COLORS[role]}
+        column = config[f"dist_{label}"]  # three narrow columns: short headers that fit, the help names the dataset
+        assert column["label"] == stats_table.SPARK_SHORT[label] and column["help"].startswith(label.capitalize())
+        assert stats_table.header_fits(column["label"], column["width"])
+        assert column["type_config"] == {  # numeric: an area on the verdict's bins (bars would be under 1 px)
+            "type": "area_chart", "y_min": 0.0, "y_max": 1.0, "color": roles.COLORS[role]}
+    # Each row names its dataset in a pill of the dataset's colour: no Styler, so the table is plain data.
+    assert config["dataset"]["type_config"]["options"] == [
+        {"value": label, "color": roles.COLORS[role]}
+        for label, role in (("training", "reference"), ("evaluation", "evaluation"), ("serving", "current"))]
+    assert not table.proto.arrow_data.HasField("styler")  # no per-cell formats or styles sent
     rows = num[num["feature"] == "distance_km"]
     assert list(rows["dataset"]) == ["training", "evaluation", "serving"]
     assert pd.isna(rows["distance"].iloc[0])  # training: nothing to compare with

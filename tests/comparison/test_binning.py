@@ -287,7 +287,7 @@ def test_tfdv_align_matches_oracle_on_arbitrary_histograms(h1, h2):
         return  # TFDV refuses to normalize an empty histogram
     assert len(c1) == len(c2)
     assert jensen_shannon_divergence(c1, c2) == pytest.approx(_oracle_js(_proto(b1, n1), _proto(b2, n2)), abs=1e-9)
-    assert c1.sum() == pytest.approx(sum(c for *_, c in b1) + (n1 if "NaN (reference)" in labels else 0))
+    assert c1.sum() == pytest.approx(sum(c for *_, c in b1) + (n1 if "NaN (training)" in labels else 0))
 
 
 _samples = st.lists(st.one_of(st.integers(-5, 5).map(float), st.floats(-1e6, 1e6, allow_nan=False)), min_size=1,

@@ -264,7 +264,7 @@ def test_findings_new_vanished_missing_and_columns():
     assert (m.missing_share_reference, m.missing_share_current) == (0.1, 0.4)
     assert m.missing_share_change == pytest.approx(0.3)
     e = cmp["empty"]  # values on the reference side only: drift, with a note
-    assert e.verdict == DriftVerdict.DRIFT and "no values in current data" in e.notes
+    assert e.verdict == DriftVerdict.DRIFT and "no values in the evaluation data" in e.notes
     assert e.missing_share_current == 1.0
     assert cmp.only_in_reference == ["old"] and cmp.only_in_current == ["fresh"]
     assert [f.feature for f in cmp.features] == ["c", "m", "empty"]  # reference column order

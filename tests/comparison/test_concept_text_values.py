@@ -18,7 +18,7 @@ def test_text_in_a_numeric_feature_is_counted_and_named() -> None:
     heights = [str(i % 40) if i % 4 else f"{i % 40} ft" for i in range(n)]  # a quarter with a unit
     current = pa.table({"height": heights, "y": [i % 2 == 0 for i in range(n)]})
     result = concept_shift(reference, current, label="y", min_bucket_count=5)
-    assert result.warnings == ["height: 100 current values not a number (e.g. '0 ft') in a numeric feature; "
+    assert result.warnings == ["height: 100 evaluation values not a number (e.g. '0 ft') in a numeric feature; "
                                "counted as missing"]
     assert not any("Failed to parse" in w for w in result.warnings)
     height = next(f for f in result.features if f.feature == "height")

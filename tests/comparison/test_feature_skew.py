@@ -123,7 +123,7 @@ def test_type_changes_and_skipped_features():
     cur = pa.table({"k": [1, 2, 3], "t": pa.array(["1", "2", "4"]), "l": pa.array([[1], [2], [4]])})
     res = feature_skew(ref, cur, key="k", features=["t", "l", "only", "k"])
     assert res["t"].comparison == "as text" and res["t"].num_mismatches == 1
-    assert res.skipped_features == {"l": "nested values are not compared", "only": "not in the current data"}
+    assert res.skipped_features == {"l": "nested values are not compared", "only": "not in the serving data"}
 
 
 def test_files_and_adaptive_spill(tmp_path):
@@ -175,3 +175,13 @@ def test_identical_data_has_no_mismatch():
         res = feature_skew(df, shuffled, key="k", partitions=parts)
         assert not res.has_mismatches and res.num_joined == 5000 and not res.warnings
         assert skew_anomalies(res) == []
+
+
+def test_a_column_missing_throughout_one_side_is_compared_not_a_crash():
+    """A column all null on one side (typed null, as CSV readers type it) used to stop the join (ArrowInvalid)."""
+    ref = pa.table({"k": [1, 2, 3, 4], "e": [1.0, None, 3.0, 4.0], "both": pa.array([None] * 4, pa.null())})
+    cur = pa.table({"k": [1, 2, 3, 4], "e": pa.array([None] * 4, pa.null()), "both": pa.array([None] * 4, pa.null())})
+    res = feature_skew(ref, cur, key="k")
+    assert res["e"].num_joined == 4 and res["e"].num_mismatches == 3 and res["e"].num_null_mismatches == 3
+    assert res["both"].num_mismatches == 0  # null against null: equal
+    assert feature_skew(ref, cur, key="k", partitions=2)["e"].num_mismatches == 3  # spilled to Parquet too

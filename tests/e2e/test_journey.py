@@ -28,6 +28,14 @@ def _anomaly_badge(page) -> int:  # noqa: ANN001
     return int(m.group(1))
 
 
+def _uploader(page, role: str):  # noqa: ANN001, ANN202
+    """The file input of ``role``'s uploader (reference = training, current = serving), by its widget key.
+
+    Not by position: while a rerun replaces the loaded uploader (a new key), the inputs' order shifts.
+    """
+    return page.locator(f"[class*='st-key-upload_{role}'] [data-testid='stFileUploaderDropzoneInput']").first
+
+
 def _wait_idle(page) -> None:  # noqa: ANN001
     """Wait until Streamlit has finished the current run (no running indicator)."""
     page.wait_for_timeout(300)
@@ -49,10 +57,9 @@ def test_upload_validate_threshold_download(page, app_url, artifacts, tmp_path):
     page.get_by_text("Open the demo").first.wait_for(timeout=TIMEOUT)
     page.screenshot(path=str(artifacts / "00_data_empty.png"), full_page=True)
 
-    inputs = page.locator("[data-testid='stFileUploaderDropzoneInput']")
-    inputs.nth(0).set_input_files(train)
+    _uploader(page, "reference").set_input_files(train)
     _wait_idle(page)
-    inputs.nth(1).set_input_files(serve)
+    _uploader(page, "current").set_input_files(serve)
     page.get_by_text("What is wrong").first.wait_for(timeout=TIMEOUT)
     _wait_idle(page)
     page.get_by_text("20,000").first.wait_for(timeout=TIMEOUT)
@@ -120,7 +127,7 @@ def test_bad_upload_shows_one_line_error(page, app_url, artifacts, tmp_path):  #
     bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00garbage")
     page.goto(app_url, timeout=TIMEOUT)
     page.get_by_text("Open the demo").first.wait_for(timeout=TIMEOUT)
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(0).set_input_files(str(bad))
+    _uploader(page, "reference").set_input_files(str(bad))
     err = page.locator("[data-testid='stAlertContentError']").filter(has_text="broken.csv").first
     err.wait_for(timeout=TIMEOUT)
     text = err.inner_text()
@@ -138,7 +145,7 @@ def test_untrusted_column_name_is_text(page, app_url, artifacts, tmp_path):  # n
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(app_url, timeout=TIMEOUT)
     page.get_by_text("Open the demo").first.wait_for(timeout=TIMEOUT)
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(0).set_input_files(str(evil))
+    _uploader(page, "reference").set_input_files(str(evil))
     _wait_idle(page)
     _nav(page, "Statistics")
     page.get_by_text("Categorical features").first.wait_for(timeout=TIMEOUT)

@@ -37,7 +37,8 @@ def test_large_upload_shows_progress_then_figures(page, app_url, artifacts, tmp_
     page.get_by_text("Open the demo").first.wait_for(timeout=TIMEOUT)
     page.screenshot(path=str(artifacts / "20_data_empty.png"), full_page=True)
 
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").nth(0).set_input_files(str(big))
+    training_input = "[class*='st-key-upload_reference'] [data-testid='stFileUploaderDropzoneInput']"  # by key, not position
+    page.locator(training_input).first.set_input_files(str(big))
     bar = page.locator("[data-testid='stProgress']").first
     bar.wait_for(state="visible", timeout=TIMEOUT)
     training = page.locator("[data-testid='stColumn']").first
@@ -52,7 +53,7 @@ def test_large_upload_shows_progress_then_figures(page, app_url, artifacts, tmp_
 
     rows = page.locator("[data-testid='stMetric']").filter(has_text="Rows").first
     rows.wait_for(timeout=TIMEOUT)
-    assert rows.locator("[data-testid='stMetricValue']").inner_text().strip() == "600,000"
+    assert rows.locator("[data-testid='stMetricValue']").inner_text().strip() == "600k"  # fits: "1,234,…" did not
     assert page.locator("[data-testid='stProgress']").count() == 0
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(artifacts / "22_data_loaded.png"), full_page=True)

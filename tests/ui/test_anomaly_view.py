@@ -277,3 +277,14 @@ def test_slider_range_by_method():
     assert av.slider_range("normalized_wasserstein", [0.2]).high == 2.0  # at least 2
     r = av.slider_range("ks")
     assert (r.low, r.high) == (0.0005, 0.2) and r.step < 0.001
+
+
+def test_detail_tables_name_the_datasets_by_role():
+    """Share columns say whose share it is (training/evaluation), never reference/current."""
+    a = Anomaly("os", T.COMPARATOR_L_INFTY_HIGH, Severity.WARNING, "drifted", observed=0.3, expected=0.1,
+                details={"largest_changes": [["iOS", 0.5, 0.2]], "bins": ["[0, 1)", "[1, 2]"],
+                         "reference_counts": [3, 1], "current_counts": [1, 3]})
+    tables = av.details_tables(a, ("training", "evaluation"))
+    assert list(tables["largest_changes"].columns) == ["category", "training share", "evaluation share"]
+    assert list(tables["histogram"].columns) == ["bin", "training share", "evaluation share"]
+    assert tables["histogram"]["evaluation share"].tolist() == ["25.00%", "75.00%"]

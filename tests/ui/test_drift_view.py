@@ -60,3 +60,34 @@ def test_timeline_axis_is_time_with_titles():
     assert fig.layout.xaxis.title.text
     xs = list(fig.data[0].x)
     assert (xs[2] - xs[1]).days == 147  # the gap is drawn as a gap
+
+
+def test_drift_table_carries_the_engines_notes_by_role():
+    from dvtools.comparison import compare_statistics
+    from dvtools.statistics.engine import compute_statistics
+
+    ref = compute_statistics(pd.DataFrame({"t": [1, 2, 3] * 20, "x": np.arange(60.0)}))
+    cur = compute_statistics(pd.DataFrame({"t": ["1", "2", "x"] * 20, "x": np.arange(60.0)}))
+    table = drift_view.drift_table(compare_statistics(ref, cur, comparator="skew"))
+    notes = table.set_index("feature")["notes"]
+    assert "type changed: INT in the training data, STRING in the serving data" in notes["t"]
+    assert notes["x"] == ""  # a feature without notes: an empty cell
+    assert list(table.columns).index("notes") == list(table.columns).index("out_of_range_share") + 1
+
+
+def test_concept_tables_have_no_nan_cells_and_no_empty_class():
+    """The demo showed "nan" buckets for a feature with no bucket compared, and a "(other) 0.00% 0.00%" class."""
+    ref, cur = _frames(numeric_label=False)
+    result = concept_shift(ref, cur, label="y", min_bucket_count=100_000)  # no bucket has enough rows
+    frame = drift_view.concept_frame(result)
+    assert set(frame["max_shift_bucket"]) == {""} and set(frame["max_shift_class"]) == {""}
+    label = drift_view.label_frame(result)
+    assert set(label["class"]) == {"yes", "no"}  # no "(other)" row: neither dataset has another class
+
+
+def test_tables_show_every_row_up_to_forty():
+    from dvtools.ui.drift_panel import MAX_TABLE_ROWS, _height
+
+    for rows in (1, 13, 30, MAX_TABLE_ROWS):
+        assert (_height(rows) - 40) // 35 >= rows  # header + rows + border: none hidden behind a scroll bar
+    assert _height(500) == _height(MAX_TABLE_ROWS)
