@@ -18,6 +18,7 @@ load spike on a shared machine hits all of them; the median is shown. Tools:
 
 * ``dvtools``       ``dvtools stats FILE -o out.json --workers 2``: the CLI, all figures (quantiles,
                     histograms, top-k, distinct counts, lengths, sketches), streaming, 2 fold workers
+                    (worker processes for the CSV files: CPU and memory are the whole process tree's)
 * ``dvtools-1``     the same with one fold worker (``--workers 1``): the table shows 2 workers' speed-up
 * ``dvtools-dask``  ``dvtools stats --engine dask``: a LocalCluster of 2 worker processes
 * ``pyarrow``       the bare pass: read the whole table, then per column count, nulls, min, max,

@@ -78,13 +78,30 @@ _PLUS_INT = re.compile(r"\s*\+\d+\s*")
 _BARE_CR = re.compile(rb"\r(?!\n)")
 
 
+_HEX_CHUNK = 1 << 18
+
+
 def _has_hex_prefix(data: bytes | bytearray) -> bool:
-    """Whether ``data`` holds ``0x`` or ``0X``: numpy, GIL-free, ~1.7x faster than two bytes searches (``0`` is common)."""
+    """Whether ``data`` holds ``0x`` or ``0X``: numpy (GIL-free), ~1.7x faster than two bytes searches (``0`` is common).
+
+    In chunks of 256 KiB through two reused buffers: whole-range temporaries (two arrays the size
+    of a ~40 MB range) cost fresh pages on every call, twice the time of the scan itself.
+    """
     import numpy as np
 
     a = np.frombuffer(data, np.uint8)
-    xs = np.flatnonzero((a[1:] | 0x20) == 0x78)  # an x or X after the first byte (letters are rarer than digits)
-    return bool(xs.size) and bool(np.any(a[xs] == 0x30))
+    n = a.size
+    low = np.empty(min(_HEX_CHUNK, n), np.uint8)
+    hit = np.empty(low.size, np.bool_)
+    for start in range(1, n, _HEX_CHUNK):  # an x or X after the first byte (letters are rarer than digits)
+        k = min(_HEX_CHUNK, n - start)
+        np.bitwise_or(a[start:start + k], 0x20, out=low[:k])
+        np.equal(low[:k], 0x78, out=hit[:k])
+        if hit[:k].any() and np.any(a[np.flatnonzero(hit[:k]) + (start - 1)] == 0x30):
+            return True
+    return False
+
+
 HEX_SEEN = "dvtools: hexadecimal text after the first block"
 BARE_CR = "dvtools: bare CR inside values"
 """Restart messages of :meth:`CsvPart.scan` (handled by :meth:`CsvPart.widen` like a reader error)."""

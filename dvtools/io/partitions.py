@@ -64,6 +64,9 @@ class PartitionRestart(Restart):
         super().__init__("column types must widen")
         self.update = update
 
+    def __reduce__(self) -> tuple[Any, tuple[Any]]:
+        return (PartitionRestart, (self.update,))  # pickled with its update (worker processes return it)
+
 
 class Partition:
     """One independently readable piece of a stream's input.

@@ -209,6 +209,19 @@ def test_hex_prefix_scan_matches_a_bytes_search(data: bytes) -> None:
     assert _has_hex_prefix(bytearray(data)) == _has_hex_prefix(data)
 
 
+@given(_PIECES, st.integers(1, 5))
+def test_hex_prefix_scan_across_chunk_boundaries(data: bytes, chunk: int) -> None:
+    """The scan walks the range in chunks: a ``0`` ending one chunk and an ``x`` starting the next is found."""
+    from dvtools.io import csvfile
+
+    saved = csvfile._HEX_CHUNK
+    csvfile._HEX_CHUNK = chunk
+    try:
+        assert csvfile._has_hex_prefix(data) == (b"0x" in data or b"0X" in data)
+    finally:
+        csvfile._HEX_CHUNK = saved
+
+
 @given(st.binary(max_size=300))
 def test_binary_detection_counts_control_bytes_like_a_python_loop(head: bytes) -> None:
     """``binary_problem`` counts control bytes with ``bytes.translate``; the verdict equals a per-byte count's."""

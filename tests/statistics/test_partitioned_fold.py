@@ -10,6 +10,7 @@ of nearly distinct text by sorting hashes (``sketches._hash_counts``), collision
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -61,8 +62,14 @@ def _serial(path: Path, monkeypatch: pytest.MonkeyPatch, block_size: int | None 
 
 
 def _by_workers(path: Path, block_size: int | None = None, **kw: object) -> DatasetStatistics:
+    """Statistics by 1, 2 and 3 workers (the default way), and 2 worker threads or processes: byte-identical."""
     runs = {w: compute_statistics(_source(path, block_size), workers=w, batch_size=BATCH, **kw) for w in (1, 2, 3)}
-    assert runs[1].to_json() == runs[2].to_json() == runs[3].to_json()
+    forced = []
+    for mode in ("threads", "processes"):
+        with pytest.MonkeyPatch.context() as m:
+            m.setenv("DVTOOLS_FOLD", mode)
+            forced.append(compute_statistics(_source(path, block_size), workers=2, batch_size=BATCH, **kw).to_json())
+    assert runs[1].to_json() == runs[2].to_json() == runs[3].to_json() == forced[0] == forced[1]
     return runs[2]
 
 
@@ -190,3 +197,142 @@ def test_uploads_are_cut_like_files_locally_but_not_for_dask(tmp_path: Path, sma
     runs = {w: compute_statistics(data, name=path.name, workers=w, batch_size=BATCH) for w in (1, 2)}
     assert runs[1].to_json() == runs[2].to_json()
     _assert_exact_fields_equal(runs[2], compute_statistics(path, workers=2, batch_size=BATCH))
+
+
+# -- worker processes --------------------------------------------------------------------------------
+
+@pytest.fixture
+def fold_modes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Records, per partitioned pass, whether its partitions were folded in worker processes."""
+    seen: list[bool] = []
+    start = engine._PartitionFold._start
+
+    def spy(self: engine._PartitionFold, plan: list[object], warm_up: object) -> None:
+        start(self, plan, warm_up)  # type: ignore[arg-type]
+        seen.append(self.processes)
+
+    monkeypatch.setattr(engine._PartitionFold, "_start", spy)
+    return seen
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_files_fold_in_processes_uploads_on_threads(tmp_path: Path, small_partitions: None, fold_modes: list[bool],
+                                                    monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """CSV ranges of a file are folded in worker processes with 2+ workers (Parquet: when asked), uploads on threads."""
+    path = tmp_path / f"data.{fmt}"
+    if fmt == "csv":
+        pcsv.write_csv(_table(), path)
+    else:
+        pq.write_table(_table(), path, row_group_size=5_000)
+    default = compute_statistics(path, workers=2, batch_size=BATCH)
+    upload = compute_statistics(path.read_bytes(), name=path.name, workers=2, batch_size=BATCH)
+    one = compute_statistics(path, workers=1, batch_size=BATCH)
+    monkeypatch.setenv("DVTOOLS_FOLD", "threads")
+    threads = compute_statistics(path, workers=2, batch_size=BATCH)
+    monkeypatch.setenv("DVTOOLS_FOLD", "processes")
+    in_processes = compute_statistics(path, workers=2, batch_size=BATCH)
+    assert fold_modes == [fmt == "csv", False, False, False, True]
+    assert default.to_json() == in_processes.to_json() == one.to_json() == threads.to_json()
+    _assert_exact_fields_equal(in_processes, upload)
+    _assert_exact_fields_equal(in_processes, _serial(path, monkeypatch))
+
+
+def test_a_call_from_another_thread_folds_on_threads(tmp_path: Path, small_partitions: None,
+                                                     fold_modes: list[bool]) -> None:
+    """Off the main thread (the dashboard's script runner) nothing is forked: other threads may hold locks."""
+    import threading
+
+    path = tmp_path / "data.csv"
+    pcsv.write_csv(_table(), path)
+    out: list[DatasetStatistics] = []
+    t = threading.Thread(target=lambda: out.append(compute_statistics(path, workers=2, batch_size=BATCH)))
+    t.start()
+    t.join()
+    assert fold_modes == [False] and out[0].to_json() == compute_statistics(path, workers=1, batch_size=BATCH).to_json()
+
+
+def test_fold_mode_must_be_known(tmp_path: Path, small_partitions: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dvtools.errors import UsageError
+
+    path = tmp_path / "data.csv"
+    pcsv.write_csv(_table(), path)
+    monkeypatch.setenv("DVTOOLS_FOLD", "fibers")
+    with pytest.raises(UsageError, match="DVTOOLS_FOLD must be one of auto, processes, threads"):
+        compute_statistics(path, workers=2, batch_size=BATCH)
+
+
+def _corrupt_parquet(tmp_path: Path) -> Path:
+    """A Parquet file with intact metadata whose later row groups hold garbage pages."""
+    path = tmp_path / "corrupt.parquet"
+    pq.write_table(_table(), path, row_group_size=5_000, compression="none")
+    raw = bytearray(path.read_bytes())
+    meta = pq.ParquetFile(path).metadata
+    rg = meta.row_group(meta.num_row_groups - 2)
+    start = rg.column(1).data_page_offset
+    raw[start:start + 4_000] = b"\xff" * 4_000
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_worker_process_error_is_the_same_one_line_error(tmp_path: Path, small_partitions: None,
+                                                            fold_modes: list[bool],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bad data met in a worker process raises the DataLoadError a thread (or a serial pass) raises; no worker is left."""
+    import multiprocessing
+
+    from dvtools.errors import DataLoadError
+
+    path = _corrupt_parquet(tmp_path)
+    messages = []
+    for mode in ("processes", "threads"):
+        monkeypatch.setenv("DVTOOLS_FOLD", mode)
+        with pytest.raises(DataLoadError) as e:
+            compute_statistics(path, workers=2, batch_size=BATCH)
+        messages.append(str(e.value))
+    assert fold_modes == [True, False]
+    assert messages[0] == messages[1] and "\n" not in messages[0] and "corrupt Parquet data" in messages[0]
+    assert multiprocessing.active_children() == []
+
+
+def _die(*args: object) -> object:
+    os._exit(3)  # a worker killed (out of memory, a signal): no exception travels back
+
+
+def test_a_dead_worker_process_is_a_one_line_error(tmp_path: Path, small_partitions: None,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from dvtools.errors import DvtoolsError
+
+    path = tmp_path / "data.csv"
+    pcsv.write_csv(_table(), path)
+    monkeypatch.setattr(engine, "_fold_partition_in_process", _die)
+    with pytest.raises(DvtoolsError, match=r"^a statistics worker process ended unexpectedly .*DVTOOLS_FOLD=threads$"):
+        compute_statistics(path, workers=2, batch_size=BATCH)
+    assert multiprocessing.active_children() == []
+
+
+def test_interrupt_stops_the_worker_processes(tmp_path: Path, small_partitions: None, fold_modes: list[bool]) -> None:
+    """Ctrl-C (KeyboardInterrupt in the main thread) ends the pass and terminates the workers (they ignore SIGINT)."""
+    import multiprocessing
+
+    path = tmp_path / "data.csv"
+    pcsv.write_csv(_table(), path)
+
+    def interrupt(progress: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        compute_statistics(path, workers=2, batch_size=BATCH, progress=interrupt)
+    assert fold_modes == [True]
+    assert multiprocessing.active_children() == []
+
+
+def test_partition_restart_pickles_with_its_update() -> None:
+    """A worker process returns a widening as a PartitionRestart: its update must survive pickling."""
+    import pickle
+
+    from dvtools.io.partitions import PartitionRestart
+
+    r = pickle.loads(pickle.dumps(PartitionRestart({"schema": "x", "n": 2})))
+    assert isinstance(r, PartitionRestart) and r.update == {"schema": "x", "n": 2}
