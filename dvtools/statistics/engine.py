@@ -480,7 +480,7 @@ def _fold_partition(make: Callable[[pa.Schema], SlicedAccumulator], partition: A
             acc.add_batch(batch)
     except PartitionRestart as r:
         return r
-    acc.whole.seal()
+    acc.seal()
     return acc
 
 
