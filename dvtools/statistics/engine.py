@@ -18,7 +18,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -605,7 +605,7 @@ class _PartitionFold:
         self.workers = workers
         self.batch_size = batch_size
         self.progress = progress
-        self.pool: Executor | None = None
+        self.pool: Any = None  # a ThreadPoolExecutor, or a ForkPool when folding in processes
         self.processes = False
         self.reports: dict[int, Any] = {}
 
@@ -613,13 +613,10 @@ class _PartitionFold:
         """Create the pool for the first pass's plan, then run ``warm_up`` (after forking: no import in flight)."""
         if self.workers > 1 and self.pool is None:
             if _use_processes(plan, self.workers):
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+                from dvtools.statistics.forkpool import ForkPool
 
-                self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                                initializer=_init_worker, initargs=(os.getpid(),))
+                self.pool = ForkPool(self.workers, initializer=_init_worker, initargs=(os.getpid(),))
                 self.processes = True
-                self.pool.submit(int).result()  # fork every worker now, before this process starts threads
             else:
                 self.pool = ThreadPoolExecutor(self.workers, thread_name_prefix="dvtools-fold")
         if warm_up is not None:
@@ -679,23 +676,17 @@ class _PartitionFold:
             raise
         finally:
             self._abandon()
-            if self.pool is not None:
+            if isinstance(self.pool, ThreadPoolExecutor):
                 self.pool.shutdown(wait=True, cancel_futures=True)
+            elif self.pool is not None:
+                self.pool.close()
+            self.pool = None
 
     def _stop_processes(self) -> None:
-        """Kill the worker processes (they ignore SIGINT) and drop their futures without waiting for them.
-
-        A killed worker's futures may never settle (the pool's manager can block on its queues), so
-        nothing waits on them: the workers are reaped here and the pool is shut down without waiting.
-        """
+        """Kill the worker processes (they ignore SIGINT) and reap them; their unfinished work is dropped."""
         if not self.processes or self.pool is None:
             return
-        procs = list((getattr(self.pool, "_processes", None) or {}).values())
-        for proc in procs:
-            proc.kill()
-        for proc in procs:
-            proc.join(timeout=5)
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.kill()
         self.pool = None
         if hasattr(self, "inflight"):
             self.inflight.clear()
@@ -713,7 +704,7 @@ class _PartitionFold:
 
         while len(self.inflight) > limit or (self.inflight and _ready(self.inflight[0][1])):
             partition, out = self.inflight.popleft()
-            acc = _result(out) if isinstance(out, Future) else out
+            acc = _result(out) if _pending(out) else out
             if self.processes and isinstance(acc, tuple):
                 acc, self.reports[partition.index] = acc
             if isinstance(acc, PartitionRestart):
@@ -776,10 +767,10 @@ class _PartitionFold:
 
     def _abandon(self) -> None:
         for _, out in getattr(self, "inflight", ()):
-            if isinstance(out, Future):
+            if _pending(out):
                 out.cancel()
         for _, out in getattr(self, "inflight", ()):
-            if isinstance(out, Future) and not out.cancelled():
+            if _pending(out) and not out.cancelled():
                 try:
                     out.result()
                 except BaseException:  # noqa: BLE001, S110 - an abandoned pass: its errors do not matter
@@ -804,19 +795,26 @@ class _Widen(Exception):
         self.update = update
 
 
-def _result(future: Future[Any]) -> Any:
+def _pending(out: Any) -> bool:
+    """Whether ``out`` is a result still to collect (a thread's ``Future`` or a worker process's ``Task``)."""
+    from dvtools.statistics.forkpool import Task
+
+    return isinstance(out, (Future, Task))
+
+
+def _result(future: Any) -> Any:
     """A future's result; a worker process that died (killed, out of memory) is a one-line error."""
-    from concurrent.futures.process import BrokenProcessPool
+    from dvtools.statistics.forkpool import WorkerDied
 
     try:
         return future.result()
-    except BrokenProcessPool:
+    except WorkerDied:
         raise DvtoolsError("a statistics worker process ended unexpectedly (out of memory? killed?): "
                            "try fewer --workers or DVTOOLS_FOLD=threads") from None
 
 
 def _ready(out: Any) -> bool:
-    return not isinstance(out, Future) or out.done()
+    return not _pending(out) or out.done()
 
 
 def compute_statistics(
