@@ -34,6 +34,9 @@ class Task:
         self._state = "pending"  # pending -> sent -> done | failed; pending -> cancelled
         self._value: Any = None
 
+    def _settle(self, state: str, value: Any) -> None:
+        self._fn, self._state, self._value = None, state, value
+
     def done(self) -> bool:
         """Whether the result is in (reads whatever results have arrived, without waiting)."""
         if self._state in ("pending", "sent"):
@@ -128,8 +131,7 @@ class ForkPool:
         """Queue ``fn`` (picklable, no arguments) for the next worker with room."""
         task = Task(self, fn)
         if self._error is not None or not self._workers:
-            task._fn, task._state = None, "failed"
-            task._value = self._error or WorkerDied("the worker pool is stopped")
+            task._settle("failed", self._error or WorkerDied("the worker pool is stopped"))
             return task
         self._queue.append(task)
         self._dispatch()
@@ -167,7 +169,7 @@ class ForkPool:
                 self._break(WorkerDied(f"worker process {worker.process.pid} ended unexpectedly"))
                 return
             task = worker.sent.popleft()
-            task._state, task._value = ("done" if ok else "failed"), value
+            task._settle("done" if ok else "failed", value)
         self._dispatch()
 
     def _break(self, error: WorkerDied) -> None:
@@ -191,7 +193,7 @@ class ForkPool:
         error = self._error or WorkerDied("the worker pool was stopped")
         unfinished = [task for worker in self._workers for task in worker.sent] + list(self._queue)
         for task in unfinished:
-            task._fn, task._state, task._value = None, "failed", error
+            task._settle("failed", error)
         for worker in self._workers:
             if worker.process.is_alive():
                 worker.process.kill()
