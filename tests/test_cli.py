@@ -308,3 +308,13 @@ def test_summary_missing_share_never_rounds_to_0_or_100(tmp_path, capsys):
     assert rc == 0, err
     rows = {ln.split()[0]: ln.split()[2] for ln in out.splitlines() if ln.startswith(("few_", "most_"))}
     assert rows == {"few_missing": "<0.1%", "most_missing": ">99.9%"}
+
+
+def test_summary_prints_an_integer_features_median_like_its_min_and_max(tmp_path, capsys):
+    # the median of an integer column is a float in the statistics; whole values print as integers
+    pd.DataFrame({"year": [1990, 2007, 2007, 2024], "x": [0.5, 1.5, 2.5, 3.5]}).to_csv(tmp_path / "d.csv", index=False)
+    rc, out, err = _run(["stats", tmp_path / "d.csv", "-o", tmp_path / "s.json"], capsys)
+    assert rc == 0, err
+    cells = {ln.split()[0]: ln.split() for ln in out.splitlines() if ln.startswith(("year", "x "))}
+    assert cells["year"][5:8] == ["1,990", "2,007", "2,024"]
+    assert cells["x"][5:8] == ["0.5", "2", "3.5"]

@@ -681,8 +681,13 @@ def parse_timestamp(text: str, arrow_type: str) -> int:
     return value
 
 
-def display_number(f: FeatureStatistics, value: float) -> str | float:
-    """A numeric figure as people read it: timestamps as dates, other numbers unchanged."""
+def display_number(f: FeatureStatistics, value: float) -> str | float | int:
+    """A numeric figure as people read it: timestamps as dates, other numbers unchanged.
+
+    A whole value of an integer feature is an ``int``, so its median prints like its min and max.
+    """
     if f.logical_type == LogicalType.TIMESTAMP:
         return timestamp_text(value, f.numeric_type)
+    if f.logical_type == LogicalType.INT and isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
