@@ -124,6 +124,20 @@ class BoolDomain:
 
 Domain = IntDomain | FloatDomain | StringDomain | BoolDomain
 
+_DOMAIN_KINDS: dict[FeatureType, tuple[type, ...]] = {
+    FeatureType.INT: (IntDomain,),
+    FeatureType.FLOAT: (FloatDomain,),
+    FeatureType.STRING: (StringDomain,),
+    FeatureType.BOOL: (BoolDomain, StringDomain),
+    FeatureType.BYTES: (StringDomain,),
+    FeatureType.TIMESTAMP: (IntDomain, FloatDomain),
+}
+
+
+def domain_fits(domain: Domain, type: FeatureType) -> bool:
+    """Whether ``domain`` can describe a feature of ``type`` (a boolean may have a string domain)."""
+    return isinstance(domain, _DOMAIN_KINDS[FeatureType(type)])
+
 
 @dataclass
 class Presence:
@@ -263,15 +277,7 @@ class Feature:
                 self.value_count.check()
             if self.domain is not None:
                 self.domain.check()
-                ok = {
-                    FeatureType.INT: (IntDomain,),
-                    FeatureType.FLOAT: (FloatDomain,),
-                    FeatureType.STRING: (StringDomain,),
-                    FeatureType.BOOL: (BoolDomain, StringDomain),
-                    FeatureType.BYTES: (StringDomain,),
-                    FeatureType.TIMESTAMP: (IntDomain, FloatDomain),
-                }[self.type]
-                if not isinstance(self.domain, ok):
+                if not domain_fits(self.domain, self.type):
                     raise SchemaError(f"a {type(self.domain).__name__} does not fit type {self.type}")
             self.skew_comparator.check()
             self.drift_comparator.check()

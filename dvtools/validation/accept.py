@@ -3,8 +3,7 @@
 :func:`accept_anomaly` never changes the schema it is given; it returns a changed copy:
 
 * SCHEMA_NEW_COLUMN: add the feature, inferred from ``current`` (``current=`` is required) with
-  :func:`dvtools.schema.inference.infer_schema` when that module is available, else minimally
-  (type from the data, ``min_count=1`` when it has values, no domain).
+  :func:`dvtools.schema.inference.infer_schema`.
 * SCHEMA_MISSING_COLUMN: deprecate the feature. Deprecation (rather than ``not_in_environment``)
   is explicit, applies whatever environment is validated and is undone with
   ``feature.deprecate(False)``; restrict environments by hand when the column is only absent
@@ -50,17 +49,16 @@ from typing import Any
 
 from dvtools.errors import UsageError
 from dvtools.schema.model import (
-    BoolDomain,
     Feature,
     FeatureType,
     FloatDomain,
     IntDomain,
-    Presence,
     Schema,
     StringDomain,
     ValueCount,
+    domain_fits,
 )
-from dvtools.statistics.model import DatasetStatistics, FeatureStatistics, LogicalType
+from dvtools.statistics.model import DatasetStatistics, FeatureStatistics
 from dvtools.validation.anomalies import FAIRNESS_TYPES, Anomaly
 from dvtools.validation.anomalies import AnomalyType as T
 from dvtools.validation.checks import ACCEPT_PREFIX
@@ -71,26 +69,6 @@ _NOTE_TYPES = frozenset({
     T.MISSING_SHARE_INCREASE, T.ZERO_AS_MISSING_MARKER, T.CONSTANT_COLUMN, T.ALL_NULL_COLUMN,
     T.DUPLICATE_IDENTIFIERS,
 })
-
-_TYPE_OF: dict[LogicalType, FeatureType] = {
-    LogicalType.INT: FeatureType.INT,
-    LogicalType.FLOAT: FeatureType.FLOAT,
-    LogicalType.STRING: FeatureType.STRING,
-    LogicalType.BOOL: FeatureType.BOOL,
-    LogicalType.TIMESTAMP: FeatureType.TIMESTAMP,
-    LogicalType.BYTES: FeatureType.BYTES,
-    LogicalType.NULL: FeatureType.STRING,
-}
-
-_DOMAIN_FITS = {
-    FeatureType.INT: (IntDomain,),
-    FeatureType.FLOAT: (FloatDomain,),
-    FeatureType.STRING: (StringDomain,),
-    FeatureType.BOOL: (BoolDomain, StringDomain),
-    FeatureType.BYTES: (StringDomain,),
-    FeatureType.TIMESTAMP: (IntDomain, FloatDomain),
-}
-
 
 class AnomalyNotAcceptable(UsageError, ValueError):
     """Raised when an anomaly cannot be accepted by changing the schema (or needs more input)."""
@@ -139,25 +117,10 @@ def _floor(x: float, decimals: int = 4) -> float:
 
 
 def _new_feature(fs: FeatureStatistics, num_examples: int) -> Feature:
-    """Build the schema feature of a new column: inferred when inference exists, else minimal."""
-    try:
-        from dvtools.schema.inference import infer_schema  # optional: written in parallel
-    except ImportError:
-        infer_schema = None
-    if infer_schema is not None:
-        sub = DatasetStatistics(num_examples=num_examples, features={fs.name: fs})
-        inferred = infer_schema(sub)
-        if fs.name in inferred:
-            return inferred.feature(fs.name)
-    vs = fs.value_view
-    if vs.logical_type not in _TYPE_OF:
-        raise AnomalyNotAcceptable(
-            f"cannot add feature {fs.name!r}: {vs.logical_type.value} columns are not supported"
-        )
-    f = Feature(name=fs.name, type=_TYPE_OF[vs.logical_type])
-    if fs.num_present > 0:
-        f.presence = Presence(min_count=1)
-    return f
+    """The schema feature of a new column, as schema inference would write it."""
+    from dvtools.schema.inference import infer_schema
+
+    return infer_schema(DatasetStatistics(num_examples=num_examples, features={fs.name: fs})).feature(fs.name)
 
 
 def accept_anomaly(schema: Schema, anomaly: Anomaly, *, current: DatasetStatistics | None = None) -> Schema:
@@ -231,7 +194,7 @@ def accept_anomaly(schema: Schema, anomaly: Anomaly, *, current: DatasetStatisti
             except ValueError:
                 raise AnomalyNotAcceptable(f"{anomaly.observed} is not a schema type") from None
             f.type = new_type
-            if f.domain is not None and not isinstance(f.domain, _DOMAIN_FITS[new_type]):
+            if f.domain is not None and not domain_fits(f.domain, new_type):
                 f.domain = None
     elif t in (T.COMPARATOR_L_INFTY_HIGH, T.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH, T.DISTRIBUTION_DRIFT):
         if d.get("threshold_source") == "override":
