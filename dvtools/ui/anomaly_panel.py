@@ -220,10 +220,10 @@ def _content(found: list[Anomaly]) -> tuple[Any, ...]:
 
 def _table(found: list[Anomaly], shown: list[tuple[int, Anomaly]], key: str) -> None:
     """Every anomaly shown (the filters') as one row, built once per content and filter."""
-    def build() -> Any:
-        rows = anomaly_view.anomaly_rows(found)
-        rows = rows[rows["index"].isin([i for i, _ in shown])].drop(columns=["index"])
-        return pa.Table.from_pandas(rows, preserve_index=False)  # converted once, not on every run
+    def build() -> pa.Table:  # straight to Arrow (what the browser gets): no DataFrame on the way
+        records = anomaly_view.anomaly_records([a for _, a in shown])
+        return pa.table({c: pa.array([r[c] for r in records], type=pa.string())
+                         for c in anomaly_view.ROW_COLUMNS if c != "index"})
 
     rows = _memo(f"table:{key}", (_content(found), tuple(i for i, _ in shown)), build)
     st.dataframe(rows, hide_index=True, key=key, height=min(38 + 35 * max(rows.num_rows, 1), 420),

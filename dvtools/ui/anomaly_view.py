@@ -36,6 +36,7 @@ T = AnomalyType
 __all__ = [
     "acceptable",
     "anomaly_key",
+    "anomaly_records",
     "anomaly_rows",
     "count_summary",
     "details_items",
@@ -83,13 +84,12 @@ def _details_text(d: dict[str, Any], limit: int = 200) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-def anomaly_rows(anomalies: Sequence[Anomaly]) -> pd.DataFrame:
-    """One row per anomaly: index, severity, feature, type, description, observed, expected, details.
+ROW_COLUMNS = ("index", "severity", "feature", "type", "description", "observed", "expected", "details")
 
-    Every cell is text except ``index`` (position in ``anomalies``), so names and values from the
-    data always show literally.
-    """
-    rows = [{
+
+def anomaly_records(anomalies: Sequence[Anomaly]) -> list[dict[str, Any]]:
+    """:func:`anomaly_rows` as plain dictionaries (one per anomaly, keys :data:`ROW_COLUMNS`)."""
+    return [{
         "index": i,
         "severity": a.severity.value,
         "feature": a.feature if a.feature is not None else DATASET_LABEL,
@@ -99,8 +99,15 @@ def anomaly_rows(anomalies: Sequence[Anomaly]) -> pd.DataFrame:
         "expected": format_value(a.expected),
         "details": _details_text(a.details),
     } for i, a in enumerate(anomalies)]
-    cols = ["index", "severity", "feature", "type", "description", "observed", "expected", "details"]
-    return pd.DataFrame(rows, columns=cols)
+
+
+def anomaly_rows(anomalies: Sequence[Anomaly]) -> pd.DataFrame:
+    """One row per anomaly: index, severity, feature, type, description, observed, expected, details.
+
+    Every cell is text except ``index`` (position in ``anomalies``), so names and values from the
+    data always show literally.
+    """
+    return pd.DataFrame(anomaly_records(anomalies), columns=list(ROW_COLUMNS))
 
 
 def count_summary(anomalies: Sequence[Anomaly]) -> dict[str, Any]:
