@@ -386,20 +386,22 @@ def _group(pair: analysis.Pair, found: list[Anomaly] | None, error: str | None, 
            schema: Schema | None, filters: dict[str, list[str]]) -> None:
     st.header(pair.title, anchor=f"anomalies-{pair.role}", divider="gray")
     env = analysis.environment_for(pair)
-    st.caption(md_escape(f"{pair.current.label} against the schema in use ({state.schema_origin()}) and "
-                         f"{pair.reference.label}" + (f"; environment {env}" if env else "")
-                         + f"; the schema's {pair.comparator} comparators."))
+    context = md_escape(f"{pair.current.label} against the schema in use ({state.schema_origin()}) and "
+                        f"{pair.reference.label}" + (f"; environment {env}" if env else "")
+                        + f"; the schema's {pair.comparator} comparators.")
     if error is not None:
+        st.caption(context)
         components.show_messages([error], "error")
         return
     assert found is not None
-    if comparison is not None:
-        if comparison.nothing_compared:
-            st.warning(md_escape(comparison.nothing_compared_reason().capitalize() + ": no distribution checked."),
-                       icon=":material/warning:")
-        elif comparison.not_compared:
-            st.caption("Not compared: " + md_escape(not_compared_text(comparison))
-                       + " (Skew & drift page: compare anyway).")
+    if comparison is not None and not comparison.nothing_compared and comparison.not_compared:
+        # One caption, not two: every element here is re-sent on each threshold move.
+        context += ("  \nNot compared: " + md_escape(not_compared_text(comparison))
+                    + " (Skew & drift page: compare anyway).")
+    st.caption(context)
+    if comparison is not None and comparison.nothing_compared:
+        st.warning(md_escape(comparison.nothing_compared_reason().capitalize() + ": no distribution checked."),
+                   icon=":material/warning:")
     if not found:
         st.success(md_escape(f"No anomalies: {pair.current.label} matches the schema and the training data "
                              "within the thresholds."), icon=":material/check_circle:")
