@@ -106,11 +106,9 @@ def thresholds(data: analysis.Loaded, features: list[str], comparison: Any | Non
         assert pair is not None and pair.reference.stats is not None
         with exp:
             left, right = st.columns(2)
-            with left:
-                st.caption("Drift / skew")
+            with left:  # drift / skew (the labels say which; no caption: fewer elements re-sent per move)
                 comparator_controls.render(pair.reference.stats.num_examples, comparison)
-            with right:
-                st.caption("Validation")
+            with right:  # validation
                 threshold_input("Missing-share tolerance", key="thr_missing", value=th.missing_share_tolerance,
                                 on_change=lambda v: _apply_global("missing_share_tolerance", v or 0.0),
                                 help="MISSING_SHARE_INCREASE when the missing share rises by more than this "
