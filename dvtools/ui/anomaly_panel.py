@@ -353,12 +353,10 @@ _CARD_TEXTS = "_anomaly_card_texts"  # session: {pair role: (the statistics they
 
 
 def _summary(found: list[Anomaly]) -> None:
+    """The group's count, its errors, warnings and features beneath it: one element (re-sent on every move)."""
     s = anomaly_view.count_summary(found)
-    with st.container(horizontal=True):
-        st.metric("Anomalies", f"{s['total']:,}")
-        st.metric("Errors", f"{s['errors']:,}")
-        st.metric("Warnings", f"{s['warnings']:,}")
-        st.metric("Features affected", f"{s['features']:,}")
+    st.metric("Anomalies", f"{s['total']:,}", delta=anomaly_view.summary_line(s), delta_color="off",
+              delta_arrow="off")
 
 
 def _filters(groups: list[tuple[analysis.Pair, list[Anomaly]]]) -> dict[str, list[str]]:

@@ -45,6 +45,7 @@ __all__ = [
     "effective_threshold",
     "filter_anomalies",
     "format_value",
+    "summary_line",
     "overrides_frame",
     "slider_range",
     "with_compare",
@@ -120,6 +121,14 @@ def count_summary(anomalies: Sequence[Anomaly]) -> dict[str, Any]:
         "features": len({a.feature for a in anomalies if a.feature is not None}),
         "by_type": dict(by_type.most_common()),
     }
+
+
+def summary_line(summary: dict[str, Any]) -> str:
+    """:func:`count_summary` in words: ``12 errors · 14 warnings · 9 features affected``."""
+    from dvtools.ui.format import plural
+
+    return (f"{plural(summary['errors'], 'error')} · {plural(summary['warnings'], 'warning')} · "
+            f"{plural(summary['features'], 'feature')} affected")
 
 
 def filter_anomalies(anomalies: Sequence[Anomaly], *, severities: Iterable[str] | None = None,

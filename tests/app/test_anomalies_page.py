@@ -39,7 +39,14 @@ def _found(at: AppTest) -> set[tuple[str, str]]:
 
 
 def _metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """The first group's "Anomalies" metric, or its errors / warnings / features affected (the line beneath it)."""
+    import re
+
+    metric = next(m for m in at.metric if m.label == "Anomalies")
+    if label == "Anomalies":
+        return metric.value
+    words = {"Errors": "error", "Warnings": "warning", "Features affected": "feature"}[label]
+    return re.search(rf"(\d[\d,]*) {words}", metric.proto.delta).group(1)
 
 
 def _cards_of(at: AppTest, *features: str) -> AppTest:
@@ -436,3 +443,11 @@ def test_card_texts_follow_a_threshold(demo):
     demo.number_input(key="cmp_thr_categorical_l_infinity").set_value(0.2).run()
     markdown = "\n".join(m.value for m in demo.markdown if "COMPARATOR_L_INFTY_HIGH" in m.value)
     assert "expected: 0.2" in markdown.replace("\\", "") and "expected: 0.3" not in markdown.replace("\\", "")
+
+
+def test_one_metric_per_group(demo):
+    """Each group's count is one metric, its errors, warnings and features affected in the line beneath it."""
+    assert [m.label for m in demo.metric] == ["Anomalies"]  # the serving group's (the fixture has no evaluation)
+    t = _table(demo)
+    assert int(_metric(demo, "Errors")) + int(_metric(demo, "Warnings")) == int(_metric(demo, "Anomalies")) == len(t)
+    assert int(_metric(demo, "Features affected")) == len(set(t["feature"]) - {"(dataset)"})
