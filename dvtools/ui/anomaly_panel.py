@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from dvtools.errors import DvtoolsError
@@ -90,11 +91,12 @@ THRESHOLDS_OPEN = "anom_thresholds"  # the thresholds expander's key (its conten
 OVERRIDES_OPEN = "anom_overrides"
 
 
-def thresholds(data: analysis.Loaded, features: list[str]) -> None:
+def thresholds(data: analysis.Loaded, features: list[str], comparison: Any | None = None) -> None:
     """Drift/skew thresholds (shared with Skew & drift), validation thresholds and per-feature overrides.
 
     Two expanders whose content is built only while open: a closed one is one element on every
     run of the fragment (an accept, a filter); an open one is what a threshold move re-sends.
+    ``comparison``: the pair's (:meth:`Loaded.pair`), bounds the drift thresholds' boxes.
     """
     exp = st.expander("Thresholds (shared with the Skew & drift page)", icon=":material/tune:",
                       key=THRESHOLDS_OPEN, on_change="rerun")
@@ -102,17 +104,11 @@ def thresholds(data: analysis.Loaded, features: list[str]) -> None:
         th = state.get_thresholds()
         pair = data.pair()
         assert pair is not None and pair.reference.stats is not None
-        try:
-            comparison = analysis.comparison(data, pair)
-        except Exception:  # noqa: BLE001 - the groups below report a failed validation
-            comparison = None
         with exp:
             left, right = st.columns(2)
-            with left:
-                st.caption("Drift / skew")
+            with left:  # drift / skew (the labels say which; no caption: fewer elements re-sent per move)
                 comparator_controls.render(pair.reference.stats.num_examples, comparison)
-            with right:
-                st.caption("Validation")
+            with right:  # validation
                 threshold_input("Missing-share tolerance", key="thr_missing", value=th.missing_share_tolerance,
                                 on_change=lambda v: _apply_global("missing_share_tolerance", v or 0.0),
                                 help="MISSING_SHARE_INCREASE when the missing share rises by more than this "
@@ -194,16 +190,42 @@ def undo_bar() -> None:
 # --------------------------------------------------------------------------- one anomaly
 
 
-def _severity_style(v: object) -> str:
-    color = SEVERITY_COLORS.get(str(v))
-    return f"color: white; background-color: {color}; font-weight: 600" if color else ""
+#: The table's columns: plain text; severity a pill in its colour (no Styler: no per-cell styles built or sent).
+_TABLE_CONFIG = {
+    "severity": st.column_config.MultiselectColumn(
+        "severity", options=list(SEVERITY_COLORS), color=list(SEVERITY_COLORS.values()), width="small"),
+    "description": st.column_config.TextColumn(width="large"),
+    "details": st.column_config.TextColumn(width="medium"),
+}
+_MEMO = "_anomaly_panel_memo"  # session: {name: (inputs, value)}, one entry per name (see _memo)
 
 
-def _table(rows: pd.DataFrame, key: str) -> None:
-    styled = rows.drop(columns=["index"]).style.map(_severity_style, subset=["severity"])
-    st.dataframe(styled, hide_index=True, key=key, height=min(38 + 35 * max(len(rows), 1), 420),
-                 column_config={"description": st.column_config.TextColumn(width="large"),
-                                "details": st.column_config.TextColumn(width="medium")})
+def _memo(name: str, inputs: Any, build: Any) -> Any:
+    """``build()``, or its value of the last run whose ``inputs`` were equal (one entry per ``name``)."""
+    memos = st.session_state.setdefault(_MEMO, {})
+    hit = memos.get(name)
+    if hit is not None and hit[0] == inputs:
+        return hit[1]
+    value = build()
+    memos[name] = (inputs, value)
+    return value
+
+
+def _content(found: list[Anomaly]) -> tuple[Any, ...]:
+    """What a list of anomalies shows: each one with its details (which ``Anomaly.__eq__`` leaves out)."""
+    return tuple((a, a.details) for a in found)
+
+
+def _table(found: list[Anomaly], shown: list[tuple[int, Anomaly]], key: str) -> None:
+    """Every anomaly shown (the filters') as one row, built once per content and filter."""
+    def build() -> pa.Table:  # straight to Arrow (what the browser gets): no DataFrame on the way
+        records = anomaly_view.anomaly_records([a for _, a in shown])
+        return pa.table({c: pa.array([r[c] for r in records], type=pa.string())
+                         for c in anomaly_view.ROW_COLUMNS if c != "index"})
+
+    rows = _memo(f"table:{key}", (_content(found), tuple(i for i, _ in shown)), build)
+    st.dataframe(rows, hide_index=True, key=key, height=min(38 + 35 * max(rows.num_rows, 1), 420),
+                 column_config=_TABLE_CONFIG)
 
 
 def _details(a: Anomaly, pair: analysis.Pair) -> None:
@@ -225,31 +247,30 @@ def _explanation(a: Anomaly) -> None:
 
 
 def _drilldown(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> None:
+    """The rows that cause ``a``, inside its open details: read from the data when switched on."""
     ref = pair.current.ref
     if not ref.has_rows:
-        st.info(md_escape(f"Drill-down needs the raw rows: {pair.current.label} is a statistics file."),
-                icon=":material/info:")
+        st.caption(md_escape(f"Drill-down needs the raw rows: {pair.current.label} is a statistics file."))
         return
-    exp = st.expander("Rows that cause it", key=f"drill:{key}", on_change="rerun", icon=":material/table_rows:")
-    if not exp.open:
+    if not st.toggle("Rows that cause it", key=f"drill:{key}",
+                     help=f"The first {DRILLDOWN_ROWS} rows of the data that show this anomaly."):
         return
-    with exp:
-        try:
-            table = cache.table_for(ref)
-        except DvtoolsError as e:
-            st.error(md_escape(str(e)), icon=":material/error:")
-            return
-        if table is None:
-            st.info("Drill-down needs the raw rows.", icon=":material/info:")
-            return
-        f = schema.get(a.feature) if schema is not None and a.feature is not None else None
-        found = drilldown(table, a, f, limit=DRILLDOWN_ROWS)
-        if found is None or not found.count:
-            st.caption("No row of the loaded data shows it (the statistics may come from a sample or a sketch).")
-            return
-        st.caption(md_escape(f"{plural(found.count, 'row')} of {human_count(table.num_rows)} in {pair.current.label}"
-                             f" — the first {found.rows.num_rows} (row = data row number in the file, from 0):"))
-        st.dataframe(cache.display_rows(found.rows.to_pandas()), hide_index=True)  # sensitive columns masked
+    try:
+        table = cache.table_for(ref)
+    except DvtoolsError as e:
+        st.error(md_escape(str(e)), icon=":material/error:")
+        return
+    if table is None:
+        st.info("Drill-down needs the raw rows.", icon=":material/info:")
+        return
+    f = schema.get(a.feature) if schema is not None and a.feature is not None else None
+    found = drilldown(table, a, f, limit=DRILLDOWN_ROWS)
+    if found is None or not found.count:
+        st.caption("No row of the loaded data shows it (the statistics may come from a sample or a sketch).")
+        return
+    st.caption(md_escape(f"{plural(found.count, 'row')} of {human_count(table.num_rows)} in {pair.current.label}"
+                         f" — the first {found.rows.num_rows} (row = data row number in the file, from 0):"))
+    st.dataframe(cache.display_rows(found.rows.to_pandas()), hide_index=True)  # sensitive columns masked
 
 
 def observed_expected(a: Anomaly, pair: analysis.Pair) -> tuple[str, str]:
@@ -285,38 +306,57 @@ def card_text(a: Anomaly, pair: analysis.Pair) -> str:
             f":gray[observed: {md_escape(observed)} · expected: {md_escape(expected)}]")
 
 
-def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> None:
-    """One anomaly: a Markdown block and Accept in a row, then its details and rows, built when opened.
+DETAILS_LABEL = "Numbers behind it · what it means"
+DETAILS_AND_ROWS_LABEL = "Numbers behind it · what it means · rows"
 
-    Few elements on purpose: a page of cards is what a threshold move or an accept re-sends, and
-    the browser lays out every element it receives again.
+
+def _card(a: Anomaly, schema: Schema | None, pair: analysis.Pair, key: str) -> None:
+    """One anomaly: a bordered block of its Markdown text, Accept, and one expander built when opened.
+
+    Four elements on purpose (the block, the text, the button, the expander): a page of cards is
+    what a threshold move or an accept re-sends, and the browser lays out every element it
+    receives again. The expander holds the numbers, the explanation and the drill-down to rows.
     """
     uid = components.stable_key("card", key)
+    drill = supports_drilldown(a)
     with st.container(border=True, key=uid):
-        with st.container(horizontal=True, vertical_alignment="top", wrap=False):  # Accept stays on the right
-            st.markdown(card_text(a, pair), width="stretch")
-            if anomaly_view.acceptable(schema, a):
-                st.button("Accept", key=key, on_click=_accept, args=(pair.role, a), icon=":material/check:",
-                          help="Change the schema so this is expected from now on (Undo accept restores it).")
+        st.markdown(_card_text(a, pair))
+        if anomaly_view.acceptable(schema, a):
+            st.button("Accept", key=key, on_click=_accept, args=(pair.role, a), icon=":material/check:",
+                      help="Change the schema so this is expected from now on (Undo accept restores it).")
         # Lazy: a closed expander's content is not built (a page of cards, on every rerun of a threshold).
-        with st.expander("Numbers behind it · what it means", key=f"{uid}_details", on_change="rerun") as details:
+        with st.expander(DETAILS_AND_ROWS_LABEL if drill else DETAILS_LABEL, key=f"{uid}_details",
+                         on_change="rerun") as details:
             if details.open:
                 _details(a, pair)
                 _explanation(a)
-        if supports_drilldown(a):
-            _drilldown(a, schema, pair, key)
+                if drill:
+                    _drilldown(a, schema, pair, key)
+
+
+def _card_text(a: Anomaly, pair: analysis.Pair) -> str:
+    """:func:`card_text`, built once per anomaly content and dataset statistics (a threshold move keeps most)."""
+    stats = pair.current.stats
+    memo = st.session_state.setdefault(_CARD_TEXTS, {}).get(pair.role)
+    if memo is None or memo[0] is not stats or len(memo[1]) > 512:  # other data: other types and units
+        memo = st.session_state[_CARD_TEXTS][pair.role] = (stats, {})
+    text = memo[1].get(a)
+    if text is None:
+        text = memo[1][a] = card_text(a, pair)
+    return text
+
+
+_CARD_TEXTS = "_anomaly_card_texts"  # session: {pair role: (the statistics they describe, {anomaly: Markdown})}
 
 
 # --------------------------------------------------------------------------- groups
 
 
 def _summary(found: list[Anomaly]) -> None:
+    """The group's count, its errors, warnings and features beneath it: one element (re-sent on every move)."""
     s = anomaly_view.count_summary(found)
-    with st.container(horizontal=True):
-        st.metric("Anomalies", f"{s['total']:,}")
-        st.metric("Errors", f"{s['errors']:,}")
-        st.metric("Warnings", f"{s['warnings']:,}")
-        st.metric("Features affected", f"{s['features']:,}")
+    st.metric("Anomalies", f"{s['total']:,}", delta=anomaly_view.summary_line(s), delta_color="off",
+              delta_arrow="off")
 
 
 def _filters(groups: list[tuple[analysis.Pair, list[Anomaly]]]) -> dict[str, list[str]]:
@@ -338,36 +378,33 @@ def card_key(pair: analysis.Pair, a: Anomaly) -> str:
     return f"{pair.role}:{anomaly_view.anomaly_key(a)}"
 
 
-def _group(data: analysis.Loaded, pair: analysis.Pair, found: list[Anomaly] | None, error: str | None,
+def _group(pair: analysis.Pair, found: list[Anomaly] | None, error: str | None, comparison: Any | None,
            schema: Schema | None, filters: dict[str, list[str]]) -> None:
     st.header(pair.title, anchor=f"anomalies-{pair.role}", divider="gray")
     env = analysis.environment_for(pair)
-    st.caption(md_escape(f"{pair.current.label} against the schema in use ({state.schema_origin()}) and "
-                         f"{pair.reference.label}" + (f"; environment {env}" if env else "")
-                         + f"; the schema's {pair.comparator} comparators."))
+    context = md_escape(f"{pair.current.label} against the schema in use ({state.schema_origin()}) and "
+                        f"{pair.reference.label}" + (f"; environment {env}" if env else "")
+                        + f"; the schema's {pair.comparator} comparators.")
     if error is not None:
+        st.caption(context)
         components.show_messages([error], "error")
         return
     assert found is not None
-    try:
-        comparison = analysis.comparison(data, pair)
-    except Exception:  # noqa: BLE001 - validation succeeded: a comparison failure shows on Skew & drift
-        comparison = None
-    if comparison is not None:
-        if comparison.nothing_compared:
-            st.warning(md_escape(comparison.nothing_compared_reason().capitalize() + ": no distribution checked."),
-                       icon=":material/warning:")
-        elif comparison.not_compared:
-            st.caption("Not compared: " + md_escape(not_compared_text(comparison))
-                       + " (Skew & drift page: compare anyway).")
+    if comparison is not None and not comparison.nothing_compared and comparison.not_compared:
+        # One caption, not two: every element here is re-sent on each threshold move.
+        context += ("  \nNot compared: " + md_escape(not_compared_text(comparison))
+                    + " (Skew & drift page: compare anyway).")
+    st.caption(context)
+    if comparison is not None and comparison.nothing_compared:
+        st.warning(md_escape(comparison.nothing_compared_reason().capitalize() + ": no distribution checked."),
+                   icon=":material/warning:")
     if not found:
         st.success(md_escape(f"No anomalies: {pair.current.label} matches the schema and the training data "
                              "within the thresholds."), icon=":material/check_circle:")
         return
     _summary(found)
     shown = anomaly_view.filter_anomalies(found, **filters)
-    rows = anomaly_view.anomaly_rows(found)
-    _table(rows[rows["index"].isin([i for i, _ in shown])], key=f"anomaly_table_{pair.role}")
+    _table(found, shown, key=f"anomaly_table_{pair.role}")
     if not shown:
         st.info("No anomaly matches the filters.", icon=":material/filter_alt:")
         return
@@ -394,21 +431,30 @@ def _group(data: analysis.Loaded, pair: analysis.Pair, found: list[Anomaly] | No
 # --------------------------------------------------------------------------- downloads
 
 _LIVE_FILES = "_anomaly_files_live"  # session: {button key: Download} of the fragment's last run
+_LIVE_INPUTS = "_anomaly_files_inputs"  # what they were built from (see _update_downloads)
 
 
-def _update_downloads(data: analysis.Loaded) -> None:
-    """Give the download buttons this run's anomalies (an accept or a threshold changed them in the fragment)."""
+def _update_downloads(groups: list[tuple[analysis.Pair, list[Anomaly] | None, Any | None]]) -> None:
+    """Give the download buttons this run's anomalies (an accept or a threshold changed them in the fragment).
+
+    ``groups``: each pair with its anomalies and comparison (None: failed, nothing valid to download).
+    Rebuilt only when one of them is a new object (a rerun that changed nothing keeps the files).
+    """
     live = st.session_state.setdefault(_LIVE_FILES, {})
+    valid = [(pair, found, comparison) for pair, found, comparison in groups
+             if found is not None and comparison is not None]
+    # The files hold these objects (their ids cannot be reused while remembered).
+    inputs = tuple((pair.role, id(pair.reference.stats), id(pair.current.stats), id(comparison),
+                    tuple(map(id, found))) for pair, found, comparison in valid)
+    if live and st.session_state.get(_LIVE_INPUTS) == inputs:
+        return
     files: dict[str, downloads.Download] = {}
-    for pair in data.pairs:
-        try:
-            found, comparison = analysis.anomalies(data, pair), analysis.comparison(data, pair)
-        except Exception:  # noqa: BLE001, S112 - the group shows the failure; nothing valid to download
-            continue
+    for pair, found, comparison in valid:
         files |= {f.key: f for f in downloads.anomaly_files(found, comparison, pair.reference.stats,
                                                                 pair.current.stats, pair.role)}
     live.clear()
     live.update(files)
+    st.session_state[_LIVE_INPUTS] = inputs
 
 
 def download_buttons() -> None:
@@ -428,6 +474,14 @@ def download_buttons() -> None:
                               for f in list(live.values())])
 
 
+def _comparison(data: analysis.Loaded, pair: analysis.Pair) -> Any | None:
+    """THE comparison of a pair, None when it failed (validation reports it; so does Skew & drift)."""
+    try:
+        return analysis.comparison(data, pair)
+    except Exception:  # noqa: BLE001 - the group shows the validation's failure, Skew & drift the comparison's
+        return None
+
+
 @st.fragment
 def results() -> None:
     """Thresholds, undo, filters and both groups: a fragment, so a threshold move reruns this alone."""
@@ -435,7 +489,9 @@ def results() -> None:
     schema = analysis.schema_in_use(data)
     features = list(dict.fromkeys([*(schema.feature_names if schema else []),
                                    *(n for p in data.pairs for n in p.current.stats.features)]))  # type: ignore[union-attr]
-    thresholds(data, features)
+    comparisons = {pair.role: _comparison(data, pair) for pair in data.pairs}  # once per run, read by every part
+    shown_pair = data.pair()
+    thresholds(data, features, comparisons.get(shown_pair.role) if shown_pair is not None else None)
     # Every run draws the same blocks in the same places (a message, the undo bar and each group in a
     # container of its own): the browser then updates the elements in place instead of rebuilding all
     # that follow a message that came or went.
@@ -451,6 +507,7 @@ def results() -> None:
     filters = _filters([(p, found) for p, found, _ in groups if found])
     for pair, found, error in groups:
         with st.container(key=f"anom_group_{pair.role}"):
-            _group(data, pair, found, error, schema, filters)
-    _update_downloads(data)  # the sidebar's buttons (drawn by the page) build the files of this run's lists
+            _group(pair, found, error, comparisons[pair.role], schema, filters)
+    # The sidebar's buttons (drawn by the page) build the files of this run's lists.
+    _update_downloads([(pair, found, comparisons[pair.role]) for pair, found, _ in groups])
     live_navigation(data)  # a changed count: the navigation's badges and the sidebar's counts, redrawn in place

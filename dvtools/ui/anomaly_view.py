@@ -36,6 +36,7 @@ T = AnomalyType
 __all__ = [
     "acceptable",
     "anomaly_key",
+    "anomaly_records",
     "anomaly_rows",
     "count_summary",
     "details_items",
@@ -44,6 +45,7 @@ __all__ = [
     "effective_threshold",
     "filter_anomalies",
     "format_value",
+    "summary_line",
     "overrides_frame",
     "slider_range",
     "with_compare",
@@ -83,13 +85,12 @@ def _details_text(d: dict[str, Any], limit: int = 200) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-def anomaly_rows(anomalies: Sequence[Anomaly]) -> pd.DataFrame:
-    """One row per anomaly: index, severity, feature, type, description, observed, expected, details.
+ROW_COLUMNS = ("index", "severity", "feature", "type", "description", "observed", "expected", "details")
 
-    Every cell is text except ``index`` (position in ``anomalies``), so names and values from the
-    data always show literally.
-    """
-    rows = [{
+
+def anomaly_records(anomalies: Sequence[Anomaly]) -> list[dict[str, Any]]:
+    """:func:`anomaly_rows` as plain dictionaries (one per anomaly, keys :data:`ROW_COLUMNS`)."""
+    return [{
         "index": i,
         "severity": a.severity.value,
         "feature": a.feature if a.feature is not None else DATASET_LABEL,
@@ -99,8 +100,15 @@ def anomaly_rows(anomalies: Sequence[Anomaly]) -> pd.DataFrame:
         "expected": format_value(a.expected),
         "details": _details_text(a.details),
     } for i, a in enumerate(anomalies)]
-    cols = ["index", "severity", "feature", "type", "description", "observed", "expected", "details"]
-    return pd.DataFrame(rows, columns=cols)
+
+
+def anomaly_rows(anomalies: Sequence[Anomaly]) -> pd.DataFrame:
+    """One row per anomaly: index, severity, feature, type, description, observed, expected, details.
+
+    Every cell is text except ``index`` (position in ``anomalies``), so names and values from the
+    data always show literally.
+    """
+    return pd.DataFrame(anomaly_records(anomalies), columns=list(ROW_COLUMNS))
 
 
 def count_summary(anomalies: Sequence[Anomaly]) -> dict[str, Any]:
@@ -113,6 +121,14 @@ def count_summary(anomalies: Sequence[Anomaly]) -> dict[str, Any]:
         "features": len({a.feature for a in anomalies if a.feature is not None}),
         "by_type": dict(by_type.most_common()),
     }
+
+
+def summary_line(summary: dict[str, Any]) -> str:
+    """:func:`count_summary` in words: ``12 errors · 14 warnings · 9 features affected``."""
+    from dvtools.ui.format import plural
+
+    return (f"{plural(summary['errors'], 'error')} · {plural(summary['warnings'], 'warning')} · "
+            f"{plural(summary['features'], 'feature')} affected")
 
 
 def filter_anomalies(anomalies: Sequence[Anomaly], *, severities: Iterable[str] | None = None,

@@ -52,8 +52,9 @@ def render(reference_rows: int, comparison: Any | None = None) -> None:
     """The policy, and per kind the deciding method and its threshold (values from the session's Thresholds)."""
     th = state.get_thresholds()
     st.session_state["cmp_policy"] = th.policy
+    # The precedence in the policy's help, not a caption: one element less on every rerun that draws the controls.
     st.segmented_control("Drift policy", list(POLICIES), key="cmp_policy", required=True, on_change=_set_policy,
-                         help=POLICY_HELP)
+                         help=f"{POLICY_HELP}\n\n{PRECEDENCE}")
     observed: dict[str, list[float]] = {}
     if comparison is not None:
         for f in comparison.features:
@@ -82,7 +83,6 @@ def render(reference_rows: int, comparison: Any | None = None) -> None:
         # An exact number box (TFDV's 0.001 can be set and reads "0.001"), bounded per statistic.
         threshold_input(label, key=key, value=bounds.clamp(value), low=bounds.low, high=bounds.high,
                         on_change=lambda v, m=method: _set_threshold(m, v))
-    st.caption(PRECEDENCE)
 
 
 @changes_counts

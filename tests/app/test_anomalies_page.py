@@ -39,7 +39,14 @@ def _found(at: AppTest) -> set[tuple[str, str]]:
 
 
 def _metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """The first group's "Anomalies" metric, or its errors / warnings / features affected (the line beneath it)."""
+    import re
+
+    metric = next(m for m in at.metric if m.label == "Anomalies")
+    if label == "Anomalies":
+        return metric.value
+    words = {"Errors": "error", "Warnings": "warning", "Features affected": "feature"}[label]
+    return re.search(rf"(\d[\d,]*) {words}", metric.proto.delta).group(1)
 
 
 def _cards_of(at: AppTest, *features: str) -> AppTest:
@@ -204,10 +211,17 @@ def test_filters(demo):
 
 
 def test_drilldown_shows_the_offending_rows(demo):
+    from dvtools.ui.components import stable_key
+
+    key = "current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os"
     _cards_of(demo, "device_os")
-    demo.session_state["drill:current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:device_os"] = True
+    demo.session_state[f"drill:{key}"] = True
+    demo.run()
+    assert not any("row" in d.value.columns for d in demo.dataframe)  # inside the card's details: closed
+    demo.session_state[f"{stable_key('card', key)}_details"] = True  # the user opens them
     demo.run()
     assert not demo.exception
+    assert demo.toggle(key=f"drill:{key}").value
     rows = next(d.value for d in demo.dataframe if "row" in d.value.columns and "device_os" in d.value.columns)
     assert len(rows) == 20
     assert set(rows["device_os"]) <= {"iOS 18", "Android 15"}
@@ -223,7 +237,14 @@ def test_statistics_only_current_says_drilldown_needs_rows(app, csv_ref, bytes_r
     app.switch_page(PAGE).run()
     assert not app.exception
     assert ("c", "ENUM_TYPE_UNEXPECTED_STRING_VALUES") in _found(app)
-    assert any("Drill-down needs the raw rows" in i.value.replace("\\", "") and "Serving" in i.value for i in app.info)
+    from dvtools.ui.components import stable_key
+
+    app.session_state[f"{stable_key('card', 'current:accept:ENUM_TYPE_UNEXPECTED_STRING_VALUES:c')}_details"] = True
+    app.run()
+    assert not app.exception
+    assert any("Drill-down needs the raw rows" in c.value.replace("\\", "") and "Serving" in c.value
+               for c in app.caption)
+    assert not any(t.key and t.key.startswith("drill:") for t in app.toggle)
 
 
 def test_empty_states(app, csv_ref):
@@ -370,3 +391,63 @@ def test_downloads_build_the_latest_anomalies_after_an_accept(demo):
     assert len(after) == len(before) - 1
     assert not any(a["feature"] == "weather" and a["type"] == "SCHEMA_MISSING_COLUMN" for a in after)
     assert any(b.label == "Serving anomalies (JSON)" for b in demo.sidebar.get("download_button"))
+
+
+def _blocks(node, pattern: str) -> list:  # noqa: ANN001
+    """The blocks under ``node`` whose key matches ``pattern`` (a regular expression, at the id's end)."""
+    import re
+
+    out = []
+    for child in getattr(node, "children", {}).values():
+        if re.search(pattern + "$", str(getattr(getattr(child, "proto", None), "id", ""))):
+            out.append(child)
+        out += _blocks(child, pattern)
+    return out
+
+
+def test_a_card_is_four_elements(demo):
+    """A card re-sent on every threshold move or accept: its block, its text, Accept and one closed expander."""
+    cards = _blocks(demo.main, "-card_[0-9a-f]{12}")
+    assert len(cards) == 10
+    for card in cards:
+        kinds = [c.type for c in card.children.values()]
+        assert kinds in (["markdown", "button", "expander"], ["markdown", "expander"])
+        expander = list(card.children.values())[-1]
+        assert not expander.children  # built when opened
+    labels = {list(c.children.values())[-1].label for c in cards}
+    assert "Numbers behind it · what it means · rows" in labels  # with the drill-down where it applies
+
+
+def test_anomaly_table_is_plain_data(demo):
+    """No Styler: plain text cells, the severity a pill in its colour (no per-cell styles built or sent)."""
+    import json
+
+    from dvtools.ui.charts import SEVERITY_COLORS
+
+    table = next(d for d in demo.dataframe if "severity" in d.value.columns)
+    assert not table.proto.arrow_data.HasField("styler")
+    config = json.loads(table.proto.columns)
+    assert config["severity"]["type_config"]["options"] == [
+        {"value": s, "color": c} for s, c in SEVERITY_COLORS.items()]
+    assert set(table.value["severity"]) == {"ERROR", "WARNING"}
+    assert "index" not in table.value.columns
+
+
+def test_card_texts_follow_a_threshold(demo):
+    """Card texts are remembered per anomaly: a moved threshold still shows the new observed/expected values."""
+    demo.button_group(key="cmp_policy").set_value("tfdv").run()
+    demo.number_input(key="cmp_thr_categorical_l_infinity").set_value(0.3).run()
+    _cards_of(demo, "route_type")
+    markdown = "\n".join(m.value for m in demo.markdown if "COMPARATOR_L_INFTY_HIGH" in m.value)
+    assert "expected: 0.3" in markdown.replace("\\", "")
+    demo.number_input(key="cmp_thr_categorical_l_infinity").set_value(0.2).run()
+    markdown = "\n".join(m.value for m in demo.markdown if "COMPARATOR_L_INFTY_HIGH" in m.value)
+    assert "expected: 0.2" in markdown.replace("\\", "") and "expected: 0.3" not in markdown.replace("\\", "")
+
+
+def test_one_metric_per_group(demo):
+    """Each group's count is one metric, its errors, warnings and features affected in the line beneath it."""
+    assert [m.label for m in demo.metric] == ["Anomalies"]  # the serving group's (the fixture has no evaluation)
+    t = _table(demo)
+    assert int(_metric(demo, "Errors")) + int(_metric(demo, "Warnings")) == int(_metric(demo, "Anomalies")) == len(t)
+    assert int(_metric(demo, "Features affected")) == len(set(t["feature"]) - {"(dataset)"})

@@ -288,3 +288,12 @@ def test_detail_tables_name_the_datasets_by_role():
     assert list(tables["largest_changes"].columns) == ["category", "training share", "evaluation share"]
     assert list(tables["histogram"].columns) == ["bin", "training share", "evaluation share"]
     assert tables["histogram"]["evaluation share"].tolist() == ["25.00%", "75.00%"]
+
+
+def test_summary_line():
+    from dvtools.ui.anomaly_view import summary_line
+
+    assert summary_line({"total": 26, "errors": 12, "warnings": 14, "features": 9, "by_type": {}}) == \
+        "12 errors · 14 warnings · 9 features affected"
+    assert summary_line({"total": 1, "errors": 1, "warnings": 0, "features": 1, "by_type": {}}) == \
+        "1 error · 0 warnings · 1 feature affected"
