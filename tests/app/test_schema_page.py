@@ -32,8 +32,15 @@ def _edit(at: AppTest, feature: str, **cells: object) -> AppTest:
 
 
 def _grid(at: AppTest) -> pd.DataFrame:
-    """Every column of the schema grid (the page shows it as two grids over the same rows)."""
-    parts = [g.value for g in at.data_editor]
+    """Every column of the schema grid as the browser shows it: each grid's rows with its edits over them.
+
+    (The page shows it as two grids over the same rows; a grid's data stays its first rows while
+    its edit state holds the edits since, as ``st.data_editor`` keeps them.)
+    """
+    from dvtools.ui.schema_grid import with_grid_edits
+
+    parts = [with_grid_edits(g.value, [at.session_state[g.key] if g.key in at.session_state else None])
+             for g in at.data_editor]
     out = parts[0]
     for p in parts[1:]:
         out = out.join(p.drop(columns="name"))
