@@ -10,7 +10,7 @@ from dvtools.schema import load_schema, schema_to_json, schema_to_pbtxt
 from dvtools.schema.model import FeatureRole, Schema
 from dvtools.ui import analysis, components, state
 from dvtools.ui.format import md_escape, plural
-from dvtools.ui.frame import require_frame, validation_error
+from dvtools.ui.frame import live_navigation, require_frame, validation_error
 from dvtools.ui.schema_grid import (
     TYPES,
     environment_options,
@@ -279,11 +279,14 @@ def _anomaly_count(data: analysis.Loaded) -> None:
 # --------------------------------------------------------------------------- page
 
 
-def main() -> None:
-    """Render the page."""
-    # Both grids fit a 1400 px window beside the sidebar with 2rem side padding (this page only).
-    st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem}</style>")
-    st.title("Schema")
+@st.fragment
+def _editor() -> None:
+    """Everything below the title: a fragment, so an edit reruns the schema's parts and not the app.
+
+    Its last call keeps the navigation's badges and the sidebar's counts true (the Schema page is a
+    live page, :data:`dvtools.ui.frame.LIVE_PAGES`): an edit that changes an anomaly count redraws
+    them in place.
+    """
     data = analysis.loaded()
     components.show_messages(data.error_messages(), "error")
     schema = analysis.schema_in_use(data)
@@ -292,22 +295,31 @@ def main() -> None:
                                "or upload a schema file below.",
                                links=[("pages/data.py", "Load data", ":material/upload_file:")])
         _toolbar(None, data)
-        return
-    origin = state.schema_origin()
-    src = ""
-    if origin == "inferred" and data.reference is not None:
-        src = f" ({md_escape(data.reference.name)})"
-    envs = ", ".join(md_escape(e) for e in schema.default_environments) or "none"
-    st.markdown(f"**Schema in use:** {ORIGIN_TEXT.get(origin, md_escape(origin))}{src} · "
-                f"{len(schema.features):,} features · environments: {envs}")
-    _toolbar(schema, data)
-    _notes(schema)
-    _anomaly_count(data)
-    st.subheader("Features")
-    st.caption("Edit a cell and press Enter: valid edits apply at once (the Anomalies page follows); a row "
-               "with a problem is not applied and is listed below the grid.")
-    _grid(schema, data)
-    _dataset_constraints(schema)
+    else:
+        origin = state.schema_origin()
+        src = ""
+        if origin == "inferred" and data.reference is not None:
+            src = f" ({md_escape(data.reference.name)})"
+        envs = ", ".join(md_escape(e) for e in schema.default_environments) or "none"
+        st.markdown(f"**Schema in use:** {ORIGIN_TEXT.get(origin, md_escape(origin))}{src} · "
+                    f"{len(schema.features):,} features · environments: {envs}")
+        _toolbar(schema, data)
+        _notes(schema)
+        _anomaly_count(data)
+        st.subheader("Features")
+        st.caption("Edit a cell and press Enter: valid edits apply at once (the Anomalies page follows); a row "
+                   "with a problem is not applied and is listed below the grid.")
+        _grid(schema, data)
+        _dataset_constraints(schema)
+    live_navigation(data)
+
+
+def main() -> None:
+    """Render the page."""
+    # Both grids fit a 1400 px window beside the sidebar with 2rem side padding (this page only).
+    st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem}</style>")
+    st.title("Schema")
+    _editor()
 
 
 main()
