@@ -66,8 +66,8 @@ def test_reference_only_figures(page):
     num, cat = t["numeric"], t["categorical"]
     assert list(num["feature"]) == ["alpha", "beta", "gamma_share"]  # one dataset: one row per feature
     assert set(num["dataset"]) == {"training"}
-    assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "count", "missing", "mean", "std",
-                                 "zeros", "min", "median", "max", "alerts"]
+    assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "alerts", "count", "missing", "mean",
+                                 "std", "zeros", "min", "median", "max"]
     a = _row(num, "alpha")
     assert a["count"] == 5
     assert a["missing"] == pytest.approx(0.2)
@@ -93,8 +93,8 @@ def test_both_sides_one_row_each_and_sort_by_missing(page):
     assert list(num["feature"]) == ["alpha", "alpha", "beta", "beta", "gamma_share", "gamma_share"]
     assert list(num["dataset"]) == ["training", "serving"] * 3
     # A sparkline column per dataset (a chart column has one colour: each dataset's own).
-    assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "dist_serving", "count", "missing",
-                                 "mean", "std", "zeros", "min", "median", "max", "alerts", "distance"]
+    assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "dist_serving", "alerts", "distance",
+                                 "count", "missing", "mean", "std", "zeros", "min", "median", "max"]
     assert _row(num, "beta")["mean"] == "30"
     assert _row(num, "beta", "serving")["mean"] == "130"
     assert _row(num, "alpha", "serving")["zeros"] == 0 and _row(num, "alpha", "serving")["missing"] == 0
