@@ -10,7 +10,7 @@ from dvtools.schema import load_schema, schema_to_json, schema_to_pbtxt
 from dvtools.schema.model import FeatureRole, Schema
 from dvtools.ui import analysis, components, state
 from dvtools.ui.format import md_escape, plural
-from dvtools.ui.frame import require_frame, validation_error
+from dvtools.ui.frame import live_navigation, require_frame, validation_error
 from dvtools.ui.schema_grid import (
     TYPES,
     environment_options,
@@ -24,6 +24,7 @@ from dvtools.ui.schema_grid import (
 require_frame()  # deep links run through app.py's navigation
 
 GRID_OWN = "_schema_grid_own"  # (schema version the grid itself produced, editor epoch kept)
+GRID_BASE = "_schema_grid_base"  # (grid key, the schema whose rows the grids show: see _grid_base)
 # Two grids over the same rows, each narrow enough to show every column of every feature without scrolling:
 # what a value must look like, then where and how strictly it is compared.
 GRID_PARTS = (
@@ -163,6 +164,28 @@ def _editor_key() -> str:
     return f"schema_grid_{epoch}"
 
 
+def _grid_base(key: str, schema: Schema) -> Schema:
+    """The schema the grids' rows show: the schema in use when the grids (``key``) were first drawn.
+
+    The grids keep their edit state (every edit since) only while their data stays the same: new
+    data resets it, and the reset is one more run of the page. So the rows stay those of this base
+    and the edits are read over it; the schema in use is that base with the grids' edits. A new key
+    (a change the grids did not make), or grids whose edit state is gone (the page was left), start
+    from the schema in use.
+    """
+    held = st.session_state.get(GRID_BASE)
+    kept = all(f"{key}_{'ab'[i]}" in st.session_state for i in range(len(GRID_PARTS)))
+    if held is None or held[0] != key or not kept:
+        held = (key, schema)
+        st.session_state[GRID_BASE] = held
+    return held[1]
+
+
+def _grid_edits(key: str) -> list:
+    """Each grid's edit state (as ``st.data_editor`` keeps it: every edit since the grid was drawn)."""
+    return [st.session_state.get(f"{key}_{'ab'[i]}") for i in range(len(GRID_PARTS))]
+
+
 def _apply_edit(key: str, types: dict[str, str]) -> None:
     """A grid's on_change: apply a valid edit before the run, so that one run shows it (page, sidebar, badges).
 
@@ -170,10 +193,10 @@ def _apply_edit(key: str, types: dict[str, str]) -> None:
     cell) is listed there, and an edit it read differently is applied there (with a second run).
     """
     schema = state.get_schema()
-    if schema is None:
+    held = st.session_state.get(GRID_BASE)
+    if schema is None or held is None or held[0] != key:
         return
-    edits = [st.session_state.get(f"{key}_{'ab'[i]}") for i in range(len(GRID_PARTS))]
-    new, _ = rows_to_schema(with_grid_edits(schema_to_rows(schema, types), edits), schema, types)
+    new, _ = rows_to_schema(with_grid_edits(schema_to_rows(held[1], types), _grid_edits(key)), schema, types)
     if new != schema:
         state.set_schema(new, "edited")
         st.session_state[GRID_OWN] = (state.schema_version(), int(key.rsplit("_", 1)[1]))
@@ -183,9 +206,10 @@ def _grid(schema: Schema, data: analysis.Loaded) -> None:
     key = _editor_key()
     # Dates and timestamps show as ISO text, in the unit of the training data's column.
     types = time_types(data.reference_stats)
-    rows = schema_to_rows(schema, types)
+    base = _grid_base(key, schema)
+    rows = schema_to_rows(base, types)  # the grids' data: the base's rows (their edits are the grids' state)
     height = 3 + ROW_HEIGHT * (len(rows) + 1)  # every feature visible: the page scrolls, not the grid
-    config = _column_config(schema, _bound_width(rows))
+    config = _column_config(base, _bound_width(rows))
     edited = rows.copy()
     for i, (title, columns) in enumerate(GRID_PARTS):
         st.markdown(f"**{title}**")
@@ -255,11 +279,14 @@ def _anomaly_count(data: analysis.Loaded) -> None:
 # --------------------------------------------------------------------------- page
 
 
-def main() -> None:
-    """Render the page."""
-    # Both grids fit a 1400 px window beside the sidebar with 2rem side padding (this page only).
-    st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem}</style>")
-    st.title("Schema")
+@st.fragment
+def _editor() -> None:
+    """Everything below the title: a fragment, so an edit reruns the schema's parts and not the app.
+
+    Its last call keeps the navigation's badges and the sidebar's counts true (the Schema page is a
+    live page, :data:`dvtools.ui.frame.LIVE_PAGES`): an edit that changes an anomaly count redraws
+    them in place.
+    """
     data = analysis.loaded()
     components.show_messages(data.error_messages(), "error")
     schema = analysis.schema_in_use(data)
@@ -268,22 +295,31 @@ def main() -> None:
                                "or upload a schema file below.",
                                links=[("pages/data.py", "Load data", ":material/upload_file:")])
         _toolbar(None, data)
-        return
-    origin = state.schema_origin()
-    src = ""
-    if origin == "inferred" and data.reference is not None:
-        src = f" ({md_escape(data.reference.name)})"
-    envs = ", ".join(md_escape(e) for e in schema.default_environments) or "none"
-    st.markdown(f"**Schema in use:** {ORIGIN_TEXT.get(origin, md_escape(origin))}{src} · "
-                f"{len(schema.features):,} features · environments: {envs}")
-    _toolbar(schema, data)
-    _notes(schema)
-    _anomaly_count(data)
-    st.subheader("Features")
-    st.caption("Edit a cell and press Enter: valid edits apply at once (the Anomalies page follows); a row "
-               "with a problem is not applied and is listed below the grid.")
-    _grid(schema, data)
-    _dataset_constraints(schema)
+    else:
+        origin = state.schema_origin()
+        src = ""
+        if origin == "inferred" and data.reference is not None:
+            src = f" ({md_escape(data.reference.name)})"
+        envs = ", ".join(md_escape(e) for e in schema.default_environments) or "none"
+        st.markdown(f"**Schema in use:** {ORIGIN_TEXT.get(origin, md_escape(origin))}{src} · "
+                    f"{len(schema.features):,} features · environments: {envs}")
+        _toolbar(schema, data)
+        _notes(schema)
+        _anomaly_count(data)
+        st.subheader("Features")
+        st.caption("Edit a cell and press Enter: valid edits apply at once (the Anomalies page follows); a row "
+                   "with a problem is not applied and is listed below the grid.")
+        _grid(schema, data)
+        _dataset_constraints(schema)
+    live_navigation(data)
+
+
+def main() -> None:
+    """Render the page."""
+    # Both grids fit a 1400 px window beside the sidebar with 2rem side padding (this page only).
+    st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem}</style>")
+    st.title("Schema")
+    _editor()
 
 
 main()

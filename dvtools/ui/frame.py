@@ -148,7 +148,7 @@ def _badges_now(data: analysis.Loaded) -> tuple[str, ...]:
     return (_anomaly_badge(data)[1], *_badges(data))
 
 
-LIVE_PAGES = frozenset({"anomalies"})
+LIVE_PAGES = frozenset({"anomalies", "schema"})
 """Pages whose fragment keeps the navigation and the sidebar's counts true itself (:func:`live_navigation`)."""
 NAV_PAGE = "_nav_page"  # the url path of the page the last full run ran
 

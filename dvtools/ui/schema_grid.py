@@ -232,17 +232,16 @@ def schema_to_rows(schema: Schema, time_types: Mapping[str, str] | None = None) 
     blank when unset): ISO dates/datetimes for TIMESTAMP features named in ``time_types``
     (feature -> arrow type, see :func:`time_types`), exact numbers otherwise.
     """
-    df = pd.DataFrame([_feature_row(f, time_types) for f in schema.features], columns=list(COLUMNS))
-    df["min_count"] = pd.array(
-        [f.presence.min_count for f in schema.features], dtype="Int64"
-    )
-    for c in ("min_fraction", *_THRESHOLDS):
-        df[c] = df[c].astype("float64")
-    for c in ("group", "sensitive", "required", "categorical", "allow_nan", "allow_inf", "deprecated"):
-        df[c] = df[c].astype("bool")
-    for c in ("name", "type", "role", "values", "min", "max", "notes"):
-        df[c] = df[c].astype("object")
-    return df
+    rows = [_feature_row(f, time_types) for f in schema.features]
+    # Each column built with its dtype (inferring, then converting, costs more than the rows: pandas
+    # would first make the text columns Arrow strings).
+    dtypes = {c: "object" for c in COLUMNS}
+    dtypes.update({c: "float64" for c in ("min_fraction", *_THRESHOLDS)})
+    dtypes.update({c: "bool" for c in ("group", "sensitive", "required", "categorical", "allow_nan", "allow_inf",
+                                       "deprecated")})
+    dtypes["min_count"] = "Int64"
+    return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=dtypes[c], index=pd.RangeIndex(len(rows)))
+                         for c in COLUMNS})
 
 
 # ---- rows -> schema ----------------------------------------------------------------------------

@@ -178,7 +178,7 @@ def tables(data: analysis.Loaded, overview: pd.DataFrame, by_dataset: dict[str, 
     reverse = c2.toggle("Reverse order", key="stats_desc", persist_state="session")
     query = c3.text_input("Filter features", key="stats_filter", placeholder="part of a name",
                           persist_state="session")
-    page_size = c4.selectbox("Per page", stats_table.PAGE_SIZES, index=1, key="stats_page_size", persist_state="session",
+    page_size = c4.selectbox("Per page", stats_table.PAGE_SIZES, index=0, key="stats_page_size", persist_state="session",
                              help="Features per page (each has a row per dataset)")
     if sort_key == "distribution distance" and not has_distance:
         st.caption(md_escape("No distances to sort by: " + (why or "load a second dataset") + "."))

@@ -154,7 +154,7 @@ def _column_config(figures: tuple[str, ...], time_rows: bool = False, labels: tu
             options=known, color=[DATASET_COLORS[k] for k in known]),
         "alerts": st.column_config.MultiselectColumn(
             "alerts", help="Data-quality alerts of that dataset, in a word (red: missing values, amber: zeros); "
-                           "the messages are next to each chart below", width=170,
+                           "the messages are next to each chart below", width=130,
             options=alert_labels, color=[ALERT_COLORS.get(a, OTHER_ALERT_COLOR) for a in alert_labels]),
         "distance": st.column_config.NumberColumn(
             "JS dist.", help="Jensen-Shannon distance of this dataset to the training data (0 = same distribution, "
@@ -192,6 +192,10 @@ def table_frame(frame: pd.DataFrame, figures: tuple[str, ...], has_distance: boo
                            "dataset": frame["dataset"].tolist()}
     for label in datasets:
         out[spark_column(label)] = [line if d == label else [] for line, d in zip(lines, frame["dataset"], strict=True)]
+    # Alerts and the distance before the figures: what changed shows even when a narrow window cuts the table.
+    out["alerts"] = [", ".join(ALERT_LABELS.get(k, k) for k in kinds) for kinds in frame["alert_kinds"]]
+    if has_distance:
+        out["distance"] = pd.to_numeric(frame["distance"], errors="coerce").to_numpy(float)
     units = _time_units(frame, by_dataset)
     for fig in figures:
         if fig in TEXT_FIGURES:
@@ -201,9 +205,6 @@ def table_frame(frame: pd.DataFrame, figures: tuple[str, ...], has_distance: boo
                         for v in frame[fig].tolist()]
         else:
             out[fig] = pd.to_numeric(frame[fig], errors="coerce").to_numpy(float)
-    out["alerts"] = [", ".join(ALERT_LABELS.get(k, k) for k in kinds) for kinds in frame["alert_kinds"]]
-    if has_distance:
-        out["distance"] = pd.to_numeric(frame["distance"], errors="coerce").to_numpy(float)
     return pd.DataFrame(out), any(u is not None for u in units)
 
 

@@ -32,8 +32,15 @@ def _edit(at: AppTest, feature: str, **cells: object) -> AppTest:
 
 
 def _grid(at: AppTest) -> pd.DataFrame:
-    """Every column of the schema grid (the page shows it as two grids over the same rows)."""
-    parts = [g.value for g in at.data_editor]
+    """Every column of the schema grid as the browser shows it: each grid's rows with its edits over them.
+
+    (The page shows it as two grids over the same rows; a grid's data stays its first rows while
+    its edit state holds the edits since, as ``st.data_editor`` keeps them.)
+    """
+    from dvtools.ui.schema_grid import with_grid_edits
+
+    parts = [with_grid_edits(g.value, [at.session_state[g.key] if g.key in at.session_state else None])
+             for g in at.data_editor]
     out = parts[0]
     for p in parts[1:]:
         out = out.join(p.drop(columns="name"))
@@ -259,3 +266,49 @@ def test_notes_from_loading_are_shown(demo, markdown_texts):
 def test_inference_notes_are_shown(demo):
     box = next(e for e in demo.expander if e.label.startswith("Notes from loading/inference"))
     assert "inferred from 20000 examples" in "\n".join(m.value for m in box.markdown)
+
+
+def test_an_edit_keeps_the_grids_data_so_edits_add_up(demo):
+    """The grids' data stay the rows they were drawn with (new data would reset their edit state: a second run)."""
+    before = demo.session_state["schema"].copy()
+    drawn = [g.value.copy() for g in demo.data_editor]
+    grid = demo.data_editor[0]
+    i = int(grid.value.index[grid.value["name"] == "age"][0])
+    j = int(grid.value.index[grid.value["name"] == "device_os"][0])
+    demo.session_state[grid.key] = {"edited_rows": {i: {"max": "200"}}, "added_rows": [], "deleted_rows": []}
+    demo.run()
+    assert not demo.exception and not demo.error
+    assert demo.session_state["schema"].feature("age").domain.max == 200
+    assert demo.data_editor[0].key == grid.key  # the same grids ...
+    for g, old in zip(demo.data_editor, drawn, strict=True):
+        pd.testing.assert_frame_equal(g.value, old)  # ... over the same data: the browser keeps every edit since
+    # A second edit: the grid's edit state holds both (as the browser keeps it); both apply.
+    demo.session_state[grid.key] = {"edited_rows": {i: {"max": "200"}, j: {"min_fraction": 0.5}},
+                                    "added_rows": [], "deleted_rows": []}
+    demo.run()
+    assert not demo.exception and not demo.error
+    schema = demo.session_state["schema"]
+    assert schema.feature("age").domain.max == 200 and schema.feature("device_os").presence.min_fraction == 0.5
+    assert _grid(demo).set_index("name").loc["age", "max"] == "200"
+    assert schema.feature("city") == before.feature("city")  # the rest as it was
+    # Away and back: the grids start again from the schema in use (its edits kept, nothing reverted).
+    demo.switch_page("pages/data.py").run()
+    demo.switch_page(PAGE).run()
+    assert not demo.exception and not demo.error
+    assert demo.session_state["schema"] == schema
+    rows = _grid(demo).set_index("name")
+    assert rows.loc["age", "max"] == "200" and rows.loc["device_os", "min_fraction"] == 0.5
+
+
+def test_the_editor_is_a_fragment_that_keeps_the_badges_true(demo):
+    """An edit reruns the editor (a fragment), and the navigation's badges and the sidebar's counts follow it."""
+    from dvtools.ui import frame
+
+    assert "schema" in frame.LIVE_PAGES
+    sidebar = [c.value for c in demo.sidebar.caption if "against the schema in use" in c.value]
+    assert sidebar and all("(inferred)" in c for c in sidebar)  # the counts, drawn by the page's fragment
+    _edit(demo, "age", max=200)
+    assert not demo.exception and not demo.error
+    sidebar = [c.value for c in demo.sidebar.caption if "against the schema in use" in c.value]
+    assert sidebar and all("(edited)" in c for c in sidebar)
+    assert len(sidebar) == len({c for c in sidebar})  # drawn once each, not once per run

@@ -66,8 +66,8 @@ def test_reference_only_figures(page):
     num, cat = t["numeric"], t["categorical"]
     assert list(num["feature"]) == ["alpha", "beta", "gamma_share"]  # one dataset: one row per feature
     assert set(num["dataset"]) == {"training"}
-    assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "count", "missing", "mean", "std",
-                                 "zeros", "min", "median", "max", "alerts"]
+    assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "alerts", "count", "missing", "mean",
+                                 "std", "zeros", "min", "median", "max"]
     a = _row(num, "alpha")
     assert a["count"] == 5
     assert a["missing"] == pytest.approx(0.2)
@@ -93,8 +93,8 @@ def test_both_sides_one_row_each_and_sort_by_missing(page):
     assert list(num["feature"]) == ["alpha", "alpha", "beta", "beta", "gamma_share", "gamma_share"]
     assert list(num["dataset"]) == ["training", "serving"] * 3
     # A sparkline column per dataset (a chart column has one colour: each dataset's own).
-    assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "dist_serving", "count", "missing",
-                                 "mean", "std", "zeros", "min", "median", "max", "alerts", "distance"]
+    assert list(num.columns) == ["feature", "type", "dataset", "dist_training", "dist_serving", "alerts", "distance",
+                                 "count", "missing", "mean", "std", "zeros", "min", "median", "max"]
     assert _row(num, "beta")["mean"] == "30"
     assert _row(num, "beta", "serving")["mean"] == "130"
     assert _row(num, "alpha", "serving")["zeros"] == 0 and _row(num, "alpha", "serving")["missing"] == 0
@@ -156,9 +156,9 @@ def test_pagination_keeps_many_features_usable(page):
     wide = pd.DataFrame({f"f{i:03d}": rng.normal(size=5).round(3) for i in range(120)})
     at = page(STATS, reference=wide)
     assert not at.exception
-    assert len(_tables(at)["numeric"]) == 50
+    assert len(_tables(at)["numeric"]) == 25  # 25 features a page by default
     assert len(at.expander) == 10 and len(at.get("plotly_chart")) == 0  # charts: 10 a page, opened on demand
-    at.number_input(key="stats_page").set_value(3).run()
+    at.number_input(key="stats_page").set_value(5).run()
     num = _tables(at)["numeric"]
     assert list(num["feature"]) == [f"f{i:03d}" for i in range(100, 120)]
     # A filter that shrinks the list brings the page back in range.
@@ -173,9 +173,9 @@ def test_pages_count_features_not_rows(page):
     at = page(STATS, reference=wide, current=wide * 2)
     assert not at.exception
     num = _tables(at)["numeric"]
-    assert len(num) == 100 and _features(num) == [f"f{i:03d}" for i in range(50)]  # 50 features, 2 rows each
-    assert any("features 1–50 of 60" in c.value for c in at.caption)
-    at.number_input(key="stats_page").set_value(2).run()
+    assert len(num) == 50 and _features(num) == [f"f{i:03d}" for i in range(25)]  # 25 features, 2 rows each
+    assert any("features 1–25 of 60" in c.value for c in at.caption)
+    at.number_input(key="stats_page").set_value(3).run()
     num = _tables(at)["numeric"]
     assert _features(num) == [f"f{i:03d}" for i in range(50, 60)]
     assert list(num["dataset"]) == ["training", "serving"] * 10
