@@ -39,6 +39,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -81,23 +82,24 @@ _BARE_CR = re.compile(rb"\r(?!\n)")
 _HEX_CHUNK = 1 << 18
 
 
-def _has_hex_prefix(data: bytes | bytearray) -> bool:
-    """Whether ``data`` holds ``0x`` or ``0X``: numpy (GIL-free), ~1.7x faster than two bytes searches (``0`` is common).
+def _has_hex_prefix(data: bytes | bytearray | Any, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``data[start:end]`` holds ``0x`` or ``0X``: numpy (GIL-free), ~1.7x faster than two bytes searches.
 
     In chunks of 256 KiB through two reused buffers: whole-range temporaries (two arrays the size
     of a ~40 MB range) cost fresh pages on every call, twice the time of the scan itself.
     """
     import numpy as np
 
-    a = np.frombuffer(data, np.uint8)
+    end = len(data) if end is None else end
+    a = np.frombuffer(data, np.uint8, count=max(0, end - start), offset=start)
     n = a.size
     low = np.empty(min(_HEX_CHUNK, n), np.uint8)
     hit = np.empty(low.size, np.bool_)
-    for start in range(1, n, _HEX_CHUNK):  # an x or X after the first byte (letters are rarer than digits)
-        k = min(_HEX_CHUNK, n - start)
-        np.bitwise_or(a[start:start + k], 0x20, out=low[:k])
+    for i in range(1, n, _HEX_CHUNK):  # an x or X after the first byte (letters are rarer than digits)
+        k = min(_HEX_CHUNK, n - i)
+        np.bitwise_or(a[i:i + k], 0x20, out=low[:k])
         np.equal(low[:k], 0x78, out=hit[:k])
-        if hit[:k].any() and np.any(a[np.flatnonzero(hit[:k]) + (start - 1)] == 0x30):
+        if hit[:k].any() and np.any(a[np.flatnonzero(hit[:k]) + (i - 1)] == 0x30):
             return True
     return False
 
@@ -329,7 +331,7 @@ class CsvPart(Part):
         self.warnings.append(f"{prefix}: read as UTF-8 with {counted} replaced by U+FFFD")
 
     def _options(
-        self, counter: MalformedCounter, column_types: dict[str, pa.DataType] | None = None,
+        self, counter: MalformedCounter | _AfterHeader, column_types: dict[str, pa.DataType] | None = None,
         *, quoted_nulls: bool = False,
     ) -> dict[str, object]:
         def on_invalid(row: pcsv.InvalidRow) -> str:
@@ -472,17 +474,19 @@ class CsvPart(Part):
         return self.encoding in _ASCII_COMPATIBLE and any(
             pa.types.is_integer(f.type) and f.name not in self._quoted for f in self.schema)
 
-    def scan(self, data: bytes) -> str | None:
-        """A restart message when ``data`` (text of this file) holds what pyarrow would read silently wrong.
+    def scan(self, data: bytes | bytearray | Any, start: int = 0, end: int | None = None) -> str | None:
+        """A restart message when ``data[start:end]`` (text of this file) holds what pyarrow would read silently wrong.
 
         :data:`BARE_CR`: a bare CR in an LF file (pyarrow would split the row there);
         :data:`HEX_SEEN`: ``0x``-prefixed hexadecimal text while integer columns are parsed by pyarrow
         (which reads ``0x1F`` as 31). Only messages that change how the file is read are returned.
+        ``data``: bytes, a bytearray or a memory map (searched in place, never copied).
         Fast on the usual text: CR by memchr, ``0x`` by numpy (which releases the GIL), the regex only on a hit.
         """
-        if self._lf_only and not self._cr_data and b"\r" in data and _BARE_CR.search(data):
+        end = len(data) if end is None else end
+        if self._lf_only and not self._cr_data and data.find(b"\r", start, end) >= 0 and _BARE_CR.search(data, start, end):
             return BARE_CR
-        if self._watches_hex() and _has_hex_prefix(data) and _HEX.search(data):
+        if self._watches_hex() and _has_hex_prefix(data, start, end) and _HEX.search(data, start, end):
             return HEX_SEEN
         return None
 
@@ -542,14 +546,21 @@ class CsvPart(Part):
             batch = batch.set_column(i, pa.field(name, t), converted)
         return batch
 
-    def parse(self, source: pa.NativeFile, target: pa.Schema, counter: MalformedCounter) -> Iterator[pa.RecordBatch]:
+    def parse(self, source: pa.NativeFile, target: pa.Schema, counter: MalformedCounter, *,
+              header: bool = True) -> Iterator[pa.RecordBatch]:
         """Parse CSV bytes from ``source`` with this part's options and ``target``'s types.
 
         Used for the whole file (:meth:`batches`) and for byte ranges of it (``io.partitions``). A
         value that does not fit, invalid UTF-8 or a row longer than a block raise ``pa.ArrowInvalid``;
         :meth:`needs_restart` tells those apart from other errors and :meth:`widen` applies them.
+        ``header=False``: ``source`` starts with a data line (a range after the file's first): the
+        file's column names are given to the parser instead.
         """
-        reader = pcsv.open_csv(self._escaped(source), **self._options(counter, self.column_types(target)))  # type: ignore[arg-type]
+        options = self._options(counter if header else _AfterHeader(counter), self.column_types(target))
+        if not header:
+            read = options["read_options"]
+            read.column_names, read.skip_rows = self._header or self._names, 0  # type: ignore[attr-defined]
+        reader = pcsv.open_csv(self._escaped(source), **options)  # type: ignore[arg-type]
         while True:
             try:
                 batch = reader.read_next_batch()
@@ -680,6 +691,16 @@ class CsvPart(Part):
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return False
         return True
+
+
+class _AfterHeader:
+    """Counts into ``counter`` the skipped rows of text without its header line (numbered as with it)."""
+
+    def __init__(self, counter: MalformedCounter) -> None:
+        self.counter = counter
+
+    def add(self, line: int | None) -> None:  # noqa: D102
+        self.counter.add(line + 1 if line is not None and line >= 0 else line)
 
 
 class _Ahead:
