@@ -331,7 +331,7 @@ class CsvPart(Part):
         self.warnings.append(f"{prefix}: read as UTF-8 with {counted} replaced by U+FFFD")
 
     def _options(
-        self, counter: MalformedCounter | _AfterHeader, column_types: dict[str, pa.DataType] | None = None,
+        self, counter: MalformedCounter, column_types: dict[str, pa.DataType] | None = None,
         *, quoted_nulls: bool = False,
     ) -> dict[str, object]:
         def on_invalid(row: pcsv.InvalidRow) -> str:
@@ -546,21 +546,14 @@ class CsvPart(Part):
             batch = batch.set_column(i, pa.field(name, t), converted)
         return batch
 
-    def parse(self, source: pa.NativeFile, target: pa.Schema, counter: MalformedCounter, *,
-              header: bool = True) -> Iterator[pa.RecordBatch]:
+    def parse(self, source: pa.NativeFile, target: pa.Schema, counter: MalformedCounter) -> Iterator[pa.RecordBatch]:
         """Parse CSV bytes from ``source`` with this part's options and ``target``'s types.
 
         Used for the whole file (:meth:`batches`) and for byte ranges of it (``io.partitions``). A
         value that does not fit, invalid UTF-8 or a row longer than a block raise ``pa.ArrowInvalid``;
         :meth:`needs_restart` tells those apart from other errors and :meth:`widen` applies them.
-        ``header=False``: ``source`` starts with a data line (a range after the file's first): the
-        file's column names are given to the parser instead.
         """
-        options = self._options(counter if header else _AfterHeader(counter), self.column_types(target))
-        if not header:
-            read = options["read_options"]
-            read.column_names, read.skip_rows = self._header or self._names, 0  # type: ignore[attr-defined]
-        reader = pcsv.open_csv(self._escaped(source), **options)  # type: ignore[arg-type]
+        reader = pcsv.open_csv(self._escaped(source), **self._options(counter, self.column_types(target)))  # type: ignore[arg-type]
         while True:
             try:
                 batch = reader.read_next_batch()
@@ -691,16 +684,6 @@ class CsvPart(Part):
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return False
         return True
-
-
-class _AfterHeader:
-    """Counts into ``counter`` the skipped rows of text without its header line (numbered as with it)."""
-
-    def __init__(self, counter: MalformedCounter) -> None:
-        self.counter = counter
-
-    def add(self, line: int | None) -> None:  # noqa: D102
-        self.counter.add(line + 1 if line is not None and line >= 0 else line)
 
 
 class _Ahead:

@@ -271,9 +271,8 @@ class CsvRange(Partition):
         """Parse the range with explicit column types; a misfit raises PartitionRestart(message).
 
         A file on disk is memory-mapped and its range parsed in place (no copy of ~64 MiB per range
-        into freshly faulted pages); the header line of a range after the first is given to the
-        parser as column names instead of being read. An upload is copied into one buffer after its
-        header line.
+        into freshly faulted pages; :class:`_HeaderThen`). An upload is copied into one buffer after
+        its header line.
         """
         part = self._part
         self._rows = 0
@@ -282,11 +281,11 @@ class CsvRange(Partition):
             if part.path is not None:
                 data: Any = _map(part.path)
                 lo, stop = self._bounds(data)
-                body, header = lo, self.start == 0
+                body = lo
             else:  # the header line, then the range's lines
                 data = self._read_bytes()
                 lo, stop = 0, len(data)
-                body, header = (len(self.header) if self.start > 0 else 0), True
+                body = len(self.header) if self.start > 0 else 0
         except OSError as e:
             raise load_error(self.name, f"cannot read file ({e.strerror or e})") from None
         if stop <= body or (data[body:min(stop, body + 4096)].isspace() and _blank(data, body, stop)):
@@ -294,9 +293,12 @@ class CsvRange(Partition):
         found = part.scan(data, lo, stop)  # what pyarrow would read silently wrong (a bare CR, hexadecimal text)
         if found is not None:
             raise PartitionRestart(found)
-        source = pa.BufferReader(pa.py_buffer(data).slice(lo, stop - lo))
+        if part.path is not None and self.start > 0:
+            source = pa.PythonFile(_HeaderThen(self.header, data, lo, stop), mode="r")
+        else:
+            source = pa.BufferReader(pa.py_buffer(data).slice(lo, stop - lo))
         del data  # the mapping is unmapped once the parser is done with it
-        batches = part.parse(source, target, counter, header=header)
+        batches = part.parse(source, target, counter)
         while True:
             try:
                 batch = next(batches)
@@ -314,6 +316,42 @@ class CsvRange(Partition):
 
 
 # -- planning ------------------------------------------------------------------------------------
+
+class _HeaderThen:
+    """A readable file of ``header`` then ``data[lo:stop]`` (a memory map), read in place.
+
+    The parser reads it in blocks from the header on, as it read the header and the range copied
+    into one buffer (same blocks, so the same batches and statistics), but only the first block is
+    copied: every later read is a view of the mapped file.
+    """
+
+    closed = False
+
+    def __init__(self, header: bytes, data: Any, lo: int, stop: int) -> None:
+        self._header = header
+        self._view = memoryview(data)
+        self._pos = lo
+        self._stop = stop
+
+    def readable(self) -> bool:  # noqa: D102
+        return True
+
+    def seekable(self) -> bool:  # noqa: D102
+        return False
+
+    def read(self, n: int = -1) -> bytes | memoryview:  # noqa: D102
+        left = self._stop - self._pos
+        n = len(self._header) + left if n is None or n < 0 else n
+        start, self._pos = self._pos, self._pos + min(left, max(0, n - len(self._header)))
+        if self._header:
+            head, self._header = self._header, b""
+            return head + self._view[start:self._pos]
+        return self._view[start:self._pos]
+
+    def close(self) -> None:  # noqa: D102
+        self.closed = True
+        self._view = memoryview(b"")
+
 
 def _map(path: str) -> Any:
     """The file's bytes, memory-mapped read-only (an empty file: empty bytes, which cannot be mapped)."""

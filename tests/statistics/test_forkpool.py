@@ -115,7 +115,7 @@ def test_killing_a_worker_blocked_sending_a_large_result_does_not_hang_the_exit(
     assert done.stdout.strip() == "killed"
 
 
-def _allocator_settings() -> tuple[str | None, int]:
+def _allocator_settings() -> tuple[str | None, int, bool]:
     import ctypes
 
     class Mallinfo2(ctypes.Structure):
@@ -133,7 +133,7 @@ def _allocator_settings() -> tuple[str | None, int]:
         mmapped = libc.mallinfo2().hblks - before
     finally:
         libc.free(block)
-    return os.environ.get("_RJEM_MALLOC_CONF"), mmapped
+    return os.environ.get("_RJEM_MALLOC_CONF"), mmapped, "polars" in sys.modules
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
@@ -142,8 +142,9 @@ def test_statistics_workers_keep_freed_memory() -> None:
 
     pool = ForkPool(1, initializer=_init_worker, initargs=(os.getpid(),))
     try:
-        conf, mmapped = pool.submit(_allocator_settings).result()
+        conf, mmapped, inherited = pool.submit(_allocator_settings).result()
     finally:
         pool.close()
-    assert conf == "dirty_decay_ms:-1,muzzy_decay_ms:-1"  # polars' jemalloc, if the worker imports it
+    # polars' jemalloc never purges if the worker imports polars (not if it inherited it from this process)
+    assert inherited or (conf or "").endswith("dirty_decay_ms:-1,muzzy_decay_ms:-1")
     assert mmapped == 0  # a 16 MiB block came from the heap (glibc's default threshold would mmap it)
