@@ -514,6 +514,9 @@ def _init_worker(parent: int) -> None:
             pass
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
+    from dvtools._arrow import keep_freed_memory
+
+    keep_freed_memory()  # a worker folds range after range of the same size, then exits
 
 
 @dataclass(frozen=True)
@@ -613,8 +616,10 @@ class _PartitionFold:
         """Create the pool for the first pass's plan, then run ``warm_up`` (after forking: no import in flight)."""
         if self.workers > 1 and self.pool is None:
             if _use_processes(plan, self.workers):
+                from dvtools._arrow import release_free_memory
                 from dvtools.statistics.forkpool import ForkPool
 
+                release_free_memory()  # the workers inherit this process's heap: not its free pages
                 self.pool = ForkPool(self.workers, initializer=_init_worker, initargs=(os.getpid(),))
                 self.processes = True
             else:

@@ -61,6 +61,36 @@ def test_csv_range_boundary_exactly_at_line_start(tmp_path: Path) -> None:
     assert got.column("a").to_pylist() == list(range(400))
 
 
+@pytest.mark.parametrize("kind", ["renamed", "latin-1", "bare-cr", "upload"])
+def test_csv_ranges_after_the_first_read_like_the_whole_file(tmp_path: Path, kind: str) -> None:
+    """Ranges after the first are parsed in place without the header line: same names, encoding, escapes."""
+    path = tmp_path / "d.csv"
+    header = "id,,x" if kind == "renamed" else "id,name,x"  # an empty name is renamed by the part
+    rows = [f"{i},n{i % 13}{'é' if kind == 'latin-1' else ''},{i * 0.5}" for i in range(3000)]
+    if kind == "bare-cr":
+        rows[2500] = "2500,a\rb,1.0"  # a bare CR in a later range: the part re-reads escaped
+    path.write_bytes(("\n".join([header, *rows]) + "\n").encode("latin-1" if kind == "latin-1" else "utf-8"))
+    source = path.read_bytes() if kind == "upload" else path
+    stream = open_source(source, name="d.csv")
+    whole = read_table(open_source(source, name="d.csv"))
+    for _ in range(3):  # a restart (the bare CR) applies the part's new reading and plans again
+        plan = plan_partitions(stream, partition_bytes=4096, in_memory=kind == "upload")
+        assert len(plan) > 2 and all(isinstance(p, CsvRange) for p in plan)
+        batches, restart = [], None
+        for p in plan:
+            try:
+                batches.extend(p.batches(stream.schema, 1000))
+            except PartitionRestart as r:
+                restart = (p, r.update)
+                break
+        if restart is None:
+            break
+        apply_restart(stream, *restart)
+    got = pa.Table.from_batches(batches, schema=stream.schema)
+    assert got.equals(whole)
+    assert got.column_names == whole.column_names
+
+
 def test_csv_small_or_quoted_newlines_is_one_partition(tmp_path: Path) -> None:
     small = _csv(tmp_path / "small.csv", 10)
     assert [type(p) for p in plan_partitions(open_source(small), partition_bytes=1 << 20)] == [WholePart]

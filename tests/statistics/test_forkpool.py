@@ -113,3 +113,38 @@ def test_killing_a_worker_blocked_sending_a_large_result_does_not_hang_the_exit(
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "killed"
+
+
+def _allocator_settings() -> tuple[str | None, int, bool]:
+    import ctypes
+
+    class Mallinfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in
+                    ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+                     "fordblks", "keepcost")]
+
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = Mallinfo2
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    before = libc.mallinfo2().hblks
+    block = libc.malloc(16 << 20)  # below the fixed 32 MiB threshold: from the heap, not mmap
+    try:
+        mmapped = libc.mallinfo2().hblks - before
+    finally:
+        libc.free(block)
+    return os.environ.get("_RJEM_MALLOC_CONF"), mmapped, "polars" in sys.modules
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_statistics_workers_keep_freed_memory() -> None:
+    from dvtools.statistics.engine import _init_worker
+
+    pool = ForkPool(1, initializer=_init_worker, initargs=(os.getpid(),))
+    try:
+        conf, mmapped, inherited = pool.submit(_allocator_settings).result()
+    finally:
+        pool.close()
+    # polars' jemalloc never purges if the worker imports polars (not if it inherited it from this process)
+    assert inherited or (conf or "").endswith("dirty_decay_ms:-1,muzzy_decay_ms:-1")
+    assert mmapped == 0  # a 16 MiB block came from the heap (glibc's default threshold would mmap it)
