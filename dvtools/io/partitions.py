@@ -270,15 +270,17 @@ class CsvRange(Partition):
     def batches(self, target: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
         """Parse the range with explicit column types; a misfit raises PartitionRestart(message).
 
-        A file on disk is memory-mapped and its range parsed in place (no copy of ~64 MiB per range
-        into freshly faulted pages; :class:`_HeaderThen`). An upload is copied into one buffer after
-        its header line.
+        In a statistics worker process (:func:`map_files_in_place`) a file on disk is memory-mapped
+        and its range parsed in place (no copy of ~64 MiB per range into freshly faulted pages;
+        :class:`_HeaderThen`). Elsewhere, and for an upload, the range is copied into one buffer
+        after its header line.
         """
         part = self._part
         self._rows = 0
         self._counter = counter = MalformedCounter()
+        mapped = part.path is not None and _MAP_FILES
         try:
-            if part.path is not None:
+            if mapped:
                 data: Any = _map(part.path)
                 lo, stop = self._bounds(data)
                 body = lo
@@ -293,7 +295,7 @@ class CsvRange(Partition):
         found = part.scan(data, lo, stop)  # what pyarrow would read silently wrong (a bare CR, hexadecimal text)
         if found is not None:
             raise PartitionRestart(found)
-        if part.path is not None and self.start > 0:
+        if mapped and self.start > 0:
             source = pa.PythonFile(_HeaderThen(self.header, data, lo, stop), mode="r")
         else:
             source = pa.BufferReader(pa.py_buffer(data).slice(lo, stop - lo))
@@ -351,6 +353,21 @@ class _HeaderThen:
     def close(self) -> None:  # noqa: D102
         self.closed = True
         self._view = memoryview(b"")
+
+
+_MAP_FILES = False
+
+
+def map_files_in_place() -> None:
+    """Parse CSV ranges of files on disk from a memory map in this process (see :meth:`CsvRange.batches`).
+
+    Only for the statistics worker processes: a file truncated while mapped raises SIGBUS, which
+    kills the process. A worker's death is the engine's one-line error; the CLI's own process and the
+    dashboard's server keep reading ranges with ``read`` (a file changed under them reads short,
+    it does not crash).
+    """
+    global _MAP_FILES
+    _MAP_FILES = True
 
 
 def _map(path: str) -> Any:

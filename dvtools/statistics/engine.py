@@ -515,8 +515,10 @@ def _init_worker(parent: int) -> None:
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
     from dvtools._arrow import keep_freed_memory
+    from dvtools.io.partitions import map_files_in_place
 
     keep_freed_memory()  # a worker folds range after range of the same size, then exits
+    map_files_in_place()  # a file truncated under a map kills this worker only: a one-line error
 
 
 @dataclass(frozen=True)

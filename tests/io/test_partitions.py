@@ -26,6 +26,15 @@ from dvtools.io.partitions import (
 )
 
 
+@pytest.fixture(params=["read", "mapped"])
+def both_readings(request, monkeypatch):
+    """A CSV range read with ``read`` (this process) and from a memory map (as in a worker process)."""
+    import dvtools.io.partitions as partitions
+
+    monkeypatch.setattr(partitions, "_MAP_FILES", request.param == "mapped")
+    return request.param
+
+
 def _read_plan(stream, plan) -> pa.Table:
     batches = [b for p in plan for b in p.batches(stream.schema, 1000)]
     return pa.Table.from_batches(batches, schema=stream.schema)
@@ -39,6 +48,7 @@ def _csv(path: Path, n: int, *, crlf: bool = False, trailing_newline: bool = Tru
     return path
 
 
+@pytest.mark.usefixtures("both_readings")
 @pytest.mark.parametrize(("crlf", "trailing", "bom"), [(False, True, False), (True, False, True), (False, False, False)])
 @pytest.mark.parametrize("partition_bytes", [7, 1000, 4096])
 def test_csv_ranges_cover_every_row_once(tmp_path: Path, crlf: bool, trailing: bool, bom: bool,
@@ -51,6 +61,7 @@ def test_csv_ranges_cover_every_row_once(tmp_path: Path, crlf: bool, trailing: b
     assert _read_plan(stream, plan).equals(read_table(path))
 
 
+@pytest.mark.usefixtures("both_readings")
 def test_csv_range_boundary_exactly_at_line_start(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_bytes(b"a,b\n" + b"".join(b"%03d,x\n" % i for i in range(400)))  # every line is 6 bytes
@@ -61,6 +72,7 @@ def test_csv_range_boundary_exactly_at_line_start(tmp_path: Path) -> None:
     assert got.column("a").to_pylist() == list(range(400))
 
 
+@pytest.mark.usefixtures("both_readings")
 @pytest.mark.parametrize("kind", ["renamed", "latin-1", "bare-cr", "upload"])
 def test_csv_ranges_after_the_first_read_like_the_whole_file(tmp_path: Path, kind: str) -> None:
     """Ranges after the first are parsed in place without the header line: same names, encoding, escapes."""
@@ -109,6 +121,7 @@ def test_csv_small_or_quoted_newlines_is_one_partition(tmp_path: Path) -> None:
     assert _read_plan(stream, plan).equals(read_table(plain))
 
 
+@pytest.mark.usefixtures("both_readings")
 def test_csv_range_restart_and_malformed_rows_like_local(tmp_path: Path) -> None:
     path = tmp_path / "w.csv"
     rows = [f"{i},{i % 5}" for i in range(5000)]

@@ -148,3 +148,21 @@ def test_statistics_workers_keep_freed_memory() -> None:
     # polars' jemalloc never purges if the worker imports polars (not if it inherited it from this process)
     assert inherited or (conf or "").endswith("dirty_decay_ms:-1,muzzy_decay_ms:-1")
     assert mmapped == 0  # a 16 MiB block came from the heap (glibc's default threshold would mmap it)
+
+
+def _maps_files() -> bool:
+    import dvtools.io.partitions as partitions
+
+    return partitions._MAP_FILES
+
+
+def test_only_statistics_workers_parse_csv_ranges_from_a_memory_map() -> None:
+    """A file truncated under a map raises SIGBUS: a worker may die of it (a one-line error), this process not."""
+    from dvtools.statistics.engine import _init_worker
+
+    pool = ForkPool(1, initializer=_init_worker, initargs=(os.getpid(),))
+    try:
+        assert pool.submit(_maps_files).result() is True
+    finally:
+        pool.close()
+    assert _maps_files() is False
