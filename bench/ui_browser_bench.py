@@ -692,7 +692,10 @@ def main(argv: list[str] | None = None) -> int:
             upload_bench(browser, [Path(x) for x in a.upload.split(",")], a.reps, shots, Path(tmp), a.upload_serving)
         for dataset in filter(None, a.datasets.split(",")):
             app_args: list[str] = []
-            what = "the bundled demo (20,000 / 8,000 rows, 17 columns)"
+            from dvtools import demo
+
+            what = (f"the bundled demo (training / evaluation / serving: {demo.TRAINING_ROWS:,} / "
+                    f"{demo.EVALUATION_ROWS:,} / {demo.SERVING_ROWS:,} rows)")
             if dataset == "wide":
                 ref, cur = make_wide_pair(a.features, a.rows, Path(tmp))
                 app_args = ["--reference", str(ref), "--current", str(cur)]
