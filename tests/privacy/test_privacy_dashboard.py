@@ -56,11 +56,19 @@ def _app(planted: tuple[Any, Any, set[str]]) -> AppTest:
 
 
 def _open_expanders(at: AppTest) -> int:
-    """Open every keyed expander of the page (drill-downs and details are lazy); returns how many."""
+    """Open every keyed expander of the page, then switch on every drill-down in them (both are lazy).
+
+    Returns how many expanders were opened.
+    """
     keys = [e.proto.id.rsplit("-", 1)[-1] for e in at.expander if e.proto.id.startswith("$$ID-")]
     for k in keys:
         at.session_state[k] = True
     if keys:
+        at.run()
+    drills = [t.key for t in at.toggle if t.key and t.key.startswith("drill:")]
+    for k in drills:
+        at.session_state[k] = True
+    if drills:
         at.run()
     return len(keys)
 
