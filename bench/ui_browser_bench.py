@@ -353,7 +353,7 @@ def _badge_true(page, shown: Callable[[], int | None]) -> bool:  # noqa: ANN001
 def _open_cell_editor(page, x: int) -> Any:  # noqa: ANN001
     """Open the cell editor of the first schema grid's first row, ``x`` pixels right of the grid's left edge.
 
-    The grid is a canvas with fixed column widths (``pages/schema_editor.py``): its top is scrolled
+    The grid is a canvas with fixed column widths (``dvtools/ui/schema_panel.py``): its top is scrolled
     into view, the cell clicked (selected) and Enter opens its editor. Tried three times (a click
     while the grid is still being laid out selects nothing); Timeout when no editor opens.
     """
