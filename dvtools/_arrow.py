@@ -194,18 +194,11 @@ def keep_freed_memory() -> bool:
     whether glibc took the settings (False on other C libraries: nothing changes).
     """
     import os
-    import sys
 
     os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1")
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, 1 << 30))
+    mallopt = libc_function("mallopt")  # not on musl
+    return mallopt is not None and bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) \
+        and bool(mallopt(_M_TRIM_THRESHOLD, 1 << 30))
 
 
 def release_free_memory() -> bool:
@@ -214,15 +207,22 @@ def release_free_memory() -> bool:
     Called before forking worker processes: opening and probing a CSV leaves ~150 MB of freed heap
     that each worker would otherwise inherit (counted in its RSS) and copy on its first write.
     """
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc
+    trim = libc_function("malloc_trim")
+    if trim is None:
         return False
     trim(0)
     return True
+
+
+def libc_function(name: str) -> Any:
+    """The Linux C library's function ``name`` (ctypes, errno kept), or None elsewhere or when it has none."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return getattr(ctypes.CDLL(None, use_errno=True), name)
+    except (OSError, AttributeError):
+        return None

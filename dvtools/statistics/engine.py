@@ -504,18 +504,15 @@ def _init_worker(parent: int) -> None:
     """
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        import ctypes
+    from dvtools._arrow import keep_freed_memory, libc_function
+    from dvtools.io.partitions import map_files_in_place
 
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: the worker ends at its next task
-            pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    prctl = libc_function("prctl")  # None elsewhere: the worker ends at its next task
+    if prctl is not None:
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
-    from dvtools._arrow import keep_freed_memory
-    from dvtools.io.partitions import map_files_in_place
 
     keep_freed_memory()  # a worker folds range after range of the same size, then exits
     map_files_in_place()  # a file truncated under a map kills this worker only: a one-line error

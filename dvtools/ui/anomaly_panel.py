@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
 from dvtools.errors import DvtoolsError
@@ -198,6 +197,7 @@ _TABLE_CONFIG = {
     "details": st.column_config.TextColumn(width="medium"),
 }
 _MEMO = "_anomaly_panel_memo"  # session: {name: (inputs, value)}, one entry per name (see _memo)
+_CARD_TEXTS = "_anomaly_card_texts"  # session: {pair role: (the statistics they describe, {anomaly: Markdown})}
 
 
 def _memo(name: str, inputs: Any, build: Any) -> Any:
@@ -218,12 +218,8 @@ def _content(found: list[Anomaly]) -> tuple[Any, ...]:
 
 def _table(found: list[Anomaly], shown: list[tuple[int, Anomaly]], key: str) -> None:
     """Every anomaly shown (the filters') as one row, built once per content and filter."""
-    def build() -> pa.Table:  # straight to Arrow (what the browser gets): no DataFrame on the way
-        records = anomaly_view.anomaly_records([a for _, a in shown])
-        return pa.table({c: pa.array([r[c] for r in records], type=pa.string())
-                         for c in anomaly_view.ROW_COLUMNS if c != "index"})
-
-    rows = _memo(f"table:{key}", (_content(found), tuple(i for i, _ in shown)), build)
+    rows = _memo(f"table:{key}", (_content(found), tuple(i for i, _ in shown)),
+                 lambda: anomaly_view.anomaly_table([a for _, a in shown]))  # straight to Arrow, no DataFrame
     st.dataframe(rows, hide_index=True, key=key, height=min(38 + 35 * max(rows.num_rows, 1), 420),
                  column_config=_TABLE_CONFIG)
 
@@ -345,8 +341,6 @@ def _card_text(a: Anomaly, pair: analysis.Pair) -> str:
         text = memo[1][a] = card_text(a, pair)
     return text
 
-
-_CARD_TEXTS = "_anomaly_card_texts"  # session: {pair role: (the statistics they describe, {anomaly: Markdown})}
 
 
 # --------------------------------------------------------------------------- groups

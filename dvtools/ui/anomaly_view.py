@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from dvtools.schema.model import FeatureType, FloatDomain, IntDomain, Schema, StringDomain
 from dvtools.ui.format import human_number, human_percent
@@ -38,6 +39,7 @@ __all__ = [
     "anomaly_key",
     "anomaly_records",
     "anomaly_rows",
+    "anomaly_table",
     "count_summary",
     "details_items",
     "details_tables",
@@ -100,6 +102,12 @@ def anomaly_records(anomalies: Sequence[Anomaly]) -> list[dict[str, Any]]:
         "expected": format_value(a.expected),
         "details": _details_text(a.details),
     } for i, a in enumerate(anomalies)]
+
+
+def anomaly_table(anomalies: Sequence[Anomaly]) -> pa.Table:
+    """:func:`anomaly_rows` without ``index``, as the Arrow table the page shows (every cell text)."""
+    records = anomaly_records(anomalies)
+    return pa.table({c: pa.array([r[c] for r in records], type=pa.string()) for c in ROW_COLUMNS if c != "index"})
 
 
 def anomaly_rows(anomalies: Sequence[Anomaly]) -> pd.DataFrame:
